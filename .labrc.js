@@ -8,7 +8,7 @@ module.exports = {
     'coverage-path': '.',
     'coverage-exclude': ['node_modules', 'test', 'bench', 'examples', 'dist', 'scripts'],
     threshold: 0,
-    globals: 'Symbol(undici.globalDispatcher.1),__coverage__',
+    globals: 'Symbol(undici.globalDispatcher.1),Symbol(undici.globalDispatcher.2)',
     timeout: 30000,
     'context-timeout': 60000
 };

@@ -1,0 +1,49 @@
+// The Store port over knex: PostgreSQL or embedded PGlite.
+import type { Clock } from '../../core/ports/clock';
+import type { Store } from '../../core/ports/store';
+import { capabilities, loadCapabilityKey } from './capability';
+import type { StoreContext } from './context';
+import { migrateLatest, type Database } from './database';
+import * as Groups from './groups';
+import * as Policies from './policies';
+import * as Webhooks from './webhooks';
+
+export interface KnexStoreOptions {
+    readonly migrate: boolean;
+    readonly capabilityKey?: string | undefined;
+    readonly clock: Clock;
+}
+
+export const openKnexStore = async (db: Database, options: KnexStoreOptions): Promise<Store> => {
+    if (options.migrate) {
+        await migrateLatest(db.knex);
+    }
+
+    const ctx: StoreContext = { knex: db.knex, clock: options.clock, caps: capabilities(await loadCapabilityKey(db.knex, options.capabilityKey)) };
+    return {
+        kind: db.kind,
+        ready: async () => {
+            await db.knex.raw('SELECT 1');
+        },
+        createGroup: (...args) => Groups.createGroup(ctx, ...args),
+        listGroups: (...args) => Groups.listGroups(ctx, ...args),
+        getGroup: (tenantId, groupId) => Groups.readGroup(ctx.knex, tenantId, groupId),
+        getGroupWithPolicies: (...args) => Groups.getGroupWithPolicies(ctx, ...args),
+        deleteGroup: (...args) => Groups.deleteGroup(ctx, ...args),
+        updateConfig: (...args) => Groups.updateConfig(ctx, ...args),
+        updateLaunch: (...args) => Groups.updateLaunch(ctx, ...args),
+        setPaused: (...args) => Groups.setPaused(ctx, ...args),
+        createPolicies: (...args) => Policies.createPolicies(ctx, ...args),
+        listPolicies: (...args) => Policies.listPolicies(ctx, ...args),
+        getPolicy: (tenantId, groupId, policyId) => Policies.readPolicy(ctx.knex, tenantId, groupId, policyId),
+        updatePolicy: (...args) => Policies.updatePolicy(ctx, ...args),
+        deletePolicy: (...args) => Policies.deletePolicy(ctx, ...args),
+        createWebhooks: (...args) => Webhooks.createWebhooks(ctx, ...args),
+        listWebhooks: (...args) => Webhooks.listWebhooks(ctx, ...args),
+        getWebhook: (...args) => Webhooks.getWebhook(ctx, ...args),
+        updateWebhook: (...args) => Webhooks.updateWebhook(ctx, ...args),
+        deleteWebhook: (...args) => Webhooks.deleteWebhook(ctx, ...args),
+        webhooksOfGroup: (...args) => Webhooks.webhooksOfGroup(ctx, ...args),
+        close: () => db.close()
+    };
+};

@@ -1,0 +1,71 @@
+// Webhooks of a policy; the policy's row lock serialises the per-policy limit.
+import { notFound, overLimit } from '../../core/errors';
+import { WebhookId, type GroupId, type PolicyId, type TenantId } from '../../core/ids';
+import type { Limits, Page, Webhook, WebhookSpec } from '../../core/model';
+import type { PageRequest } from '../../core/ports/store';
+import { afterMarker, newId, pageOf, type StoreContext } from './context';
+import { readGroup } from './groups';
+import { readPolicy } from './policies';
+import { toWebhook, type WebhookRow } from './rows';
+
+export const createWebhooks = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId, specs: readonly WebhookSpec[], limits: Limits): Promise<readonly Webhook[]> =>
+    ctx.knex.transaction(async (trx) => {
+        await readPolicy(trx, tenantId, groupId, policyId, true);
+        const [{ count }] = await trx('webhooks').where({ policy_id: policyId }).count({ count: '*' });
+        if (Number(count) + specs.length > limits.maxWebhooksPerPolicy) {
+            throw overLimit('WebhooksOverLimitError', `A policy may have at most ${limits.maxWebhooksPerPolicy} webhooks; it has ${Number(count)}`, limits.maxWebhooksPerPolicy);
+        }
+
+        const now = ctx.clock.now();
+        const rows: WebhookRow[] = specs.map((spec) => ({ id: newId(), policy_id: policyId, group_id: groupId, name: spec.name, metadata: spec.metadata }));
+        await trx('webhooks').insert(rows.map((row) => ({
+            ...row,
+            metadata: JSON.stringify(row.metadata),
+            capability_hash: ctx.caps.hash(ctx.caps.of(WebhookId(row.id))),
+            created_at: now
+        })));
+        return rows.map((row) => toWebhook(row, ctx.caps));
+    });
+
+const webhookQuery = (ctx: StoreContext, groupId: GroupId, policyId: PolicyId) =>
+    ctx.knex('webhooks').where({ group_id: groupId, policy_id: policyId });
+
+export const listWebhooks = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId, page: PageRequest): Promise<Page<Webhook>> => {
+    await readPolicy(ctx.knex, tenantId, groupId, policyId);
+    const rows: WebhookRow[] = await afterMarker(webhookQuery(ctx, groupId, policyId), 'id', page);
+    return pageOf(rows, page, (row) => toWebhook(row, ctx.caps));
+};
+
+export const getWebhook = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId): Promise<Webhook> => {
+    await readPolicy(ctx.knex, tenantId, groupId, policyId);
+    const row: WebhookRow | undefined = await webhookQuery(ctx, groupId, policyId).andWhere({ id: webhookId }).first();
+    if (!row) {
+        throw notFound('webhook', webhookId);
+    }
+
+    return toWebhook(row, ctx.caps);
+};
+
+export const updateWebhook = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId, spec: WebhookSpec): Promise<void> =>
+    ctx.knex.transaction(async (trx) => {
+        await readPolicy(trx, tenantId, groupId, policyId, true);
+        const updated = await trx('webhooks').where({ id: webhookId, policy_id: policyId }).update({ name: spec.name, metadata: JSON.stringify(spec.metadata) });
+        if (updated === 0) {
+            throw notFound('webhook', webhookId);
+        }
+    });
+
+export const deleteWebhook = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId): Promise<void> =>
+    ctx.knex.transaction(async (trx) => {
+        await readPolicy(trx, tenantId, groupId, policyId, true);
+        const deleted = await trx('webhooks').where({ id: webhookId, policy_id: policyId }).delete();
+        if (deleted === 0) {
+            throw notFound('webhook', webhookId);
+        }
+    });
+
+export const webhooksOfGroup = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<readonly Webhook[]> => {
+    await readGroup(ctx.knex, tenantId, groupId);
+    const rows: WebhookRow[] = await ctx.knex('webhooks').where({ group_id: groupId }).orderBy('id');
+    return rows.map((row) => toWebhook(row, ctx.caps));
+};

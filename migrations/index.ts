@@ -1,0 +1,14 @@
+// The schema's history, in order. Names carry no file extension so that a run
+// from TypeScript sources and one from compiled JavaScript record the same rows.
+import type { Knex } from 'knex';
+import * as foundation from './001_foundation';
+
+export interface Migration {
+    readonly name: string;
+    readonly up: (knex: Knex) => Promise<void>;
+    readonly down: (knex: Knex) => Promise<void>;
+}
+
+export const migrations: readonly Migration[] = [
+    { name: '001_foundation', ...foundation }
+];

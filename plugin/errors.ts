@@ -1,0 +1,70 @@
+// The one place errors become HTTP: domain errors and Boom errors alike are
+// rendered as the contract's `{"error": {code, type, message, details}}`.
+import Boom from '@hapi/boom';
+import type { Lifecycle, Request, ResponseToolkit } from '@hapi/hapi';
+import type { ValidationError } from 'joi';
+import { DomainError, type DomainErrorKind } from '../core/errors';
+
+const statusOf: Record<DomainErrorKind, number> = {
+    bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, limit: 422, unavailable: 503
+};
+
+const typeOf = (status: number): string => ({
+    400: 'ValidationError', 401: 'UnauthorizedError', 403: 'ForbiddenError', 404: 'NotFoundError', 405: 'MethodNotAllowedError',
+    409: 'ConflictError', 413: 'RequestTooLargeError', 415: 'UnsupportedMediaTypeError', 422: 'LimitError', 503: 'ServiceUnavailableError'
+}[status] ?? (status >= 500 ? 'InternalError' : 'RequestError'));
+
+export interface ErrorBody {
+    error: { code: number; type: string; message: string; details: Record<string, unknown> };
+}
+
+const body = (code: number, type: string, message: string, details: Record<string, unknown>): ErrorBody =>
+    ({ error: { code, type, message, details } });
+
+// Joi's refusal, with the dotted path of the field it refused.
+export const validationFailed: Lifecycle.Method = (_request, _h, err) => {
+    const joi = err as ValidationError | undefined;
+    const detail = joi?.details?.[0];
+    const field = detail ? detail.path.join('.') : '';
+    throw Boom.badRequest(detail?.message ?? 'Invalid request', { field });
+};
+
+const fromBoom = (err: Boom.Boom): ErrorBody => {
+    const code = err.output.statusCode;
+    const data: unknown = err.data;
+    const details = data && typeof data === 'object' && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
+    if (code === 400 && /payload JSON|Invalid request payload/i.test(err.message)) {
+        return body(code, 'InvalidJsonError', 'Request body is not valid JSON', {});
+    }
+
+    return body(code, typeOf(code), code >= 500 ? 'Internal error' : err.message, details);
+};
+
+export const renderErrors = (request: Request, h: ResponseToolkit): Lifecycle.ReturnValue => {
+    const response = request.response;
+    if (response instanceof DomainError) {
+        return h.response(body(statusOf[response.kind], response.type, response.message, response.details)).code(statusOf[response.kind]);
+    }
+
+    if (!Boom.isBoom(response)) {
+        return h.continue;
+    }
+
+    const domain = response.data instanceof DomainError ? response.data : null;
+    if (domain) {
+        return h.response(body(statusOf[domain.kind], domain.type, domain.message, domain.details)).code(statusOf[domain.kind]);
+    }
+
+    const rendered = fromBoom(response);
+    if (rendered.error.code >= 500) {
+        request.log(['nova-autoscale', 'error'], response);
+    }
+
+    const out = h.response(rendered).code(rendered.error.code);
+    const authenticate = response.output.headers['WWW-Authenticate'];
+    if (authenticate) {
+        out.header('WWW-Authenticate', String(authenticate));
+    }
+
+    return out;
+};

@@ -1,0 +1,70 @@
+// The plugin's options, checked once at register (Joi.attempt), defaults applied.
+import Joi from 'joi';
+import type { DatabaseOption } from '../adapters/store/database';
+import type { ServiceAccount } from '../adapters/nova/service-account';
+import type { Limits } from '../core/model';
+import { defaultLimits } from '../core/model';
+import type { Clock } from '../core/ports/clock';
+import { systemClock } from '../core/ports/clock';
+import type { TokenValidator } from '../core/ports/identity';
+
+export interface PluginOptions {
+    // A connection string, a knex config ({config}), the host's knex ({knex}),
+    // or embedded PGlite ({embedded: {dataDir}}; no dataDir = in memory).
+    database?: DatabaseOption;
+    migrate?: boolean;
+    // The service account (Keystone v3 password); or, for the auth scheme
+    // alone, a TokenValidator to use instead.
+    openstack?: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator };
+    // The host's own auth strategy name, instead of the built-in Keystone scheme.
+    auth?: { strategy?: string; adminRole?: string };
+    intervals?: { convergeS?: number; buildTimeoutS?: number };
+    limits?: Partial<Limits>;
+    // Capability URLs are derived from this; unset: a key generated once and kept in the database.
+    capabilityKey?: string;
+    clock?: Clock;
+}
+
+export interface Settings {
+    database: DatabaseOption;
+    migrate: boolean;
+    openstack: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator };
+    auth: { strategy?: string; adminRole: string };
+    intervals: { convergeS: number; buildTimeoutS: number };
+    limits: Limits;
+    capabilityKey?: string;
+    clock: Clock;
+}
+
+const positive = Joi.number().integer().min(1);
+
+export const optionsSchema = Joi.object({
+    database: Joi.alternatives(
+        Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
+        Joi.object({ knex: Joi.function().required() }),
+        Joi.object({ embedded: Joi.object({ dataDir: Joi.string() }).required() }),
+        Joi.object({ config: Joi.object().required() })
+    ).default({ embedded: {} }),
+    migrate: Joi.boolean().default(true),
+    openstack: Joi.object({
+        serviceAccount: Joi.object().unknown(true),
+        tokenValidator: Joi.object({ validate: Joi.function().required() }).unknown(true)
+    }).default({}),
+    auth: Joi.object({
+        strategy: Joi.string(),
+        adminRole: Joi.string().default('admin')
+    }).default(),
+    intervals: Joi.object({
+        convergeS: positive.default(300),
+        buildTimeoutS: positive.default(3600)
+    }).default(),
+    limits: Joi.object({
+        maxGroups: positive.default(defaultLimits.maxGroups),
+        maxPoliciesPerGroup: positive.default(defaultLimits.maxPoliciesPerGroup),
+        maxWebhooksPerPolicy: positive.default(defaultLimits.maxWebhooksPerPolicy)
+    }).default(),
+    capabilityKey: Joi.string().min(32),
+    clock: Joi.object({ now: Joi.function().required() }).default(systemClock)
+});
+
+export const settingsOf = (options: PluginOptions): Settings => Joi.attempt(options, optionsSchema, 'nova-autoscale options:') as Settings;

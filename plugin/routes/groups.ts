@@ -1,0 +1,158 @@
+// Groups, their config, launch configuration, state, and pause/resume.
+import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
+import { badRequest } from '../../core/errors';
+import type { TenantId } from '../../core/ids';
+import { configChange } from '../../core/config-change';
+import type { GroupConfig, LaunchConfig, Policy, PolicySpec } from '../../core/model';
+import { apiRoot, storeOf, tenantAuth, tenantRoot, whoOf, type Runtime } from '../runtime';
+import * as Schemas from '../schemas';
+import {
+    configView, groupSummaryView, groupView, launchView, links, pageLinks, policyView, stateView, toPolicySpec, webhookView, type PolicyBody
+} from '../wire';
+import { groupIdOf, tenantIdOf } from './params';
+import { validate } from './validate';
+
+
+
+// A schedule's `at` must still be ahead of us; the clock is the plugin's.
+export const scheduledInFuture = (specs: readonly PolicySpec[], now: Date, field: (i: number) => string): void => {
+    specs.forEach((spec, i) => {
+        if (spec.trigger.type === 'schedule' && 'at' in spec.trigger.args && Date.parse(spec.trigger.args.at) <= now.getTime()) {
+            throw badRequest(field(i), `"${field(i)}" must be in the future`);
+        }
+    });
+};
+
+export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
+    const auth = tenantAuth(runtime);
+    const policyViews = (request: Request, tenantId: TenantId, policies: readonly Policy[]) =>
+        policies.map((policy) => policyView(tenantRoot(runtime, request, tenantId), policy));
+
+    return [
+        {
+            method: 'GET',
+            path: '/v1.0/{tenantId}/groups',
+            options: { auth, validate: validate({ params: Schemas.tenantParams, query: Schemas.pageQuery }) },
+            handler: async (request) => {
+                const tenantId = tenantIdOf(request);
+                const { limit, marker } = request.query as { limit: number; marker?: string };
+                const page = await storeOf(runtime).listGroups(tenantId, { limit, marker });
+                const base = tenantRoot(runtime, request, tenantId);
+                return {
+                    groups: page.items.map((group) => groupSummaryView(base, group)),
+                    groups_links: pageLinks(`${base}/groups`, limit, page.next)
+                };
+            }
+        },
+        {
+            method: 'POST',
+            path: '/v1.0/{tenantId}/groups',
+            options: { auth, validate: validate({ params: Schemas.tenantParams, payload: Schemas.createGroup }) },
+            handler: async (request, h: ResponseToolkit) => {
+                const tenantId = tenantIdOf(request);
+                const body = request.payload as { groupConfiguration: GroupConfig; launchConfiguration: LaunchConfig; scalingPolicies: PolicyBody[] };
+                const policies = body.scalingPolicies.map(toPolicySpec);
+                scheduledInFuture(policies, runtime.settings.clock.now(), (i) => `scalingPolicies.${i}.args.at`);
+                const created = await storeOf(runtime).createGroup(tenantId, {
+                    config: body.groupConfiguration, launch: body.launchConfiguration, policies
+                }, runtime.settings.limits);
+                const base = tenantRoot(runtime, request, tenantId);
+                return h.response({ group: groupView(base, created.group, policyViews(request, tenantId, created.policies)) })
+                    .code(201).location(links.group(base, created.group));
+            }
+        },
+        {
+            method: 'GET',
+            path: '/v1.0/{tenantId}/groups/{groupId}',
+            options: { auth, validate: validate({ params: Schemas.groupParams, query: Schemas.groupQuery }) },
+            handler: async (request) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                const store = storeOf(runtime);
+                const { group, policies } = await store.getGroupWithPolicies(tenantId, groupId);
+                const views = policyViews(request, tenantId, policies);
+                if (!(request.query as { webhooks: boolean }).webhooks) {
+                    return { group: groupView(tenantRoot(runtime, request, tenantId), group, views) };
+                }
+
+                // Otter's ?webhooks=true: each policy carries its webhooks.
+                const hooks = await store.webhooksOfGroup(tenantId, groupId);
+                const base = tenantRoot(runtime, request, tenantId);
+                const withHooks = views.map((view) => ({
+                    ...view,
+                    webhooks: hooks.filter((hook) => hook.policyId === view.id).map((hook) => webhookView(base, hook, apiRoot(runtime, request))),
+                    webhooks_links: []
+                }));
+                return { group: groupView(base, group, withHooks) };
+            }
+        },
+        {
+            method: 'DELETE',
+            path: '/v1.0/{tenantId}/groups/{groupId}',
+            options: { auth, validate: validate({ params: Schemas.groupParams, query: Schemas.deleteGroupQuery }) },
+            handler: async (request, h) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                await storeOf(runtime).deleteGroup(tenantId, groupId, (request.query as { force: boolean }).force);
+                return h.response().code(204);
+            }
+        },
+        {
+            method: 'GET',
+            path: '/v1.0/{tenantId}/groups/{groupId}/config',
+            options: { auth, validate: validate({ params: Schemas.groupParams }) },
+            handler: async (request) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                const group = await storeOf(runtime).getGroup(tenantId, groupId);
+                return { groupConfiguration: configView(group.config) };
+            }
+        },
+        {
+            method: 'PUT',
+            path: '/v1.0/{tenantId}/groups/{groupId}/config',
+            options: { auth, validate: validate({ params: Schemas.groupParams, payload: Schemas.groupConfiguration }) },
+            handler: async (request, h) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                await storeOf(runtime).updateConfig(tenantId, groupId, request.payload as GroupConfig, configChange(whoOf(request)));
+                return h.response().code(204);
+            }
+        },
+        {
+            method: 'GET',
+            path: '/v1.0/{tenantId}/groups/{groupId}/launch',
+            options: { auth, validate: validate({ params: Schemas.groupParams }) },
+            handler: async (request) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                const group = await storeOf(runtime).getGroup(tenantId, groupId);
+                return { launchConfiguration: launchView(group.launch) };
+            }
+        },
+        {
+            method: 'PUT',
+            path: '/v1.0/{tenantId}/groups/{groupId}/launch',
+            options: { auth, validate: validate({ params: Schemas.groupParams, payload: Schemas.launchConfiguration }) },
+            handler: async (request, h) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                await storeOf(runtime).updateLaunch(tenantId, groupId, request.payload as LaunchConfig);
+                return h.response().code(204);
+            }
+        },
+        {
+            method: 'GET',
+            path: '/v1.0/{tenantId}/groups/{groupId}/state',
+            options: { auth, validate: validate({ params: Schemas.groupParams }) },
+            handler: async (request) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                return { group: stateView(await storeOf(runtime).getGroup(tenantId, groupId)) };
+            }
+        },
+        ...(['pause', 'resume'] as const).map((action): ServerRoute => ({
+            method: 'POST',
+            path: `/v1.0/{tenantId}/groups/{groupId}/${action}`,
+            options: { auth, validate: validate({ params: Schemas.groupParams }) },
+            handler: async (request, h) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
+                await storeOf(runtime).setPaused(tenantId, groupId, action === 'pause', whoOf(request));
+                return h.response().code(204);
+            }
+        }))
+    ];
+};

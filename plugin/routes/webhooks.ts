@@ -1,0 +1,73 @@
+// A policy's webhooks, each with its anonymous capability URL.
+import type { ServerRoute } from '@hapi/hapi';
+import type { WebhookSpec } from '../../core/model';
+import { apiRoot, storeOf, tenantAuth, tenantRoot, type Runtime } from '../runtime';
+import * as Schemas from '../schemas';
+import { pageLinks, toWebhookSpec, webhookView } from '../wire';
+import { groupIdOf, policyIdOf, tenantIdOf, webhookIdOf } from './params';
+import { validate } from './validate';
+
+
+export const webhookRoutes = (runtime: Runtime): ServerRoute[] => {
+    const auth = tenantAuth(runtime);
+    const path = '/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks';
+    return [
+        {
+            method: 'GET',
+            path,
+            options: { auth, validate: validate({ params: Schemas.policyParams, query: Schemas.pageQuery }) },
+            handler: async (request) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request);
+                const { limit, marker } = request.query as { limit: number; marker?: string };
+                const page = await storeOf(runtime).listWebhooks(tenantId, groupId, policyId, { limit, marker });
+                const base = tenantRoot(runtime, request, tenantId);
+                return {
+                    webhooks: page.items.map((hook) => webhookView(base, hook, apiRoot(runtime, request))),
+                    webhooks_links: pageLinks(`${base}/groups/${groupId}/policies/${policyId}/webhooks`, limit, page.next)
+                };
+            }
+        },
+        {
+            method: 'POST',
+            path,
+            options: { auth, validate: validate({ params: Schemas.policyParams, payload: Schemas.webhooks }) },
+            handler: async (request, h) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request);
+                const specs = (request.payload as WebhookSpec[]).map(toWebhookSpec);
+                const created = await storeOf(runtime).createWebhooks(tenantId, groupId, policyId, specs, runtime.settings.limits);
+                const base = tenantRoot(runtime, request, tenantId);
+                return h.response({ webhooks: created.map((hook) => webhookView(base, hook, apiRoot(runtime, request))) }).code(201);
+            }
+        },
+        {
+            method: 'GET',
+            path: `${path}/{webhookId}`,
+            options: { auth, validate: validate({ params: Schemas.webhookParams }) },
+            handler: async (request) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request), webhookId = webhookIdOf(request);
+                const hook = await storeOf(runtime).getWebhook(tenantId, groupId, policyId, webhookId);
+                return { webhook: webhookView(tenantRoot(runtime, request, tenantId), hook, apiRoot(runtime, request)) };
+            }
+        },
+        {
+            method: 'PUT',
+            path: `${path}/{webhookId}`,
+            options: { auth, validate: validate({ params: Schemas.webhookParams, payload: Schemas.webhook }) },
+            handler: async (request, h) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request), webhookId = webhookIdOf(request);
+                await storeOf(runtime).updateWebhook(tenantId, groupId, policyId, webhookId, toWebhookSpec(request.payload as WebhookSpec));
+                return h.response().code(204);
+            }
+        },
+        {
+            method: 'DELETE',
+            path: `${path}/{webhookId}`,
+            options: { auth, validate: validate({ params: Schemas.webhookParams }) },
+            handler: async (request, h) => {
+                const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request), webhookId = webhookIdOf(request);
+                await storeOf(runtime).deleteWebhook(tenantId, groupId, policyId, webhookId);
+                return h.response().code(204);
+            }
+        }
+    ];
+};

@@ -1,0 +1,47 @@
+// What every route needs: the store once it is ready, the settings, and how
+// to build absolute links under whatever prefix the host mounted us at.
+import type { Request, RouteOptions } from '@hapi/hapi';
+import { DomainError } from '../core/errors';
+import { TENANT_SCOPE } from './auth';
+import type { TenantId } from '../core/ids';
+import type { Store } from '../core/ports/store';
+import type { Settings } from './options';
+
+export interface Runtime {
+    readonly settings: Settings;
+    readonly prefix: string;
+    readonly strategy: string;
+    current: Store | null;
+}
+
+export const storeOf = (runtime: Runtime): Store => {
+    if (!runtime.current) {
+        throw new DomainError('unavailable', 'NotReadyError', 'The database is not ready yet');
+    }
+
+    return runtime.current;
+};
+
+const origin = (request: Request): string => `${request.server.info.protocol}://${request.info.host}`;
+
+// scheme://host/prefix/v1.0: capability URLs hang off this.
+export const apiRoot = (runtime: Runtime, request: Request): string => `${origin(request)}${runtime.prefix}/v1.0`;
+
+// scheme://host/prefix/v1.0/{tenantId}: every tenant resource hangs off this.
+export const tenantRoot = (runtime: Runtime, request: Request, tenantId: TenantId): string => `${apiRoot(runtime, request)}/${encodeURIComponent(tenantId)}`;
+
+// A tenant's own token, or an admin's, may use a tenant route (contract §2).
+export const tenantAuth = (runtime: Runtime): RouteOptions['auth'] => ({
+    strategy: runtime.strategy,
+    access: { scope: TENANT_SCOPE }
+});
+
+// Who did it, for the activity log.
+export const whoOf = (request: Request): string => {
+    const user: unknown = request.auth.credentials?.user;
+    if (user && typeof user === 'object' && 'name' in user && typeof user.name === 'string') {
+        return user.name;
+    }
+
+    return 'unknown';
+};

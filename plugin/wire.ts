@@ -1,0 +1,102 @@
+// Otter v1.0 bodies to the model and back. Routes call these; nothing else
+// knows the wire shapes.
+import type { Adjustment, Group, GroupConfig, LaunchConfig, Policy, PolicySpec, PolicyTrigger, ScheduleArgs, Webhook, WebhookSpec } from '../core/model';
+
+export interface PolicyBody {
+    name: string;
+    cooldown: number;
+    type: 'webhook' | 'schedule';
+    change?: number;
+    changePercent?: number;
+    desiredCapacity?: number;
+    args?: ScheduleArgs;
+}
+
+export interface Link {
+    href: string;
+    rel: string;
+}
+
+export const toPolicySpec = (body: PolicyBody): PolicySpec => {
+    const adjustment: Adjustment =
+        body.change !== undefined ? { change: body.change } :
+            body.changePercent !== undefined ? { changePercent: body.changePercent } :
+                { desiredCapacity: body.desiredCapacity ?? 0 };
+    const trigger: PolicyTrigger = body.type === 'schedule' && body.args ? { type: 'schedule', args: body.args } : { type: 'webhook' };
+    return { name: body.name, cooldown: body.cooldown, adjustment, trigger };
+};
+
+export const toWebhookSpec = (body: WebhookSpec): WebhookSpec => ({ name: body.name, metadata: body.metadata });
+
+// Where a resource lives; `base` is scheme://host/prefix/v1.0/{tenantId}.
+export const links = {
+    group: (base: string, group: Pick<Group, 'id'>): string => `${base}/groups/${group.id}`,
+    policy: (base: string, policy: Pick<Policy, 'id' | 'groupId'>): string => `${base}/groups/${policy.groupId}/policies/${policy.id}`,
+    webhook: (base: string, webhook: Pick<Webhook, 'id' | 'groupId' | 'policyId'>): string =>
+        `${base}/groups/${webhook.groupId}/policies/${webhook.policyId}/webhooks/${webhook.id}`
+};
+
+const self = (href: string): Link[] => [{ href, rel: 'self' }];
+
+export const configView = (config: GroupConfig) => ({
+    name: config.name,
+    cooldown: config.cooldown,
+    minEntities: config.minEntities,
+    maxEntities: config.maxEntities,
+    metadata: config.metadata
+});
+
+export const launchView = (launch: LaunchConfig): LaunchConfig => launch;
+
+export const stateView = (group: Group) => ({
+    id: group.id,
+    name: group.config.name,
+    paused: group.state.paused,
+    status: group.state.status,
+    errors: group.state.errors,
+    desiredCapacity: group.state.desiredCapacity,
+    activeCapacity: group.state.activeCapacity,
+    pendingCapacity: group.state.pendingCapacity,
+    active: group.state.active.map((server) => ({ id: server.id, links: [] as Link[] })),
+    orphans: group.state.orphans
+});
+
+export const webhookView = (base: string, webhook: Webhook, capabilityBase: string) => ({
+    id: webhook.id,
+    name: webhook.name,
+    metadata: webhook.metadata,
+    links: [
+        ...self(links.webhook(base, webhook)),
+        { href: `${capabilityBase}/execute/1/${webhook.capability}/`, rel: 'capability' }
+    ]
+});
+
+export const policyView = (base: string, policy: Policy) => ({
+    id: policy.id,
+    links: self(links.policy(base, policy)),
+    name: policy.name,
+    cooldown: policy.cooldown,
+    type: policy.trigger.type,
+    ...policy.adjustment,
+    ...(policy.trigger.type === 'schedule' ? { args: policy.trigger.args } : {})
+});
+
+export const groupSummaryView = (base: string, group: Group) => ({
+    id: group.id,
+    links: self(links.group(base, group)),
+    state: stateView(group)
+});
+
+export const groupView = (base: string, group: Group, policies: readonly ReturnType<typeof policyView>[]) => ({
+    id: group.id,
+    links: self(links.group(base, group)),
+    state: stateView(group),
+    groupConfiguration: configView(group.config),
+    launchConfiguration: launchView(group.launch),
+    scalingPolicies: policies,
+    scalingPolicies_links: [] as Link[]
+});
+
+// Otter's `*_links`: a `next` link when there is another page.
+export const pageLinks = (href: string, limit: number, next: string | null): Link[] =>
+    next === null ? [] : [{ href: `${href}?limit=${limit}&marker=${encodeURIComponent(next)}`, rel: 'next' }];
