@@ -34,7 +34,7 @@ module.exports = tseslint.config(
     {
         files: ['**/*.js'],
         // lab's coverage instrumenter reads these parser options for JS too.
-        languageOptions: { sourceType: 'commonjs', parserOptions: { requireConfigFile: false }, globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+        languageOptions: { sourceType: 'commonjs', parserOptions: { requireConfigFile: false }, globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', URL: 'readonly' } },
         rules: { '@typescript-eslint/no-require-imports': 'off' }
     }
 );

@@ -76,3 +76,6 @@ export const plugin: Plugin<PluginOptions> = {
 };
 
 export default plugin;
+
+// For hosts: the service account from OS_* / OS_CLOUD, the OpenStack way.
+export { serviceAccountFromEnv, type ServiceAccount } from '../adapters/nova/service-account';

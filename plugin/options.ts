@@ -64,7 +64,7 @@ export const optionsSchema = Joi.object({
         maxWebhooksPerPolicy: positive.default(defaultLimits.maxWebhooksPerPolicy)
     }).default(),
     capabilityKey: Joi.string().min(32),
-    clock: Joi.object({ now: Joi.function().required() }).default(systemClock)
+    clock: Joi.object({ now: Joi.function().required() }).unknown(true).default(systemClock)
 });
 
 export const settingsOf = (options: PluginOptions): Settings => Joi.attempt(options, optionsSchema, 'nova-autoscale options:') as Settings;

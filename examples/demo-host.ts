@@ -1,0 +1,100 @@
+// The demo monitoring host that `npm start` runs: a small Hapi server with
+// nova-autoscale mounted at /autoscale, configured only from the environment
+// (contract §1). With no OS_AUTH_URL/OS_CLOUD it brings its own Keystone +
+// Nova simulator and prints a token for tenant `demo`.
+import Hapi from '@hapi/hapi';
+import { serviceAccountFromEnv, type ServiceAccount } from '../adapters/nova/service-account';
+import { plugin } from '../plugin';
+import { startSimulator } from '../simulator';
+import { demoImageId, demoProjectId } from '../simulator/demo';
+
+type Env = NodeJS.ProcessEnv;
+
+interface Cloud {
+    readonly serviceAccount: ServiceAccount;
+    readonly simulator: Awaited<ReturnType<typeof startSimulator>> | null;
+}
+
+const cloudOf = async (env: Env): Promise<Cloud> => {
+    const serviceAccount = serviceAccountFromEnv(env);
+    if (serviceAccount) {
+        return { serviceAccount, simulator: null };
+    }
+
+    const simulator = await startSimulator({ demo: true, buildDelayMs: 2000 });
+    return {
+        simulator,
+        serviceAccount: {
+            authUrl: simulator.authUrl, username: 'autoscale', password: 'secret', userDomainName: 'Default',
+            projectName: 'service', projectDomainName: 'Default', interface: 'public'
+        }
+    };
+};
+
+export const startDemoHost = async (env: Env = process.env) => {
+    const cloud = await cloudOf(env);
+    const server = Hapi.server({ host: env.HOST || '127.0.0.1', port: Number(env.PORT || 8080) });
+    await server.register({
+        plugin,
+        options: {
+            database: env.DATABASE_URL || { embedded: { dataDir: env.AUTOSCALE_DATA_DIR || './.data' } },
+            openstack: { serviceAccount: cloud.serviceAccount },
+            auth: { adminRole: env.AUTOSCALE_ADMIN_ROLE || 'admin' },
+            intervals: {
+                convergeS: Number(env.AUTOSCALE_CONVERGE_INTERVAL_S || 300),
+                buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)
+            }
+        }
+    }, { routes: { prefix: '/autoscale' } });
+    server.events.on('stop', () => {
+        void cloud.simulator?.stop();
+    });
+    await server.start();
+    return { server, simulator: cloud.simulator };
+};
+
+const createGroupBody = {
+    groupConfiguration: { name: 'web', cooldown: 60, minEntities: 1, maxEntities: 10 },
+    launchConfiguration: { type: 'launch_server', args: { server: { name: 'web', flavorRef: '1', imageRef: demoImageId, networks: 'none' } } }
+};
+
+// What the host prints on start: where it is, and with the simulator a token and a curl line to try.
+export const demoInstructions = ({ server, simulator }: Awaited<ReturnType<typeof startDemoHost>>): string[] => {
+    const base = `${server.info.uri}/autoscale`;
+    const lines = [`nova-autoscale demo host listening on ${server.info.uri}`, `health: curl ${base}/health`];
+    if (simulator) {
+        const token = simulator.issueToken({ userName: 'alice', projectId: demoProjectId, expiresInS: 7 * 24 * 3600 });
+        lines.push(
+            `OpenStack: built-in simulator (Keystone ${simulator.authUrl})`,
+            `token for tenant ${demoProjectId}: ${token}`,
+            'create a group:',
+            `curl -s -X POST ${base}/v1.0/${demoProjectId}/groups -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -d '${JSON.stringify(createGroupBody)}'`
+        );
+    }
+
+    return lines;
+};
+
+const main = async (): Promise<void> => {
+    const host = await startDemoHost();
+    const { server } = host;
+    console.log(demoInstructions(host).join('\n'));
+
+    const stop = (signal: string) => {
+        console.log(`${signal}: draining`);
+        server.stop({ timeout: 10_000 }).then(() => process.exit(0), (err: unknown) => {
+            console.error(err);
+            process.exit(1);
+        });
+    };
+
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+};
+
+if (require.main === module) {
+    main().catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+    });
+}

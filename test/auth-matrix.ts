@@ -1,0 +1,174 @@
+// Every route of the plugin, against every kind of caller, with tokens checked
+// by the simulator's Keystone over real HTTP.
+import * as Code from '@hapi/code';
+import * as Lab from '@hapi/lab';
+import Hapi from '@hapi/hapi';
+import { serviceAccountFromEnv } from '../adapters/nova/service-account';
+import type { Clock } from '../core/ports/clock';
+import { plugin } from '../plugin';
+import { demoImageId, serviceProjectId, startSimulator, type Simulator } from '../simulator';
+import { testDatabase } from './support/database';
+import { field, freshTenant, validGroup, webhookPolicy } from './support/server';
+
+const { describe, it, before, after } = exports.lab = Lab.script();
+const { expect } = Code;
+
+interface Fixture {
+    groupId: string;
+    policyId: string;
+    webhookId: string;
+}
+
+// A clock both the simulator and the plugin read, so that expiry can be walked through.
+const movableClock = (): Clock & { advance(ms: number): void } => {
+    let offset = 0;
+    return { now: () => new Date(Date.now() + offset), advance: (ms) => { offset += ms; } };
+};
+
+const bodyFor = (method: string, path: string): unknown => {
+    if (method === 'POST' && path.endsWith('/groups')) {
+        return { ...validGroup(), launchConfiguration: { type: 'launch_server', args: { server: { flavorRef: '1', imageRef: demoImageId } } } };
+    }
+
+    if (path.endsWith('/config')) {
+        return validGroup().groupConfiguration;
+    }
+
+    if (path.endsWith('/launch')) {
+        return validGroup().launchConfiguration;
+    }
+
+    if (method === 'POST' && path.endsWith('/policies')) {
+        return [webhookPolicy()];
+    }
+
+    if (method === 'PUT' && path.endsWith('{policyId}')) {
+        return webhookPolicy('renamed', 2);
+    }
+
+    if (method === 'POST' && path.endsWith('/webhooks')) {
+        return [{ name: 'w' }];
+    }
+
+    if (method === 'PUT' && path.endsWith('{webhookId}')) {
+        return { name: 'renamed' };
+    }
+
+    return undefined;
+};
+
+describe('auth matrix (simulator Keystone over HTTP)', () => {
+    let sim: Simulator;
+    let server: Hapi.Server;
+    const clock = movableClock();
+    const tenantA = freshTenant();
+    const tenantB = freshTenant();
+    const tokens: Record<'a' | 'b' | 'admin', string> = { a: '', b: '', admin: '' };
+
+    before(async () => {
+        sim = await startSimulator({ demo: true, now: clock.now });
+        for (const id of [tenantA, tenantB]) {
+            sim.addProject({ id, name: id });
+            sim.addUser({ name: `user-${id}`, password: 'pw', defaultProjectId: id, roles: [{ projectId: id, role: 'member' }] });
+        }
+
+        sim.addUser({ name: 'operator', password: 'pw', roles: [{ projectId: serviceProjectId, role: 'admin' }] });
+        tokens.a = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA });
+        tokens.b = sim.issueToken({ userName: `user-${tenantB}`, projectId: tenantB });
+        tokens.admin = sim.issueToken({ userName: 'operator', projectId: serviceProjectId });
+
+        const db = await testDatabase();
+        const serviceAccount = serviceAccountFromEnv({
+            OS_AUTH_URL: sim.authUrl, OS_USERNAME: 'autoscale', OS_PASSWORD: 'secret', OS_PROJECT_ID: serviceProjectId
+        });
+        server = Hapi.server();
+        await server.register({ plugin, options: { database: { knex: db.knex }, openstack: { serviceAccount: serviceAccount ?? undefined }, clock } }, { routes: { prefix: '/autoscale' } });
+        await server.initialize();
+    });
+
+    after(async () => {
+        await server.stop();
+        await sim.stop();
+    });
+
+    const inject = (method: string, url: string, token: string | null, payload?: unknown) =>
+        server.inject({ method, url, headers: token === null ? {} : { 'x-auth-token': token }, ...(payload === undefined ? {} : { payload: payload as object }) });
+
+    const fixture = async (tenant: string, token: string): Promise<Fixture> => {
+        const group = await inject('POST', `/autoscale/v1.0/${tenant}/groups`, token, { ...validGroup(), scalingPolicies: [webhookPolicy()] });
+        expect(group.statusCode, JSON.stringify(group.result)).to.equal(201);
+        const groupId = String(field(group.result, 'group', 'id'));
+        const policyId = String(field(group.result, 'group', 'scalingPolicies', 0, 'id'));
+        const hooks = await inject('POST', `/autoscale/v1.0/${tenant}/groups/${groupId}/policies/${policyId}/webhooks`, token, [{ name: 'w' }]);
+        return { groupId, policyId, webhookId: String(field(hooks.result, 'webhooks', 0, 'id')) };
+    };
+
+    // A group with desired capacity is deleted only with force.
+    const fill = (method: string, path: string, tenant: string, f: Fixture): string =>
+        path.replace('{tenantId}', tenant).replace('{groupId}', f.groupId).replace('{policyId}', f.policyId).replace('{webhookId}', f.webhookId) +
+        (method === 'delete' && path.endsWith('/groups/{groupId}') ? '?force=true' : '');
+
+    it('holds for every tenant route: 401, 401, 403, 404, admin and owner allowed', async () => {
+        const routes = server.table().filter((r) => r.path.startsWith('/autoscale/v1.0/{tenantId}'));
+        expect(routes.length).to.be.at.least(20);
+        for (const route of routes) {
+            const what = `${route.method.toUpperCase()} ${route.path}`;
+            const a = await fixture(tenantA, tokens.a);
+            const b = await fixture(tenantB, tokens.b);
+            const body = bodyFor(route.method.toUpperCase(), route.path);
+            const url = fill(route.method, route.path, tenantA, a);
+
+            const none = await inject(route.method, url, null, body);
+            expect(none.statusCode, `${what} without a token`).to.equal(401);
+            expect(field(none.result, 'error', 'code')).to.equal(401);
+            expect((await inject(route.method, url, 'not-a-token', body)).statusCode, `${what} bad token`).to.equal(401);
+            expect((await inject(route.method, url, tokens.b, body)).statusCode, `${what} another tenant's token`).to.equal(403);
+            if (route.path.includes('{groupId}')) {
+                // Tenant A's own URL, naming tenant B's group: it does not exist for A.
+                const other = await inject(route.method, fill(route.method, route.path, tenantA, b), tokens.a, body);
+                expect(other.statusCode, `${what} another tenant's group`).to.equal(404);
+            }
+
+            const admin = await inject(route.method, url, tokens.admin, body);
+            expect(admin.statusCode, `${what} admin: ${JSON.stringify(admin.result)}`).to.be.within(200, 299);
+            const owner = await inject(route.method, fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a)), tokens.a, body);
+            expect(owner.statusCode, `${what} owner: ${JSON.stringify(owner.result)}`).to.be.within(200, 299);
+        }
+    });
+
+    it('caches a valid answer only until the token expires', async () => {
+        const short = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA, expiresInS: 30 });
+        const url = `/autoscale/v1.0/${tenantA}/limits`;
+        expect((await inject('GET', url, short)).statusCode).to.equal(200);
+        sim.revokeToken(short);
+        const asked = sim.requests.filter((r) => r.service === 'identity' && r.method === 'GET').length;
+        expect((await inject('GET', url, short)).statusCode).to.equal(200); // from the cache: Keystone not asked
+        expect(sim.requests.filter((r) => r.service === 'identity' && r.method === 'GET').length).to.equal(asked);
+        clock.advance(31_000);
+        expect((await inject('GET', url, short)).statusCode).to.equal(401);
+    });
+
+    it('caches a long-lived token for at most 5 minutes', async () => {
+        const long = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA, expiresInS: 3600 });
+        const url = `/autoscale/v1.0/${tenantA}/limits`;
+        expect((await inject('GET', url, long)).statusCode).to.equal(200);
+        sim.revokeToken(long);
+        clock.advance(4 * 60_000);
+        expect((await inject('GET', url, long)).statusCode).to.equal(200);
+        clock.advance(61_000);
+        expect((await inject('GET', url, long)).statusCode).to.equal(401);
+    });
+
+    it('answers 503, not 500, when Keystone cannot be asked', async () => {
+        const fresh = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA });
+        const rule = sim.faults.add({ service: 'identity', status: 503 });
+        try {
+            const res = await inject('GET', `/autoscale/v1.0/${tenantA}/limits`, fresh);
+            expect(res.statusCode).to.equal(503);
+            expect(field(res.result, 'error', 'type')).to.equal('ServiceUnavailableError');
+        }
+        finally {
+            sim.faults.remove(rule.id);
+        }
+    });
+});
