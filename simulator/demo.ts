@@ -1,0 +1,50 @@
+// The ready-made demo cloud: what the demo host, the benchmarks and most tests start from.
+import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './types';
+
+export const DEMO = {
+    domain: 'Default',
+    demoProject: { id: 'demo', name: 'demo' },
+    // Not its name, so code that confuses a project's name with its id shows up.
+    serviceProject: { id: '8d4f1c2a9b7e4a6f8c3d2e1f0a9b8c7d', name: 'service' },
+    serviceUser: { name: 'autoscale', password: 'secret' },
+    customer: { name: 'alice', password: 'secret' },
+    flavors: {
+        tiny: { id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1 },
+        small: { id: '2', name: 'm1.small', ram: 2048, vcpus: 1, disk: 20 }
+    },
+    image: { id: '6f1b6a4e-0c55-4b52-9f43-3b0d8e0a7c21', name: 'tiny-raw' }
+} as const;
+
+// The ids most callers need, flat.
+export const demoProjectId = DEMO.demoProject.id;
+export const serviceProjectId = DEMO.serviceProject.id;
+export const demoImageId = DEMO.image.id;
+export const demoFlavorId = DEMO.flavors.tiny.id;
+
+export interface Seedable {
+    addProject(spec: ProjectSpec): Named;
+    addUser(spec: UserSpec): Named;
+    addFlavor(spec: FlavorSpec): Named;
+    addImage(spec: ImageSpec): Named;
+}
+
+export interface DemoIds {
+    readonly serviceUserId: string;
+    readonly customerId: string;
+}
+
+export function seedDemo(sim: Seedable): DemoIds {
+    const { demoProject, serviceProject, serviceUser, customer, flavors, image } = DEMO;
+    sim.addProject(demoProject);
+    sim.addProject(serviceProject);
+    const service = sim.addUser({
+        ...serviceUser,
+        defaultProjectId: serviceProject.id,
+        roles: [{ projectId: serviceProject.id, role: 'admin' }, { projectId: demoProject.id, role: 'admin' }]
+    });
+    const alice = sim.addUser({ ...customer, defaultProjectId: demoProject.id, roles: [{ projectId: demoProject.id, role: 'member' }] });
+    sim.addFlavor(flavors.tiny);
+    sim.addFlavor(flavors.small);
+    sim.addImage(image);
+    return { serviceUserId: service.id, customerId: alice.id };
+}

@@ -1,0 +1,180 @@
+// The loopback HTTP server: splits the path by service, logs the request,
+// applies the first matching fault, and hands the rest to the service.
+import { setMaxListeners } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SimAdmin } from './admin';
+import { handleControl } from './control';
+import { keystoneError, novaError } from './errors';
+import { faultResponse, handlesFirst } from './faults';
+import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http';
+import { handleIdentity } from './keystone';
+import { requestedMicroversion } from './microversion';
+import { handleCompute } from './nova';
+import type { SimState } from './state';
+import type { RequestLogEntry, Service } from './types';
+
+const PREFIXES: readonly (readonly [Service | 'control', string])[] = [
+    ['identity', '/identity/v3'],
+    ['compute', '/compute/v2.1'],
+    ['control', '/_sim']
+];
+
+export interface Listening {
+    readonly port: number;
+    close(): Promise<void>;
+}
+
+export async function listen(state: SimState, admin: SimAdmin, port: number): Promise<Listening> {
+    const stopping = new AbortController(); // releases delayed and hanging requests on close
+    setMaxListeners(0, stopping.signal);     // one listener per request held back, and a benchmark may hold many
+    const server: Server = createServer((req, res) => {
+        onRequest(state, admin, stopping.signal, req, res).catch((err: unknown) => {
+            // A bug in a handler: answer 500 rather than leave the client waiting.
+            if (!res.headersSent) { // $lab:coverage:ignore$
+                send(res, json(500, { error: String(err) }), req.method as string);
+            }
+        });
+    });
+
+    await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+    });
+
+    let closed: Promise<void> | null = null;
+    return {
+        port: (server.address() as AddressInfo).port,
+        close: () => {
+            closed ??= new Promise<void>((resolve) => {
+                stopping.abort();
+                server.close(() => resolve());
+                server.closeAllConnections();
+            });
+            return closed;
+        }
+    };
+}
+
+function splitPath(pathname: string): { readonly service: Service | 'control'; readonly path: string } | null {
+    for (const [service, prefix] of PREFIXES) {
+        if (pathname === prefix || pathname.startsWith(`${prefix}/`)) {
+            return { service, path: pathname.slice(prefix.length) || '/' };
+        }
+    }
+
+    return null;
+}
+
+async function onRequest(state: SimState, admin: SimAdmin, stopping: AbortSignal, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method as string; // always set on a server's request
+    const url = new URL(req.url as string, 'http://sim');
+    let rawBody: string;
+    try {
+        rawBody = await readBody(req);
+    }
+    catch (err) {
+        if (err instanceof BodyTooLarge) {
+            return send(res, json(413, { error: err.message }), method);
+        }
+
+        throw err;
+    }
+
+    const target = splitPath(url.pathname);
+    if (!target) {
+        return send(res, json(404, { error: `nothing at ${url.pathname}` }), method);
+    }
+
+    const simReq: SimRequest = {
+        method,
+        path: target.path,
+        query: url.searchParams,
+        headers: req.headers,
+        rawBody,
+        origin: `http://${req.headers.host ?? new URL(state.endpoints.origin).host}`
+    };
+    if (target.service === 'control') {
+        return send(res, await handleControl(state, admin, simReq), method);
+    }
+
+    const response = await serve(state, stopping, target.service, simReq, res);
+    if (response) {
+        send(res, response, method);
+    }
+}
+
+// The answer to a service request, or null when none is to be sent (a hang, or the simulator stopping).
+async function serve(state: SimState, stopping: AbortSignal, service: Service, req: SimRequest, res: ServerResponse): Promise<SimResponse | null> {
+    const entry = logEntry(state, service, req);
+    state.requests.push(entry);
+    const fault = state.faults.take(service, req.method, req.path);
+    if (fault) {
+        entry.fault = fault.id;
+    }
+
+    const handled = !fault || handlesFirst(fault.rule) ? await handle(state, service, req) : null;
+    if (fault?.rule.hang) {
+        await untilClosed(stopping, res);
+        return null;
+    }
+
+    if (fault?.rule.delayMs) {
+        try {
+            await sleep(fault.rule.delayMs, undefined, { signal: stopping });
+        }
+        catch {
+            return null; // stopping
+        }
+    }
+
+    const response = fault ? faultResponse(service, fault.rule, handled) : handled as SimResponse;
+    entry.status = response.status;
+    return response;
+}
+
+async function handle(state: SimState, service: Service, req: SimRequest): Promise<SimResponse> {
+    try {
+        return service === 'identity' ? await handleIdentity(state, req) : await handleCompute(state, req);
+    }
+    catch (err) {
+        /* $lab:coverage:off$ */ // a bug in a handler: answer as the service would, and log it as a 500
+        const message = `Unexpected error in the simulator: ${String(err)}`;
+        return service === 'identity' ? keystoneError(500, message) : novaError(500, message);
+        /* $lab:coverage:on$ */
+    }
+}
+
+function logEntry(state: SimState, service: Service, req: SimRequest): RequestLogEntry {
+    const parsed = parseJson(req.rawBody);
+    return {
+        service,
+        method: req.method,
+        path: req.path,
+        query: queryObject(req.query),
+        status: 0,
+        ...(service === 'compute' ? { microversion: requestedMicroversion(req) } : {}),
+        ...(parsed.ok && parsed.value !== undefined ? { body: parsed.value } : {}),
+        at: state.now()
+    };
+}
+
+// A hanging request waits for the simulator to stop, or for its client to give up.
+function untilClosed(stopping: AbortSignal, res: ServerResponse): Promise<void> {
+    return new Promise<void>((resolve) => {
+        /* $lab:coverage:off$ */ // stopped while the request was being handled
+        if (stopping.aborted) {
+            return resolve();
+        }
+        /* $lab:coverage:on$ */
+
+        const done = (): void => {
+            stopping.removeEventListener('abort', done);
+            res.off('close', done);
+            resolve();
+        };
+        stopping.addEventListener('abort', done, { once: true });
+        res.once('close', done);
+    });
+}

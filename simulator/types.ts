@@ -1,0 +1,134 @@
+// The simulator's public types: what tests, benchmarks and the demo see.
+
+export type Service = 'identity' | 'compute';
+
+export interface SimulatorOptions {
+    readonly port?: number;            // 0 (default): any free port
+    readonly buildDelayMs?: number;    // BUILD → ACTIVE after this long (default 0)
+    readonly deleteDelayMs?: number;   // a deleted server stays 'deleting' this long (default 0)
+    readonly region?: string;          // catalog region (default 'RegionOne')
+    readonly tokenTtlS?: number;       // token lifetime (default 3600)
+    readonly now?: () => Date;         // the clock; statuses are computed from it on read
+    readonly demo?: boolean;           // seed the demo set (see seedDemo)
+}
+
+export type ServerStatus = 'BUILD' | 'ACTIVE' | 'ERROR' | 'SHUTOFF' | 'PAUSED' | 'SUSPENDED' | 'DELETED';
+
+// A server as Nova would show it at the simulator's current time.
+export interface SimServer {
+    readonly id: string;
+    readonly name: string;
+    readonly projectId: string;
+    readonly userId: string;
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly status: ServerStatus;
+    readonly taskState: string | null;
+    readonly vmState: string;
+    readonly powerState: number;
+    readonly imageId: string;
+    readonly flavorId: string;
+    readonly keyName: string | null;
+    readonly userData: string | null;
+    readonly networks: unknown;
+    readonly created: Date;
+    readonly updated: Date;
+}
+
+export interface RequestLogEntry {
+    readonly service: Service;
+    readonly method: string;
+    readonly path: string;                           // after the service prefix, e.g. '/servers/detail'
+    readonly query: Readonly<Record<string, string>>;
+    status: number;                                  // 0 until answered (a hang stays 0)
+    microversion?: string;                           // compute only: the version asked for ('2.1' when absent)
+    fault?: string;                                  // id of the fault rule that applied, if any
+    readonly body?: unknown;                         // the parsed JSON body, if any
+    readonly at: Date;
+}
+
+// A fault: the first rule matching a request applies to it (and uses up one of its `times`).
+// - status (no passThrough): answered with status/body/headers; the request is NOT handled.
+// - passThrough: handled as usual (its effects happen), then status/body/headers replace the answer.
+// - no status: handled as usual; headers are added (a delay- or header-only rule).
+// - delayMs: the answer is sent this much later (a handled request's effects happen at once).
+// - hang: never answered until the client leaves or the simulator stops (handled first with passThrough).
+// With a status and no body, an error status gets the service's own error body
+// (Nova's overLimit also carries retryAfter from a Retry-After header).
+export interface FaultRule {
+    readonly service?: Service;
+    readonly method?: string;
+    readonly path?: RegExp | string;                 // after the service prefix; a string matches the whole path
+    readonly times?: number;                         // default: unlimited
+    readonly status?: number;
+    readonly body?: unknown;                         // a string is sent as text/plain; null sends no body
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly delayMs?: number;
+    readonly hang?: boolean;
+    readonly passThrough?: boolean;
+}
+
+export interface FaultInfo {
+    readonly id: string;
+    readonly rule: FaultRule;
+    readonly remaining: number | null;               // null: unlimited
+}
+
+export interface ProjectSpec {
+    readonly id?: string;
+    readonly name: string;
+    readonly domain?: string;                        // domain name (default 'Default')
+}
+
+export interface RoleGrant {
+    readonly projectId: string;
+    readonly role: string;
+}
+
+export interface UserSpec {
+    readonly name: string;
+    readonly password: string;
+    readonly domain?: string;
+    readonly defaultProjectId?: string;
+    readonly roles: readonly RoleGrant[];
+}
+
+export interface RoleChange {
+    readonly userName: string;
+    readonly domain?: string;                        // the user's domain name (default 'Default')
+    readonly projectId: string;
+    readonly role: string;
+}
+
+export interface TokenSpec {
+    readonly userName: string;
+    readonly domain?: string;
+    readonly projectId?: string;
+    readonly expiresInS?: number;
+}
+
+export interface FlavorSpec {
+    readonly id: string;
+    readonly name: string;
+    readonly ram: number;
+    readonly vcpus: number;
+    readonly disk: number;
+}
+
+export interface ImageSpec {
+    readonly id?: string;
+    readonly name: string;
+}
+
+export interface OutOfBandServerSpec {
+    readonly name: string;
+    readonly metadata?: Readonly<Record<string, string>>;
+    readonly status?: ServerStatus;                  // fixed status; default: follows the build delay
+    readonly userId?: string;
+    readonly imageId?: string;
+    readonly flavorId?: string;
+}
+
+export interface Named {
+    readonly id: string;
+    readonly name: string;
+}
