@@ -58,8 +58,9 @@ export const updateWebhook = (ctx: StoreContext, tenantId: TenantId, groupId: Gr
 export const deleteWebhook = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId): Promise<void> =>
     ctx.knex.transaction(async (trx) => {
         await readPolicy(trx, tenantId, groupId, policyId, true);
-        const deleted = await trx('webhooks').where({ id: webhookId, policy_id: policyId }).delete();
-        if (deleted === 0) {
+        // RETURNING, not the affected count: knex-pglite answers a DELETE with its raw result object.
+        const deleted: unknown[] = await trx('webhooks').where({ id: webhookId, policy_id: policyId }).delete().returning('id');
+        if (deleted.length === 0) {
             throw notFound('webhook', webhookId);
         }
     });
