@@ -1,0 +1,30 @@
+// A stop on scaling, globally or for one region, with who set it and why.
+export type KillSwitchScope = { readonly kind: 'global' } | { readonly kind: 'region'; readonly region: string };
+export type KillSwitchMode = 'scale-up' | 'all';
+
+export interface KillSwitch {
+    readonly scope: KillSwitchScope;
+    readonly mode: KillSwitchMode;
+    readonly reason: string;
+    readonly who: string;
+    readonly expiresAt: Date | null;
+}
+
+export const scopeName = (scope: KillSwitchScope): string => (scope.kind === 'global' ? 'global' : `region:${scope.region}`);
+
+export const parseScope = (name: string): KillSwitchScope | null => {
+    if (name === 'global') {
+        return { kind: 'global' };
+    }
+
+    const region = /^region:(.{1,255})$/.exec(name)?.[1];
+    return region ? { kind: 'region', region } : null;
+};
+
+// The switch that stops a move of desired from `before` to `after` in `region`, if any.
+export const stoppingSwitch = (switches: readonly KillSwitch[], region: string | null, before: number, after: number, now: Date): KillSwitch | null =>
+    switches.find((s) =>
+        (s.expiresAt === null || now.getTime() < s.expiresAt.getTime()) &&
+        (s.scope.kind === 'global' || s.scope.region === region) &&
+        (s.mode === 'all' || after > before)
+    ) ?? null;
