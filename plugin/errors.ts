@@ -3,7 +3,7 @@
 import Boom from '@hapi/boom';
 import type { Lifecycle, Request, ResponseToolkit } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
-import { DomainError, type DomainErrorKind } from '../core/errors';
+import { DomainError, notFound, type DomainErrorKind } from '../core/errors';
 
 const statusOf: Record<DomainErrorKind, number> = {
     bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, limit: 422, unavailable: 503
@@ -21,11 +21,20 @@ export interface ErrorBody {
 const body = (code: number, type: string, message: string, details: Record<string, unknown>): ErrorBody =>
     ({ error: { code, type, message, details } });
 
-// Joi's refusal, with the dotted path of the field it refused.
+const notFoundParam: Record<string, 'group' | 'policy' | 'webhook'> = { groupId: 'group', policyId: 'policy', webhookId: 'webhook' };
+
+// Joi's refusal, with the dotted path of the field it refused. A path id no
+// resource could have (too long, unstorable text) is as unknown as any other: 404.
 export const validationFailed: Lifecycle.Method = (_request, _h, err) => {
-    const joi = err as ValidationError | undefined;
+    const joi = err as (ValidationError & Partial<Boom.Boom>) | undefined;
     const detail = joi?.details?.[0];
     const field = detail ? detail.path.join('.') : '';
+    const source: unknown = (joi?.output?.payload as { validation?: { source?: unknown } } | undefined)?.validation?.source;
+    const missing = source === 'params' && Object.hasOwn(notFoundParam, field) ? notFoundParam[field] : undefined;
+    if (missing) {
+        throw notFound(missing, String(detail?.context?.value ?? ''));
+    }
+
     throw Boom.badRequest(detail?.message ?? 'Invalid request', { field });
 };
 

@@ -11,7 +11,7 @@ import { registerKeystoneScheme } from './auth';
 import { settingsOf, type PluginOptions, type Settings } from './options';
 import { groupRoutes } from './routes/groups';
 import { policyRoutes } from './routes/policies';
-import { serviceRoutes } from './routes/service';
+import { catchAllRoute, serviceRoutes } from './routes/service';
 import { webhookRoutes } from './routes/webhooks';
 import type { Runtime } from './runtime';
 
@@ -69,7 +69,7 @@ export const plugin: Plugin<PluginOptions> = {
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
 
-        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime)]);
+        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...catchAllRoute(runtime)]);
         server.expose('settings', settings);
         server.expose('store', () => runtime.current);
     }

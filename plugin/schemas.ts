@@ -4,35 +4,74 @@ import Joi from 'joi';
 import { validate as validCron } from 'node-cron';
 import { maxEntitiesCeiling } from '../core/model';
 
-const name = Joi.string().max(256).pattern(/\S/, 'non-blank').messages({ 'string.pattern.name': '{{#label}} must not be blank' });
+// Text PostgreSQL stores as given: no NUL (text and jsonb refuse it, a 500) and
+// no lone UTF-16 surrogate (it would be stored as U+FFFD, not as written).
+// eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
+const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const text = Joi.string().pattern(unstorable, { name: 'storable', invert: true })
+    .messages({ 'string.pattern.invert.name': '{{#label}} must not contain NUL or unpaired surrogate characters' });
+const name = text.max(256).pattern(/\S/, 'non-blank').messages({ 'string.pattern.name': '{{#label}} must not be blank' });
 const cooldown = Joi.number().integer().min(0).max(86400);
 const entities = Joi.number().integer().min(0).max(maxEntitiesCeiling);
-const metadata = Joi.object().pattern(Joi.string().min(1).max(256), Joi.string().max(256).allow('')).default({});
+const metadata = Joi.object().pattern(text.min(1).max(256), text.max(256).allow('')).default({});
 
+// min ≤ max is refused on minEntities, so that `details.field` names it.
 export const groupConfiguration = Joi.object({
     name: name.required(),
     cooldown: cooldown.required(),
-    minEntities: entities.required(),
+    minEntities: entities.required().when('maxEntities', {
+        is: Joi.number(),
+        then: Joi.number().max(Joi.ref('maxEntities')).messages({ 'number.max': '{{#label}} must be less than or equal to "maxEntities"' })
+    }),
     maxEntities: entities.allow(null).default(null),
     metadata
-}).custom((config: { minEntities: number; maxEntities: number | null }, helpers) =>
-    config.maxEntities !== null && config.minEntities > config.maxEntities ?
-        helpers.message({ custom: '"minEntities" must be less than or equal to "maxEntities"' }) :
-        config
-).label('groupConfiguration');
+}).label('groupConfiguration');
 
 const loadBalancer = Joi.object({
-    loadBalancerId: Joi.alternatives(Joi.number().integer().min(0), Joi.string().min(1).max(256)).required(),
+    loadBalancerId: Joi.alternatives(Joi.number().integer().min(0), text.min(1).max(256)).required(),
     port: Joi.number().integer().min(1).max(65535).required()
 });
 
+// What of `server` is not checked must still be storable JSON: no unstorable
+// text in keys or strings, and nesting no deeper than any Nova body needs.
+const maxServerDepth = 32;
+const unstorableIn = (value: unknown, path: (string | number)[]): { path: (string | number)[]; problem: string } | null => {
+    if (path.length > maxServerDepth) {
+        return { path, problem: `nests deeper than ${maxServerDepth} levels` };
+    }
+
+    if (typeof value === 'string') {
+        return unstorable.test(value) ? { path, problem: 'contains NUL or unpaired surrogate characters' } : null;
+    }
+
+    if (value === null || typeof value !== 'object') {
+        return null;
+    }
+
+    for (const [key, item] of Object.entries(value)) {
+        const at = Array.isArray(value) ? [...path, Number(key)] : [...path, key];
+        const found = unstorable.test(key) ? { path: at, problem: 'has a key with NUL or unpaired surrogate characters' } : unstorableIn(item, at);
+        if (found) {
+            return found;
+        }
+    }
+
+    return null;
+};
+
 // `server` goes to Nova as given; only what every create needs is checked here.
 const server = Joi.object({
-    flavorRef: Joi.string().min(1).max(256).required(),
-    imageRef: Joi.string().max(256).allow(''),
-    name: Joi.string().max(200).allow(''),
-    metadata: Joi.object().pattern(Joi.string().min(1).max(255), Joi.string().max(255).allow('')).max(100)
-}).unknown(true);
+    flavorRef: text.min(1).max(256).required(),
+    imageRef: text.max(256).allow(''),
+    name: text.max(200).allow(''),
+    metadata: Joi.object().pattern(text.min(1).max(255), text.max(255).allow('')).max(100)
+}).unknown(true).custom((value: Record<string, unknown>, helpers) => {
+    const found = unstorableIn(value, []);
+    const path = helpers.state.path ?? [];
+    return found && helpers.state.localize ?
+        helpers.error('server.unstorable', { problem: found.problem }, helpers.state.localize([...path, ...found.path])) :
+        value;
+}).messages({ 'server.unstorable': '{{#label}} {{#problem}}' });
 
 export const launchConfiguration = Joi.object({
     type: Joi.string().valid('launch_server').required(),
@@ -48,7 +87,7 @@ const at = Joi.string().pattern(zulu, 'ISO-8601 Zulu').custom((value: string, he
     Number.isNaN(Date.parse(value)) ? helpers.message({ custom: '{{#label}} is not a valid date' }) : value
 ).messages({ 'string.pattern.name': '{{#label}} must be an ISO-8601 UTC timestamp like 2030-01-01T00:00:00Z' });
 
-const cron = Joi.string().max(256).custom((value: string, helpers) =>
+const cron = text.max(256).custom((value: string, helpers) =>
     value.trim().split(/\s+/).length === 5 && validCron(value) ? value : helpers.message({ custom: '{{#label}} must be a cron expression of 5 fields' })
 );
 
@@ -80,13 +119,15 @@ export const createGroup = Joi.object({
 // `limit` above 100 is clamped to 100 (contract §4), below 1 refused.
 export const pageQuery = Joi.object({
     limit: Joi.number().integer().min(1).default(100).custom((n: number) => Math.min(n, 100)),
-    marker: Joi.string().max(256)
+    marker: text.max(256)
 });
 
 export const groupQuery = Joi.object({ webhooks: Joi.boolean().default(false) });
 export const deleteGroupQuery = Joi.object({ force: Joi.boolean().default(false) });
 
-const id = Joi.string().min(1).max(256);
+// A path id that cannot be one we issued (too long, unstorable) is answered
+// 404 like any unknown id (plugin/errors.ts).
+const id = text.min(1).max(256);
 export const tenantParams = Joi.object({ tenantId: id.required() });
 export const groupParams = tenantParams.keys({ groupId: id.required() });
 export const policyParams = groupParams.keys({ policyId: id.required() });

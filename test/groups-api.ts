@@ -135,6 +135,21 @@ describe('groups API, route by route', () => {
         expect((await api('GET', `/${tenant}/groups/${id}`)).statusCode).to.equal(404);
     });
 
+    it('takes JSON bodies as written: a string is not a number', async () => {
+        const body = validGroup();
+        const res = await api('POST', `/${tenant}/groups`, { ...body, groupConfiguration: { ...body.groupConfiguration, cooldown: '60' } });
+        expect(res.statusCode).to.equal(400);
+        expect(field(res.result, 'error', 'details', 'field')).to.equal('groupConfiguration.cooldown');
+    });
+
+    it('answers unknown paths and methods under the prefix in the contract shape', async () => {
+        for (const [method, url] of [['GET', '/autoscale/nope'], ['PATCH', `/autoscale/v1.0/${tenant}/groups`]] as const) {
+            const res = await api(method, url);
+            expect(res.statusCode).to.equal(404);
+            expect(field(res.result, 'error', 'type')).to.equal('NotFoundError');
+        }
+    });
+
     it('answers limits and health', async () => {
         expect(field((await api('GET', `/${tenant}/limits`)).result, 'limits', 'absolute')).to.equal({ maxGroups: 1000, maxPoliciesPerGroup: 100, maxWebhooksPerPolicy: 25 });
         const health = await server.inject('/autoscale/health');

@@ -1,5 +1,6 @@
 // Health and the tenant's limits.
 import type { ServerRoute } from '@hapi/hapi';
+import { DomainError } from '../../core/errors';
 import { tenantAuth, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { validate } from './validate';
@@ -36,3 +37,14 @@ export const serviceRoutes = (runtime: Runtime): ServerRoute[] => [
         })
     }
 ];
+
+// Under our own prefix, an unknown path or method still answers in the
+// contract's error shape. (Mounted without a prefix, the host's 404 stands.)
+export const catchAllRoute = (runtime: Runtime): ServerRoute[] => runtime.prefix === '' ? [] : [{
+    method: '*',
+    path: '/{any*}',
+    options: { auth: false },
+    handler: (request) => {
+        throw new DomainError('not_found', 'NotFoundError', `No route ${request.method.toUpperCase()} ${request.path}`);
+    }
+}];

@@ -5,6 +5,7 @@ import { decidePolicy, percentStep, type DecisionInput } from '../../core/decide
 import type { KillSwitch } from '../../core/kill-switch';
 import type { Adjustment } from '../../core/model';
 import type { Override } from '../../core/override';
+import type { ReasonCode } from '../../core/reasons';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -31,7 +32,7 @@ interface Case {
     readonly killSwitches?: readonly Partial<KillSwitch>[];
     readonly forced?: boolean;
     readonly circleBack?: boolean;
-    readonly expect: [outcome: 'accepted' | 'refused', reason: string, after: number];
+    readonly expect: [outcome: 'accepted' | 'refused', reason: ReasonCode, after: number];
 }
 
 const override = (o: Partial<Override>): Override => ({
