@@ -3,10 +3,12 @@
 import type { Knex } from 'knex';
 
 export const up = async (knex: Knex): Promise<void> => {
-    // One row per tenant that ever had a group: the row lock that serialises
-    // the per-tenant group limit.
+    // One row per tenant that ever had a group. Its counter is what the
+    // per-tenant group limit is checked against, atomically, in the same
+    // statement that inserts the group (adapters/store/groups.ts).
     await knex.schema.createTable('tenants', (t) => {
         t.text('id').primary();
+        t.integer('group_count').notNullable().defaultTo(0);
         t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     });
 

@@ -52,49 +52,90 @@ const configColumns = (config: GroupConfig): Record<string, unknown> => ({
     metadata: JSON.stringify(config.metadata)
 });
 
-export const createGroup = (ctx: StoreContext, tenantId: TenantId, spec: GroupSpec, limits: Limits): Promise<GroupWithPolicies> =>
-    ctx.knex.transaction(async (trx) => {
-        const now = ctx.clock.now();
+// One statement: the tenant's counter goes up only while under the limit (an
+// UPDATE re-checks its WHERE on the newest row version after waiting for the
+// row lock, so the limit is exact under concurrency), and the group and its
+// state row are inserted with it. Without policies it runs on its own, so the
+// tenant row is locked only inside PostgreSQL, never across a round trip.
+const insertGroupSql = `
+    WITH t AS (UPDATE tenants SET group_count = group_count + 1 WHERE id = ? AND group_count < ? RETURNING id),
+         g AS (INSERT INTO groups (id, tenant_id, name, cooldown, min_entities, max_entities, metadata, launch, created_at, updated_at)
+               SELECT ?, t.id, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ? FROM t RETURNING id)
+    INSERT INTO group_state (group_id, desired, updated_at) SELECT g.id, ?, ? FROM g RETURNING group_id`;
 
-        // The tenant row is the lock that keeps the group count honest under concurrency.
-        await trx.raw('INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id', [tenantId, now]);
-        const [{ count }] = await trx('groups').where({ tenant_id: tenantId }).count({ count: '*' });
-        if (Number(count) >= limits.maxGroups) {
-            throw overLimit('GroupsOverLimitError', `A tenant may have at most ${limits.maxGroups} scaling groups`, limits.maxGroups);
-        }
+const insertGroupOnce = async (db: Knex | Knex.Transaction, id: GroupId, tenantId: TenantId, spec: GroupSpec, limits: Limits, now: Date): Promise<boolean> => {
+    const c = spec.config;
+    const result: { rows: unknown[] } = await db.raw(insertGroupSql, [
+        tenantId, limits.maxGroups,
+        id, c.name, c.cooldown, c.minEntities, c.maxEntities, JSON.stringify(c.metadata), JSON.stringify(spec.launch), now, now,
+        c.minEntities, now
+    ]);
+    return result.rows.length === 1;
+};
 
-        if (spec.policies.length > limits.maxPoliciesPerGroup) {
-            throw overLimit('PoliciesOverLimitError', `A group may have at most ${limits.maxPoliciesPerGroup} policies`, limits.maxPoliciesPerGroup);
-        }
+const insertGroup = async (db: Knex | Knex.Transaction, id: GroupId, tenantId: TenantId, spec: GroupSpec, limits: Limits, now: Date): Promise<void> => {
+    if (await insertGroupOnce(db, id, tenantId, spec, limits, now)) {
+        return;
+    }
 
-        const id = GroupId(newId());
-        await trx('groups').insert({ id, tenant_id: tenantId, ...configColumns(spec.config), launch: JSON.stringify(spec.launch), created_at: now, updated_at: now });
-        await trx('group_state').insert({ group_id: id, desired: spec.config.minEntities, updated_at: now });
-        const policies = await insertPolicies(trx, id, spec.policies, now);
-        return {
-            group: {
-                id,
-                tenantId,
-                config: spec.config,
-                launch: spec.launch,
-                state: {
-                    desiredCapacity: spec.config.minEntities, activeCapacity: 0, pendingCapacity: 0, paused: false,
-                    status: 'ACTIVE', errors: [], active: [], orphans: []
-                }
-            },
-            policies
-        };
-    });
+    // No row: a tenant not seen before, or one at its limit.
+    await db.raw('INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [tenantId, now]);
+    if (!(await insertGroupOnce(db, id, tenantId, spec, limits, now))) {
+        throw overLimit('GroupsOverLimitError', `A tenant may have at most ${limits.maxGroups} scaling groups`, limits.maxGroups);
+    }
+};
+
+export const createGroup = async (ctx: StoreContext, tenantId: TenantId, spec: GroupSpec, limits: Limits): Promise<GroupWithPolicies> => {
+    if (spec.policies.length > limits.maxPoliciesPerGroup) {
+        throw overLimit('PoliciesOverLimitError', `A group may have at most ${limits.maxPoliciesPerGroup} policies`, limits.maxPoliciesPerGroup);
+    }
+
+    const now = ctx.clock.now();
+    const id = GroupId(newId());
+    const policies = spec.policies.length === 0 ?
+        await insertGroup(ctx.knex, id, tenantId, spec, limits, now).then(() => []) :
+        await ctx.knex.transaction(async (trx) => {
+            await insertGroup(trx, id, tenantId, spec, limits, now);
+            return insertPolicies(trx, id, spec.policies, now);
+        });
+
+    return {
+        group: {
+            id,
+            tenantId,
+            config: spec.config,
+            launch: spec.launch,
+            state: {
+                desiredCapacity: spec.config.minEntities, activeCapacity: 0, pendingCapacity: 0, paused: false,
+                status: 'ACTIVE', errors: [], active: [], orphans: []
+            }
+        },
+        policies
+    };
+};
 
 export const listGroups = async (ctx: StoreContext, tenantId: TenantId, page: PageRequest): Promise<Page<Group>> => {
     const rows: GroupRow[] = await afterMarker(selectGroups(ctx.knex, tenantId), 'g.id', page);
     return pageOf(rows, page, toGroup);
 };
 
+// One round trip: the policies ride along as a JSON array.
+const policiesColumn = `(SELECT coalesce(json_agg(p ORDER BY p.id), '[]'::json) FROM
+    (SELECT id, group_id, name, cooldown, adjustment, amount, type, schedule_at, schedule_cron FROM policies WHERE group_id = g.id) p) AS policies`;
+
+type PolicyJson = Omit<PolicyRow, 'schedule_at'> & { schedule_at: string | null };
+
 export const getGroupWithPolicies = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<GroupWithPolicies> => {
-    const group = await readGroup(ctx.knex, tenantId, groupId);
-    const rows: PolicyRow[] = await ctx.knex('policies').where({ group_id: groupId }).orderBy('id');
-    return { group, policies: rows.map(toPolicy) };
+    const row: (GroupRow & { policies: PolicyJson[] }) | undefined = await selectGroups(ctx.knex, tenantId)
+        .select(ctx.knex.raw(policiesColumn)).andWhere('g.id', groupId).first();
+    if (!row) {
+        throw notFound('group', groupId);
+    }
+
+    return {
+        group: toGroup(row),
+        policies: row.policies.map((p) => toPolicy({ ...p, schedule_at: p.schedule_at === null ? null : new Date(p.schedule_at) }))
+    };
 };
 
 export const deleteGroup = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, force: boolean): Promise<void> =>
@@ -111,6 +152,7 @@ export const deleteGroup = (ctx: StoreContext, tenantId: TenantId, groupId: Grou
 
         await trx('servers').where({ group_id: groupId }).delete();
         await trx('groups').where({ id: groupId }).delete();
+        await trx('tenants').where({ id: tenantId }).decrement('group_count', 1);
     });
 
 export const updateConfig = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, config: GroupConfig, change: ConfigChange): Promise<void> =>
