@@ -7,6 +7,7 @@ import type { Capabilities } from './capability';
 
 export interface StoreContext {
     readonly knex: Knex;
+    readonly kind: 'postgres' | 'pglite';
     readonly caps: Capabilities;
     readonly clock: Clock;
 }

@@ -6,6 +6,7 @@ import type { Group, GroupConfig, GroupSpec, LaunchConfig, Limits, Page } from '
 import type { ActivityInput, ConfigChange, GroupWithPolicies, PageRequest } from '../../core/ports/store';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
 import { insertPolicies } from './policies';
+import { prepare, runPrepared } from './prepared';
 import { groupSelect, toGroup, toPolicy, type GroupRow, type PolicyRow } from './rows';
 
 const selectGroups = (db: Knex | Knex.Transaction, tenantId: TenantId): Knex.QueryBuilder =>
@@ -57,30 +58,30 @@ const configColumns = (config: GroupConfig): Record<string, unknown> => ({
 // row lock, so the limit is exact under concurrency), and the group and its
 // state row are inserted with it. Without policies it runs on its own, so the
 // tenant row is locked only inside PostgreSQL, never across a round trip.
-const insertGroupSql = `
+const insertGroupSql = prepare('autoscale_insert_group', `
     WITH t AS (UPDATE tenants SET group_count = group_count + 1 WHERE id = ? AND group_count < ? RETURNING id),
          g AS (INSERT INTO groups (id, tenant_id, name, cooldown, min_entities, max_entities, metadata, launch, created_at, updated_at)
                SELECT ?, t.id, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ? FROM t RETURNING id)
-    INSERT INTO group_state (group_id, desired, updated_at) SELECT g.id, ?, ? FROM g RETURNING group_id`;
+    INSERT INTO group_state (group_id, desired, updated_at) SELECT g.id, ?, ? FROM g RETURNING group_id`);
 
-const insertGroupOnce = async (db: Knex | Knex.Transaction, id: GroupId, tenantId: TenantId, spec: GroupSpec, limits: Limits, now: Date): Promise<boolean> => {
+const insertGroupOnce = async (ctx: StoreContext, db: Knex | Knex.Transaction, id: GroupId, tenantId: TenantId, spec: GroupSpec, limits: Limits, now: Date): Promise<boolean> => {
     const c = spec.config;
-    const result: { rows: unknown[] } = await db.raw(insertGroupSql, [
+    const rows = await runPrepared(db, ctx.kind === 'postgres', insertGroupSql, [
         tenantId, limits.maxGroups,
         id, c.name, c.cooldown, c.minEntities, c.maxEntities, JSON.stringify(c.metadata), JSON.stringify(spec.launch), now, now,
         c.minEntities, now
     ]);
-    return result.rows.length === 1;
+    return rows.length === 1;
 };
 
-const insertGroup = async (db: Knex | Knex.Transaction, id: GroupId, tenantId: TenantId, spec: GroupSpec, limits: Limits, now: Date): Promise<void> => {
-    if (await insertGroupOnce(db, id, tenantId, spec, limits, now)) {
+const insertGroup = async (ctx: StoreContext, db: Knex | Knex.Transaction, id: GroupId, tenantId: TenantId, spec: GroupSpec, limits: Limits, now: Date): Promise<void> => {
+    if (await insertGroupOnce(ctx, db, id, tenantId, spec, limits, now)) {
         return;
     }
 
     // No row: a tenant not seen before, or one at its limit.
     await db.raw('INSERT INTO tenants (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [tenantId, now]);
-    if (!(await insertGroupOnce(db, id, tenantId, spec, limits, now))) {
+    if (!(await insertGroupOnce(ctx, db, id, tenantId, spec, limits, now))) {
         throw overLimit('GroupsOverLimitError', `A tenant may have at most ${limits.maxGroups} scaling groups`, limits.maxGroups);
     }
 };
@@ -93,9 +94,9 @@ export const createGroup = async (ctx: StoreContext, tenantId: TenantId, spec: G
     const now = ctx.clock.now();
     const id = GroupId(newId());
     const policies = spec.policies.length === 0 ?
-        await insertGroup(ctx.knex, id, tenantId, spec, limits, now).then(() => []) :
+        await insertGroup(ctx, ctx.knex, id, tenantId, spec, limits, now).then(() => []) :
         await ctx.knex.transaction(async (trx) => {
-            await insertGroup(trx, id, tenantId, spec, limits, now);
+            await insertGroup(ctx, trx, id, tenantId, spec, limits, now);
             return insertPolicies(trx, id, spec.policies, now);
         });
 
@@ -125,9 +126,12 @@ const policiesColumn = `(SELECT coalesce(json_agg(p ORDER BY p.id), '[]'::json) 
 
 type PolicyJson = Omit<PolicyRow, 'schedule_at'> & { schedule_at: string | null };
 
+// The hot read: written out once and prepared (adapters/store/prepared.ts).
+const groupWithPoliciesSql = prepare('autoscale_group_with_policies', `SELECT ${groupSelect}, ${policiesColumn}
+    FROM groups g JOIN group_state s ON s.group_id = g.id WHERE g.tenant_id = ? AND g.id = ?`);
+
 export const getGroupWithPolicies = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<GroupWithPolicies> => {
-    const row: (GroupRow & { policies: PolicyJson[] }) | undefined = await selectGroups(ctx.knex, tenantId)
-        .select(ctx.knex.raw(policiesColumn)).andWhere('g.id', groupId).first();
+    const [row] = await runPrepared<GroupRow & { policies: PolicyJson[] }>(ctx.knex, ctx.kind === 'postgres', groupWithPoliciesSql, [tenantId, groupId]);
     if (!row) {
         throw notFound('group', groupId);
     }

@@ -19,7 +19,7 @@ export const openKnexStore = async (db: Database, options: KnexStoreOptions): Pr
         await migrateLatest(db.knex);
     }
 
-    const ctx: StoreContext = { knex: db.knex, clock: options.clock, caps: capabilities(await loadCapabilityKey(db.knex, options.capabilityKey)) };
+    const ctx: StoreContext = { knex: db.knex, kind: db.kind, clock: options.clock, caps: capabilities(await loadCapabilityKey(db.knex, options.capabilityKey)) };
     return {
         kind: db.kind,
         ready: async () => {

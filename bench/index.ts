@@ -1,0 +1,100 @@
+// `npm run bench`: the groups API through the real plugin stack against a
+// bare-Hapi floor doing the same single query, on PGlite and on PostgreSQL.
+import * as Os from 'node:os';
+import { compare, type Caller, type Comparison, type Target } from './compare';
+import { pgliteDatabase, postgresDatabase, type BenchDatabase } from './databases';
+import { startHost, type Host } from './hosts';
+import { startIdentity, validations, type BenchIdentity } from './keystone';
+import { openPool } from './load';
+import { details, table } from './report';
+import { benchSettings, type BackendKind, type BenchSettings } from './settings';
+
+interface Measured {
+    readonly backend: string;
+    readonly comparison: Comparison;
+}
+
+const databaseFor = async (kind: BackendKind, settings: BenchSettings): Promise<BenchDatabase | null> => {
+    if (kind === 'pglite') {
+        return pgliteDatabase();
+    }
+
+    try {
+        return await postgresDatabase(settings.postgresAdminUrl);
+    }
+    catch (err) {
+        const where = new URL(settings.postgresAdminUrl);
+        console.log(`!! PostgreSQL at ${where.host} (user ${where.username || '?'}) is unreachable or refused a new database: ${err instanceof Error ? err.message : String(err)}`);
+        console.log('!! skipping the PostgreSQL backend; set BENCH_PG_URL to point elsewhere.');
+        return null;
+    }
+};
+
+const measureBackend = async (kind: BackendKind, identity: BenchIdentity, settings: BenchSettings): Promise<Measured[]> => {
+    const database = await databaseFor(kind, settings);
+    if (!database) {
+        return [];
+    }
+
+    console.log(`${kind}: ${database.label}`);
+    const hosts: Host[] = [];
+    const targets: Target[] = [];
+    try {
+        const plugin = await startHost({ role: 'plugin', database: database.host, tenantId: identity.tenantId, serviceAccount: identity.serviceAccount });
+        hosts.push(plugin);
+        const floor = await startHost({ role: 'floor', database: database.host, tenantId: identity.tenantId });
+        hosts.push(floor);
+        const pluginTarget: Target = { host: plugin, pool: openPool(plugin.origin, settings.concurrency) };
+        const floorTarget: Target = { host: floor, pool: openPool(floor.origin, settings.concurrency) };
+        targets.push(pluginTarget, floorTarget);
+
+        const caller: Caller = { tenantId: identity.tenantId, token: identity.token };
+        const measured: Measured[] = [];
+        for (const operation of settings.operations) {
+            measured.push({ backend: kind, comparison: await compare(operation, pluginTarget, floorTarget, caller, settings) });
+        }
+
+        return measured;
+    }
+    finally {
+        await Promise.all(targets.map((t) => t.pool.close()));
+        await Promise.all(hosts.map((h) => h.stop()));
+        await database.drop();
+    }
+};
+
+const main = async (): Promise<void> => {
+    const settings = benchSettings();
+    const started = Date.now();
+    console.log(`nova-autoscale bench: node ${process.version}, ${Os.cpus().length} CPU (${Os.cpus()[0]?.model ?? '?'}), ` +
+        `${settings.concurrency} in flight, warm-up ${settings.warmupSeconds}s, best of ${settings.rounds} × ${settings.seconds}s per server and op`);
+    console.log('plugin: Hapi + nova-autoscale at /autoscale, Keystone token scheme (simulator, cached after the first validation); ' +
+        'floor: bare Hapi, one knex INSERT / SELECT of a group row. Each server in its own process; client: undici Pool in this one.');
+
+    const identity = await startIdentity();
+    const measured: Measured[] = [];
+    try {
+        for (const kind of settings.backends) {
+            measured.push(...await measureBackend(kind, identity, settings));
+        }
+    }
+    finally {
+        await identity.simulator.stop();
+    }
+
+    console.log('');
+    console.log(table(measured));
+    console.log('');
+    for (const m of measured) {
+        console.log(details(m.backend, m.comparison).join('\n'));
+    }
+
+    console.log(`  Keystone token validations: ${validations(identity.simulator)} (one per plugin process; cached after); total ${((Date.now() - started) / 1000).toFixed(0)}s`);
+    console.log('  tput p/f = plugin/floor throughput (target >= 0.5); p99 f/p = floor p99 / plugin p99; CPU/req = server process CPU per answered request' +
+        ' (not counting PostgreSQL\'s own processes); RSS after the op\'s runs, per server process.');
+};
+
+main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+});
