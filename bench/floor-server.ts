@@ -17,7 +17,7 @@ interface GroupRecord {
 }
 
 export const floorServer = async (knex: Knex, tenantId: string): Promise<Hapi.Server> => {
-    // groups.tenant_id references tenants: the plugin upserts this row per create, the floor once.
+    // groups.tenant_id references tenants: the plugin counts groups on this row per create; the floor only needs it to exist.
     await knex.raw('INSERT INTO tenants (id, created_at) VALUES (?, now()) ON CONFLICT (id) DO NOTHING', [tenantId]);
 
     const server = Hapi.server({ host: '127.0.0.1', port: 0 });

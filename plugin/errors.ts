@@ -24,7 +24,7 @@ const body = (code: number, type: string, message: string, details: Record<strin
 const notFoundParam: Record<string, 'group' | 'policy' | 'webhook'> = { groupId: 'group', policyId: 'policy', webhookId: 'webhook' };
 
 // Joi's refusal, with the dotted path of the field it refused. A path id no
-// resource could have (too long, unstorable text) is as unknown as any other: 404.
+// resource could have (too long, unstorable text) is as unknown as every other: 404.
 export const validationFailed: Lifecycle.Method = (_request, _h, err) => {
     const joi = err as (ValidationError & Partial<Boom.Boom>) | undefined;
     const detail = joi?.details?.[0];

@@ -20,7 +20,7 @@ export type Catalog = readonly CatalogService[];
 export interface EndpointQuery {
     readonly serviceType: string;
     readonly interface: EndpointInterface;
-    readonly region?: string;              // unset: any region
+    readonly region?: string;              // unset: every region
 }
 
 // null: no such endpoint. The URL comes back without a trailing slash.
