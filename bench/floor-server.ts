@@ -34,7 +34,7 @@ export const floorServer = async (knex: Knex, tenantId: string): Promise<Hapi.Se
                 await knex('groups').insert({
                     id, tenant_id: tenant, name: config.name, cooldown: config.cooldown, min_entities: config.minEntities,
                     max_entities: config.maxEntities ?? null, metadata: JSON.stringify(config.metadata ?? {}),
-                    launch: JSON.stringify(body.launchConfiguration), created_at: now, updated_at: now
+                    launch: JSON.stringify(body.launchConfiguration), desired: config.minEntities, created_at: now, updated_at: now
                 });
                 const self = `http://${request.info.host}${groupPath(tenant, id)}/`;
                 return h.response({ group: { id, links: [{ href: self, rel: 'self' }], groupConfiguration: config, launchConfiguration: body.launchConfiguration } })

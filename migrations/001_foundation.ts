@@ -1,5 +1,5 @@
-// The foundation schema: tenants' groups, their policies and webhooks, the
-// group's state, the activity log and the servers ledger.
+// The foundation schema: tenants' groups (config, launch configuration and
+// state), their policies and webhooks, the activity log and the servers ledger.
 import type { Knex } from 'knex';
 
 export const up = async (knex: Knex): Promise<void> => {
@@ -21,22 +21,19 @@ export const up = async (knex: Knex): Promise<void> => {
         t.integer('max_entities').nullable();
         t.jsonb('metadata').notNullable();
         t.jsonb('launch').notNullable();
-        t.timestamp('created_at', { useTz: true }).notNullable();
-        t.timestamp('updated_at', { useTz: true }).notNullable();
-        t.index(['tenant_id', 'id']);
-    });
-
-    await knex.schema.createTable('group_state', (t) => {
-        t.text('group_id').primary().references('id').inTable('groups').onDelete('CASCADE');
+        // The group's state lives on its row: the row lock that serialises
+        // decisions is the same one config changes take.
         t.integer('desired').notNullable();
         t.boolean('paused').notNullable().defaultTo(false);
         t.text('status').notNullable().defaultTo('ACTIVE');
         t.jsonb('errors').notNullable().defaultTo('[]');
         t.timestamp('last_scaled_at', { useTz: true }).nullable();
+        t.timestamp('created_at', { useTz: true }).notNullable();
         t.timestamp('updated_at', { useTz: true }).notNullable();
+        t.index(['tenant_id', 'id']);
     });
-    await knex.raw(`ALTER TABLE group_state ADD CONSTRAINT group_state_status CHECK (status IN ('ACTIVE', 'ERROR', 'DELETING'))`);
-    await knex.raw('ALTER TABLE group_state ADD CONSTRAINT group_state_desired CHECK (desired >= 0)');
+    await knex.raw(`ALTER TABLE groups ADD CONSTRAINT groups_status CHECK (status IN ('ACTIVE', 'ERROR', 'DELETING'))`);
+    await knex.raw('ALTER TABLE groups ADD CONSTRAINT groups_desired CHECK (desired >= 0)');
 
     await knex.schema.createTable('policies', (t) => {
         t.text('id').primary();
@@ -105,7 +102,7 @@ export const up = async (knex: Knex): Promise<void> => {
 };
 
 export const down = async (knex: Knex): Promise<void> => {
-    for (const table of ['servers', 'activity', 'secrets', 'webhooks', 'policies', 'group_state', 'groups', 'tenants']) {
+    for (const table of ['servers', 'activity', 'secrets', 'webhooks', 'policies', 'groups', 'tenants']) {
         await knex.schema.dropTableIfExists(table);
     }
 };

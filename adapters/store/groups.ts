@@ -10,7 +10,7 @@ import { prepare, runPrepared } from './prepared';
 import { groupSelect, toGroup, toPolicy, type GroupRow, type PolicyRow } from './rows';
 
 const selectGroups = (db: Knex | Knex.Transaction, tenantId: TenantId): Knex.QueryBuilder =>
-    db.select(db.raw(groupSelect)).from('groups as g').join('group_state as s', 's.group_id', 'g.id').where('g.tenant_id', tenantId);
+    db.select(db.raw(groupSelect)).from('groups as g').where('g.tenant_id', tenantId);
 
 export const readGroup = async (db: Knex | Knex.Transaction, tenantId: TenantId, groupId: GroupId): Promise<Group> => {
     const row: GroupRow | undefined = await selectGroups(db, tenantId).andWhere('g.id', groupId).first();
@@ -23,8 +23,7 @@ export const readGroup = async (db: Knex | Knex.Transaction, tenantId: TenantId,
 
 // Locks the group's state row for the rest of the transaction; 404 when not the tenant's.
 export const lockGroup = async (trx: Knex.Transaction, tenantId: TenantId, groupId: GroupId): Promise<void> => {
-    const row = await trx('group_state as s').join('groups as g', 'g.id', 's.group_id')
-        .where({ 'g.tenant_id': tenantId, 'g.id': groupId }).forUpdate('s').first('s.group_id');
+    const row = await trx('groups').where({ tenant_id: tenantId, id: groupId }).forUpdate().first('id');
     if (!row) {
         throw notFound('group', groupId);
     }
@@ -55,21 +54,19 @@ const configColumns = (config: GroupConfig): Record<string, unknown> => ({
 
 // One statement: the tenant's counter goes up only while under the limit (an
 // UPDATE re-checks its WHERE on the newest row version after waiting for the
-// row lock, so the limit is exact under concurrency), and the group and its
-// state row are inserted with it. Without policies it runs on its own, so the
+// row lock, so the limit is exact under concurrency), and the group is
+// inserted with it. Without policies it runs on its own, so the
 // tenant row is locked only inside PostgreSQL, never across a round trip.
 const insertGroupSql = prepare('autoscale_insert_group', `
-    WITH t AS (UPDATE tenants SET group_count = group_count + 1 WHERE id = ? AND group_count < ? RETURNING id),
-         g AS (INSERT INTO groups (id, tenant_id, name, cooldown, min_entities, max_entities, metadata, launch, created_at, updated_at)
-               SELECT ?, t.id, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ? FROM t RETURNING id)
-    INSERT INTO group_state (group_id, desired, updated_at) SELECT g.id, ?, ? FROM g RETURNING group_id`);
+    WITH t AS (UPDATE tenants SET group_count = group_count + 1 WHERE id = ? AND group_count < ? RETURNING id)
+    INSERT INTO groups (id, tenant_id, name, cooldown, min_entities, max_entities, metadata, launch, desired, created_at, updated_at)
+        SELECT ?, t.id, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ? FROM t RETURNING id`);
 
 const insertGroupOnce = async (ctx: StoreContext, db: Knex | Knex.Transaction, id: GroupId, tenantId: TenantId, spec: GroupSpec, limits: Limits, now: Date): Promise<boolean> => {
     const c = spec.config;
     const rows = await runPrepared(db, ctx.kind === 'postgres', insertGroupSql, [
         tenantId, limits.maxGroups,
-        id, c.name, c.cooldown, c.minEntities, c.maxEntities, JSON.stringify(c.metadata), JSON.stringify(spec.launch), now, now,
-        c.minEntities, now
+        id, c.name, c.cooldown, c.minEntities, c.maxEntities, JSON.stringify(c.metadata), JSON.stringify(spec.launch), c.minEntities, now, now
     ]);
     return rows.length === 1;
 };
@@ -128,7 +125,7 @@ type PolicyJson = Omit<PolicyRow, 'schedule_at'> & { schedule_at: string | null 
 
 // The hot read: written out once and prepared (adapters/store/prepared.ts).
 const groupWithPoliciesSql = prepare('autoscale_group_with_policies', `SELECT ${groupSelect}, ${policiesColumn}
-    FROM groups g JOIN group_state s ON s.group_id = g.id WHERE g.tenant_id = ? AND g.id = ?`);
+    FROM groups g WHERE g.tenant_id = ? AND g.id = ?`);
 
 export const getGroupWithPolicies = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<GroupWithPolicies> => {
     const [row] = await runPrepared<GroupRow & { policies: PolicyJson[] }>(ctx.knex, ctx.kind === 'postgres', groupWithPoliciesSql, [tenantId, groupId]);
@@ -165,10 +162,7 @@ export const updateConfig = (ctx: StoreContext, tenantId: TenantId, groupId: Gro
         const current = await readGroup(trx, tenantId, groupId);
         const now = ctx.clock.now();
         const { desired, activity } = change(current, config);
-        await trx('groups').where({ id: groupId }).update({ ...configColumns(config), updated_at: now });
-        if (desired !== current.state.desiredCapacity) {
-            await trx('group_state').where({ group_id: groupId }).update({ desired, updated_at: now });
-        }
+        await trx('groups').where({ id: groupId }).update({ ...configColumns(config), desired, updated_at: now });
 
         if (activity) {
             await insertActivity(trx, groupId, now, activity);
@@ -185,7 +179,7 @@ export const setPaused = (ctx: StoreContext, tenantId: TenantId, groupId: GroupI
     ctx.knex.transaction(async (trx) => {
         await lockGroup(trx, tenantId, groupId);
         const now = ctx.clock.now();
-        const changed = await trx('group_state').where({ group_id: groupId, paused: !paused }).update({ paused, updated_at: now });
+        const changed = await trx('groups').where({ id: groupId, paused: !paused }).update({ paused, updated_at: now });
         if (changed > 0) {
             await insertActivity(trx, groupId, now, {
                 source: 'manual', kind: paused ? 'pause' : 'resume', outcome: 'done', reason: paused ? 'paused' : 'resumed',

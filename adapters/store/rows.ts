@@ -44,7 +44,7 @@ export interface WebhookRow {
 // One query reads a whole group: config, state and what the ledger holds.
 export const groupSelect = `
     g.id, g.tenant_id, g.name, g.cooldown, g.min_entities, g.max_entities, g.metadata, g.launch,
-    s.desired, s.paused, s.status, s.errors,
+    g.desired, g.paused, g.status, g.errors,
     (SELECT coalesce(json_agg(v.server_id ORDER BY v.created_at, v.server_id), '[]'::json)
         FROM servers v WHERE v.group_id = g.id AND v.state = 'active') AS active,
     (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building')) AS pending`;

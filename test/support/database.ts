@@ -26,15 +26,14 @@ export const tenantFootprint = async (tenantId: string): Promise<Record<string, 
     const groups = knex('groups').where({ tenant_id: tenantId }).select('id');
     const counts = await Promise.all([
         knex('groups').where({ tenant_id: tenantId }).count({ n: '*' }),
-        knex('group_state').whereIn('group_id', groups).count({ n: '*' }),
         knex('policies').whereIn('group_id', groups).count({ n: '*' }),
         knex('webhooks').whereIn('group_id', groups).count({ n: '*' }),
         knex('activity').whereIn('group_id', groups).count({ n: '*' }),
         knex('servers').whereIn('group_id', groups).count({ n: '*' }),
         knex('tenants').where({ id: tenantId }).count({ n: '*' })
     ]);
-    const [g, s, p, w, a, v, t] = counts.map((rows) => Number(rows[0]?.n ?? 0));
-    return { groups: g ?? 0, group_state: s ?? 0, policies: p ?? 0, webhooks: w ?? 0, activity: a ?? 0, servers: v ?? 0, tenants: t ?? 0 };
+    const [g, p, w, a, v, t] = counts.map((rows) => Number(rows[0]?.n ?? 0));
+    return { groups: g ?? 0, policies: p ?? 0, webhooks: w ?? 0, activity: a ?? 0, servers: v ?? 0, tenants: t ?? 0 };
 };
 
 // Fingerprint of a tenant's rows including content, to prove a refused update changed nothing.
@@ -42,11 +41,10 @@ export const tenantSnapshot = async (tenantId: string): Promise<string> => {
     const knex = await testKnex();
     const groups = await knex('groups').where({ tenant_id: tenantId }).orderBy('id');
     const ids = groups.map((g: { id: string }) => g.id);
-    const [state, policies, webhooks, activity] = await Promise.all([
-        knex('group_state').whereIn('group_id', ids).orderBy('group_id'),
+    const [policies, webhooks, activity] = await Promise.all([
         knex('policies').whereIn('group_id', ids).orderBy('id'),
         knex('webhooks').whereIn('group_id', ids).orderBy('id'),
         knex('activity').whereIn('group_id', ids).orderBy('id')
     ]);
-    return JSON.stringify({ groups, state, policies, webhooks, activity });
+    return JSON.stringify({ groups, policies, webhooks, activity });
 };
