@@ -2,6 +2,7 @@
 // from TypeScript sources and one from compiled JavaScript record the same rows.
 import type { Knex } from 'knex';
 import * as foundation from './001_foundation';
+import * as supervisor from './002_supervisor';
 
 export interface Migration {
     readonly name: string;
@@ -10,5 +11,6 @@ export interface Migration {
 }
 
 export const migrations: readonly Migration[] = [
-    { name: '001_foundation', ...foundation }
+    { name: '001_foundation', ...foundation },
+    { name: '002_supervisor', ...supervisor }
 ];

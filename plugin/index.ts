@@ -9,6 +9,7 @@ import { renderErrors } from './errors';
 import { tokenValidatorFor } from './identity';
 import { registerKeystoneScheme } from './auth';
 import { settingsOf, type PluginOptions, type Settings } from './options';
+import { activityRoutes } from './routes/activity';
 import { groupRoutes } from './routes/groups';
 import { policyRoutes } from './routes/policies';
 import { catchAllRoute, serviceRoutes } from './routes/service';
@@ -69,7 +70,7 @@ export const plugin: Plugin<PluginOptions> = {
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
 
-        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...catchAllRoute(runtime)]);
+        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...activityRoutes(runtime), ...catchAllRoute(runtime)]);
         server.expose('settings', settings);
         server.expose('store', () => runtime.current);
     }

@@ -20,6 +20,12 @@ export interface PluginOptions {
     auth?: { strategy?: string; adminRole?: string };
     intervals?: { convergeS?: number; buildTimeoutS?: number };
     limits?: Partial<Limits>;
+    // Triggers of one policy within debounceMs of a decision coalesce into it;
+    // the activity log keeps the newest activityPerGroup rows of each group.
+    supervisor?: { debounceMs?: number; activityPerGroup?: number };
+    // The region kill-switches of this installation's groups are matched against
+    // (default: the service account's OS_REGION_NAME).
+    region?: string;
     // Capability URLs are derived from this; unset: a key generated once and kept in the database.
     capabilityKey?: string;
     clock?: Clock;
@@ -32,6 +38,8 @@ export interface Settings {
     auth: { strategy?: string; adminRole: string };
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
+    supervisor: { debounceMs: number; activityPerGroup: number };
+    region?: string;
     capabilityKey?: string;
     clock: Clock;
 }
@@ -63,6 +71,11 @@ export const optionsSchema = Joi.object({
         maxPoliciesPerGroup: positive.default(defaultLimits.maxPoliciesPerGroup),
         maxWebhooksPerPolicy: positive.default(defaultLimits.maxWebhooksPerPolicy)
     }).default(),
+    supervisor: Joi.object({
+        debounceMs: Joi.number().integer().min(0).default(2000),
+        activityPerGroup: positive.default(1000)
+    }).default(),
+    region: Joi.string(),
     capabilityKey: Joi.string().min(32),
     clock: Joi.object({ now: Joi.function().required() }).unknown(true).default(systemClock)
 });

@@ -1,5 +1,6 @@
 // Otter v1.0 bodies to the model and back. Routes call these; nothing else
 // knows the wire shapes.
+import type { Activity } from '../core/ports/store';
 import type { Adjustment, Group, GroupConfig, LaunchConfig, Policy, PolicySpec, PolicyTrigger, ScheduleArgs, Webhook, WebhookSpec } from '../core/model';
 
 export interface PolicyBody {
@@ -100,3 +101,18 @@ export const groupView = (base: string, group: Group, policies: readonly ReturnT
 // Otter's `*_links`: a `next` link when there is another page.
 export const pageLinks = (href: string, limit: number, next: string | null): Link[] =>
     next === null ? [] : [{ href: `${href}?limit=${limit}&marker=${encodeURIComponent(next)}`, rel: 'next' }];
+
+export const activityView = (activity: Activity) => ({
+    id: activity.id,
+    at: activity.at.toISOString(),
+    source: activity.source,
+    kind: activity.kind,
+    outcome: activity.outcome,
+    reason: activity.reason,
+    message: activity.message,
+    desiredBefore: activity.desiredBefore,
+    desiredAfter: activity.desiredAfter,
+    who: activity.who,
+    ...(activity.policyId ? { policyId: activity.policyId } : {}),
+    ...(activity.decisionId ? { decisionId: activity.decisionId } : {})
+});

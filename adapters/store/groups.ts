@@ -1,7 +1,7 @@
 // Groups: config, launch configuration and state, each write one transaction.
 import type { Knex } from 'knex';
 import { DomainError, notFound, overLimit } from '../../core/errors';
-import { GroupId, type TenantId } from '../../core/ids';
+import { ActivityId, GroupId, type TenantId } from '../../core/ids';
 import type { Group, GroupConfig, GroupSpec, LaunchConfig, Limits, Page } from '../../core/model';
 import type { ActivityInput, ConfigChange, GroupWithPolicies, PageRequest } from '../../core/ports/store';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
@@ -29,8 +29,14 @@ export const lockGroup = async (trx: Knex.Transaction, tenantId: TenantId, group
     }
 };
 
-export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: ActivityInput): Promise<void> => {
-    await trx('activity').insert({
+export interface ActivityLinks {
+    readonly policyId?: string | null;
+    readonly eventId?: string | null;
+    readonly decisionId?: string | null;
+}
+
+export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: ActivityInput, links: ActivityLinks = {}): Promise<ActivityId> => {
+    const [row]: { id: string | number }[] = await trx('activity').insert({
         group_id: groupId,
         at,
         source: activity.source,
@@ -40,8 +46,12 @@ export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at
         message: activity.message,
         desired_before: activity.desiredBefore,
         desired_after: activity.desiredAfter,
-        who: activity.who
-    });
+        who: activity.who,
+        policy_id: links.policyId ?? null,
+        event_id: links.eventId ?? null,
+        decision_id: links.decisionId ?? null
+    }).returning('id');
+    return ActivityId(String(row?.id));
 };
 
 const configColumns = (config: GroupConfig): Record<string, unknown> => ({

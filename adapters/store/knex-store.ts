@@ -4,8 +4,11 @@ import type { Store } from '../../core/ports/store';
 import { capabilities, loadCapabilityKey } from './capability';
 import type { StoreContext } from './context';
 import { migrateLatest, type Database } from './database';
+import * as Activity from './activity';
 import * as Groups from './groups';
 import * as Policies from './policies';
+import * as Supervision from './supervision';
+import { trigger } from './triggers';
 import * as Webhooks from './webhooks';
 
 export interface KnexStoreOptions {
@@ -44,6 +47,15 @@ export const openKnexStore = async (db: Database, options: KnexStoreOptions): Pr
         updateWebhook: (...args) => Webhooks.updateWebhook(ctx, ...args),
         deleteWebhook: (...args) => Webhooks.deleteWebhook(ctx, ...args),
         webhooksOfGroup: (...args) => Webhooks.webhooksOfGroup(ctx, ...args),
+        trigger: (...args) => trigger(ctx, ...args),
+        listActivity: (...args) => Activity.listActivity(ctx, ...args),
+        pruneActivity: (keep) => Activity.pruneActivity(ctx, keep),
+        getOverride: (...args) => Supervision.getOverride(ctx, ...args),
+        setOverride: (...args) => Supervision.setOverride(ctx, ...args),
+        clearOverride: (...args) => Supervision.clearOverride(ctx, ...args),
+        listKillSwitches: () => Supervision.readKillSwitches(ctx.knex),
+        setKillSwitch: (killSwitch) => Supervision.setKillSwitch(ctx, killSwitch),
+        clearKillSwitch: (scope) => Supervision.clearKillSwitch(ctx, scope),
         close: () => db.close()
     };
 };

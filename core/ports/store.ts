@@ -1,6 +1,9 @@
 // The storage port: every method is one transaction, and a refused write
 // (a DomainError thrown from inside) leaves nothing behind.
-import type { GroupId, PolicyId, TenantId, WebhookId } from '../ids';
+import type { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../ids';
+import type { KillSwitch, KillSwitchScope } from '../kill-switch';
+import type { Override } from '../override';
+import type { ReasonCode } from '../reasons';
 import type {
     Group, GroupConfig, GroupSpec, LaunchConfig, Limits, Page, Policy, PolicySpec, Webhook, WebhookSpec
 } from '../model';
@@ -15,14 +18,61 @@ export interface GroupWithPolicies {
     readonly policies: readonly Policy[];
 }
 
+export type ActivitySource = 'alert' | 'webhook' | 'schedule' | 'manual' | 'converger' | 'admin';
+
 export interface ActivityInput {
-    readonly source: 'alert' | 'webhook' | 'schedule' | 'manual' | 'converger' | 'admin';
+    readonly source: ActivitySource;
     readonly kind: string;
-    readonly outcome: 'accepted' | 'refused' | 'done' | 'failed';
+    readonly outcome: 'accepted' | 'refused' | 'coalesced' | 'done' | 'failed';
     readonly reason: string;
     readonly message: string;
     readonly desiredBefore: number | null;
     readonly desiredAfter: number | null;
+    readonly who: string;
+}
+
+export interface Activity extends ActivityInput {
+    readonly id: ActivityId;
+    readonly at: Date;
+    readonly policyId: PolicyId | null;
+    readonly decisionId: ActivityId | null;
+}
+
+// Something that asks a policy to run (contract §4, design "trigger").
+export interface TriggerRequest {
+    readonly tenantId: TenantId;
+    readonly groupId: GroupId;
+    readonly policyId: PolicyId;
+    readonly source: ActivitySource;
+    readonly eventId: string | null;   // taken once, ever
+    readonly forced: boolean;          // admin: skips cooldown and debounce
+    readonly circleBack: boolean;      // the supervisor trying again for a held alert
+    readonly who: string;
+    readonly note: string | null;      // why (a forced trigger's reason)
+}
+
+export interface TriggerRules {
+    readonly debounceMs: number;
+    readonly region: string | null;    // the region kill-switches are matched against
+}
+
+export interface TriggerResult {
+    readonly activityId: ActivityId;
+    readonly decisionId: ActivityId;   // itself, or the decision it was coalesced into
+    readonly outcome: 'accepted' | 'refused' | 'coalesced';
+    readonly reason: ReasonCode | 'debounced';
+    readonly desiredBefore: number;
+    readonly desiredAfter: number;
+    readonly message: string;
+    readonly replay: boolean;          // the event id was seen before: nothing was written
+}
+
+export interface OverrideInput {
+    readonly desiredCapacity: number | null;
+    readonly minEntities: number | null;
+    readonly maxEntities: number | null;
+    readonly reason: string;
+    readonly expiresAt: Date;
     readonly who: string;
 }
 
@@ -54,6 +104,19 @@ export interface Store {
     updateWebhook(tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId, spec: WebhookSpec): Promise<void>;
     deleteWebhook(tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId): Promise<void>;
     webhooksOfGroup(tenantId: TenantId, groupId: GroupId): Promise<readonly Webhook[]>;
+
+    // The supervisor: one transaction decides and records (core/decide-policy.ts).
+    trigger(request: TriggerRequest, rules: TriggerRules): Promise<TriggerResult>;
+    listActivity(tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<Activity>>;
+    pruneActivity(keepPerGroup: number): Promise<number>;
+
+    getOverride(tenantId: TenantId, groupId: GroupId): Promise<Override | null>;
+    setOverride(tenantId: TenantId, groupId: GroupId, override: OverrideInput, source: ActivitySource): Promise<void>;
+    clearOverride(tenantId: TenantId, groupId: GroupId, who: string, source: ActivitySource): Promise<void>;
+
+    listKillSwitches(): Promise<readonly KillSwitch[]>;
+    setKillSwitch(killSwitch: KillSwitch): Promise<void>;
+    clearKillSwitch(scope: KillSwitchScope): Promise<boolean>;
 
     close(): Promise<void>;
 }
