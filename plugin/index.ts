@@ -57,7 +57,8 @@ export const plugin: Plugin<PluginOptions> = {
             settings,
             prefix: server.realm.modifiers.route.prefix ?? '',
             strategy: useAuth(server, settings),
-            current: null
+            current: null,
+            alerts: null
         };
 
         const database = openDatabase(settings.database);

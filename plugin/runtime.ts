@@ -4,6 +4,7 @@ import type { Request, RouteOptions } from '@hapi/hapi';
 import { DomainError } from '../core/errors';
 import { TENANT_SCOPE } from './auth';
 import type { TenantId } from '../core/ids';
+import type { AlertIntake } from '../core/alerts';
 import type { Store } from '../core/ports/store';
 import type { Settings } from './options';
 
@@ -12,6 +13,8 @@ export interface Runtime {
     readonly prefix: string;
     readonly strategy: string;
     current: Store | null;
+    // Alert transitions, in process (plugin/alerts.ts sets it at register).
+    alerts: AlertIntake | null;
 }
 
 export const storeOf = (runtime: Runtime): Store => {
