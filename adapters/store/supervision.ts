@@ -1,8 +1,9 @@
 // Overrides and kill-switches: what a trigger is checked against.
 import type { Knex } from 'knex';
-import { clamp } from '../../core/bounds';
-import { GroupId, type TenantId } from '../../core/ids';
-import { parseScope, scopeName, type KillSwitch, type KillSwitchScope } from '../../core/kill-switch';
+import { clamp, effectiveMax } from '../../core/bounds';
+import { badRequest, DomainError, notFound } from '../../core/errors';
+import { GroupId, type ActivityId, type TenantId } from '../../core/ids';
+import { parseScope, scopeName, stoppingSwitch, type KillSwitch, type KillSwitchScope } from '../../core/kill-switch';
 import type { Override } from '../../core/override';
 import type { ActivitySource, OverrideInput } from '../../core/ports/store';
 import type { StoreContext } from './context';
@@ -48,20 +49,42 @@ export const getOverride = async (ctx: StoreContext, tenantId: TenantId, groupId
     return readOverride(ctx.knex, groupId);
 };
 
-// An override moves desired at once to what it pins (a decision with its own activity row).
-export const setOverride = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, input: OverrideInput, source: ActivitySource): Promise<void> =>
+// The bounds an override leaves in force must hold together, and a pinned
+// desired must lie within them: otherwise the pin could never be reached and
+// every trigger would be refused `override` until it expired.
+const checkOverrideBounds = (input: OverrideInput, bounds: { minEntities: number; maxEntities: number | null }): void => {
+    if (bounds.minEntities > effectiveMax(bounds)) {
+        const field = input.minEntities !== null ? 'minEntities' : 'maxEntities';
+        throw badRequest(field, `"${field}" leaves minEntities ${bounds.minEntities} above maxEntities ${effectiveMax(bounds)} (the group's own bound fills the other)`);
+    }
+
+    if (input.desiredCapacity !== null && clamp(input.desiredCapacity, bounds) !== input.desiredCapacity) {
+        throw badRequest('desiredCapacity', `"desiredCapacity" must lie within ${bounds.minEntities}..${effectiveMax(bounds)} (the override's bounds, else the group's)`);
+    }
+};
+
+// An override moves desired at once to what it pins (a decision with its own
+// activity row). A kill-switch stops that move as it stops a trigger's: an
+// override is no way around it, whoever sets it. One that moves nothing passes.
+export const setOverride = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, input: OverrideInput, source: ActivitySource, region: string | null = null): Promise<void> =>
     ctx.knex.transaction(async (trx) => {
         await lockGroup(trx, tenantId, groupId);
         const group = await readGroup(trx, tenantId, groupId);
         const now = ctx.clock.now();
+        const before = group.state.desiredCapacity;
+        const bounds = { minEntities: input.minEntities ?? group.config.minEntities, maxEntities: input.maxEntities ?? group.config.maxEntities };
+        checkOverrideBounds(input, bounds);
+        const after = clamp(input.desiredCapacity ?? before, bounds);
+        const stop = after === before ? null : stoppingSwitch(await readKillSwitches(trx), region, before, after, now);
+        if (stop) {
+            throw new DomainError('forbidden', 'CannotSetOverrideError',
+                `Kill-switch ${scopeName(stop.scope)} (${stop.mode}) set by ${stop.who} stops desired ${before} → ${after}: ${stop.reason}`, { reason: 'kill_switch' });
+        }
+
         await trx('overrides').insert({
             group_id: groupId, desired: input.desiredCapacity, min_entities: input.minEntities, max_entities: input.maxEntities,
             reason: input.reason, who: input.who, expires_at: input.expiresAt, created_at: now
         }).onConflict('group_id').merge();
-
-        const before = group.state.desiredCapacity;
-        const bounds = { minEntities: input.minEntities ?? group.config.minEntities, maxEntities: input.maxEntities ?? group.config.maxEntities };
-        const after = clamp(input.desiredCapacity ?? before, bounds);
         if (after !== before) {
             await trx('groups').where({ id: GroupId(groupId) }).update({ desired: after, last_scaled_at: now, updated_at: now });
         }
@@ -108,3 +131,20 @@ export const clearKillSwitch = async (ctx: StoreContext, scope: KillSwitchScope)
     const removed: unknown[] = await ctx.knex('kill_switches').where({ scope: scopeName(scope) }).delete().returning('scope');
     return removed.length > 0;
 };
+
+// A converge asked for by hand (contract §4): the converger comes later, so for
+// now the request is recorded, or refused `paused` with its activity row.
+export const requestConverge = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, who: string): Promise<{ activityId: ActivityId; paused: boolean }> =>
+    ctx.knex.transaction(async (trx) => {
+        const group: { desired: number; paused: boolean } | undefined = await trx('groups').where({ tenant_id: tenantId, id: groupId }).forUpdate().first('desired', 'paused');
+        if (!group) {
+            throw notFound('group', groupId);
+        }
+
+        const activityId = await insertActivity(trx, groupId, ctx.clock.now(), {
+            source: 'manual', kind: 'converge', outcome: group.paused ? 'refused' : 'accepted', reason: group.paused ? 'paused' : 'converge_requested',
+            message: group.paused ? 'Converge refused: the group is paused' : 'Converge requested',
+            desiredBefore: group.desired, desiredAfter: group.desired, who
+        });
+        return { activityId, paused: group.paused };
+    });

@@ -1,0 +1,86 @@
+// Admin routes (contract §5): kill-switches, overrides of any tenant's group,
+// and a forced execute. Only a token with the admin role gets past hapi's scope check.
+import type { ServerRoute } from '@hapi/hapi';
+import { DomainError } from '../../core/errors';
+import { parseScope, type KillSwitch, type KillSwitchScope } from '../../core/kill-switch';
+import { ADMIN_SCOPE } from '../auth';
+import { storeOf, whoOf, type Runtime } from '../runtime';
+import * as Schemas from '../schemas';
+import { killSwitchView } from '../wire';
+import { refusedOr202, regionOf } from './activity';
+import { expiryOf, overrideHandlers, overrideRoutesAt } from './override';
+import { groupIdOf, policyIdOf, tenantIdOf } from './params';
+import { validate } from './validate';
+
+interface KillSwitchBody {
+    mode: KillSwitch['mode'];
+    reason: string;
+    expiresAt?: string;
+}
+
+// The route's schema already refused anything else; a wiring slip is still a 400, not a crash.
+const scopeOf = (raw: unknown): KillSwitchScope => {
+    const scope = parseScope(String(raw ?? ''));
+    if (!scope) {
+        throw new DomainError('bad_request', 'ValidationError', '"scope" must be "global" or "region:{name}"', { field: 'scope' });
+    }
+
+    return scope;
+};
+
+export const adminRoutes = (runtime: Runtime): ServerRoute[] => {
+    const auth = { strategy: runtime.strategy, access: { scope: [ADMIN_SCOPE] } };
+    return [
+        {
+            // Only switches still in force: an expired one stops nothing.
+            method: 'GET',
+            path: '/admin/kill-switches',
+            options: { auth },
+            handler: async () => {
+                const now = runtime.settings.clock.now().getTime();
+                const switches = await storeOf(runtime).listKillSwitches();
+                return { killSwitches: switches.filter((s) => s.expiresAt === null || now < s.expiresAt.getTime()).map(killSwitchView) };
+            }
+        },
+        {
+            method: 'PUT',
+            path: '/admin/kill-switches/{scope}',
+            options: { auth, validate: validate({ params: Schemas.killSwitchParams, payload: Schemas.killSwitch }) },
+            handler: async (request, h) => {
+                const body = request.payload as KillSwitchBody;
+                await storeOf(runtime).setKillSwitch({
+                    scope: scopeOf(request.params.scope), mode: body.mode, reason: body.reason, who: whoOf(request),
+                    expiresAt: body.expiresAt === undefined ? null : expiryOf(runtime, body.expiresAt, null)
+                });
+                return h.response().code(204);
+            }
+        },
+        {
+            method: 'DELETE',
+            path: '/admin/kill-switches/{scope}',
+            options: { auth, validate: validate({ params: Schemas.killSwitchParams }) },
+            handler: async (request, h) => {
+                const scope = String(request.params.scope);
+                if (!(await storeOf(runtime).clearKillSwitch(scopeOf(scope)))) {
+                    throw new DomainError('not_found', 'NoSuchKillSwitchError', `No kill-switch ${scope}`);
+                }
+
+                return h.response().code(204);
+            }
+        },
+        ...overrideRoutesAt('/admin/tenants/{tenantId}/groups/{groupId}/override', auth, overrideHandlers(runtime, 'admin')),
+        {
+            // Skips cooldown and debounce, never pause, kill-switches, overrides or bounds.
+            method: 'POST',
+            path: '/admin/tenants/{tenantId}/groups/{groupId}/policies/{policyId}/execute',
+            options: { auth, validate: validate({ params: Schemas.policyParams, payload: Schemas.forcedExecute }) },
+            handler: async (request, h) => {
+                const result = await storeOf(runtime).trigger({
+                    tenantId: tenantIdOf(request), groupId: groupIdOf(request), policyId: policyIdOf(request),
+                    source: 'admin', eventId: null, forced: true, circleBack: false, who: whoOf(request), note: (request.payload as { reason: string }).reason
+                }, { debounceMs: runtime.settings.supervisor.debounceMs, region: regionOf(runtime) });
+                return h.response(refusedOr202(result)).code(202);
+            }
+        }
+    ];
+};

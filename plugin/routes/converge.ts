@@ -1,0 +1,23 @@
+// POST .../converge: ask for a convergence now. The converger comes later; for
+// now the request is checked (group exists, not paused) and recorded.
+import type { ServerRoute } from '@hapi/hapi';
+import { DomainError } from '../../core/errors';
+import { storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
+import * as Schemas from '../schemas';
+import { groupIdOf, tenantIdOf } from './params';
+import { validate } from './validate';
+
+export const convergeRoutes = (runtime: Runtime): ServerRoute[] => [{
+    method: 'POST',
+    path: '/v1.0/{tenantId}/groups/{groupId}/converge',
+    options: { auth: tenantAuth(runtime), validate: validate({ params: Schemas.groupParams }) },
+    handler: async (request, h) => {
+        const result = await storeOf(runtime).requestConverge(tenantIdOf(request), groupIdOf(request), whoOf(request));
+        if (result.paused) {
+            // Contract §4: 403 `paused`, with the activity row that explains it.
+            throw new DomainError('forbidden', 'GroupPausedError', 'The group is paused: resume it to converge', { reason: 'paused', activityId: result.activityId });
+        }
+
+        return h.response().code(204);
+    }
+}];
