@@ -7,6 +7,7 @@ import { serviceAccountFromEnv, type ServiceAccount } from '../adapters/nova/ser
 import { plugin } from '../plugin';
 import { startSimulator } from '../simulator';
 import { demoImageId, demoProjectId } from '../simulator/demo';
+import { monitoringApi } from './monitoring-api';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -46,6 +47,7 @@ export const startDemoHost = async (env: Env = process.env) => {
             }
         }
     }, { routes: { prefix: '/autoscale' } });
+    await server.register(monitoringApi); // the host's alert rules (contract §6), at /monitoring/v1
     server.events.on('stop', () => {
         void cloud.simulator?.stop();
     });

@@ -23,6 +23,11 @@ export interface PluginOptions {
     // Triggers of one policy within debounceMs of a decision coalesce into it;
     // the activity log keeps the newest activityPerGroup rows of each group.
     supervisor?: { debounceMs?: number; activityPerGroup?: number };
+    // Alert circle-back (contract §6): attempts per episode, the first included
+    // (circleBackCap); how often the loop looks for due attempts (intervalMs,
+    // 0: never, the host calls runOnce); the least wait between attempts
+    // (minDelayMs); how often the activity log is pruned (pruneIntervalMs, 0: never).
+    alerts?: { circleBackCap?: number; intervalMs?: number; minDelayMs?: number; pruneIntervalMs?: number };
     // The region kill-switches of this installation's groups are matched against
     // (default: the service account's OS_REGION_NAME).
     region?: string;
@@ -39,6 +44,7 @@ export interface Settings {
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
     supervisor: { debounceMs: number; activityPerGroup: number };
+    alerts: { circleBackCap: number; intervalMs: number; minDelayMs: number; pruneIntervalMs: number };
     region?: string;
     capabilityKey?: string;
     clock: Clock;
@@ -74,6 +80,12 @@ export const optionsSchema = Joi.object({
     supervisor: Joi.object({
         debounceMs: Joi.number().integer().min(0).default(2000),
         activityPerGroup: positive.default(1000)
+    }).default(),
+    alerts: Joi.object({
+        circleBackCap: positive.max(100).default(3),
+        intervalMs: Joi.number().integer().min(0).default(1000),
+        minDelayMs: positive.default(1000),
+        pruneIntervalMs: Joi.number().integer().min(0).default(60_000)
     }).default(),
     region: Joi.string(),
     capabilityKey: Joi.string().min(32),

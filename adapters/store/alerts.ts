@@ -1,0 +1,131 @@
+// Alert episodes (contract §6): alert_events makes intake idempotent by event
+// id; alert_episodes keeps each (tenant, rule, entity)'s state and, while
+// CRITICAL, its attempt count and next attempt. Attempts are claimed under a
+// row lock (FOR UPDATE SKIP LOCKED) and counted before they fire, so two plugin
+// instances never fire the same attempt and a restart keeps the count.
+import type { Knex } from 'knex';
+import {
+    nextAttemptAt, stepEpisode, type AlertKey, type AlertRecord, type AlertRecorded, type AttemptClaim,
+    type AttemptClaimRequest, type Episode, type EpisodeStep
+} from '../../core/alert-episode';
+import type { AlertState, AutoscaleAction } from '../../core/alerts';
+import type { StoreContext } from './context';
+
+interface EpisodeRow {
+    tenant_id: string;
+    rule_id: string;
+    entity_id: string;
+    state: AlertState;
+    last_at: Date | string;
+    actions: AutoscaleAction[] | string;
+    attempts: number;
+    next_attempt_at: Date | string | null;
+}
+
+const keyColumns = (key: AlertKey) => ({ tenant_id: key.tenantId, rule_id: key.ruleId, entity_id: key.entityId });
+
+const toEpisode = (row: EpisodeRow): Episode => ({
+    state: row.state,
+    lastAt: new Date(row.last_at),
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at)
+});
+
+const actionsOf = (row: EpisodeRow): readonly AutoscaleAction[] =>
+    typeof row.actions === 'string' ? JSON.parse(row.actions) as AutoscaleAction[] : row.actions;
+
+// The latest actions the host sent win: a rule edited mid-episode circles back with its new actions.
+const episodeColumns = (episode: Episode, actions: readonly AutoscaleAction[]) => ({
+    state: episode.state,
+    last_at: episode.lastAt,
+    attempts: episode.attempts,
+    next_attempt_at: episode.nextAttemptAt,
+    actions: JSON.stringify(actions)
+});
+
+type Taken = Exclude<EpisodeStep, { kind: 'stale' }>;
+const taken = (step: Taken): AlertRecorded => ({ status: 'taken', step: step.kind });
+
+export const recordAlert = (ctx: StoreContext, record: AlertRecord): Promise<AlertRecorded> =>
+    ctx.knex.transaction(async (trx) => {
+        // A concurrent twin waits on the primary key here, then finds it taken.
+        const fresh: unknown[] = await trx('alert_events')
+            .insert({ event_id: record.eventId, tenant_id: record.tenantId, received_at: record.now })
+            .onConflict('event_id').ignore().returning('event_id');
+        if (fresh.length === 0) {
+            return { status: 'replay' };
+        }
+
+        const key = keyColumns(record);
+        let row: EpisodeRow | undefined = await trx('alert_episodes').where(key).forUpdate().first();
+        if (!row) {
+            const first = stepEpisode(null, record, record.now) as Taken; // never stale without a row
+            const inserted: unknown[] = await trx('alert_episodes').insert({ ...key, ...episodeColumns(first.episode, record.actions) })
+                .onConflict(['tenant_id', 'rule_id', 'entity_id']).ignore().returning('rule_id');
+            if (inserted.length > 0) {
+                return taken(first);
+            }
+
+            // Another transition of the same alert inserted it first: decide against its row.
+            row = await trx('alert_episodes').where(key).forUpdate().first();
+        }
+
+        const current = row ? toEpisode(row) : null;
+        const step = stepEpisode(current, record, record.now);
+        if (step.kind === 'stale') {
+            return { status: 'stale', lastAt: current?.lastAt ?? record.at };
+        }
+
+        await trx('alert_episodes').where(key).update(episodeColumns(step.episode, record.actions));
+        return taken(step);
+    });
+
+// Cooldowns (seconds) of the actions' groups and policies that still exist for the tenant.
+const cooldownsOf = async (trx: Knex.Transaction, tenantId: string, actions: readonly AutoscaleAction[]): Promise<number[]> => {
+    if (actions.length === 0) {
+        return [];
+    }
+
+    const rows: { group_id: string; policy_id: string; group_cooldown: number; policy_cooldown: number }[] = await trx('policies as p')
+        .join('groups as g', 'g.id', 'p.group_id')
+        .where('g.tenant_id', tenantId)
+        .whereIn('p.id', actions.map((a) => a.policyId))
+        .select('g.id as group_id', 'p.id as policy_id', 'g.cooldown as group_cooldown', 'p.cooldown as policy_cooldown');
+    return rows
+        .filter((r) => actions.some((a) => a.groupId === r.group_id && a.policyId === r.policy_id))
+        .flatMap((r) => [Number(r.group_cooldown), Number(r.policy_cooldown)]);
+};
+
+export const claimAlertAttempts = (ctx: StoreContext, request: AttemptClaimRequest): Promise<readonly AttemptClaim[]> =>
+    ctx.knex.transaction(async (trx) => {
+        const { now, cap, only } = request;
+        let query = trx('alert_episodes')
+            .where('state', 'CRITICAL')
+            .andWhere('next_attempt_at', '<=', now)
+            .andWhere('attempts', '<', cap);
+        if (only) {
+            query = query.andWhere({ ...keyColumns(only), attempts: only.attempts });
+        }
+
+        // Rows another instance is claiming are skipped, not waited for.
+        const rows: EpisodeRow[] = await query.orderBy('next_attempt_at').limit(request.limit).forUpdate().skipLocked().select('*');
+        const claims: AttemptClaim[] = [];
+        for (const row of rows) {
+            const actions = actionsOf(row);
+            const next = nextAttemptAt(now, await cooldownsOf(trx, row.tenant_id, actions), request.floorMs);
+            // `attempts = ?` as well as the lock: the count moves from exactly what was read.
+            const moved: unknown[] = await trx('alert_episodes')
+                .where({ tenant_id: row.tenant_id, rule_id: row.rule_id, entity_id: row.entity_id, attempts: row.attempts })
+                .update({ attempts: row.attempts + 1, next_attempt_at: next }).returning('attempts');
+            if (moved.length > 0) {
+                claims.push({
+                    key: { tenantId: row.tenant_id, ruleId: row.rule_id, entityId: row.entity_id },
+                    attempt: row.attempts + 1,
+                    actions,
+                    nextAttemptAt: next
+                });
+            }
+        }
+
+        return claims;
+    });
