@@ -8,6 +8,7 @@ import { startIdentity, validations, type BenchIdentity } from './keystone';
 import { openPool } from './load';
 import { details, table } from './report';
 import { benchSettings, type BackendKind, type BenchSettings } from './settings';
+import { supervisorBench } from './supervisor';
 
 interface Measured {
     readonly backend: string;
@@ -92,6 +93,8 @@ const main = async (): Promise<void> => {
     console.log(`  Keystone token validations: ${validations(identity.simulator)} (one per plugin process; cached after); total ${((Date.now() - started) / 1000).toFixed(0)}s`);
     console.log('  tput p/f = plugin/floor throughput (target >= 0.5); p99 f/p = floor p99 / plugin p99; CPU/req = server process CPU per answered request' +
         ' (not counting PostgreSQL\'s own processes); RSS after the op\'s runs, per server process.');
+    console.log('');
+    console.log((await supervisorBench(settings)).join('\n'));
 };
 
 main().catch((err: unknown) => {

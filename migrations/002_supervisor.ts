@@ -1,5 +1,5 @@
 // The supervisor's state: what a trigger is checked against (overrides,
-// kill-switches, the policy's last decision), what makes intake idempotent
+// kill-switches, the policy's last decision in the activity log), what makes intake idempotent
 // (event ids), and the alert episodes it circles back on.
 import type { Knex } from 'knex';
 
@@ -8,14 +8,11 @@ export const up = async (knex: Knex): Promise<void> => {
         t.text('policy_id').nullable();
         // The same event id is taken once, ever: a repeat answers from this row.
         t.text('event_id').nullable().unique();
-        // A debounced trigger names the decision it was coalesced into.
+        // A debounced trigger names the decision it was coalesced into; the
+        // policy's latest decision is found by this index, so a refused
+        // trigger writes nothing but its activity row.
         t.bigInteger('decision_id').nullable();
-    });
-
-    await knex.schema.alterTable('policies', (t) => {
-        // The decision later triggers within the debounce window coalesce into.
-        t.bigInteger('last_decision_id').nullable();
-        t.timestamp('last_decision_at', { useTz: true }).nullable();
+        t.index(['policy_id', 'id']);
     });
 
     await knex.schema.createTable('overrides', (t) => {
@@ -68,11 +65,8 @@ export const down = async (knex: Knex): Promise<void> => {
         await knex.schema.dropTableIfExists(table);
     }
 
-    await knex.schema.alterTable('policies', (t) => {
-        t.dropColumn('last_decision_id');
-        t.dropColumn('last_decision_at');
-    });
     await knex.schema.alterTable('activity', (t) => {
+        t.dropIndex(['policy_id', 'id']);
         t.dropColumn('policy_id');
         t.dropColumn('event_id');
         t.dropColumn('decision_id');

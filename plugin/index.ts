@@ -2,21 +2,31 @@
 // under whatever prefix the host gives; onPreStart readies the database,
 // onPostStop lets it go.
 import type { Plugin, Server } from '@hapi/hapi';
+import type Joi from 'joi';
 import { openDatabase } from '../adapters/store/database';
 import { openKnexStore } from '../adapters/store/knex-store';
+import type { AutoscaleAction } from '../core/alerts';
 import type { Store } from '../core/ports/store';
+import { actionSchema, alertsFor, type AlertOutcome, type AlertTransitionInput } from './alerts';
 import { renderErrors } from './errors';
 import { tokenValidatorFor } from './identity';
 import { registerKeystoneScheme } from './auth';
+import { supervisorLoops, type LoopReport } from './loops';
 import { settingsOf, type PluginOptions, type Settings } from './options';
 import { activityRoutes } from './routes/activity';
+import { adminRoutes } from './routes/admin';
+import { convergeRoutes } from './routes/converge';
+import { capabilityPathGuard, capabilityRoutes } from './routes/capability';
 import { groupRoutes } from './routes/groups';
+import { overrideRoutes } from './routes/override';
 import { policyRoutes } from './routes/policies';
 import { catchAllRoute, serviceRoutes } from './routes/service';
 import { webhookRoutes } from './routes/webhooks';
 import type { Runtime } from './runtime';
 
 export type { PluginOptions } from './options';
+export type { AlertOutcome, AlertTransitionInput, SkippedAction } from './alerts';
+export type { AlertState, AutoscaleAction } from '../core/alerts';
 
 const pkg = { name: 'nova-autoscale', version: '0.1.0' };
 
@@ -25,6 +35,15 @@ export interface NovaAutoscaleApi {
     readonly settings: Readonly<Settings>;
     // The store once started; null before onPreStart has run.
     store(): Store | null;
+    // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
+    readonly strategy: string;
+    // Alerts in process (contract §6).
+    readonly actionSchema: Joi.ObjectSchema<AutoscaleAction>;
+    validateAction(tenantId: string, action: unknown): Promise<AutoscaleAction>;
+    alertTransition(transition: AlertTransitionInput): Promise<AlertOutcome>;
+    // One round of the circle-back loop / of activity pruning, for tests and hosts that drive time.
+    runOnce(now?: Date): Promise<LoopReport>;
+    pruneOnce(): Promise<number>;
 }
 
 declare module '@hapi/hapi' {
@@ -61,19 +80,32 @@ export const plugin: Plugin<PluginOptions> = {
             alerts: null
         };
 
+        const alerts = alertsFor(runtime, server);
+        runtime.alerts = alerts;
+        const loops = supervisorLoops(runtime, server, alerts);
+
         const database = openDatabase(settings.database);
         server.ext('onPreStart', async () => {
             runtime.current = await openKnexStore(database, { migrate: settings.migrate, capabilityKey: settings.capabilityKey, clock: settings.clock });
+            loops.start();
         });
         server.ext('onPostStop', async () => {
+            await loops.stop(); // a round in flight finishes before the database goes
             runtime.current = null;
             await database.close();
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
+        server.ext(capabilityPathGuard(runtime));
 
-        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...activityRoutes(runtime), ...catchAllRoute(runtime)]);
+        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...activityRoutes(runtime), ...overrideRoutes(runtime), ...convergeRoutes(runtime), ...adminRoutes(runtime), ...capabilityRoutes(runtime), ...catchAllRoute(runtime)]);
         server.expose('settings', settings);
         server.expose('store', () => runtime.current);
+        server.expose('strategy', runtime.strategy);
+        server.expose('actionSchema', actionSchema);
+        server.expose('validateAction', alerts.validateAction);
+        server.expose('alertTransition', alerts.transition);
+        server.expose('runOnce', loops.runOnce);
+        server.expose('pruneOnce', loops.pruneOnce);
     }
 };
 

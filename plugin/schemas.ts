@@ -132,3 +132,53 @@ export const tenantParams = Joi.object({ tenantId: id.required() });
 export const groupParams = tenantParams.keys({ groupId: id.required() });
 export const policyParams = groupParams.keys({ policyId: id.required() });
 export const webhookParams = policyParams.keys({ webhookId: id.required() });
+
+// Supervision (overrides, kill-switches, forced execute). A reason is text a
+// person reads in the activity log: 1–256 characters, not blank, like a name.
+const reason = name;
+
+// At least one level, min ≤ max and desired within them, each refused on its own field.
+const levelsHold = (value: { desiredCapacity?: number; minEntities?: number; maxEntities?: number }, helpers: Joi.CustomHelpers) => {
+    const refuse = (field: string, message: string) =>
+        helpers.error('override.levels', { message }, helpers.state.localize?.([...(helpers.state.path ?? []), field]));
+    const { desiredCapacity: desired, minEntities: min, maxEntities: max } = value;
+    if (desired === undefined && min === undefined && max === undefined) {
+        return refuse('desiredCapacity', 'one of "desiredCapacity", "minEntities" or "maxEntities" is required');
+    }
+
+    if (min !== undefined && max !== undefined && min > max) {
+        return refuse('minEntities', '"minEntities" must be less than or equal to "maxEntities"');
+    }
+
+    if (desired !== undefined && ((min !== undefined && desired < min) || (max !== undefined && desired > max))) {
+        return refuse('desiredCapacity', '"desiredCapacity" must lie within "minEntities" and "maxEntities"');
+    }
+
+    return value;
+};
+
+// That expiresAt lies ahead (and not too far) is checked against the plugin's clock.
+export const override = Joi.object({
+    desiredCapacity: entities,
+    minEntities: entities,
+    maxEntities: entities,
+    reason: reason.required(),
+    expiresAt: at.required()
+}).custom(levelsHold).messages({ 'override.levels': '{{#message}}' }).label('override');
+
+export const killSwitch = Joi.object({
+    mode: Joi.string().valid('scale-up', 'all').required(),
+    reason: reason.required(),
+    expiresAt: at
+}).label('killSwitch');
+
+export const forcedExecute = Joi.object({
+    force: Joi.boolean().valid(true).required().messages({ 'any.only': '"force" must be true: an admin execute skips cooldown and debounce on purpose' }),
+    reason: reason.required()
+}).label('forcedExecute');
+
+// `global` or `region:{name}`, as core/kill-switch.ts parses it.
+export const killSwitchParams = Joi.object({
+    scope: text.max(262).pattern(/^(global|region:.{1,255})$/s, 'kill-switch scope')
+        .messages({ 'string.pattern.name': '{{#label}} must be "global" or "region:{name}"' }).required()
+});

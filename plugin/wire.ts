@@ -1,6 +1,8 @@
 // Otter v1.0 bodies to the model and back. Routes call these; nothing else
 // knows the wire shapes.
 import type { Activity } from '../core/ports/store';
+import { scopeName, type KillSwitch } from '../core/kill-switch';
+import type { Override } from '../core/override';
 import type { Adjustment, Group, GroupConfig, LaunchConfig, Policy, PolicySpec, PolicyTrigger, ScheduleArgs, Webhook, WebhookSpec } from '../core/model';
 
 export interface PolicyBody {
@@ -115,4 +117,22 @@ export const activityView = (activity: Activity) => ({
     who: activity.who,
     ...(activity.policyId ? { policyId: activity.policyId } : {}),
     ...(activity.decisionId ? { decisionId: activity.decisionId } : {})
+});
+
+// An override as GET .../override shows it; a level it does not pin is null.
+export const overrideView = (override: Override) => ({
+    desiredCapacity: override.desiredCapacity,
+    minEntities: override.minEntities,
+    maxEntities: override.maxEntities,
+    reason: override.reason,
+    who: override.who,
+    expiresAt: override.expiresAt.toISOString()
+});
+
+export const killSwitchView = (killSwitch: KillSwitch) => ({
+    scope: scopeName(killSwitch.scope),
+    mode: killSwitch.mode,
+    reason: killSwitch.reason,
+    who: killSwitch.who,
+    expiresAt: killSwitch.expiresAt === null ? null : killSwitch.expiresAt.toISOString()
 });

@@ -5,6 +5,7 @@ import { capabilities, loadCapabilityKey } from './capability';
 import type { StoreContext } from './context';
 import { migrateLatest, type Database } from './database';
 import * as Activity from './activity';
+import * as Alerts from './alerts';
 import * as Groups from './groups';
 import * as Policies from './policies';
 import * as Supervision from './supervision';
@@ -47,15 +48,20 @@ export const openKnexStore = async (db: Database, options: KnexStoreOptions): Pr
         updateWebhook: (...args) => Webhooks.updateWebhook(ctx, ...args),
         deleteWebhook: (...args) => Webhooks.deleteWebhook(ctx, ...args),
         webhooksOfGroup: (...args) => Webhooks.webhooksOfGroup(ctx, ...args),
+        findCapability: (hash) => Webhooks.findCapability(ctx, hash),
+        recordRejectedBody: (...args) => Webhooks.recordRejectedBody(ctx, ...args),
         trigger: (...args) => trigger(ctx, ...args),
         listActivity: (...args) => Activity.listActivity(ctx, ...args),
         pruneActivity: (keep) => Activity.pruneActivity(ctx, keep),
         getOverride: (...args) => Supervision.getOverride(ctx, ...args),
         setOverride: (...args) => Supervision.setOverride(ctx, ...args),
         clearOverride: (...args) => Supervision.clearOverride(ctx, ...args),
+        requestConverge: (...args) => Supervision.requestConverge(ctx, ...args),
         listKillSwitches: () => Supervision.readKillSwitches(ctx.knex),
         setKillSwitch: (killSwitch) => Supervision.setKillSwitch(ctx, killSwitch),
         clearKillSwitch: (scope) => Supervision.clearKillSwitch(ctx, scope),
+        recordAlert: (record) => Alerts.recordAlert(ctx, record),
+        claimAlertAttempts: (request) => Alerts.claimAlertAttempts(ctx, request),
         close: () => db.close()
     };
 };

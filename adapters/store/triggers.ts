@@ -32,7 +32,7 @@ interface DecidedRow {
     message: string;
 }
 
-type PolicyState = PolicyRow & { last_executed_at: Date | null; last_decision_at: Date | null; last_decision_id: string | number | null };
+type PolicyState = PolicyRow & { last_executed_at: Date | null };
 
 const replay = (row: DecidedRow): TriggerResult => ({
     activityId: ActivityId(String(row.id)),
@@ -67,8 +67,12 @@ const decide = async (ctx: StoreContext, trx: Knex.Transaction, request: Trigger
     const now = ctx.clock.now();
     const links = { policyId: request.policyId, eventId: request.eventId };
     const kind = request.circleBack ? 'circle_back' : 'execute';
-    if (coalesces(policy.last_decision_at, now, rules.debounceMs, request.forced) && policy.last_decision_id !== null) {
-        const decisionId = ActivityId(String(policy.last_decision_id));
+    // The policy's latest decision (not a coalesced row): what later triggers coalesce into.
+    const last: { id: string | number; at: Date } | undefined = request.forced || rules.debounceMs === 0 ? undefined : await trx('activity')
+        .where({ policy_id: request.policyId, decision_id: null }).whereIn('outcome', ['accepted', 'refused'])
+        .orderBy('id', 'desc').first('id', 'at');
+    if (last && coalesces(new Date(last.at), now, rules.debounceMs, request.forced)) {
+        const decisionId = ActivityId(String(last.id));
         const message = `Coalesced into decision ${decisionId} (within ${rules.debounceMs} ms)`;
         const activityId = await insertActivity(trx, request.groupId, now, {
             source: request.source, kind, outcome: 'coalesced', reason: 'debounced', message,
@@ -99,13 +103,9 @@ const decide = async (ctx: StoreContext, trx: Knex.Transaction, request: Trigger
 
     if (decision.outcome === 'accepted') {
         await trx('groups').where({ id: request.groupId }).update({ desired: decision.desiredAfter, last_scaled_at: now, updated_at: now });
+        await trx('policies').where({ id: request.policyId }).update({ last_executed_at: now });
     }
 
-    await trx('policies').where({ id: request.policyId }).update({
-        last_decision_at: now,
-        last_decision_id: activityId,
-        ...(decision.outcome === 'accepted' ? { last_executed_at: now } : {})
-    });
     return { activityId, decisionId: activityId, ...decision, message, replay: false };
 };
 

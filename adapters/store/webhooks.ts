@@ -1,10 +1,11 @@
 // Webhooks of a policy; the policy's row lock serialises the per-policy limit.
 import { notFound, overLimit } from '../../core/errors';
-import { WebhookId, type GroupId, type PolicyId, type TenantId } from '../../core/ids';
+import { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../../core/ids';
 import type { Limits, Page, Webhook, WebhookSpec } from '../../core/model';
-import type { PageRequest } from '../../core/ports/store';
+import type { CapabilityTarget, PageRequest } from '../../core/ports/store';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
 import { readGroup } from './groups';
+import { prepare, runPrepared } from './prepared';
 import { readPolicy } from './policies';
 import { toWebhook, type WebhookRow } from './rows';
 
@@ -69,4 +70,25 @@ export const webhooksOfGroup = async (ctx: StoreContext, tenantId: TenantId, gro
     await readGroup(ctx.knex, tenantId, groupId);
     const rows: WebhookRow[] = await ctx.knex('webhooks').where({ group_id: groupId }).orderBy('id');
     return rows.map((row) => toWebhook(row, ctx.caps));
+};
+
+// The capability URL's lookup: one probe of the unique index on capability_hash
+// (prepared, adapters/store/prepared.ts), whether or not the hash is known.
+const capabilitySql = prepare('autoscale_find_capability', `SELECT g.tenant_id, w.group_id, w.policy_id, w.id
+    FROM webhooks w JOIN groups g ON g.id = w.group_id WHERE w.capability_hash = ?`);
+
+export const findCapability = async (ctx: StoreContext, hash: string): Promise<CapabilityTarget | null> => {
+    const [row] = await runPrepared<{ tenant_id: string; group_id: string; policy_id: string; id: string }>(ctx.knex, ctx.kind === 'postgres', capabilitySql, [hash]);
+    return row ? { tenantId: TenantId(row.tenant_id), groupId: GroupId(row.group_id), policyId: PolicyId(row.policy_id), webhookId: WebhookId(row.id) } : null;
+};
+
+// One statement: the row is written only while the group still exists, with
+// its current desired as before and after (nothing moved).
+export const recordRejectedBody = async (ctx: StoreContext, target: CapabilityTarget, message: string): Promise<ActivityId | null> => {
+    const result: { rows: { id: string | number }[] } = await ctx.knex.raw(`INSERT INTO activity
+        (group_id, at, source, kind, outcome, reason, message, desired_before, desired_after, who, policy_id)
+        SELECT id, ?, 'webhook', 'execute', 'refused', 'rejected_body', ?, desired, desired, 'capability', ?
+        FROM groups WHERE id = ? AND tenant_id = ? RETURNING id`, [ctx.clock.now(), message, target.policyId, target.groupId, target.tenantId]);
+    const [row] = result.rows;
+    return row ? ActivityId(String(row.id)) : null;
 };

@@ -1,5 +1,6 @@
 // The storage port: every method is one transaction, and a refused write
 // (a DomainError thrown from inside) leaves nothing behind.
+import type { AlertRecord, AlertRecorded, AttemptClaim, AttemptClaimRequest } from '../alert-episode';
 import type { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../ids';
 import type { KillSwitch, KillSwitchScope } from '../kill-switch';
 import type { Override } from '../override';
@@ -67,6 +68,14 @@ export interface TriggerResult {
     readonly replay: boolean;          // the event id was seen before: nothing was written
 }
 
+// Where a capability URL points (contract §4): looked up by the capability's SHA-256.
+export interface CapabilityTarget {
+    readonly tenantId: TenantId;
+    readonly groupId: GroupId;
+    readonly policyId: PolicyId;
+    readonly webhookId: WebhookId;
+}
+
 export interface OverrideInput {
     readonly desiredCapacity: number | null;
     readonly minEntities: number | null;
@@ -104,6 +113,10 @@ export interface Store {
     updateWebhook(tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId, spec: WebhookSpec): Promise<void>;
     deleteWebhook(tenantId: TenantId, groupId: GroupId, policyId: PolicyId, webhookId: WebhookId): Promise<void>;
     webhooksOfGroup(tenantId: TenantId, groupId: GroupId): Promise<readonly Webhook[]>;
+    findCapability(hash: string): Promise<CapabilityTarget | null>;
+    // A capability was sent a body it cannot act on: one activity row (reason
+    // rejected_body), nothing else; null when the group is gone meanwhile.
+    recordRejectedBody(target: CapabilityTarget, message: string): Promise<ActivityId | null>;
 
     // The supervisor: one transaction decides and records (core/decide-policy.ts).
     trigger(request: TriggerRequest, rules: TriggerRules): Promise<TriggerResult>;
@@ -111,12 +124,20 @@ export interface Store {
     pruneActivity(keepPerGroup: number): Promise<number>;
 
     getOverride(tenantId: TenantId, groupId: GroupId): Promise<Override | null>;
-    setOverride(tenantId: TenantId, groupId: GroupId, override: OverrideInput, source: ActivitySource): Promise<void>;
+    setOverride(tenantId: TenantId, groupId: GroupId, override: OverrideInput, source: ActivitySource, region?: string | null): Promise<void>; // 400 out of bounds, 403 kill_switch
     clearOverride(tenantId: TenantId, groupId: GroupId, who: string, source: ActivitySource): Promise<void>;
+    requestConverge(tenantId: TenantId, groupId: GroupId, who: string): Promise<{ readonly activityId: ActivityId; readonly paused: boolean }>; // writes its activity row, refused or not
 
     listKillSwitches(): Promise<readonly KillSwitch[]>;
     setKillSwitch(killSwitch: KillSwitch): Promise<void>;
     clearKillSwitch(scope: KillSwitchScope): Promise<boolean>;
+
+    // Alert intake (contract §6): takes the event id once and moves the alert's
+    // episode (core/alert-episode.ts), one transaction.
+    recordAlert(record: AlertRecord): Promise<AlertRecorded>;
+    // Counts due attempts and moves their next one on, atomically: two plugin
+    // instances never claim the same attempt. The caller then fires them.
+    claimAlertAttempts(request: AttemptClaimRequest): Promise<readonly AttemptClaim[]>;
 
     close(): Promise<void>;
 }

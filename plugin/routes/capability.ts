@@ -1,0 +1,157 @@
+// The anonymous capability URL (contract §4): POST /v1.0/execute/1/{capability}/.
+// It answers 202 with no body to everyone, whatever the capability or the body,
+// so a caller learns nothing about which capabilities exist.
+import type { Request, ResponseToolkit, ServerExtEventsRequestObject, ServerRoute } from '@hapi/hapi';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../../core/alertmanager';
+import type { CapabilityTarget, Store, TriggerRules } from '../../core/ports/store';
+import { storeOf, type Runtime } from '../runtime';
+import { regionOf } from './activity';
+
+// Bodies past this are not read (the route still answers 202; see failAction).
+export const CAPABILITY_MAX_BYTES = 1024 * 1024;
+
+// The same SHA-256 as adapters/store/capability.ts stores; computed for every
+// path, well-formed or not, so a malformed capability costs what a real one does.
+const hashOf = (capability: string): string => createHash('sha256').update(capability).digest('hex');
+
+// `{capability*}` also takes an empty or multi-segment path, so that no
+// capability, however malformed, reaches the catch-all's 404; one trailing
+// slash (the documented URL's) is not part of it.
+const capabilityOf = (request: Request): string => {
+    const raw: unknown = request.params.capability;
+    const text = typeof raw === 'string' ? raw : '';
+    return text.endsWith('/') ? text.slice(0, -1) : text;
+};
+
+// Up to `max` bytes of the body; past that (or on a broken stream) null. The
+// rest is still read and dropped, not reset: hapi's own limit destroys the
+// socket mid-upload, and the client would see that instead of a 202.
+const readBounded = async (stream: Readable, max: number): Promise<Buffer | null> => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+        for await (const chunk of stream) {
+            const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+            size += bytes.length;
+            if (size <= max) {
+                chunks.push(bytes);
+            }
+        }
+    }
+    catch {
+        return null;
+    }
+
+    return size <= max ? Buffer.concat(chunks) : null;
+};
+
+const isReadable = (value: unknown): value is Readable =>
+    typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+// A body announced past the limit never reaches a stream (hapi refuses it, then
+// drains it; failAction lets the handler run with no payload).
+const bodyOf = (request: Request): Promise<Buffer | null> => {
+    const payload: unknown = request.payload;
+    return isReadable(payload) ? readBounded(payload, CAPABILITY_MAX_BYTES) : Promise.resolve(null);
+};
+
+const rulesOf = (runtime: Runtime): TriggerRules => ({ debounceMs: runtime.settings.supervisor.debounceMs, region: regionOf(runtime) });
+
+const triggerPolicy = (runtime: Runtime, store: Store, target: CapabilityTarget, eventId: string | null, note: string | null) =>
+    store.trigger({
+        tenantId: target.tenantId, groupId: target.groupId, policyId: target.policyId,
+        source: 'webhook', eventId, forced: false, circleBack: false, who: 'capability', note
+    }, rulesOf(runtime));
+
+// firing → CRITICAL (runs the policy, circles back while it stays so);
+// resolved → OK (ends the episode). Without the alert intake wired, firing
+// is a plain trigger idempotent by the same event id, and resolved is ignored.
+const alertmanager = async (runtime: Runtime, store: Store, target: CapabilityTarget, notification: AlertmanagerNotification): Promise<void> => {
+    const eventId = alertmanagerEventId(target.webhookId, notification);
+    const firing = notification.status === 'firing';
+    if (runtime.alerts) {
+        await runtime.alerts.transition({
+            tenantId: target.tenantId, ruleId: `webhook:${target.webhookId}`, entityId: notification.groupKey, eventId,
+            at: runtime.settings.clock.now(), from: firing ? 'OK' : 'CRITICAL', to: firing ? 'CRITICAL' : 'OK',
+            actions: [{ type: 'autoscale', groupId: target.groupId, policyId: target.policyId }]
+        });
+        return;
+    }
+
+    if (firing) {
+        await triggerPolicy(runtime, store, target, eventId, `Alertmanager ${notification.groupKey.slice(0, 200)}`);
+    }
+};
+
+const act = async (runtime: Runtime, store: Store, target: CapabilityTarget, body: CapabilityBody): Promise<void> => {
+    switch (body.kind) {
+        case 'plain':
+            await triggerPolicy(runtime, store, target, null, null);
+            return;
+        case 'alertmanager':
+            await alertmanager(runtime, store, target, body.notification);
+            return;
+        case 'rejected':
+            await store.recordRejectedBody(target, body.why);
+            return;
+    }
+};
+
+const execute = async (runtime: Runtime, request: Request): Promise<void> => {
+    // Read for every capability alike; classified (and acted on) only for a real one.
+    const body = await bodyOf(request);
+    const hash = hashOf(capabilityOf(request));
+    try {
+        const store = storeOf(runtime);
+        const target = await store.findCapability(hash);
+        if (target) {
+            await act(runtime, store, target, classifyBody(body));
+        }
+    }
+    catch (err) {
+        // Not the caller's business (it would tell a real capability from a
+        // made-up one); the operator's, through the server's request log.
+        request.log(['nova-autoscale', 'capability', 'error'], err instanceof Error ? err.message : String(err));
+    }
+};
+
+const accepted = (h: ResponseToolkit) => h.response().code(202);
+
+export const capabilityRoutes = (runtime: Runtime): ServerRoute[] => [{
+    method: 'POST',
+    path: '/v1.0/execute/1/{capability*}',
+    options: {
+        auth: false,
+        // Raw bytes, any content type, read by readBounded; a body we could
+        // not read is refused like any bad body, never answered with a 4xx.
+        payload: { parse: false, output: 'stream', maxBytes: CAPABILITY_MAX_BYTES, failAction: 'log' }
+    },
+    handler: async (request, h) => {
+        await execute(runtime, request);
+        return accepted(h);
+    }
+}];
+
+const EXECUTE = '/v1.0/execute/1/';
+
+// hapi's router answers 400 to a path it cannot percent-decode, before any
+// route runs. Such a path can hold no capability (they are hex), so it is sent
+// on as one that cannot exist, and answered like every other.
+export const capabilityPathGuard = (runtime: Runtime): ServerExtEventsRequestObject => ({
+    type: 'onRequest',
+    method: (request, h) => {
+        const base = `${runtime.prefix}${EXECUTE}`;
+        if (request.path.startsWith(base)) {
+            try {
+                decodeURIComponent(request.path.slice(base.length));
+            }
+            catch {
+                request.setUrl(`${base}-/`);
+            }
+        }
+
+        return h.continue;
+    }
+});
