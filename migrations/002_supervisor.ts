@@ -15,6 +15,12 @@ export const up = async (knex: Knex): Promise<void> => {
         t.index(['policy_id', 'id']);
     });
 
+    // Bumped by every write a decision depends on: a decision is recorded only
+    // on the version it was made from (adapters/store/triggers.ts).
+    await knex.schema.alterTable('groups', (t) => {
+        t.integer('version').notNullable().defaultTo(0);
+    });
+
     await knex.schema.createTable('overrides', (t) => {
         t.text('group_id').primary().references('id').inTable('groups').onDelete('CASCADE');
         t.integer('desired').nullable();
@@ -65,6 +71,9 @@ export const down = async (knex: Knex): Promise<void> => {
         await knex.schema.dropTableIfExists(table);
     }
 
+    await knex.schema.alterTable('groups', (t) => {
+        t.dropColumn('version');
+    });
     await knex.schema.alterTable('activity', (t) => {
         t.dropIndex(['policy_id', 'id']);
         t.dropColumn('policy_id');

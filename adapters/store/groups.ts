@@ -172,7 +172,7 @@ export const updateConfig = (ctx: StoreContext, tenantId: TenantId, groupId: Gro
         const current = await readGroup(trx, tenantId, groupId);
         const now = ctx.clock.now();
         const { desired, activity } = change(current, config);
-        await trx('groups').where({ id: groupId }).update({ ...configColumns(config), desired, updated_at: now });
+        await trx('groups').where({ id: groupId }).update({ ...configColumns(config), desired, updated_at: now, version: trx.raw('version + 1') });
 
         if (activity) {
             await insertActivity(trx, groupId, now, activity);
@@ -189,7 +189,7 @@ export const setPaused = (ctx: StoreContext, tenantId: TenantId, groupId: GroupI
     ctx.knex.transaction(async (trx) => {
         await lockGroup(trx, tenantId, groupId);
         const now = ctx.clock.now();
-        const changed = await trx('groups').where({ id: groupId, paused: !paused }).update({ paused, updated_at: now });
+        const changed = await trx('groups').where({ id: groupId, paused: !paused }).update({ paused, updated_at: now, version: trx.raw('version + 1') });
         if (changed > 0) {
             await insertActivity(trx, groupId, now, {
                 source: 'manual', kind: paused ? 'pause' : 'resume', outcome: 'done', reason: paused ? 'paused' : 'resumed',

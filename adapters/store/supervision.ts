@@ -85,9 +85,10 @@ export const setOverride = (ctx: StoreContext, tenantId: TenantId, groupId: Grou
             group_id: groupId, desired: input.desiredCapacity, min_entities: input.minEntities, max_entities: input.maxEntities,
             reason: input.reason, who: input.who, expires_at: input.expiresAt, created_at: now
         }).onConflict('group_id').merge();
-        if (after !== before) {
-            await trx('groups').where({ id: GroupId(groupId) }).update({ desired: after, last_scaled_at: now, updated_at: now });
-        }
+        // The override changes what decisions see: a new version either way.
+        await trx('groups').where({ id: GroupId(groupId) }).update({
+            ...(after !== before ? { desired: after, last_scaled_at: now } : {}), updated_at: now, version: trx.raw('version + 1')
+        });
 
         await insertActivity(trx, groupId, now, {
             source, kind: 'override', outcome: 'accepted', reason: 'override',
@@ -109,9 +110,7 @@ export const clearOverride = (ctx: StoreContext, tenantId: TenantId, groupId: Gr
         const now = ctx.clock.now();
         const before = group.state.desiredCapacity;
         const after = clamp(before, group.config);
-        if (after !== before) {
-            await trx('groups').where({ id: groupId }).update({ desired: after, updated_at: now });
-        }
+        await trx('groups').where({ id: groupId }).update({ desired: after, updated_at: now, version: trx.raw('version + 1') });
 
         await insertActivity(trx, groupId, now, {
             source, kind: 'override', outcome: 'done', reason: 'override',

@@ -1,127 +1,180 @@
-// The supervisor's transaction: lock the group, take the event id once, check
-// the debounce window, decide (core/decide-policy.ts), and write the activity
-// row with the state it changed. A trigger never calls Nova.
+// The supervisor's write path: read everything a trigger is checked against
+// in one statement, decide (core/decide-trigger.ts, pure), and write the
+// activity row with the state it changed in one more. The write is a
+// compare-and-set on the group's version, so a decision is only recorded on
+// the state it was made from; when another decision got there first, the
+// trigger is decided again under the group's row lock. A trigger never calls Nova.
 import type { Knex } from 'knex';
-import { coalesces } from '../../core/debounce';
-import { decidePolicy } from '../../core/decide-policy';
+import { decideTrigger, type PriorOutcome, type TriggerOutcome, type TriggerSnapshot } from '../../core/decide-trigger';
 import { notFound } from '../../core/errors';
 import { ActivityId } from '../../core/ids';
+import { parseScope, type KillSwitch } from '../../core/kill-switch';
 import type { ReasonCode } from '../../core/reasons';
 import type { TriggerRequest, TriggerResult, TriggerRules } from '../../core/ports/store';
 import type { StoreContext } from './context';
-import { insertActivity } from './groups';
+import { prepare, runPrepared } from './prepared';
 import { toPolicy, type PolicyRow } from './rows';
-import { readKillSwitches, readOverride } from './supervision';
 
-interface LockedGroup {
+interface SnapshotRow extends Omit<PolicyRow, 'id' | 'group_id' | 'cooldown'> {
     desired: number;
     paused: boolean;
     cooldown: number;
     min_entities: number;
     max_entities: number | null;
-    last_scaled_at: Date | null;
+    last_scaled_at: Date | string | null;
+    version: number;
+    policy_id: string | null;
+    policy_cooldown: number;
+    last_executed_at: Date | string | null;
+    prior: { id: number | string; decision_id: number | string | null; outcome: PriorOutcome['outcome']; reason: ReasonCode | 'debounced'; desired_before: number | null; desired_after: number | null; message: string } | null;
+    last_decision: { id: number | string; at: string } | null;
+    override: { desired: number | null; min_entities: number | null; max_entities: number | null; reason: string; who: string; expires_at: string } | null;
+    kill_switches: { scope: string; mode: KillSwitch['mode']; reason: string; who: string; expires_at: string | null }[];
 }
 
-interface DecidedRow {
-    id: string | number;
-    decision_id: string | number | null;
-    outcome: TriggerResult['outcome'];
-    reason: ReasonCode | 'debounced';
-    desired_before: number | null;
-    desired_after: number | null;
-    message: string;
-}
+const snapshotSql = (lock: boolean): string => `
+    SELECT g.desired, g.paused, g.cooldown, g.min_entities, g.max_entities, g.last_scaled_at, g.version,
+        p.id AS policy_id, p.name, p.adjustment, p.amount, p.type, p.schedule_at, p.schedule_cron,
+        p.cooldown AS policy_cooldown, p.last_executed_at,
+        (SELECT row_to_json(a) FROM (SELECT id, decision_id, outcome, reason, desired_before, desired_after, message
+            FROM activity WHERE event_id = ?) a) AS prior,
+        (SELECT row_to_json(d) FROM (SELECT id, at FROM activity
+            WHERE policy_id = p.id AND decision_id IS NULL AND outcome IN ('accepted', 'refused') ORDER BY id DESC LIMIT 1) d) AS last_decision,
+        (SELECT row_to_json(o) FROM (SELECT desired, min_entities, max_entities, reason, who, expires_at
+            FROM overrides WHERE group_id = g.id) o) AS override,
+        (SELECT coalesce(json_agg(k), '[]'::json) FROM (SELECT scope, mode, reason, who, expires_at FROM kill_switches) k) AS kill_switches
+    FROM groups g LEFT JOIN policies p ON p.group_id = g.id AND p.id = ?
+    WHERE g.tenant_id = ? AND g.id = ?${lock ? ' FOR UPDATE OF g' : ''}`;
 
-type PolicyState = PolicyRow & { last_executed_at: Date | null };
+const readSnapshot = prepare('autoscale_trigger_snapshot', snapshotSql(false));
+const lockSnapshot = prepare('autoscale_trigger_snapshot_locked', snapshotSql(true));
 
-const replay = (row: DecidedRow): TriggerResult => ({
-    activityId: ActivityId(String(row.id)),
-    decisionId: ActivityId(String(row.decision_id ?? row.id)),
-    outcome: row.outcome,
-    reason: row.reason,
-    desiredBefore: row.desired_before ?? 0,
-    desiredAfter: row.desired_after ?? 0,
-    message: row.message,
-    replay: true
+const activityColumns = 'group_id, at, source, kind, outcome, reason, message, desired_before, desired_after, who, policy_id, event_id, decision_id';
+
+// An accepted decision: the group moves only if it is still the version decided on.
+const applyAccepted = prepare('autoscale_trigger_accept', `
+    WITH g AS (UPDATE groups SET desired = ?, last_scaled_at = ?, updated_at = ?, version = version + 1
+               WHERE id = ? AND version = ? RETURNING id),
+         p AS (UPDATE policies SET last_executed_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM g) RETURNING id)
+    INSERT INTO activity (${activityColumns})
+    SELECT g.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM g RETURNING id`);
+
+// A refusal or a coalesced trigger writes its activity row only, if the group is still as read.
+const applyOther = prepare('autoscale_trigger_record', `
+    INSERT INTO activity (${activityColumns})
+    SELECT g.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM groups g WHERE g.id = ? AND g.version = ? RETURNING id`);
+
+const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
+
+const toSnapshot = (row: SnapshotRow, request: TriggerRequest, rules: TriggerRules, now: Date): TriggerSnapshot => ({
+    decisionInput: {
+        now,
+        group: {
+            config: { cooldown: row.cooldown, minEntities: row.min_entities, maxEntities: row.max_entities },
+            desired: row.desired,
+            paused: row.paused,
+            lastScaledAt: date(row.last_scaled_at),
+            region: rules.region
+        },
+        policy: {
+            adjustment: toPolicy({ ...row, id: request.policyId, group_id: request.groupId, cooldown: row.policy_cooldown, schedule_at: date(row.schedule_at) }).adjustment,
+            cooldown: row.policy_cooldown,
+            lastExecutedAt: date(row.last_executed_at)
+        },
+        override: row.override && {
+            desiredCapacity: row.override.desired, minEntities: row.override.min_entities, maxEntities: row.override.max_entities,
+            reason: row.override.reason, who: row.override.who, expiresAt: new Date(row.override.expires_at)
+        },
+        killSwitches: row.kill_switches.flatMap((k) => {
+            const scope = parseScope(k.scope);
+            return scope ? [{ scope, mode: k.mode, reason: k.reason, who: k.who, expiresAt: date(k.expires_at) }] : [];
+        }),
+        trigger: { forced: request.forced, circleBack: request.circleBack }
+    },
+    prior: row.prior && {
+        activityId: String(row.prior.id),
+        decisionId: String(row.prior.decision_id ?? row.prior.id),
+        outcome: row.prior.outcome,
+        reason: row.prior.reason,
+        desiredBefore: row.prior.desired_before ?? 0,
+        desiredAfter: row.prior.desired_after ?? 0,
+        message: row.prior.message
+    },
+    lastDecision: row.last_decision && { id: String(row.last_decision.id), at: new Date(row.last_decision.at) }
 });
 
-const decide = async (ctx: StoreContext, trx: Knex.Transaction, request: TriggerRequest, rules: TriggerRules): Promise<TriggerResult> => {
-    const group: LockedGroup | undefined = await trx('groups').where({ tenant_id: request.tenantId, id: request.groupId }).forUpdate()
-        .first('desired', 'paused', 'cooldown', 'min_entities', 'max_entities', 'last_scaled_at');
-    if (!group) {
+// Writes the outcome; null when the group changed since it was read.
+const record = async (ctx: StoreContext, db: Knex | Knex.Transaction, request: TriggerRequest, version: number, outcome: Exclude<TriggerOutcome, { kind: 'replay' }>, now: Date): Promise<TriggerResult | null> => {
+    const kind = request.circleBack ? 'circle_back' : 'execute';
+    const usePg = ctx.kind === 'postgres';
+    const row = (o: { outcome: string; reason: string; message: string; before: number; after: number; decisionId: string | null }) =>
+        [now, request.source, kind, o.outcome, o.reason, o.message, o.before, o.after, request.who, request.policyId, request.eventId, o.decisionId];
+
+    if (outcome.kind === 'coalesced') {
+        const values = row({ outcome: 'coalesced', reason: 'debounced', message: outcome.message, before: outcome.desired, after: outcome.desired, decisionId: outcome.decisionId });
+        const [inserted] = await runPrepared<{ id: string | number }>(db, usePg, applyOther, [...values, request.groupId, version]);
+        return inserted ? {
+            activityId: ActivityId(String(inserted.id)), decisionId: ActivityId(outcome.decisionId), outcome: 'coalesced', reason: 'debounced',
+            desiredBefore: outcome.desired, desiredAfter: outcome.desired, message: outcome.message, replay: false
+        } : null;
+    }
+
+    const { decision } = outcome;
+    const message = request.note ? `${decision.message} (${request.note})` : decision.message;
+    const values = row({ outcome: decision.outcome, reason: decision.reason, message, before: decision.desiredBefore, after: decision.desiredAfter, decisionId: null });
+    const [inserted] = decision.outcome === 'accepted' ?
+        await runPrepared<{ id: string | number }>(db, usePg, applyAccepted, [decision.desiredAfter, now, now, request.groupId, version, now, request.policyId, ...values]) :
+        await runPrepared<{ id: string | number }>(db, usePg, applyOther, [...values, request.groupId, version]);
+    if (!inserted) {
+        return null;
+    }
+
+    const activityId = ActivityId(String(inserted.id));
+    return { activityId, decisionId: activityId, ...decision, message, replay: false };
+};
+
+const attempt = async (ctx: StoreContext, db: Knex | Knex.Transaction, request: TriggerRequest, rules: TriggerRules, lock: boolean): Promise<TriggerResult | null> => {
+    const [row] = await runPrepared<SnapshotRow>(db, ctx.kind === 'postgres', lock ? lockSnapshot : readSnapshot,
+        [request.eventId, request.policyId, request.tenantId, request.groupId]);
+    if (!row) {
         throw notFound('group', request.groupId);
     }
 
-    if (request.eventId !== null) {
-        const prior: DecidedRow | undefined = await trx('activity').where({ event_id: request.eventId }).first();
-        if (prior) {
-            return replay(prior);
-        }
-    }
-
-    const policy: PolicyState | undefined = await trx('policies').where({ id: request.policyId, group_id: request.groupId }).forUpdate().first();
-    if (!policy) {
+    if (row.policy_id === null) {
         throw notFound('policy', request.policyId);
     }
 
     const now = ctx.clock.now();
-    const links = { policyId: request.policyId, eventId: request.eventId };
-    const kind = request.circleBack ? 'circle_back' : 'execute';
-    // The policy's latest decision (not a coalesced row): what later triggers coalesce into.
-    const last: { id: string | number; at: Date } | undefined = request.forced || rules.debounceMs === 0 ? undefined : await trx('activity')
-        .where({ policy_id: request.policyId, decision_id: null }).whereIn('outcome', ['accepted', 'refused'])
-        .orderBy('id', 'desc').first('id', 'at');
-    if (last && coalesces(new Date(last.at), now, rules.debounceMs, request.forced)) {
-        const decisionId = ActivityId(String(last.id));
-        const message = `Coalesced into decision ${decisionId} (within ${rules.debounceMs} ms)`;
-        const activityId = await insertActivity(trx, request.groupId, now, {
-            source: request.source, kind, outcome: 'coalesced', reason: 'debounced', message,
-            desiredBefore: group.desired, desiredAfter: group.desired, who: request.who
-        }, { ...links, decisionId });
-        return { activityId, decisionId, outcome: 'coalesced', reason: 'debounced', desiredBefore: group.desired, desiredAfter: group.desired, message, replay: false };
+    const outcome = decideTrigger(toSnapshot(row, request, rules, now), rules.debounceMs);
+    if (outcome.kind === 'replay') {
+        const { prior } = outcome;
+        return { ...prior, activityId: ActivityId(prior.activityId), decisionId: ActivityId(prior.decisionId), replay: true };
     }
 
-    const decision = decidePolicy({
-        now,
-        group: {
-            config: { cooldown: group.cooldown, minEntities: group.min_entities, maxEntities: group.max_entities },
-            desired: group.desired,
-            paused: group.paused,
-            lastScaledAt: group.last_scaled_at,
-            region: rules.region
-        },
-        policy: { adjustment: toPolicy(policy).adjustment, cooldown: policy.cooldown, lastExecutedAt: policy.last_executed_at },
-        override: await readOverride(trx, request.groupId),
-        killSwitches: await readKillSwitches(trx),
-        trigger: { forced: request.forced, circleBack: request.circleBack }
-    });
-    const message = request.note ? `${decision.message} (${request.note})` : decision.message;
-    const activityId = await insertActivity(trx, request.groupId, now, {
-        source: request.source, kind, outcome: decision.outcome, reason: decision.reason, message,
-        desiredBefore: decision.desiredBefore, desiredAfter: decision.desiredAfter, who: request.who
-    }, links);
-
-    if (decision.outcome === 'accepted') {
-        await trx('groups').where({ id: request.groupId }).update({ desired: decision.desiredAfter, last_scaled_at: now, updated_at: now });
-        await trx('policies').where({ id: request.policyId }).update({ last_executed_at: now });
-    }
-
-    return { activityId, decisionId: activityId, ...decision, message, replay: false };
+    return record(ctx, db, request, row.version, outcome, now);
 };
 
 const uniqueViolation = (err: unknown): boolean => typeof err === 'object' && err !== null && 'code' in err && err.code === '23505';
 
 export const trigger = async (ctx: StoreContext, request: TriggerRequest, rules: TriggerRules): Promise<TriggerResult> => {
     try {
-        return await ctx.knex.transaction((trx) => decide(ctx, trx, request, rules));
+        const fast = await attempt(ctx, ctx.knex, request, rules, false);
+        if (fast) {
+            return fast;
+        }
     }
     catch (err) {
-        // The same event id raced in through another group's lock: the other
-        // transaction took it, so this one answers as that one did.
-        if (request.eventId !== null && uniqueViolation(err)) {
-            return ctx.knex.transaction((trx) => decide(ctx, trx, request, rules));
+        // The same event id was taken meanwhile: the locked attempt answers as that one did.
+        if (!(request.eventId !== null && uniqueViolation(err))) {
+            throw err;
         }
-
-        throw err;
     }
+
+    // Another decision moved the group first: decide again, holding its row lock.
+    const locked = await ctx.knex.transaction((trx) => attempt(ctx, trx, request, rules, true));
+    if (!locked) {
+        throw new Error('a trigger under the group lock found the group changed');
+    }
+
+    return locked;
 };
