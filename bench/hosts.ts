@@ -1,6 +1,5 @@
 // The parent's side of a server host: fork it, wait for its port, ask it things.
-import { fork, type ChildProcess } from 'node:child_process';
-import * as Path from 'node:path';
+import { forkHost, nextEvent, stopChild } from './child';
 import { HOST_CONFIG_ENV, type HostCommand, type HostConfig, type HostEvent, type HostUsage } from './protocol';
 
 export interface Host {
@@ -13,77 +12,26 @@ export interface Host {
 
 const TIMEOUT_MS = 60_000;
 
-// The next event of `type` from the child; a 'failed' event or an exit rejects.
-const next = <T extends HostEvent['type']>(child: ChildProcess, type: T): Promise<Extract<HostEvent, { type: T }>> =>
-    new Promise((resolve, reject) => {
-        const done = (): void => {
-            clearTimeout(timer);
-            child.off('message', onMessage);
-            child.off('exit', onExit);
-        };
-        const onMessage = (event: HostEvent): void => {
-            if (event.type === type) {
-                done();
-                resolve(event as Extract<HostEvent, { type: T }>);
-            }
-            else if (event.type === 'failed') {
-                done();
-                reject(new Error(`bench host failed: ${event.message}`));
-            }
-        };
-        const onExit = (code: number | null): void => {
-            done();
-            reject(new Error(`bench host exited (${String(code)}) while waiting for '${type}'`));
-        };
-        const timer = setTimeout(() => {
-            done();
-            reject(new Error(`bench host: no '${type}' within ${TIMEOUT_MS} ms`));
-        }, TIMEOUT_MS);
-        child.on('message', onMessage);
-        child.once('exit', onExit);
-    });
-
 export const startHost = async (config: HostConfig): Promise<Host> => {
-    const child = fork(Path.join(__dirname, 'host.js'), [], {
-        env: { ...process.env, [HOST_CONFIG_ENV]: JSON.stringify(config) },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-    });
+    const { child, ready } = await forkHost<HostEvent>('host.js', HOST_CONFIG_ENV, config, 'bench host', TIMEOUT_MS);
     const send = (command: HostCommand): void => {
         child.send(command);
     };
-
-    let ready: { port: number };
-    try {
-        ready = await next(child, 'ready');
-    }
-    catch (err) {
-        child.kill();
-        throw err;
-    }
+    const next = <T extends HostEvent['type']>(type: T) => nextEvent<HostEvent, T>(child, type, 'bench host', TIMEOUT_MS);
 
     return {
         role: config.role,
         origin: `http://127.0.0.1:${ready.port}`,
         reset: async () => {
-            const answer = next(child, 'reset-done');
+            const answer = next('reset-done');
             send({ type: 'reset' });
             return (await answer).groupsBefore;
         },
         usage: async () => {
-            const answer = next(child, 'usage');
+            const answer = next('usage');
             send({ type: 'usage' });
             return (await answer).usage;
         },
-        stop: async () => {
-            if (child.exitCode !== null) {
-                return;
-            }
-
-            const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-            send({ type: 'stop' });
-            const timer = setTimeout(() => child.kill(), 10_000);
-            await exited;
-            clearTimeout(timer);
-        }
+        stop: () => stopChild(child)
     };
 };
