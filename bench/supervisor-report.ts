@@ -47,6 +47,6 @@ export const supervisorTable = (rows: readonly SupervisorRow[]): string[] => {
         }
     }
 
-    lines.push('  dec/s = decisions (each one supervisor transaction: group lock, policy lock, activity row, desired); tput p/f = plugin/floor throughput; p99 f/p = floor p99 / plugin p99.');
+    lines.push('  dec/s = decisions (each one read of the group, policy, override and kill-switches, and one compare-and-set write of desired with its activity row); tput p/f = plugin/floor throughput; p99 f/p = floor p99 / plugin p99.');
     return lines;
 };

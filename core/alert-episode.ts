@@ -81,6 +81,13 @@ export type AlertRecorded =
     | { readonly status: 'stale'; readonly lastAt: Date }
     | { readonly status: 'taken'; readonly step: Exclude<EpisodeStep['kind'], 'stale'> };
 
+// A CRITICAL for an alert with no episode row yet, started and its first
+// attempt claimed in one step (the common case, kept to one statement).
+export type EpisodeStart =
+    | { readonly status: 'replay' }
+    | { readonly status: 'started'; readonly claim: AttemptClaim }
+    | { readonly status: 'exists' };    // the alert has a row: take the general path
+
 // Claim due attempts: all due episodes (the loop), or one key at a given count (intake).
 export interface AttemptClaimRequest {
     readonly now: Date;

@@ -125,7 +125,19 @@ export const alertsFor = (runtime: Runtime, server: Server): Alerts => {
         const key = { tenantId: t.tenantId, ruleId: t.ruleId, entityId: t.entityId ?? '' };
         const now = settings.clock.now();
         const store = storeOf(runtime);
-        const recorded = await store.recordAlert({ ...key, eventId: t.eventId, at: t.at, to: t.to, actions: t.actions, now });
+        const record = { ...key, eventId: t.eventId, at: t.at, to: t.to, actions: t.actions, now };
+        if (t.to === 'CRITICAL' && settings.alerts.circleBackCap >= 1) {
+            const start = await store.startAlertEpisode(record, floorMs(runtime));
+            if (start.status === 'replay') {
+                return { status: 'replay', triggers: [], skipped: [] };
+            }
+
+            if (start.status === 'started') {
+                return { status: 'taken', ...await fire(start.claim, t.eventId) };
+            }
+        }
+
+        const recorded = await store.recordAlert(record);
         if (recorded.status === 'replay') {
             return { status: 'replay', triggers: [], skipped: [] };
         }

@@ -6,10 +6,11 @@
 import type { Knex } from 'knex';
 import {
     nextAttemptAt, stepEpisode, type AlertKey, type AlertRecord, type AlertRecorded, type AttemptClaim,
-    type AttemptClaimRequest, type Episode, type EpisodeStep
+    type AttemptClaimRequest, type Episode, type EpisodeStep, type EpisodeStart
 } from '../../core/alert-episode';
 import type { AlertState, AutoscaleAction } from '../../core/alerts';
 import type { StoreContext } from './context';
+import { prepare, runPrepared } from './prepared';
 
 interface EpisodeRow {
     tenant_id: string;
@@ -79,6 +80,49 @@ export const recordAlert = (ctx: StoreContext, record: AlertRecord): Promise<Ale
         await trx('alert_episodes').where(key).update(episodeColumns(step.episode, record.actions));
         return taken(step);
     });
+
+// A new episode and its first attempt in one statement: nothing happens when
+// the event id was seen (a replay) or the alert already has a row (the
+// general path decides that one under the row lock). The wait before the next
+// attempt is the longest cooldown of the actions' groups and policies.
+const startEpisode = prepare('autoscale_start_alert_episode', `
+    WITH seen AS (SELECT 1 FROM alert_events WHERE event_id = ?),
+         cool AS (SELECT coalesce(max(greatest(g.cooldown, p.cooldown)), 0) AS s
+                  FROM jsonb_to_recordset(?::jsonb) AS a("groupId" text, "policyId" text)
+                  JOIN groups g ON g.id = a."groupId" AND g.tenant_id = ?
+                  JOIN policies p ON p.id = a."policyId" AND p.group_id = g.id),
+         ins AS (INSERT INTO alert_episodes (tenant_id, rule_id, entity_id, state, last_at, actions, attempts, next_attempt_at)
+                 SELECT ?, ?, ?, 'CRITICAL', ?, ?::jsonb, 1, ?::timestamptz + make_interval(secs => greatest(?::float8, (SELECT s FROM cool)))
+                 WHERE NOT EXISTS (SELECT 1 FROM seen)
+                 ON CONFLICT (tenant_id, rule_id, entity_id) DO NOTHING RETURNING next_attempt_at),
+         ev AS (INSERT INTO alert_events (event_id, tenant_id, received_at) SELECT ?, ?, ? FROM ins RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM seen) AS replay, (SELECT next_attempt_at FROM ins) AS next_attempt_at, (SELECT count(*) FROM ev) AS recorded`);
+
+export const startAlertEpisode = async (ctx: StoreContext, record: AlertRecord, floorMs: number): Promise<EpisodeStart> => {
+    const actions = JSON.stringify(record.actions);
+    const [row] = await runPrepared<{ replay: boolean; next_attempt_at: Date | string | null }>(ctx.knex, ctx.kind === 'postgres', startEpisode, [
+        record.eventId, actions, record.tenantId,
+        record.tenantId, record.ruleId, record.entityId, record.at, actions, record.now, floorMs / 1000,
+        record.eventId, record.tenantId, record.now
+    ]);
+    if (!row || row.replay) {
+        return { status: 'replay' };
+    }
+
+    if (row.next_attempt_at === null) {
+        return { status: 'exists' };
+    }
+
+    return {
+        status: 'started',
+        claim: {
+            key: { tenantId: record.tenantId, ruleId: record.ruleId, entityId: record.entityId },
+            attempt: 1,
+            actions: record.actions,
+            nextAttemptAt: new Date(row.next_attempt_at)
+        }
+    };
+};
 
 // Cooldowns (seconds) of the actions' groups and policies that still exist for the tenant.
 const cooldownsOf = async (trx: Knex.Transaction, tenantId: string, actions: readonly AutoscaleAction[]): Promise<number[]> => {

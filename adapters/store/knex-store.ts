@@ -61,6 +61,7 @@ export const openKnexStore = async (db: Database, options: KnexStoreOptions): Pr
         setKillSwitch: (killSwitch) => Supervision.setKillSwitch(ctx, killSwitch),
         clearKillSwitch: (scope) => Supervision.clearKillSwitch(ctx, scope),
         recordAlert: (record) => Alerts.recordAlert(ctx, record),
+        startAlertEpisode: (record, floorMs) => Alerts.startAlertEpisode(ctx, record, floorMs),
         claimAlertAttempts: (request) => Alerts.claimAlertAttempts(ctx, request),
         close: () => db.close()
     };

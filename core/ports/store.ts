@@ -1,6 +1,6 @@
 // The storage port: every method is one transaction, and a refused write
 // (a DomainError thrown from inside) leaves nothing behind.
-import type { AlertRecord, AlertRecorded, AttemptClaim, AttemptClaimRequest } from '../alert-episode';
+import type { AlertRecord, AlertRecorded, AttemptClaim, AttemptClaimRequest, EpisodeStart } from '../alert-episode';
 import type { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../ids';
 import type { KillSwitch, KillSwitchScope } from '../kill-switch';
 import type { Override } from '../override';
@@ -135,6 +135,7 @@ export interface Store {
     // Alert intake (contract §6): takes the event id once and moves the alert's
     // episode (core/alert-episode.ts), one transaction.
     recordAlert(record: AlertRecord): Promise<AlertRecorded>;
+    startAlertEpisode(record: AlertRecord, floorMs: number): Promise<EpisodeStart>;
     // Counts due attempts and moves their next one on, atomically: two plugin
     // instances never claim the same attempt. The caller then fires them.
     claimAlertAttempts(request: AttemptClaimRequest): Promise<readonly AttemptClaim[]>;

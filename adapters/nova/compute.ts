@@ -1,0 +1,204 @@
+// The compute port over Nova's API: the service account scoped to the group's
+// tenant project by id, the compute endpoint from that token's catalog, a
+// pinned microversion on every call, a deadline on every call, and every
+// failure as a ComputeError (contract §2).
+import type { Dispatcher } from 'undici';
+import { DomainError } from '../../core/errors';
+import { type Clock, systemClock } from '../../core/ports/clock';
+import { type Compute, ComputeError, type ComputeScope, type NovaServer } from '../../core/ports/compute';
+import { novaError } from './nova-errors';
+import { type NovaAnswer, novaCall, type NovaCall } from './nova-http';
+import { ProjectSessions } from './project-sessions';
+import { MalformedAnswer, parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
+import type { ServiceAccount } from './service-account';
+
+export interface NovaTimeouts {
+    readonly createMs: number;
+    readonly listPageMs: number;           // each page of a listing
+    readonly showMs: number;
+    readonly deleteMs: number;
+}
+
+export interface NovaComputeOptions {
+    // 2.37 is the least that takes networks "none" / "auto" (contract §2).
+    readonly microversion?: string;
+    readonly pageSize?: number;            // servers per listing page (Nova caps it at its max_limit, 1000 by default)
+    readonly timeouts?: Partial<NovaTimeouts>;
+    readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
+    readonly clock?: Clock;
+    readonly dispatcher?: Dispatcher;      // default: undici's global one
+}
+
+export const DEFAULT_MICROVERSION = '2.37';
+export const MIN_MICROVERSION_MINOR = 37;
+export const DEFAULT_PAGE_SIZE = 1000;
+export const DEFAULT_TIMEOUTS: NovaTimeouts = { createMs: 30_000, listPageMs: 60_000, showMs: 30_000, deleteMs: 30_000 };
+
+type Method = NovaCall['method'];
+
+export class NovaCompute implements Compute {
+    readonly microversion: string;
+    readonly pageSize: number;
+    readonly timeouts: NovaTimeouts;
+    readonly sessions: ProjectSessions;
+    private readonly clock: Clock;
+    private readonly dispatcher: Dispatcher | undefined;
+
+    constructor(account: ServiceAccount, options: NovaComputeOptions = {}) {
+        this.microversion = checkMicroversion(options.microversion ?? DEFAULT_MICROVERSION);
+        this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+        if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
+            throw new RangeError(`pageSize must be a positive integer, got ${this.pageSize}`);
+        }
+
+        this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+        this.clock = options.clock ?? systemClock;
+        this.dispatcher = options.dispatcher;
+        this.sessions = new ProjectSessions(account, {
+            clock: this.clock,
+            ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
+            ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
+        });
+    }
+
+    async createServer(scope: ComputeScope, server: Readonly<Record<string, unknown>>): Promise<{ readonly id: string }> {
+        const what = 'POST /servers';
+        const answer = await this.exchange(scope, 'POST', '/servers', this.timeouts.createMs, { server });
+        this.expectSuccess(answer, what);
+        return { id: malformedAsError(answer, () => parseCreateAnswer(answer.json, what)) };
+    }
+
+    async listServers(scope: ComputeScope): Promise<readonly NovaServer[]> {
+        const all: NovaServer[] = [];
+        const seenMarkers = new Set<string>();
+        let marker: string | null = null;
+        for (;;) {
+            const query = new URLSearchParams({ limit: String(this.pageSize) });
+            if (marker !== null) {
+                query.set('marker', marker);
+            }
+
+            const path = `/servers/detail?${query.toString()}`;
+            const what = `GET ${path}`;
+            const answer = await this.exchange(scope, 'GET', path, this.timeouts.listPageMs);
+            this.expectSuccess(answer, what);
+            const page = malformedAsError(answer, () => parseServerPage(answer.json, what));
+            all.push(...page.servers);
+            if (page.next === null) {
+                return all;
+            }
+
+            // Paged by marker against the catalog's endpoint, not the href's
+            // host: Nova behind a proxy often writes its links with the wrong one.
+            const last = page.servers[page.servers.length - 1];
+            const next = markerOf(page.next) ?? last?.id ?? null;
+            if (next === null || seenMarkers.has(next)) {
+                throw new ComputeError('server_error', `Nova's listing does not advance (${what} links to marker ${next ?? 'none'} again)`, answer.statusCode);
+            }
+
+            seenMarkers.add(next);
+            marker = next;
+        }
+    }
+
+    async showServer(scope: ComputeScope, serverId: string): Promise<NovaServer | null> {
+        const path = `/servers/${encodeURIComponent(serverId)}`;
+        const what = `GET ${path}`;
+        const answer = await this.exchange(scope, 'GET', path, this.timeouts.showMs);
+        if (answer.statusCode === 404) {
+            return null;
+        }
+
+        this.expectSuccess(answer, what);
+        return malformedAsError(answer, () => parseServerAnswer(answer.json, what));
+    }
+
+    async deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'> {
+        const path = `/servers/${encodeURIComponent(serverId)}`;
+        const answer = await this.exchange(scope, 'DELETE', path, this.timeouts.deleteMs);
+        if (answer.statusCode === 404) {
+            return 'gone';
+        }
+
+        this.expectSuccess(answer, `DELETE ${path}`);
+        return 'deleting';
+    }
+
+    // One call as the project's service token; a 401 re-authenticates once
+    // (KeystoneSession.withToken), and a second 401 is 'unauthorized'.
+    private async exchange(scope: ComputeScope, method: Method, path: string, timeoutMs: number, body?: unknown): Promise<NovaAnswer> {
+        const session = this.sessions.for(scope.projectId);
+        const region = scope.region ?? session.account.regionName;
+        try {
+            const base = await session.endpoint('compute', region === undefined ? {} : { region });
+            return await session.withToken((token) => novaCall({
+                method,
+                url: `${base}${path}`,
+                headers: {
+                    accept: 'application/json',
+                    'openstack-api-version': `compute ${this.microversion}`,
+                    'x-auth-token': token,
+                    'user-agent': 'nova-autoscale',
+                    ...(body === undefined ? {} : { 'content-type': 'application/json' })
+                },
+                ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+                timeoutMs,
+                what: `${method} ${path}`,
+                ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher })
+            }));
+        }
+        catch (err) {
+            throw identityAsComputeError(err);
+        }
+    }
+
+    private expectSuccess(answer: NovaAnswer, what: string): void {
+        if (answer.statusCode < 200 || answer.statusCode >= 300) {
+            throw novaError(answer, what, this.clock.now().getTime());
+        }
+    }
+}
+
+// Keystone's failures reach the converger as compute failures: refused
+// credentials (no role on the project) are 'unauthorized'; Keystone down or no
+// compute endpoint is 'unavailable' (nothing was sent to Nova).
+const identityAsComputeError = (err: unknown): Error => {
+    if (err instanceof ComputeError || !(err instanceof DomainError)) {
+        return err as Error;
+    }
+
+    const kind = err.type === 'ServiceCredentialsRejected' ? 'unauthorized' : 'unavailable';
+    const status = typeof err.details.status === 'number' ? err.details.status : null;
+    return new ComputeError(kind, err.message, status);
+};
+
+const malformedAsError = <T>(answer: NovaAnswer, parse: () => T): T => {
+    try {
+        return parse();
+    }
+    catch (err) {
+        if (err instanceof MalformedAnswer) {
+            throw new ComputeError('server_error', `Malformed answer from Nova: ${err.message}`, answer.statusCode);
+        }
+
+        throw err;
+    }
+};
+
+const markerOf = (href: string): string | null => {
+    try {
+        return new URL(href).searchParams.get('marker');
+    }
+    catch {
+        return null;
+    }
+};
+
+export const checkMicroversion = (version: string): string => {
+    const m = /^2\.(\d+)$/.exec(version);
+    if (m === null || Number(m[1]) < MIN_MICROVERSION_MINOR) {
+        throw new RangeError(`microversion must be 2.${MIN_MICROVERSION_MINOR} or later (as "2.N"), got "${version}"`);
+    }
+
+    return version;
+};

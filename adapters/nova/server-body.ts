@@ -1,0 +1,104 @@
+// Nova's server JSON, checked by hand: a listing of thousands of servers is
+// parsed on every sweep, and a malformed server must fail the whole answer
+// (never dropped quietly, never half-read) because the converger counts them.
+import type { NovaServer } from '../../core/ports/compute';
+
+export class MalformedAnswer extends Error {}
+
+export interface ServerPage {
+    readonly servers: readonly NovaServer[];
+    readonly next: string | null;          // href of the rel=next link
+}
+
+export const parseServer = (raw: unknown, where: string): NovaServer => {
+    if (!isObject(raw)) {
+        throw new MalformedAnswer(`${where}: a server is not an object`);
+    }
+
+    const id = raw.id;
+    const status = raw.status;
+    if (typeof id !== 'string' || id === '') {
+        throw new MalformedAnswer(`${where}: a server has no id`);
+    }
+
+    if (typeof status !== 'string' || status === '') {
+        throw new MalformedAnswer(`${where}: server ${id} has no status`);
+    }
+
+    const created = typeof raw.created === 'string' ? new Date(raw.created) : null;
+    if (created === null || Number.isNaN(created.getTime())) {
+        throw new MalformedAnswer(`${where}: server ${id} has no valid created time`);
+    }
+
+    const taskState = raw['OS-EXT-STS:task_state'];
+    return {
+        id,
+        name: typeof raw.name === 'string' ? raw.name : '',
+        status,
+        taskState: typeof taskState === 'string' ? taskState : null,
+        metadata: parseMetadata(raw.metadata, id, where),
+        created
+    };
+};
+
+// Our ownership lives in metadata: anything but a flat map of strings is not
+// read as "no metadata" (that would turn our server into a foreign one).
+const parseMetadata = (raw: unknown, id: string, where: string): Record<string, string> => {
+    if (raw === undefined || raw === null) {
+        return {};
+    }
+
+    if (!isObject(raw)) {
+        throw new MalformedAnswer(`${where}: server ${id} has metadata that is not an object`);
+    }
+
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        if (typeof value !== 'string') {
+            throw new MalformedAnswer(`${where}: server ${id} metadata ${key} is not a string`);
+        }
+
+        out[key] = value;
+    }
+
+    return out;
+};
+
+export const parseServerAnswer = (json: unknown, where: string): NovaServer => {
+    if (!isObject(json)) {
+        throw new MalformedAnswer(`${where}: the answer is not a JSON object`);
+    }
+
+    return parseServer(json.server, where);
+};
+
+export const parseServerPage = (json: unknown, where: string): ServerPage => {
+    if (!isObject(json) || !Array.isArray(json.servers)) {
+        throw new MalformedAnswer(`${where}: the answer has no servers list`);
+    }
+
+    const servers = json.servers.map((raw) => parseServer(raw, where));
+    const links: unknown = json.servers_links;
+    let next: string | null = null;
+    if (Array.isArray(links)) {
+        for (const link of links) {
+            if (isObject(link) && link.rel === 'next' && typeof link.href === 'string') {
+                next = link.href;
+            }
+        }
+    }
+
+    return { servers, next };
+};
+
+export const parseCreateAnswer = (json: unknown, where: string): string => {
+    const server = isObject(json) ? json.server : undefined;
+    if (!isObject(server) || typeof server.id !== 'string' || server.id === '') {
+        throw new MalformedAnswer(`${where}: the answer has no server id`);
+    }
+
+    return server.id;
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
