@@ -20,7 +20,10 @@ export type ComputeErrorKind =
     | 'unavailable'    // 503; retryAfterS when Nova says
     | 'server_error'   // other 5xx
     | 'timeout'        // no answer in time: the request may or may not have happened
-    | 'network';       // could not reach Nova
+    | 'network'        // could not reach Nova
+    // Raised by GuardedCompute without a request to Nova; expected outcomes the converger records.
+    | 'breaker_open'   // the region's breaker is open: Nova is failing, nothing was sent
+    | 'held';          // Retry-After not yet elapsed, or over the creation budget; retryAfterS = seconds to wait
 
 export class ComputeError extends Error {
     constructor(

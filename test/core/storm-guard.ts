@@ -1,0 +1,67 @@
+// The storm guard: many of a region's groups wanting to scale up at once pace creations.
+import * as Code from '@hapi/code';
+import * as Lab from '@hapi/lab';
+import { DEFAULT_STORM_GUARD, stormGuard, type StormGuardOptions } from '../../core/storm-guard';
+
+const { describe, it } = exports.lab = Lab.script();
+const { expect } = Code;
+
+const options: StormGuardOptions = { shareThreshold: 0.5, minWanting: 2, regionCreatesPerS: 10 };
+
+// [wanting up, total groups, paced, per-group creates/s when paced]
+type Row = readonly [number, number, boolean, number | null];
+
+const rows: Row[] = [
+    [0, 0, false, null],        // an empty region
+    [0, 10, false, null],
+    [5, 10, false, null],       // exactly the threshold: not more than it
+    [6, 10, true, 10 / 6],
+    [10, 10, true, 1],
+    [1, 1, false, null],        // one group in a one-group region is not a storm
+    [2, 2, true, 5],
+    [2, 3, true, 5],
+    [1, 2, false, null],
+    [1000, 1000, true, 0.01],
+    [501, 1000, true, 10 / 501],
+    [500, 1000, false, null]
+];
+
+describe('stormGuard', () => {
+    for (const [wanting, total, paced, rate] of rows) {
+        it(`${wanting} of ${total} wanting → ${paced ? `paced at ${rate}/s per group` : 'not paced'}`, () => {
+            const verdict = stormGuard(wanting, total, options);
+            expect(verdict.paced).to.equal(paced);
+            expect(verdict.share).to.equal(total === 0 ? 0 : wanting / total);
+            expect(verdict.paced ? verdict.perGroupCreatesPerS : null).to.equal(rate);
+            if (verdict.paced) {
+                // The paced groups together never exceed the region's budget.
+                expect(verdict.perGroupCreatesPerS * wanting).to.be.about(options.regionCreatesPerS, 1e-9);
+                expect(verdict.message).to.contain(`${wanting} of ${total} groups`);
+            }
+        });
+    }
+
+    it('a threshold of 0 paces any two groups wanting; 1 never paces', () => {
+        expect(stormGuard(2, 100, { ...options, shareThreshold: 0 }).paced).to.be.true();
+        expect(stormGuard(100, 100, { ...options, shareThreshold: 1 }).paced).to.be.false();
+    });
+
+    it('minWanting 1 makes a lone group in a lone-group region a storm', () => {
+        expect(stormGuard(1, 1, { ...options, minWanting: 1 }).paced).to.be.true();
+    });
+
+    it('the message says how many, the share and the rate', () => {
+        const verdict = stormGuard(3, 4, DEFAULT_STORM_GUARD);
+        expect(verdict.paced && verdict.message).to.equal('storm guard: 3 of 4 groups (75 %) in the region want to scale up; creations paced to 3.333/s per group');
+    });
+
+    it('refuses impossible counts and options', () => {
+        expect(() => stormGuard(3, 2, options)).to.throw(RangeError, /wantingUp/);
+        expect(() => stormGuard(-1, 2, options)).to.throw(RangeError, /wantingUp/);
+        expect(() => stormGuard(1.5, 2, options)).to.throw(RangeError, /wantingUp/);
+        expect(() => stormGuard(1, 2.5, options)).to.throw(RangeError, /wantingUp/);
+        expect(() => stormGuard(1, 2, { ...options, shareThreshold: -0.1 })).to.throw(RangeError, /shareThreshold/);
+        expect(() => stormGuard(1, 2, { ...options, shareThreshold: 1.5 })).to.throw(RangeError, /shareThreshold/);
+        expect(() => stormGuard(1, 2, { ...options, regionCreatesPerS: 0 })).to.throw(RangeError, /regionCreatesPerS/);
+    });
+});
