@@ -28,3 +28,10 @@ export const stoppingSwitch = (switches: readonly KillSwitch[], region: string |
         (s.scope.kind === 'global' || s.scope.region === region) &&
         (s.mode === 'all' || after > before)
     ) ?? null;
+
+// The mode in force for a group's region at `now` ('all' beats 'scale-up'): what the converger obeys.
+export const modeInForce = (switches: readonly KillSwitch[], region: string | null, now: Date): 'none' | KillSwitchMode => {
+    const live = switches.filter((s) =>
+        (s.expiresAt === null || now.getTime() < s.expiresAt.getTime()) && (s.scope.kind === 'global' || s.scope.region === region));
+    return live.some((s) => s.mode === 'all') ? 'all' : live.length > 0 ? 'scale-up' : 'none';
+};

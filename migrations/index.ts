@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import * as foundation from './001_foundation';
 import * as supervisor from './002_supervisor';
+import * as convergence from './003_convergence';
 
 export interface Migration {
     readonly name: string;
@@ -12,5 +13,6 @@ export interface Migration {
 
 export const migrations: readonly Migration[] = [
     { name: '001_foundation', ...foundation },
-    { name: '002_supervisor', ...supervisor }
+    { name: '002_supervisor', ...supervisor },
+    { name: '003_convergence', ...convergence }
 ];

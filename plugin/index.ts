@@ -6,11 +6,14 @@ import type Joi from 'joi';
 import { openDatabase } from '../adapters/store/database';
 import { openKnexStore } from '../adapters/store/knex-store';
 import type { AutoscaleAction } from '../core/alerts';
+import type { ConvergeResult } from '../core/converger';
 import type { Store } from '../core/ports/store';
 import { actionSchema, alertsFor, type AlertOutcome, type AlertTransitionInput } from './alerts';
 import { renderErrors } from './errors';
 import { tokenValidatorFor } from './identity';
 import { registerKeystoneScheme } from './auth';
+import { convergerLoop } from './converger-loop';
+import { kickingStore } from './kicking-store';
 import { supervisorLoops, type LoopReport } from './loops';
 import { settingsOf, type PluginOptions, type Settings } from './options';
 import { activityRoutes } from './routes/activity';
@@ -20,6 +23,7 @@ import { capabilityPathGuard, capabilityRoutes } from './routes/capability';
 import { groupRoutes } from './routes/groups';
 import { overrideRoutes } from './routes/override';
 import { policyRoutes } from './routes/policies';
+import { serverRoutes } from './routes/servers';
 import { catchAllRoute, serviceRoutes } from './routes/service';
 import { webhookRoutes } from './routes/webhooks';
 import type { Runtime } from './runtime';
@@ -44,6 +48,12 @@ export interface NovaAutoscaleApi {
     // One round of the circle-back loop / of activity pruning, for tests and hosts that drive time.
     runOnce(now?: Date): Promise<LoopReport>;
     pruneOnce(): Promise<number>;
+    // The converger, for tests and hosts that drive time: one run for a group
+    // (after any in flight), or for every group with something to do; one
+    // self-heal sweep. Empty when no converger runs (no compute configured).
+    convergeOnce(groupId?: string): Promise<readonly ConvergeResult[]>;
+    sweepOnce(): Promise<readonly ConvergeResult[]>;
+    readonly convergerEnabled: boolean;
 }
 
 declare module '@hapi/hapi' {
@@ -77,27 +87,33 @@ export const plugin: Plugin<PluginOptions> = {
             prefix: server.realm.modifiers.route.prefix ?? '',
             strategy: useAuth(server, settings),
             current: null,
-            alerts: null
+            alerts: null,
+            kick: () => undefined
         };
 
         const alerts = alertsFor(runtime, server);
         runtime.alerts = alerts;
         const loops = supervisorLoops(runtime, server, alerts);
+        const converger = convergerLoop(runtime, server);
+        runtime.kick = converger.kick;
 
         const database = openDatabase(settings.database);
         server.ext('onPreStart', async () => {
-            runtime.current = await openKnexStore(database, { migrate: settings.migrate, capabilityKey: settings.capabilityKey, clock: settings.clock });
+            const store = await openKnexStore(database, { migrate: settings.migrate, capabilityKey: settings.capabilityKey, clock: settings.clock });
+            runtime.current = kickingStore(store, (groupId) => runtime.kick(groupId));
             loops.start();
+            converger.start();
         });
         server.ext('onPostStop', async () => {
-            await loops.stop(); // a round in flight finishes before the database goes
+            await converger.stop(); // runs in flight finish before the database goes
+            await loops.stop();
             runtime.current = null;
             await database.close();
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
         server.ext(capabilityPathGuard(runtime));
 
-        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...activityRoutes(runtime), ...overrideRoutes(runtime), ...convergeRoutes(runtime), ...adminRoutes(runtime), ...capabilityRoutes(runtime), ...catchAllRoute(runtime)]);
+        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...activityRoutes(runtime), ...overrideRoutes(runtime), ...convergeRoutes(runtime), ...serverRoutes(runtime), ...adminRoutes(runtime), ...capabilityRoutes(runtime), ...catchAllRoute(runtime)]);
         server.expose('settings', settings);
         server.expose('store', () => runtime.current);
         server.expose('strategy', runtime.strategy);
@@ -106,6 +122,9 @@ export const plugin: Plugin<PluginOptions> = {
         server.expose('alertTransition', alerts.transition);
         server.expose('runOnce', loops.runOnce);
         server.expose('pruneOnce', loops.pruneOnce);
+        server.expose('convergeOnce', converger.convergeOnce);
+        server.expose('sweepOnce', converger.sweepOnce);
+        server.expose('convergerEnabled', converger.enabled);
     }
 };
 

@@ -22,13 +22,13 @@ export interface SupervisorLoops {
 
 const batch = 100;
 
-interface Ticker {
+export interface Ticker {
     stop(): Promise<void>;
 }
 
 // setTimeout after each round ends, so that rounds never overlap; unref'd so a
 // host that forgets to stop the server can still exit.
-const every = (ms: number, task: () => Promise<unknown>, onError: (err: unknown) => void): Ticker => {
+export const every = (ms: number, task: () => Promise<unknown>, onError: (err: unknown) => void): Ticker => {
     let stopped = false;
     let running: Promise<void> | null = null;
     let timer: NodeJS.Timeout | null = null;

@@ -5,6 +5,7 @@ import type { ServiceAccount } from '../adapters/nova/service-account';
 import type { Limits } from '../core/model';
 import { defaultLimits } from '../core/model';
 import type { Clock } from '../core/ports/clock';
+import type { Compute } from '../core/ports/compute';
 import { systemClock } from '../core/ports/clock';
 import type { TokenValidator } from '../core/ports/identity';
 
@@ -15,7 +16,14 @@ export interface PluginOptions {
     migrate?: boolean;
     // The service account (Keystone v3 password); or, for the auth scheme
     // alone, a TokenValidator to use instead.
-    openstack?: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator };
+    // The converger talks to Nova through `compute` when given, else through a
+    // NovaCompute of the service account; with neither, no converger runs.
+    openstack?: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator; compute?: Compute };
+    // The converger: an orphan's grace period (default 1 h), passes per run,
+    // the group lease's lifetime, how soon a group left waiting (builds,
+    // deletes, failed calls) is looked at again (0: only kicks and the sweep),
+    // and how many creates/deletes one run has in flight at once.
+    converger?: { orphanGraceS?: number; maxPasses?: number; leaseTtlS?: number; recheckMs?: number; concurrency?: number };
     // The host's own auth strategy name, instead of the built-in Keystone scheme.
     auth?: { strategy?: string; adminRole?: string };
     intervals?: { convergeS?: number; buildTimeoutS?: number };
@@ -39,7 +47,8 @@ export interface PluginOptions {
 export interface Settings {
     database: DatabaseOption;
     migrate: boolean;
-    openstack: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator };
+    openstack: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator; compute?: Compute };
+    converger: { orphanGraceS: number; maxPasses: number; leaseTtlS: number; recheckMs: number; concurrency: number };
     auth: { strategy?: string; adminRole: string };
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
@@ -62,8 +71,24 @@ export const optionsSchema = Joi.object({
     migrate: Joi.boolean().default(true),
     openstack: Joi.object({
         serviceAccount: Joi.object().unknown(true),
-        tokenValidator: Joi.object({ validate: Joi.function().required() }).unknown(true)
+        tokenValidator: Joi.object({ validate: Joi.function().required() }).unknown(true),
+        // Joi.any: the host's object as given (a class instance is not copied).
+        compute: Joi.any().custom((value: unknown) => {
+            const methods = ['createServer', 'listServers', 'showServer', 'deleteServer'];
+            if (value === null || typeof value !== 'object' || !methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')) {
+                throw new Error(`must implement ${methods.join(', ')}`);
+            }
+
+            return value;
+        })
     }).default({}),
+    converger: Joi.object({
+        orphanGraceS: Joi.number().integer().min(0).default(3600),
+        maxPasses: positive.max(100).default(5),
+        leaseTtlS: positive.default(120),
+        recheckMs: Joi.number().integer().min(0).default(15_000),
+        concurrency: positive.max(100).default(10)
+    }).default(),
     auth: Joi.object({
         strategy: Joi.string(),
         adminRole: Joi.string().default('admin')

@@ -3,7 +3,7 @@
 import type { Request, RouteOptions } from '@hapi/hapi';
 import { DomainError } from '../core/errors';
 import { TENANT_SCOPE } from './auth';
-import type { TenantId } from '../core/ids';
+import type { GroupId, TenantId } from '../core/ids';
 import type { AlertIntake } from '../core/alerts';
 import type { Store } from '../core/ports/store';
 import type { Settings } from './options';
@@ -15,6 +15,8 @@ export interface Runtime {
     current: Store | null;
     // Alert transitions, in process (plugin/alerts.ts sets it at register).
     alerts: AlertIntake | null;
+    // Asks the converger to look at a group soon (a no-op without one).
+    kick: (groupId: GroupId) => void;
 }
 
 export const storeOf = (runtime: Runtime): Store => {

@@ -132,6 +132,8 @@ export const tenantParams = Joi.object({ tenantId: id.required() });
 export const groupParams = tenantParams.keys({ groupId: id.required() });
 export const policyParams = groupParams.keys({ policyId: id.required() });
 export const webhookParams = policyParams.keys({ webhookId: id.required() });
+export const serverParams = groupParams.keys({ serverId: id.required() });
+export const deleteServerQuery = Joi.object({ replace: Joi.boolean().default(true) });
 
 // Supervision (overrides, kill-switches, forced execute). A reason is text a
 // person reads in the activity log: 1–256 characters, not blank, like a name.

@@ -7,7 +7,7 @@ import { serviceAccountFromEnv } from '../adapters/nova/service-account';
 import type { Clock } from '../core/ports/clock';
 import { plugin } from '../plugin';
 import { demoImageId, serviceProjectId, startSimulator, type Simulator } from '../simulator';
-import { testDatabase } from './support/database';
+import { testDatabase, testKnex } from './support/database';
 import { field, freshTenant, validGroup, webhookPolicy } from './support/server';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
@@ -17,6 +17,7 @@ interface Fixture {
     groupId: string;
     policyId: string;
     webhookId: string;
+    serverId: string;    // a server the group's ledger holds (DELETE .../servers/{serverId})
 }
 
 // A clock both the simulator and the plugin read, so that expiry can be walked through.
@@ -104,12 +105,15 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         const groupId = String(field(group.result, 'group', 'id'));
         const policyId = String(field(group.result, 'group', 'scalingPolicies', 0, 'id'));
         const hooks = await inject('POST', `/autoscale/v1.0/${tenant}/groups/${groupId}/policies/${policyId}/webhooks`, token, [{ name: 'w' }]);
-        return { groupId, policyId, webhookId: String(field(hooks.result, 'webhooks', 0, 'id')) };
+        const serverId = `srv-${groupId}`;
+        const now = clock.now();
+        await (await testKnex())('servers').insert({ intent_id: `intent-${groupId}`, group_id: groupId, server_id: serverId, state: 'active', created_at: now, updated_at: now });
+        return { groupId, policyId, webhookId: String(field(hooks.result, 'webhooks', 0, 'id')), serverId };
     };
 
     // A group with desired capacity is deleted only with force.
     const fill = (method: string, path: string, tenant: string, f: Fixture): string =>
-        path.replace('{tenantId}', tenant).replace('{groupId}', f.groupId).replace('{policyId}', f.policyId).replace('{webhookId}', f.webhookId) +
+        path.replace('{tenantId}', tenant).replace('{groupId}', f.groupId).replace('{policyId}', f.policyId).replace('{webhookId}', f.webhookId).replace('{serverId}', f.serverId) +
         (method === 'delete' && path.endsWith('/groups/{groupId}') ? '?force=true' : '');
 
     it('holds for every tenant route: 401, 401, 403, 404, admin and owner allowed', async () => {

@@ -7,7 +7,7 @@ import { migrateDownAll, migrateLatest, openDatabase, type Database } from '../a
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
-const tables = ['tenants', 'groups', 'policies', 'webhooks', 'secrets', 'activity', 'servers', 'overrides', 'kill_switches', 'alert_episodes', 'alert_events'];
+const tables = ['tenants', 'groups', 'policies', 'webhooks', 'secrets', 'activity', 'servers', 'overrides', 'kill_switches', 'alert_episodes', 'alert_events', 'group_leases', 'orphans'];
 
 const scratch = async (): Promise<{ db: Database; drop: () => Promise<void> }> => {
     const url = process.env.DATABASE_URL;

@@ -149,12 +149,29 @@ export const getGroupWithPolicies = async (ctx: StoreContext, tenantId: TenantId
     };
 };
 
-export const deleteGroup = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, force: boolean): Promise<void> =>
+// With force and servers left, the group goes to desired 0 and DELETING, and
+// the converger deletes it once every server is verified gone.
+export const deleteGroup = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, force: boolean, who = 'unknown'): Promise<'deleted' | 'deleting'> =>
     ctx.knex.transaction(async (trx) => {
         await lockGroup(trx, tenantId, groupId);
         const group = await readGroup(trx, tenantId, groupId);
         const [{ count }] = await trx('servers').where({ group_id: groupId }).whereNot({ state: 'gone' }).count({ count: '*' });
         const servers = Number(count);
+        if (servers > 0 && force) {
+            const now = ctx.clock.now();
+            const before = group.state.desiredCapacity;
+            await trx('groups').where({ id: groupId }).update({ desired: 0, status: 'DELETING', updated_at: now, version: trx.raw('version + 1') });
+            if (group.state.status !== 'DELETING') {
+                await insertActivity(trx, groupId, now, {
+                    source: 'manual', kind: 'delete_group', outcome: 'accepted', reason: 'forced',
+                    message: `Group deletion forced: scaling ${servers} servers to 0, then deleting the group`,
+                    desiredBefore: before, desiredAfter: 0, who
+                });
+            }
+
+            return 'deleting';
+        }
+
         if (servers > 0 || (group.state.desiredCapacity > 0 && !force)) {
             throw new DomainError('forbidden', 'GroupNotEmptyError',
                 `Group ${groupId} still has desired capacity ${group.state.desiredCapacity} and ${servers} servers; scale it to 0 first or delete with ?force=true`,
@@ -164,6 +181,7 @@ export const deleteGroup = (ctx: StoreContext, tenantId: TenantId, groupId: Grou
         await trx('servers').where({ group_id: groupId }).delete();
         await trx('groups').where({ id: groupId }).delete();
         await trx('tenants').where({ id: tenantId }).decrement('group_count', 1);
+        return 'deleted';
     });
 
 export const updateConfig = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, config: GroupConfig, change: ConfigChange): Promise<void> =>

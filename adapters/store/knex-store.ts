@@ -6,7 +6,10 @@ import type { StoreContext } from './context';
 import { migrateLatest, type Database } from './database';
 import * as Activity from './activity';
 import * as Alerts from './alerts';
+import * as ConvergenceGroups from './convergence-groups';
 import * as Groups from './groups';
+import * as Lease from './lease';
+import * as Ledger from './ledger';
 import * as Policies from './policies';
 import * as Supervision from './supervision';
 import { trigger } from './triggers';
@@ -63,6 +66,19 @@ export const openKnexStore = async (db: Database, options: KnexStoreOptions): Pr
         recordAlert: (record) => Alerts.recordAlert(ctx, record),
         startAlertEpisode: (record, floorMs) => Alerts.startAlertEpisode(ctx, record, floorMs),
         claimAlertAttempts: (request) => Alerts.claimAlertAttempts(ctx, request),
+        claimLease: (...args) => Lease.claimLease(ctx, ...args),
+        releaseLease: (...args) => Lease.releaseLease(ctx, ...args),
+        groupsToConverge: (...args) => ConvergenceGroups.groupsToConverge(ctx, ...args),
+        readConvergence: (groupId) => Ledger.readConvergence(ctx, groupId),
+        recordObservation: (...args) => Ledger.recordObservation(ctx, ...args),
+        writeIntents: (...args) => Ledger.writeIntents(ctx, ...args),
+        setServerId: (...args) => Ledger.setServerId(ctx, ...args),
+        retireIntent: (...args) => Ledger.retireIntent(ctx, ...args),
+        markDeleting: (deletes) => Ledger.markDeleting(ctx, deletes),
+        recordActivity: (...args) => Ledger.recordActivity(ctx, ...args),
+        setGroupError: (...args) => ConvergenceGroups.setGroupError(ctx, ...args),
+        finishGroupDeletion: (groupId) => ConvergenceGroups.finishGroupDeletion(ctx, groupId),
+        removeServer: (...args) => ConvergenceGroups.removeServer(ctx, ...args),
         close: () => db.close()
     };
 };

@@ -19,6 +19,7 @@ export interface GroupRow {
     errors: { message: string }[];
     active: string[];
     pending: number | string;
+    orphans: string[];
 }
 
 export interface PolicyRow {
@@ -47,7 +48,9 @@ export const groupSelect = `
     g.desired, g.paused, g.status, g.errors,
     (SELECT coalesce(json_agg(v.server_id ORDER BY v.created_at, v.server_id), '[]'::json)
         FROM servers v WHERE v.group_id = g.id AND v.state = 'active') AS active,
-    (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building')) AS pending`;
+    (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building')) AS pending,
+    (SELECT coalesce(json_agg(o.server_id ORDER BY o.first_seen_at, o.server_id), '[]'::json)
+        FROM orphans o WHERE o.group_id = g.id) AS orphans`;
 
 export const toGroup = (row: GroupRow): Group => ({
     id: GroupId(row.id),
@@ -68,7 +71,7 @@ export const toGroup = (row: GroupRow): Group => ({
         status: row.status,
         errors: row.errors,
         active: row.active.map((id) => ({ id })),
-        orphans: []
+        orphans: row.orphans.map((id) => ({ id }))
     }
 });
 

@@ -131,8 +131,8 @@ export const clearKillSwitch = async (ctx: StoreContext, scope: KillSwitchScope)
     return removed.length > 0;
 };
 
-// A converge asked for by hand (contract §4): the converger comes later, so for
-// now the request is recorded, or refused `paused` with its activity row.
+// A converge asked for by hand (contract §4): the request is recorded (the
+// plugin then kicks the converger), or refused `paused` with its activity row.
 export const requestConverge = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, who: string): Promise<{ activityId: ActivityId; paused: boolean }> =>
     ctx.knex.transaction(async (trx) => {
         const group: { desired: number; paused: boolean } | undefined = await trx('groups').where({ tenant_id: tenantId, id: groupId }).forUpdate().first('desired', 'paused');

@@ -5,6 +5,7 @@ import type { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../ids'
 import type { KillSwitch, KillSwitchScope } from '../kill-switch';
 import type { Override } from '../override';
 import type { ReasonCode } from '../reasons';
+import type { ConvergenceStore } from './convergence-store';
 import type {
     Group, GroupConfig, GroupSpec, LaunchConfig, Limits, Page, Policy, PolicySpec, Webhook, WebhookSpec
 } from '../model';
@@ -88,7 +89,7 @@ export interface OverrideInput {
 // A pure rule the store applies to the locked current group when its config changes.
 export type ConfigChange = (current: Group, next: GroupConfig) => { readonly desired: number; readonly activity: ActivityInput | null };
 
-export interface Store {
+export interface Store extends ConvergenceStore {
     readonly kind: 'postgres' | 'pglite';
     ready(): Promise<void>; // throws until the database answers
 
@@ -96,7 +97,8 @@ export interface Store {
     listGroups(tenantId: TenantId, page: PageRequest): Promise<Page<Group>>;
     getGroup(tenantId: TenantId, groupId: GroupId): Promise<Group>;                    // NotFound
     getGroupWithPolicies(tenantId: TenantId, groupId: GroupId): Promise<GroupWithPolicies>;
-    deleteGroup(tenantId: TenantId, groupId: GroupId, force: boolean): Promise<void>;  // 403 unless empty
+    // 403 unless empty; with force and servers left: desired 0, status DELETING, the converger finishes.
+    deleteGroup(tenantId: TenantId, groupId: GroupId, force: boolean, who?: string): Promise<'deleted' | 'deleting'>;
     updateConfig(tenantId: TenantId, groupId: GroupId, config: GroupConfig, change: ConfigChange): Promise<void>;
     updateLaunch(tenantId: TenantId, groupId: GroupId, launch: LaunchConfig): Promise<void>;
     setPaused(tenantId: TenantId, groupId: GroupId, paused: boolean, who: string): Promise<void>;

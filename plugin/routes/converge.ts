@@ -1,5 +1,6 @@
-// POST .../converge: ask for a convergence now. The converger comes later; for
-// now the request is checked (group exists, not paused) and recorded.
+// POST .../converge: ask for a convergence now. The request is checked (group
+// exists, not paused) and recorded; the store the routes use then kicks the
+// converger for the group (plugin/kicking-store.ts), which runs after the answer.
 import type { ServerRoute } from '@hapi/hapi';
 import { DomainError } from '../../core/errors';
 import { storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';

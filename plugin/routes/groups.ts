@@ -91,8 +91,9 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams, query: Schemas.deleteGroupQuery }) },
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                await storeOf(runtime).deleteGroup(tenantId, groupId, (request.query as { force: boolean }).force);
-                return h.response().code(204);
+                // 204: deleted now; 202: servers remain, the converger deletes them, then the group.
+                const done = await storeOf(runtime).deleteGroup(tenantId, groupId, (request.query as { force: boolean }).force, whoOf(request));
+                return h.response().code(done === 'deleted' ? 204 : 202);
             }
         },
         {

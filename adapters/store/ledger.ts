@@ -1,0 +1,157 @@
+// The ownership ledger (design idea 3): what a plan reads, and what the
+// converger writes as it acts. An intent row is committed before its create is
+// sent; each write is one transaction.
+import type { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import { effectiveMax } from '../../core/bounds';
+import { GroupId, TenantId } from '../../core/ids';
+import type { IntentState, LedgerEntry } from '../../core/ledger';
+import type { GroupStatus, LaunchConfig } from '../../core/model';
+import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence-store';
+import type { ActivityInput } from '../../core/ports/store';
+import type { StoreContext } from './context';
+import { insertActivity } from './groups';
+import { readKillSwitches } from './supervision';
+
+interface LedgerRow {
+    intent_id: string;
+    server_id: string | null;
+    state: IntentState;
+    created_at: Date;
+    updated_at: Date;
+}
+
+interface SnapshotRow {
+    id: string;
+    tenant_id: string;
+    desired: number;
+    max_entities: number | null;
+    paused: boolean;
+    status: GroupStatus;
+    launch: LaunchConfig;
+    override_max: number | null;
+}
+
+const toEntry = (row: LedgerRow): LedgerEntry => ({
+    intentId: row.intent_id,
+    serverId: row.server_id,
+    state: row.state,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at)
+});
+
+export const readLedger = async (db: Knex | Knex.Transaction, groupId: GroupId): Promise<LedgerEntry[]> => {
+    const rows: LedgerRow[] = await db('servers').where({ group_id: groupId }).whereNot({ state: 'gone' })
+        .orderBy(['created_at', 'intent_id']).select('intent_id', 'server_id', 'state', 'created_at', 'updated_at');
+    return rows.map(toEntry);
+};
+
+export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Promise<ConvergenceSnapshot | null> => {
+    const now = ctx.clock.now();
+    const row: SnapshotRow | undefined = await ctx.knex('groups as g')
+        .leftJoin('overrides as o', function () {
+            this.on('o.group_id', '=', 'g.id').andOn('o.expires_at', '>', ctx.knex.raw('?', [now]));
+        })
+        .where('g.id', groupId)
+        .first('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max');
+    if (!row) {
+        return null;
+    }
+
+    const [ledger, orphans, killSwitches] = await Promise.all([
+        readLedger(ctx.knex, groupId),
+        ctx.knex('orphans').where({ group_id: groupId }).orderBy('server_id').select('server_id', 'first_seen_at')
+            .then((rows: { server_id: string; first_seen_at: Date }[]) => rows.map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) }))),
+        readKillSwitches(ctx.knex)
+    ]);
+    return {
+        groupId: GroupId(row.id),
+        tenantId: TenantId(row.tenant_id),
+        desired: row.desired,
+        maxEntities: effectiveMax({ maxEntities: row.override_max ?? row.max_entities }),
+        paused: row.paused,
+        status: row.status,
+        launchServer: row.launch.args.server,
+        ledger,
+        orphans,
+        killSwitches
+    };
+};
+
+const insertActivities = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> => {
+    for (const a of activity) {
+        await insertActivity(trx, groupId, at, a);
+    }
+};
+
+export const recordActivity = (ctx: StoreContext, groupId: GroupId, activity: readonly ActivityInput[]): Promise<void> =>
+    activity.length === 0 ? Promise.resolve() : ctx.knex.transaction((trx) => insertActivities(trx, groupId, ctx.clock.now(), activity));
+
+// Replaces the group's orphans with the plan's, keeping each first sighting.
+const saveOrphans = async (trx: Knex.Transaction, groupId: GroupId, orphans: Observation['orphans']): Promise<void> => {
+    if (orphans === null) {
+        return;
+    }
+
+    await trx('orphans').where({ group_id: groupId }).whereNotIn('server_id', orphans.map((o) => o.serverId)).delete();
+    if (orphans.length > 0) {
+        await trx('orphans').insert(orphans.map((o) => ({ group_id: groupId, server_id: o.serverId, first_seen_at: o.since })))
+            .onConflict(['group_id', 'server_id']).merge(['first_seen_at']);
+    }
+};
+
+export const recordObservation = (ctx: StoreContext, groupId: GroupId, o: Observation): Promise<void> =>
+    ctx.knex.transaction(async (trx) => {
+        const now = ctx.clock.now();
+        for (const adopt of o.adopts) {
+            await trx('servers').where({ intent_id: adopt.intentId, group_id: groupId }).whereNull('server_id')
+                .update({ server_id: adopt.serverId, state: 'building', updated_at: now });
+        }
+
+        for (const retire of o.retires) {
+            await trx('servers').where({ intent_id: retire.intentId, group_id: groupId })
+                .update({ state: 'gone', deleted_reason: retire.reason, updated_at: now });
+        }
+
+        // Only live, undeleted entries follow Nova's status: a delete we asked for stays 'deleting'.
+        for (const s of o.states) {
+            await trx('servers').where({ intent_id: s.intentId, group_id: groupId }).whereIn('state', ['intent', 'building', 'active'])
+                .whereNot({ state: s.state }).update({ state: s.state, updated_at: now });
+        }
+
+        await saveOrphans(trx, groupId, o.orphans);
+        await insertActivities(trx, groupId, now, o.activity);
+    });
+
+// Committed before any create is sent: a crash after this leaves intents the
+// next listing adopts (by the intent id each server carries) or retires.
+export const writeIntents = (ctx: StoreContext, groupId: GroupId, count: number): Promise<LedgerEntry[]> =>
+    ctx.knex.transaction(async (trx) => {
+        const now = ctx.clock.now();
+        const rows = Array.from({ length: count }, () => ({ intent_id: randomUUID(), group_id: groupId, server_id: null, state: 'intent', created_at: now, updated_at: now }));
+        if (rows.length > 0) {
+            await trx('servers').insert(rows);
+        }
+
+        return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now, updatedAt: now }));
+    });
+
+export const setServerId = async (ctx: StoreContext, intentId: string, serverId: string): Promise<void> => {
+    // A listing may have adopted it meanwhile: never overwrite a known server id.
+    await ctx.knex('servers').where({ intent_id: intentId }).whereNull('server_id').whereNot({ state: 'gone' })
+        .update({ server_id: serverId, state: 'building', updated_at: ctx.clock.now() });
+};
+
+export const retireIntent = async (ctx: StoreContext, intentId: string, reason: string): Promise<void> => {
+    await ctx.knex('servers').where({ intent_id: intentId }).update({ state: 'gone', deleted_reason: reason, updated_at: ctx.clock.now() });
+};
+
+// Committed before the deletes are sent.
+export const markDeleting = (ctx: StoreContext, deletes: readonly { intentId: string; reason: string }[]): Promise<void> =>
+    ctx.knex.transaction(async (trx) => {
+        const now = ctx.clock.now();
+        for (const d of deletes) {
+            await trx('servers').where({ intent_id: d.intentId }).whereNot({ state: 'gone' })
+                .update({ state: 'deleting', deleted_reason: d.reason, updated_at: now });
+        }
+    });

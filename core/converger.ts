@@ -1,0 +1,121 @@
+// The converger: the imperative shell around the planner (design idea 1).
+// Level-based (style.md): observe the whole state (ledger + Nova listing),
+// plan (core/plan-convergence.ts, pure), apply, and come back, until the group
+// is converged or must wait, within a bounded number of passes. It holds the
+// group's lease throughout, so one converger acts on a group at a time across
+// every plugin instance; a crash anywhere leaves a state the next run reads.
+import { applyPlan } from './converge-apply';
+import { convergerRow, observationOf, observeListing } from './converge-observe';
+import type { GroupId } from './ids';
+import { modeInForce } from './kill-switch';
+import { planConvergence, type Plan, type PlanOutcome } from './plan-convergence';
+import type { Clock } from './ports/clock';
+import type { Compute, ComputeScope } from './ports/compute';
+import type { ConvergenceSnapshot, ConvergenceStore } from './ports/convergence-store';
+
+export interface ConvergerDeps {
+    readonly store: ConvergenceStore;
+    readonly compute: Compute;
+    readonly clock: Clock;
+    readonly holder: string;            // unique per run: a second run, even in this process, finds the lease taken
+    readonly region: string | null;
+    readonly buildTimeoutS: number;
+    readonly orphanGraceS: number;
+    readonly leaseTtlMs: number;
+    readonly maxPasses: number;
+    readonly concurrency: number;       // creates / deletes in flight at once
+}
+
+export type ConvergeOutcome =
+    | PlanOutcome        // the last plan's: done, wait, hold (or act when the passes ran out)
+    | 'busy'             // another converger holds the lease
+    | 'gone'             // the group no longer exists
+    | 'deleted'          // a DELETING group had nothing left: it is deleted now
+    | 'failed';          // some calls failed: the next run tries again
+
+export interface ConvergeResult {
+    readonly groupId: GroupId;
+    readonly outcome: ConvergeOutcome;
+    readonly passes: number;
+    readonly plan: Plan | null;         // the last plan made
+}
+
+const errorRow = (snap: ConvergenceSnapshot, message: string | null) => message === null ?
+    convergerRow(snap, { kind: 'status', outcome: 'done', reason: 'recovered', message: 'Group status back to ACTIVE' }) :
+    convergerRow(snap, { kind: 'status', outcome: 'failed', reason: 'group_error', message: `Group status ERROR: ${message}` });
+
+// One pass: observe, plan, record what the plan learnt. null: the group is gone.
+const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date): Promise<{ snap: ConvergenceSnapshot; scope: ComputeScope; plan: Plan } | null> => {
+    const snap = await deps.store.readConvergence(groupId);
+    if (!snap) {
+        return null;
+    }
+
+    const scope: ComputeScope = { projectId: snap.tenantId, region: deps.region };
+    const listing = await observeListing(deps.compute, scope);
+    const plan = planConvergence({
+        groupId, desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, listing, now,
+        buildTimeoutS: deps.buildTimeoutS, orphanGraceS: deps.orphanGraceS, knownOrphans: snap.orphans,
+        paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now)
+    });
+    await deps.store.recordObservation(groupId, observationOf(snap, listing, plan));
+    return { snap, scope, plan };
+};
+
+const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {
+    let plan: Plan | null = null;
+    for (let pass = 1; pass <= deps.maxPasses; pass++) {
+        const now = pass === 1 ? firstNow : deps.clock.now();
+        if (pass > 1 && !(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
+            return { outcome: 'busy', passes: pass - 1, plan };   // the lease expired under us and was taken
+        }
+
+        const seen = await observeAndPlan(deps, groupId, now);
+        if (!seen) {
+            return { outcome: 'gone', passes: pass, plan };
+        }
+
+        const { snap, scope } = seen;
+        plan = seen.plan;
+        if (plan.outcome === 'done') {
+            if (snap.status === 'DELETING') {
+                return { outcome: (await deps.store.finishGroupDeletion(groupId)) ? 'deleted' : 'done', passes: pass, plan };
+            }
+
+            await deps.store.setGroupError(groupId, null, errorRow(snap, null));
+            return { outcome: 'done', passes: pass, plan };
+        }
+
+        if (plan.outcome !== 'act') {
+            return { outcome: plan.outcome, passes: pass, plan };
+        }
+
+        const applied = await applyPlan(deps, snap, scope, plan);
+        if (applied.groupError !== null) {
+            await deps.store.setGroupError(groupId, applied.groupError, errorRow(snap, applied.groupError));
+        }
+        else if (applied.created > 0) {
+            await deps.store.setGroupError(groupId, null, errorRow(snap, null));
+        }
+
+        // A failed call is not retried in a tight loop: the next run plans again.
+        if (applied.failures > 0) {
+            return { outcome: 'failed', passes: pass, plan };
+        }
+    }
+
+    return { outcome: plan?.outcome ?? 'act', passes: deps.maxPasses, plan };
+};
+
+export const convergeGroup = async (deps: ConvergerDeps, groupId: GroupId, now: Date = deps.clock.now()): Promise<ConvergeResult> => {
+    if (!(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
+        return { groupId, outcome: 'busy', passes: 0, plan: null };
+    }
+
+    try {
+        return { groupId, ...(await runPasses(deps, groupId, now)) };
+    }
+    finally {
+        await deps.store.releaseLease(groupId, deps.holder);
+    }
+};

@@ -1,0 +1,64 @@
+// What the converger (core/converger.ts) and the server routes need from the
+// store: the group's lease, what a plan reads, and the ledger writes. Every
+// method is one transaction; an intent is committed before its create is sent.
+import type { Adopt, OrphanReport, Retire } from '../plan-convergence';
+import type { GroupId, TenantId } from '../ids';
+import type { KillSwitch } from '../kill-switch';
+import type { LedgerEntry } from '../ledger';
+import type { GroupStatus } from '../model';
+import type { ActivityInput } from './store';
+
+export interface ConvergenceSnapshot {
+    readonly groupId: GroupId;
+    readonly tenantId: TenantId;
+    readonly desired: number;
+    readonly maxEntities: number;                       // effective: an override in force, else the group's, else the ceiling
+    readonly paused: boolean;
+    readonly status: GroupStatus;
+    readonly launchServer: Readonly<Record<string, unknown>>;   // the launch configuration's args.server
+    readonly ledger: readonly LedgerEntry[];            // live entries (not gone)
+    readonly orphans: readonly OrphanReport[];          // as last persisted
+    readonly killSwitches: readonly KillSwitch[];
+}
+
+// What one plan teaches the ledger, written in one transaction.
+export interface Observation {
+    readonly adopts: readonly Adopt[];
+    readonly retires: readonly Retire[];
+    readonly states: readonly { readonly intentId: string; readonly state: 'building' | 'active' }[];
+    readonly orphans: readonly OrphanReport[] | null;  // null: the listing was unknown, keep what we had
+    readonly activity: readonly ActivityInput[];
+}
+
+export interface ServerRemoval {
+    readonly replace: boolean;
+    readonly who: string;
+}
+
+export type ServerRemovalResult =
+    | { readonly outcome: 'accepted'; readonly desiredBefore: number; readonly desiredAfter: number }
+    | { readonly outcome: 'refused'; readonly reason: 'paused' | 'at_min'; readonly message: string };
+
+export interface ConvergenceStore {
+    // True when `holder` now holds the group's lease until now + ttlMs (taken,
+    // renewed, or expired and taken over); false while another holder has it.
+    claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+    releaseLease(groupId: GroupId, holder: string): Promise<void>;
+    // Unpaused groups with something to do (or every unpaused group, for the sweep).
+    groupsToConverge(all: boolean, limit: number): Promise<readonly GroupId[]>;
+    readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone
+    recordObservation(groupId: GroupId, observation: Observation): Promise<void>;
+    writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]>;
+    setServerId(intentId: string, serverId: string): Promise<void>;
+    retireIntent(intentId: string, reason: string): Promise<void>;
+    markDeleting(deletes: readonly { readonly intentId: string; readonly reason: string }[]): Promise<void>;
+    recordActivity(groupId: GroupId, activity: readonly ActivityInput[]): Promise<void>;
+    // Sets ERROR with the message (never over DELETING), or clears an ERROR
+    // (null); the activity row is written only when the status changed.
+    setGroupError(groupId: GroupId, message: string | null, activity: ActivityInput): Promise<boolean>;
+    // Deletes a DELETING group whose ledger is empty; false otherwise.
+    finishGroupDeletion(groupId: GroupId): Promise<boolean>;
+
+    // DELETE .../servers/{serverId}: owned servers only (404 otherwise).
+    removeServer(tenantId: TenantId, groupId: GroupId, serverId: string, removal: ServerRemoval): Promise<ServerRemovalResult>;
+}

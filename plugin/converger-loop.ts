@@ -1,0 +1,148 @@
+// The converger's background work: a run per group, kicked right after every
+// accepted decision, and a self-heal sweep of every group each
+// intervals.convergeS. Runs of one group are chained in this process (a kick
+// during a run queues one more run, never a second one at once); across
+// processes the group lease keeps them apart. Started in onPreStart, drained
+// in onPostStop.
+import type { Server } from '@hapi/hapi';
+import { randomUUID } from 'node:crypto';
+import { NovaCompute } from '../adapters/nova/compute';
+import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/converger';
+import { GroupId } from '../core/ids';
+import type { Compute } from '../core/ports/compute';
+import { every, type Ticker } from './loops';
+import { regionOf } from './routes/activity';
+import { storeOf, type Runtime } from './runtime';
+
+export interface ConvergerLoop {
+    readonly enabled: boolean;
+    kick(groupId: GroupId): void;
+    // One run for the group (after any run in flight), or for every group with something to do.
+    convergeOnce(groupId?: string): Promise<readonly ConvergeResult[]>;
+    // One self-heal sweep: every unpaused group.
+    sweepOnce(): Promise<readonly ConvergeResult[]>;
+    start(): void;
+    stop(): Promise<void>;
+}
+
+const sweepBatch = 1000;
+
+const computeOf = (runtime: Runtime): Compute | null => {
+    const { openstack, clock } = runtime.settings;
+    return openstack.compute ?? (openstack.serviceAccount ? new NovaCompute(openstack.serviceAccount, { clock }) : null);
+};
+
+export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop => {
+    const { settings } = runtime;
+    const compute = computeOf(runtime);
+    const instance = randomUUID();
+    const chains = new Map<GroupId, Promise<ConvergeResult | null>>();
+    const queued = new Set<GroupId>();
+    const rechecks = new Set<NodeJS.Timeout>();
+    let runs = 0;
+    let stopped = true;
+    let sweep: Ticker | null = null;
+
+    const log = (tags: string[], data: unknown) => server.log(['nova-autoscale', 'converger', ...tags], data instanceof Error ? data : String(data));
+
+    const depsOf = (c: Compute): ConvergerDeps => ({
+        store: storeOf(runtime),
+        compute: c,
+        clock: settings.clock,
+        holder: `${instance}/${++runs}`,
+        region: regionOf(runtime),
+        buildTimeoutS: settings.intervals.buildTimeoutS,
+        orphanGraceS: settings.converger.orphanGraceS,
+        leaseTtlMs: settings.converger.leaseTtlS * 1000,
+        maxPasses: settings.converger.maxPasses,
+        concurrency: settings.converger.concurrency
+    });
+
+    // A group left waiting (builds, deletes under way, failed calls) is looked at again soon.
+    const recheckLater = (result: ConvergeResult) => {
+        if (stopped || settings.converger.recheckMs === 0 || !['wait', 'failed', 'busy', 'act'].includes(result.outcome)) {
+            return;
+        }
+
+        const timer = setTimeout(() => {
+            rechecks.delete(timer);
+            kick(result.groupId);
+        }, settings.converger.recheckMs).unref();
+        rechecks.add(timer);
+    };
+
+    const run = (groupId: GroupId): Promise<ConvergeResult | null> => {
+        const previous = chains.get(groupId) ?? Promise.resolve(null);
+        const next = previous.then(() => {
+            queued.delete(groupId);
+            return compute ? convergeGroup(depsOf(compute), groupId) : null;
+        });
+        chains.set(groupId, next.catch(() => null));
+        const settle = () => {
+            if (chains.get(groupId) === next) {
+                chains.delete(groupId);
+            }
+        };
+
+        next.then(settle, settle);
+        return next;
+    };
+
+    const kick = (groupId: GroupId): void => {
+        if (stopped || !compute || queued.has(groupId)) {
+            return;
+        }
+
+        queued.add(groupId);
+        run(groupId).then((result) => {
+            if (result) {
+                recheckLater(result);
+            }
+        }, (err: unknown) => log(['error'], err));
+    };
+
+    const runAll = async (ids: readonly GroupId[]): Promise<ConvergeResult[]> => {
+        const results: ConvergeResult[] = [];
+        for (const id of ids) {
+            const result = await run(id);
+            if (result) {
+                results.push(result);
+            }
+        }
+
+        return results;
+    };
+
+    const convergeOnce = async (groupId?: string): Promise<readonly ConvergeResult[]> =>
+        runAll(groupId === undefined ? await storeOf(runtime).groupsToConverge(false, sweepBatch) : [GroupId(groupId)]);
+
+    const sweepOnce = async (): Promise<readonly ConvergeResult[]> => {
+        const results = await runAll(await storeOf(runtime).groupsToConverge(true, sweepBatch));
+        results.forEach(recheckLater);
+        return results;
+    };
+
+    return {
+        enabled: compute !== null,
+        kick,
+        convergeOnce,
+        sweepOnce,
+        start: () => {
+            stopped = false;
+            if (!compute) {
+                log(['info'], 'No openstack.compute or openstack.serviceAccount: no converger runs, desired capacity is recorded only');
+                return;
+            }
+
+            sweep = every(settings.intervals.convergeS * 1000, sweepOnce, (err) => log(['error'], err));
+        },
+        stop: async () => {
+            stopped = true;
+            rechecks.forEach(clearTimeout);
+            rechecks.clear();
+            await sweep?.stop();
+            sweep = null;
+            await Promise.all([...chains.values()]);
+        }
+    };
+};
