@@ -6,6 +6,7 @@
 // in onPostStop.
 import type { Server } from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
+import { GuardedCompute } from '../adapters/nova/guarded-compute';
 import { NovaCompute } from '../adapters/nova/compute';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/converger';
 import { GroupId } from '../core/ids';
@@ -27,14 +28,30 @@ export interface ConvergerLoop {
 
 const sweepBatch = 1000;
 
-const computeOf = (runtime: Runtime): Compute | null => {
+// The host's own Compute as given; otherwise Nova as the service account,
+// behind a breaker, Retry-After holds and a creation budget per region.
+const computeOf = (runtime: Runtime): { compute: Compute; close(): void } | null => {
     const { openstack, clock } = runtime.settings;
-    return openstack.compute ?? (openstack.serviceAccount ? new NovaCompute(openstack.serviceAccount, { clock }) : null);
+    if (openstack.compute) {
+        return { compute: openstack.compute, close: () => { } };
+    }
+
+    if (!openstack.serviceAccount) {
+        return null;
+    }
+
+    const guarded = new GuardedCompute(new NovaCompute(openstack.serviceAccount, { clock }), {
+        clock, defaultRegion: regionOf(runtime) ?? openstack.serviceAccount.regionName ?? 'default'
+    });
+    return { compute: guarded, close: () => guarded.close() };
 };
 
 export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop => {
     const { settings } = runtime;
-    const compute = computeOf(runtime);
+    // Made at each start and closed at each stop: a breaker's timers live with the server.
+    const enabled = runtime.settings.openstack.compute !== undefined || runtime.settings.openstack.serviceAccount !== undefined;
+    let guarded: ReturnType<typeof computeOf> = null;
+    let compute: Compute | null = null;
     const instance = randomUUID();
     const chains = new Map<GroupId, Promise<ConvergeResult | null>>();
     const queued = new Set<GroupId>();
@@ -123,12 +140,14 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     };
 
     return {
-        enabled: compute !== null,
+        enabled,
         kick,
         convergeOnce,
         sweepOnce,
         start: () => {
             stopped = false;
+            guarded = computeOf(runtime);
+            compute = guarded?.compute ?? null;
             if (!compute) {
                 log(['info'], 'No openstack.compute or openstack.serviceAccount: no converger runs, desired capacity is recorded only');
                 return;
@@ -143,6 +162,9 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
             await sweep?.stop();
             sweep = null;
             await Promise.all([...chains.values()]);
+            guarded?.close();
+            guarded = null;
+            compute = null;
         }
     };
 };
