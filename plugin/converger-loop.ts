@@ -75,16 +75,22 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         concurrency: settings.converger.concurrency
     });
 
-    // A group left waiting (builds, deletes under way, failed calls) is looked at again soon.
+    // A group left waiting (builds, deletes under way, failed calls) is looked
+    // at again soon, then less and less often while it keeps waiting: a quick
+    // build is seen in seconds, a slow one costs a listing a minute at most.
+    const waits = new Map<GroupId, number>();
     const recheckLater = (result: ConvergeResult) => {
         if (stopped || settings.converger.recheckMs === 0 || !['wait', 'failed', 'busy', 'act'].includes(result.outcome)) {
+            waits.delete(result.groupId);
             return;
         }
 
+        const n = waits.get(result.groupId) ?? 0;
+        waits.set(result.groupId, n + 1);
         const timer = setTimeout(() => {
             rechecks.delete(timer);
             kick(result.groupId);
-        }, settings.converger.recheckMs).unref();
+        }, Math.min(settings.converger.recheckMs * 2 ** n, 60_000)).unref();
         rechecks.add(timer);
     };
 

@@ -7,6 +7,15 @@ import type { Store } from '../core/ports/store';
 
 export const kickingStore = (store: Store, kick: (groupId: GroupId) => void): Store => ({
     ...store,
+    // A new group's desired is its minimum: that is something to converge to.
+    createGroup: async (...args) => {
+        const created = await store.createGroup(...args);
+        if (created.group.state.desiredCapacity > 0) {
+            kick(created.group.id);
+        }
+
+        return created;
+    },
     trigger: async (request, rules) => {
         const result = await store.trigger(request, rules);
         if (result.outcome === 'accepted' && !result.replay) {

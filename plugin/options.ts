@@ -86,7 +86,7 @@ export const optionsSchema = Joi.object({
         orphanGraceS: Joi.number().integer().min(0).default(3600),
         maxPasses: positive.max(100).default(5),
         leaseTtlS: positive.default(120),
-        recheckMs: Joi.number().integer().min(0).default(15_000),
+        recheckMs: Joi.number().integer().min(0).default(2_000),
         concurrency: positive.max(100).default(10)
     }).default(),
     auth: Joi.object({
