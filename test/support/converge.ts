@@ -7,6 +7,8 @@ import Hapi from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
 import { plugin, type PluginOptions } from '../../plugin';
 import type { ConvergeResult } from '../../core/converger';
+import type { Compute } from '../../core/ports/compute';
+import type { ServiceAccount } from '../../adapters/nova/service-account';
 import { DEMO, serviceProjectId, startSimulator, type SimServer, type Simulator, type SimulatorOptions } from '../../simulator';
 import { ManualClock } from '../simulator/helpers';
 import { testDatabase } from './database';
@@ -34,6 +36,8 @@ export interface Rig {
 export interface RigOptions {
     readonly sim?: SimulatorOptions;
     readonly plugin?: Partial<PluginOptions>;
+    // The host's own Compute (openstack.compute), made from the rig's service account and clock.
+    readonly compute?: (account: ServiceAccount, clock: ManualClock) => Compute;
 }
 
 export const buildDelayMs = 10_000;
@@ -47,15 +51,17 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
 
     const db = await testDatabase();
     const server = Hapi.server();
+    const serviceAccount: ServiceAccount = {
+        authUrl: sim.authUrl, username: DEMO.serviceUser.name, password: DEMO.serviceUser.password,
+        userDomainName: 'Default', projectId: serviceProjectId, regionName: sim.region, interface: 'public'
+    };
     const pluginOptions: PluginOptions = {
         database: { knex: db.knex },
         clock,
         openstack: {
             tokenValidator: tableValidator({ tok: { projectId: tenant, user: 'alice' } }),
-            serviceAccount: {
-                authUrl: sim.authUrl, username: DEMO.serviceUser.name, password: DEMO.serviceUser.password,
-                userDomainName: 'Default', projectId: serviceProjectId, regionName: sim.region, interface: 'public'
-            }
+            serviceAccount,
+            ...(options.compute ? { compute: options.compute(serviceAccount, clock) } : {})
         },
         intervals: { convergeS: 3600, buildTimeoutS: 600 },
         converger: { recheckMs: 0, orphanGraceS: 60 },
