@@ -32,6 +32,12 @@ const cloudOf = async (env: Env): Promise<Cloud> => {
     };
 };
 
+// Optional converger tuning (the crash-safety test shortens these); unset: the plugin's defaults.
+const convergerFromEnv = (env: Env): { orphanGraceS?: number; leaseTtlS?: number } => ({
+    ...(env.AUTOSCALE_ORPHAN_GRACE_S ? { orphanGraceS: Number(env.AUTOSCALE_ORPHAN_GRACE_S) } : {}),
+    ...(env.AUTOSCALE_LEASE_TTL_S ? { leaseTtlS: Number(env.AUTOSCALE_LEASE_TTL_S) } : {})
+});
+
 export const startDemoHost = async (env: Env = process.env) => {
     const cloud = await cloudOf(env);
     const server = Hapi.server({ host: env.HOST || '127.0.0.1', port: Number(env.PORT || 8080) });
@@ -44,7 +50,8 @@ export const startDemoHost = async (env: Env = process.env) => {
             intervals: {
                 convergeS: Number(env.AUTOSCALE_CONVERGE_INTERVAL_S || 300),
                 buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)
-            }
+            },
+            converger: convergerFromEnv(env)
         }
     }, { routes: { prefix: '/autoscale' } });
     await server.register(monitoringApi); // the host's alert rules (contract §6), at /monitoring/v1

@@ -79,8 +79,12 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     // at again soon, then less and less often while it keeps waiting: a quick
     // build is seen in seconds, a slow one costs a listing a minute at most.
     const waits = new Map<GroupId, number>();
+    // A hold on an unknown listing is Nova failing, not the group's choice: look again too.
+    const unsettled = (result: ConvergeResult): boolean =>
+        ['wait', 'failed', 'busy', 'act'].includes(result.outcome) ||
+        (result.outcome === 'hold' && (result.plan?.holds ?? []).some((h) => h.reason === 'listing_unknown'));
     const recheckLater = (result: ConvergeResult) => {
-        if (stopped || settings.converger.recheckMs === 0 || !['wait', 'failed', 'busy', 'act'].includes(result.outcome)) {
+        if (stopped || settings.converger.recheckMs === 0 || !unsettled(result)) {
             waits.delete(result.groupId);
             return;
         }
