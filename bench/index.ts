@@ -9,6 +9,7 @@ import { openPool } from './load';
 import { details, table } from './report';
 import { benchSettings, type BackendKind, type BenchSettings } from './settings';
 import { supervisorBench } from './supervisor';
+import { convergeBench } from './converge';
 
 interface Measured {
     readonly backend: string;
@@ -64,8 +65,7 @@ const measureBackend = async (kind: BackendKind, identity: BenchIdentity, settin
     }
 };
 
-const main = async (): Promise<void> => {
-    const settings = benchSettings();
+const apiBench = async (settings: BenchSettings): Promise<void> => {
     const started = Date.now();
     console.log(`nova-autoscale bench: node ${process.version}, ${Os.cpus().length} CPU (${Os.cpus()[0]?.model ?? '?'}), ` +
         `${settings.concurrency} in flight, warm-up ${settings.warmupSeconds}s, best of ${settings.rounds} × ${settings.seconds}s per server and op`);
@@ -93,8 +93,23 @@ const main = async (): Promise<void> => {
     console.log(`  Keystone token validations: ${validations(identity.simulator)} (one per plugin process; cached after); total ${((Date.now() - started) / 1000).toFixed(0)}s`);
     console.log('  tput p/f = plugin/floor throughput (target >= 0.5); p99 f/p = floor p99 / plugin p99; CPU/req = server process CPU per answered request' +
         ' (not counting PostgreSQL\'s own processes); RSS after the op\'s runs, per server process.');
-    console.log('');
-    console.log((await supervisorBench(settings)).join('\n'));
+};
+
+const main = async (): Promise<void> => {
+    const settings = benchSettings();
+    if (settings.sections.includes('api')) {
+        await apiBench(settings);
+    }
+
+    if (settings.sections.includes('supervisor')) {
+        console.log('');
+        console.log((await supervisorBench(settings)).join('\n'));
+    }
+
+    if (settings.sections.includes('converge')) {
+        console.log('');
+        console.log((await convergeBench(settings)).join('\n'));
+    }
 };
 
 main().catch((err: unknown) => {

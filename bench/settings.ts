@@ -1,12 +1,15 @@
 // The bench's knobs, from the environment so a profiling run can narrow it:
 // BENCH_BACKENDS=pglite,postgres  BENCH_CONCURRENCY=16  BENCH_SECONDS=2
 // BENCH_WARMUP_SECONDS=1  BENCH_ROUNDS=3  BENCH_OPS=create,get  BENCH_PG_URL=postgres://...
+// BENCH_SECTIONS=api,supervisor,converge (which sections run; bench/converge-settings.ts has the converger's own knobs)
 export type BackendKind = 'pglite' | 'postgres';
 export type Operation = 'create' | 'get';
+export type Section = 'api' | 'supervisor' | 'converge';
 
 export interface BenchSettings {
     readonly backends: readonly BackendKind[];
     readonly operations: readonly Operation[];
+    readonly sections: readonly Section[];
     readonly concurrency: number;
     readonly seconds: number;
     readonly warmupSeconds: number;
@@ -14,7 +17,7 @@ export interface BenchSettings {
     readonly postgresAdminUrl: string;
 }
 
-const number = (name: string, fallback: number): number => {
+export const number = (name: string, fallback: number): number => {
     const raw = process.env[name];
     const value = raw === undefined || raw === '' ? fallback : Number(raw);
     if (!Number.isFinite(value) || value <= 0) {
@@ -24,7 +27,7 @@ const number = (name: string, fallback: number): number => {
     return value;
 };
 
-const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
+export const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
     const raw = process.env[name];
     if (raw === undefined || raw === '') {
         return [...allowed];
@@ -43,6 +46,7 @@ const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
 export const benchSettings = (): BenchSettings => ({
     backends: list<BackendKind>('BENCH_BACKENDS', ['pglite', 'postgres']),
     operations: list<Operation>('BENCH_OPS', ['create', 'get']),
+    sections: list<Section>('BENCH_SECTIONS', ['api', 'supervisor', 'converge']),
     concurrency: Math.round(number('BENCH_CONCURRENCY', 16)),
     seconds: number('BENCH_SECONDS', 2),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 1),
