@@ -1,6 +1,7 @@
 // The supervisor's decision: may this trigger move this group's desired
 // capacity, and to what? Pure: everything it needs, the time included, is an
-// argument. Order of refusals as contract §4: paused, kill_switch, override,
+// argument. Order of refusals as contract §4 (a group being deleted first,
+// then): paused, kill_switch, override,
 // cooldown, at_max / at_min, no_change.
 import { clamp, effectiveMax } from './bounds';
 import { stoppingSwitch, scopeName, type KillSwitch } from './kill-switch';
@@ -14,6 +15,7 @@ export interface DecisionInput {
         readonly config: Pick<GroupConfig, 'cooldown' | 'minEntities' | 'maxEntities'>;
         readonly desired: number;
         readonly paused: boolean;
+        readonly deleting?: boolean;        // a forced delete is under way: desired stays 0
         readonly lastScaledAt: Date | null;
         readonly region: string | null;
     };
@@ -61,6 +63,10 @@ export const decidePolicy = (input: DecisionInput): Decision => {
     const before = group.desired;
     const refuse = (reason: ReasonCode, message: string): Decision =>
         ({ outcome: 'refused', reason, desiredBefore: before, desiredAfter: before, message });
+
+    if (group.deleting) {
+        return refuse('deleting', 'The group is being deleted');
+    }
 
     if (group.paused) {
         return refuse('paused', 'The group is paused');

@@ -1,7 +1,8 @@
 // Reason codes: stable, documented (docs/contract.md §4), the same in activity
 // rows and in a refused execute's `details.reason`.
 export type RefusalReason =
-    | 'paused'        // beats everything, force included
+    | 'deleting'      // a forced delete is under way: nothing moves desired again
+    | 'paused'        // beats everything else, force included
     | 'kill_switch'   // a kill-switch in force for the group's region or globally
     | 'override'      // an override pins the level the policy would move
     | 'cooldown'      // the group's or the policy's cooldown has not passed

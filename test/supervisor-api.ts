@@ -5,7 +5,8 @@ import * as Lab from '@hapi/lab';
 import type Hapi from '@hapi/hapi';
 import { tableValidator } from './support/identity';
 import { caller, field, freshTenant, testServer, validGroup, type Caller } from './support/server';
-import { testDatabaseKind } from './support/database';
+import { randomUUID } from 'node:crypto';
+import { testDatabaseKind, testKnex } from './support/database';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -71,6 +72,18 @@ describe('execute and activity', () => {
         expect(paused.statusCode).to.equal(403);
         expect(field(paused.result, 'error', 'details', 'reason')).to.equal('paused');
         expect(await desired(g.url)).to.equal(1);
+    });
+
+    it('refuses every trigger while a forced delete is under way', async () => {
+        const g = await groupWith(api, tenant, { minEntities: 0 }, {});
+        const knex = await testKnex();
+        const now = new Date();
+        await knex('servers').insert({ intent_id: randomUUID(), group_id: g.groupId, server_id: randomUUID(), state: 'active', created_at: now, updated_at: now });
+        expect((await api('DELETE', `${g.url}?force=true`)).statusCode).to.equal(202);
+        const refused = await api('POST', g.execute);
+        expect(refused.statusCode).to.equal(403);
+        expect(field(refused.result, 'error', 'details', 'reason')).to.equal('deleting');
+        expect(await desired(g.url)).to.equal(0);
     });
 
     it(`50 concurrent executes with cooldown 0 apply one at a time (${testDatabaseKind()})`, async () => {

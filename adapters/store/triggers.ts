@@ -18,6 +18,7 @@ import { toPolicy, type PolicyRow } from './rows';
 interface SnapshotRow extends Omit<PolicyRow, 'id' | 'group_id' | 'cooldown'> {
     desired: number;
     paused: boolean;
+    status: string;
     cooldown: number;
     min_entities: number;
     max_entities: number | null;
@@ -33,7 +34,7 @@ interface SnapshotRow extends Omit<PolicyRow, 'id' | 'group_id' | 'cooldown'> {
 }
 
 const snapshotSql = (lock: boolean): string => `
-    SELECT g.desired, g.paused, g.cooldown, g.min_entities, g.max_entities, g.last_scaled_at, g.version,
+    SELECT g.desired, g.paused, g.status, g.cooldown, g.min_entities, g.max_entities, g.last_scaled_at, g.version,
         p.id AS policy_id, p.name, p.adjustment, p.amount, p.type, p.schedule_at, p.schedule_cron,
         p.cooldown AS policy_cooldown, p.last_executed_at,
         (SELECT row_to_json(a) FROM (SELECT id, decision_id, outcome, reason, desired_before, desired_after, message
@@ -73,6 +74,7 @@ const toSnapshot = (row: SnapshotRow, request: TriggerRequest, rules: TriggerRul
             config: { cooldown: row.cooldown, minEntities: row.min_entities, maxEntities: row.max_entities },
             desired: row.desired,
             paused: row.paused,
+            deleting: row.status === 'DELETING',
             lastScaledAt: date(row.last_scaled_at),
             region: rules.region
         },

@@ -56,6 +56,7 @@ const cases: Case[] = [
     { name: 'changePercent -60% of 4 (2.4) rounds to -3', adjustment: { changePercent: -60 }, expect: ['accepted', 'policy', 1] },
     { name: 'changePercent +25% of 0 is at least +1', group: { desired: 0, config: { cooldown: 0, minEntities: 0, maxEntities: 10 } }, adjustment: { changePercent: 25 }, expect: ['accepted', 'policy', 1] },
     { name: 'paused refuses', group: { paused: true }, expect: ['refused', 'paused', 4] },
+    { name: 'a group being deleted refuses, before anything else', group: { deleting: true, paused: true }, forced: true, expect: ['refused', 'deleting', 4] },
     { name: 'group cooldown refuses', group: { lastScaledAt: ago(59) }, expect: ['refused', 'cooldown', 4] },
     { name: 'group cooldown just passed accepts', group: { lastScaledAt: ago(60) }, expect: ['accepted', 'policy', 5] },
     { name: 'policy cooldown refuses', policy: { lastExecutedAt: ago(29) }, expect: ['refused', 'cooldown', 4] },
