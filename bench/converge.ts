@@ -6,6 +6,8 @@ import { convergeSettings } from './converge-settings';
 import { createsRun, type CreatesRow } from './converge-creates';
 import { outageRun } from './converge-outage';
 import { createsTable, outageTable } from './converge-report';
+import { sweepRun } from './converge-sweep';
+import { sweepTable } from './converge-sweep-report';
 
 const section = async (name: string, run: () => Promise<string[]>): Promise<string[]> => {
     const started = Date.now();
@@ -49,6 +51,20 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
                 ...outageTable([row]),
                 '  req = compute requests the simulator received in the window (one region); before open = arrived before the breaker first opened;',
                 '  last req after open = the latest arrival after it opened (sent before, in flight); max req/s open = busiest 1-s bucket from 1 s after it opened to the window\'s end.'
+            ];
+        }));
+    }
+
+    if (cs.parts.includes('sweep')) {
+        lines.push(...await section('sweep', async () => {
+            const row = await sweepRun(cs, settings.postgresAdminUrl);
+            return [
+                `converger steady-state sweep: ${row.groups} groups x ${row.serversPerGroup} servers (${cs.groupsPerTenant} groups to a tenant project; issue: 10,000 groups / 100,000 servers), ` +
+                'converged already (groups and ledger rows inserted in bulk, the servers ACTIVE in the simulator with our metadata), PostgreSQL. ' +
+                'Plugin: one sweepOnce(); floor: the same GET /servers/detail calls alone, through the same GuardedCompute (pool, tokens), one at a time as the sweep runs its groups.',
+                '',
+                ...sweepTable([row]),
+                '  req/server beyond listings = compute requests other than GET /servers/detail / servers swept; RSS = this process after the sweep, the in-memory simulator and its servers included.'
             ];
         }));
     }
