@@ -11,6 +11,7 @@ import type { ActivityInput } from './ports/store';
 export interface ApplyResult {
     readonly failures: number;
     readonly created: number;
+    readonly refusedBuilds: number;       // creates refused bad_request / quota: failed builds, for the group's backoff
     readonly groupError: string | null;   // quota or a bad launch configuration: the group's status becomes ERROR
 }
 
@@ -55,6 +56,7 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     const rows: ActivityInput[] = [];
     let failures = 0;
     let created = 0;
+    let refusedBuilds = 0;
     let groupError: string | null = null;
 
     // Deletes first: a failed server goes before its replacement is asked for.
@@ -93,6 +95,7 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
 
                 if (groupFaults.has(err.kind)) {
                     groupError = err.message;
+                    refusedBuilds++;
                 }
 
                 rows.push(convergerRow(snap, { kind: 'create', outcome: 'failed', reason: err.kind, message: `Create (intent ${intent.intentId}) failed: ${err.message}` }));
@@ -101,5 +104,5 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     }
 
     await store.recordActivity(snap.groupId, rows);
-    return { failures, created, groupError };
+    return { failures, created, refusedBuilds, groupError };
 };

@@ -4,6 +4,7 @@
 // is converged or must wait, within a bounded number of passes. It holds the
 // group's lease throughout, so one converger acts on a group at a time across
 // every plugin instance; a crash anywhere leaves a state the next run reads.
+import { backoffFor } from './backoff';
 import { applyPlan } from './converge-apply';
 import { convergerRow, observationOf, observeListing } from './converge-observe';
 import type { GroupId } from './ids';
@@ -12,6 +13,7 @@ import { planConvergence, type Plan, type PlanOutcome } from './plan-convergence
 import type { Clock } from './ports/clock';
 import type { Compute, ComputeScope } from './ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore } from './ports/convergence-store';
+import { stormGuard, type StormGuardOptions } from './storm-guard';
 
 export interface ConvergerDeps {
     readonly store: ConvergenceStore;
@@ -24,6 +26,10 @@ export interface ConvergerDeps {
     readonly leaseTtlMs: number;
     readonly maxPasses: number;
     readonly concurrency: number;       // creates / deletes in flight at once
+    // Backoff of a group whose builds keep failing (none when absent or base 0).
+    readonly backoff?: { readonly baseMs: number; readonly capMs: number };
+    // The region's storm guard (none when absent).
+    readonly stormGuard?: StormGuardOptions;
 }
 
 export type ConvergeOutcome =
@@ -62,6 +68,41 @@ const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date):
     return { snap, scope, plan };
 };
 
+// Failed builds in a row start (or lengthen) the group's backoff; returns the time creates may resume.
+const recordBuildFailures = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, count: number, now: Date): Promise<Date | null> => {
+    const { baseMs, capMs } = deps.backoff ?? { baseMs: 0, capMs: 0 };
+    if (baseMs === 0 || capMs === 0) {
+        return snap.createsNotBefore;      // no backoff configured
+    }
+
+    return deps.store.recordBuildFailures(snap.groupId, count, now, (failures) => backoffFor(failures, baseMs, capMs), (failures, waitMs) => convergerRow(snap, {
+        kind: 'backoff', outcome: 'refused', reason: 'backoff',
+        message: `${failures} failed build${failures === 1 ? '' : 's'} in a row: no create for ${waitMs / 1000} s (until ${new Date(now.getTime() + waitMs).toISOString()})`
+    }));
+};
+
+// The storm guard: when paced, this run creates the group's share (at least
+// one) and the next creates wait as long as that share takes at the paced rate.
+const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create: number, now: Date): Promise<number> => {
+    if (!deps.stormGuard) {
+        return create;
+    }
+
+    const { wanting, total } = await deps.store.scaleUpCounts();
+    const verdict = stormGuard(Math.min(wanting, total), total, deps.stormGuard);
+    if (!verdict.paced) {
+        return create;
+    }
+
+    const allowed = Math.min(create, Math.max(1, Math.floor(verdict.perGroupCreatesPerS)));
+    const until = new Date(now.getTime() + Math.ceil((allowed / verdict.perGroupCreatesPerS) * 1000));
+    await deps.store.paceCreates(snap.groupId, until, convergerRow(snap, {
+        kind: 'storm_guard', outcome: 'done', reason: 'storm_guard',
+        message: `${verdict.message}: ${allowed} of ${create} creates now, the next not before ${until.toISOString()}`
+    }));
+    return allowed;
+};
+
 const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {
     let plan: Plan | null = null;
     for (let pass = 1; pass <= deps.maxPasses; pass++) {
@@ -90,7 +131,18 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
             return { outcome: plan.outcome, passes: pass, plan };
         }
 
-        const applied = await applyPlan(deps, snap, scope, plan);
+        // Servers gone ERROR are failed builds: they start the group's backoff
+        // before any replacement is asked for. Deletes go ahead regardless.
+        const errored = plan.deletes.filter((d) => d.reason === 'error' && d.intentId !== null).length;
+        const notBefore = errored > 0 ? await recordBuildFailures(deps, snap, errored, now) : snap.createsNotBefore;
+        let create = notBefore !== null && now.getTime() < notBefore.getTime() ? 0 : plan.create;
+        create = create > 0 ? await stormShare(deps, snap, create, now) : create;
+
+        const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create });
+        if (applied.refusedBuilds > 0) {
+            await recordBuildFailures(deps, snap, applied.refusedBuilds, deps.clock.now());
+        }
+
         if (applied.groupError !== null) {
             await deps.store.setGroupError(groupId, applied.groupError, errorRow(snap, applied.groupError));
         }
@@ -101,6 +153,11 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
         // A failed call is not retried in a tight loop: the next run plans again.
         if (applied.failures > 0) {
             return { outcome: 'failed', passes: pass, plan };
+        }
+
+        // Creates withheld (backoff, storm pacing): wait, the next run plans again.
+        if (create < plan.create) {
+            return { outcome: 'wait', passes: pass, plan };
         }
     }
 

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as foundation from './001_foundation';
 import * as supervisor from './002_supervisor';
 import * as convergence from './003_convergence';
+import * as backoff from './004_backoff';
 
 export interface Migration {
     readonly name: string;
@@ -14,5 +15,6 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
     { name: '001_foundation', ...foundation },
     { name: '002_supervisor', ...supervisor },
-    { name: '003_convergence', ...convergence }
+    { name: '003_convergence', ...convergence },
+    { name: '004_backoff', ...backoff }
 ];

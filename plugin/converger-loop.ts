@@ -26,8 +26,6 @@ export interface ConvergerLoop {
     stop(): Promise<void>;
 }
 
-const sweepBatch = 1000;
-
 // The host's own Compute as given; otherwise Nova as the service account,
 // behind a breaker, Retry-After holds and a creation budget per region.
 const computeOf = (runtime: Runtime): { compute: Compute; close(): void } | null => {
@@ -58,6 +56,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     const rechecks = new Set<NodeJS.Timeout>();
     let runs = 0;
     let stopped = true;
+    const stoppedNow = (): boolean => stopped;
     let sweep: Ticker | null = null;
 
     const log = (tags: string[], data: unknown) => server.log(['nova-autoscale', 'converger', ...tags], data instanceof Error ? data : String(data));
@@ -72,7 +71,9 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         orphanGraceS: settings.converger.orphanGraceS,
         leaseTtlMs: settings.converger.leaseTtlS * 1000,
         maxPasses: settings.converger.maxPasses,
-        concurrency: settings.converger.concurrency
+        concurrency: settings.converger.concurrency,
+        backoff: { baseMs: settings.converger.backoffBaseMs, capMs: settings.converger.backoffCapMs },
+        ...(settings.converger.stormGuard === false ? {} : { stormGuard: settings.converger.stormGuard })
     });
 
     // A group left waiting (builds, deletes under way, failed calls) is looked
@@ -140,11 +141,25 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         return results;
     };
 
+    // Every group, a batch at a time, so that no sweep stops at the first batch.
+    const inBatches = async (all: boolean): Promise<readonly ConvergeResult[]> => {
+        const results: ConvergeResult[] = [];
+        for (let after = ''; ;) {
+            const batch = await storeOf(runtime).groupsToConverge(all, settings.converger.sweepBatch, after);
+            results.push(...await runAll(batch));
+            if (batch.length < settings.converger.sweepBatch || stoppedNow()) {
+                return results;
+            }
+
+            after = batch[batch.length - 1] ?? '';
+        }
+    };
+
     const convergeOnce = async (groupId?: string): Promise<readonly ConvergeResult[]> =>
-        runAll(groupId === undefined ? await storeOf(runtime).groupsToConverge(false, sweepBatch) : [GroupId(groupId)]);
+        groupId === undefined ? inBatches(false) : runAll([GroupId(groupId)]);
 
     const sweepOnce = async (): Promise<readonly ConvergeResult[]> => {
-        const results = await runAll(await storeOf(runtime).groupsToConverge(true, sweepBatch));
+        const results = await inBatches(true);
         results.forEach(recheckLater);
         return results;
     };

@@ -8,6 +8,7 @@ import type { Clock } from '../core/ports/clock';
 import type { Compute } from '../core/ports/compute';
 import { systemClock } from '../core/ports/clock';
 import type { TokenValidator } from '../core/ports/identity';
+import { DEFAULT_STORM_GUARD, type StormGuardOptions } from '../core/storm-guard';
 
 export interface PluginOptions {
     // A connection string, a knex config ({config}), the host's knex ({knex}),
@@ -23,7 +24,14 @@ export interface PluginOptions {
     // the group lease's lifetime, how soon a group left waiting (builds,
     // deletes, failed calls) is looked at again (0: only kicks and the sweep),
     // and how many creates/deletes one run has in flight at once.
-    converger?: { orphanGraceS?: number; maxPasses?: number; leaseTtlS?: number; recheckMs?: number; concurrency?: number };
+    // backoffBaseMs / backoffCapMs: the wait after failed builds in a row
+    // (base, doubling, capped; base 0: none); stormGuard: pace creations when
+    // more than shareThreshold of the region's groups want to scale up at once
+    // (false: never).
+    converger?: {
+        orphanGraceS?: number; maxPasses?: number; leaseTtlS?: number; recheckMs?: number; concurrency?: number; sweepBatch?: number;
+        backoffBaseMs?: number; backoffCapMs?: number; stormGuard?: false | Partial<StormGuardOptions>;
+    };
     // The host's own auth strategy name, instead of the built-in Keystone scheme.
     auth?: { strategy?: string; adminRole?: string };
     intervals?: { convergeS?: number; buildTimeoutS?: number };
@@ -48,7 +56,10 @@ export interface Settings {
     database: DatabaseOption;
     migrate: boolean;
     openstack: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator; compute?: Compute };
-    converger: { orphanGraceS: number; maxPasses: number; leaseTtlS: number; recheckMs: number; concurrency: number };
+    converger: {
+        orphanGraceS: number; maxPasses: number; leaseTtlS: number; recheckMs: number; concurrency: number; sweepBatch: number;
+        backoffBaseMs: number; backoffCapMs: number; stormGuard: false | StormGuardOptions;
+    };
     auth: { strategy?: string; adminRole: string };
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
@@ -87,7 +98,15 @@ export const optionsSchema = Joi.object({
         maxPasses: positive.max(100).default(5),
         leaseTtlS: positive.default(120),
         recheckMs: Joi.number().integer().min(0).default(2_000),
-        concurrency: positive.max(100).default(10)
+        concurrency: positive.max(100).default(10),
+        sweepBatch: positive.default(1000),
+        backoffBaseMs: Joi.number().integer().min(0).default(10_000),
+        backoffCapMs: Joi.number().integer().min(0).default(600_000),
+        stormGuard: Joi.alternatives(Joi.valid(false), Joi.object({
+            shareThreshold: Joi.number().min(0).max(1).default(DEFAULT_STORM_GUARD.shareThreshold),
+            minWanting: Joi.number().integer().min(0).default(DEFAULT_STORM_GUARD.minWanting),
+            regionCreatesPerS: Joi.number().greater(0).default(DEFAULT_STORM_GUARD.regionCreatesPerS)
+        })).default(() => ({ ...DEFAULT_STORM_GUARD }))
     }).default(),
     auth: Joi.object({
         strategy: Joi.string(),

@@ -89,4 +89,21 @@ describe('converge: scale up and down', () => {
             expect(downs.map((a) => a.reason)).to.equal(['scale_down', 'scale_down']);
         });
     });
+
+    it('one sweep covers every group, a batch at a time, however many there are', async () => {
+        await withRig({ plugin: { converger: { recheckMs: 0, orphanGraceS: 60, backoffBaseMs: 0, stormGuard: false, sweepBatch: 2 } } }, async (rig) => {
+            const groups = [];
+            for (let i = 0; i < 5; i++) {
+                const groupId = await rig.createGroup({ maxEntities: 2 });
+                await rig.scaleTo(groupId, 1);
+                groups.push(groupId);
+            }
+
+            const results = await rig.server.plugins['nova-autoscale'].sweepOnce();
+            for (const groupId of groups) {
+                expect(results.map((r) => r.groupId)).to.include(groupId);
+                expect(rig.ours(groupId), groupId).to.have.length(1);
+            }
+        });
+    });
 });

@@ -9,14 +9,15 @@ import { insertActivity, lockGroup, readGroup } from './groups';
 
 // Something to do: desired differs from the live ledger, an intent or delete
 // is under way, the status is not ACTIVE, or orphans wait for their grace.
-export const groupsToConverge = async (ctx: StoreContext, all: boolean, limit: number): Promise<readonly GroupId[]> => {
+// A page of groups in id order after `after` ('' for the first page).
+export const groupsToConverge = async (ctx: StoreContext, all: boolean, limit: number, after = ''): Promise<readonly GroupId[]> => {
     const rows: { id: string }[] = await ctx.knex.raw(`
         SELECT g.id FROM groups g
-        WHERE NOT g.paused AND (? OR g.status <> 'ACTIVE'
+        WHERE g.id > ? AND NOT g.paused AND (? OR g.status <> 'ACTIVE'
             OR g.desired <> (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building', 'active'))
             OR EXISTS (SELECT 1 FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building', 'deleting'))
             OR EXISTS (SELECT 1 FROM orphans o WHERE o.group_id = g.id))
-        ORDER BY g.id LIMIT ?`, [all, limit]).then((r: { rows: { id: string }[] }) => r.rows);
+        ORDER BY g.id LIMIT ?`, [after, all, limit]).then((r: { rows: { id: string }[] }) => r.rows);
     return rows.map((r) => GroupId(r.id));
 };
 
@@ -101,4 +102,32 @@ export const removeServer = async (ctx: StoreContext, tenantId: TenantId, groupI
     }
 
     return result;
+};
+
+export const recordBuildFailures = (ctx: StoreContext, groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
+    activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date> =>
+    ctx.knex.transaction(async (trx) => {
+        const row: { build_failures: number } | undefined = await trx('groups').where({ id: groupId }).forUpdate().first('build_failures');
+        const failures = (row?.build_failures ?? 0) + count;
+        const waitMs = delayFor(failures);
+        const until = new Date(now.getTime() + waitMs);
+        await trx('groups').where({ id: groupId }).update({ build_failures: failures, next_converge_at: until });
+        await insertActivity(trx, groupId, now, activity(failures, waitMs));
+        return until;
+    });
+
+export const paceCreates = (ctx: StoreContext, groupId: GroupId, until: Date, activity: ActivityInput): Promise<void> =>
+    ctx.knex.transaction(async (trx) => {
+        await trx('groups').where({ id: groupId }).where((q) => q.whereNull('next_converge_at').orWhere('next_converge_at', '<', until))
+            .update({ next_converge_at: until });
+        await insertActivity(trx, groupId, ctx.clock.now(), activity);
+    });
+
+// One count query: the region is this installation's (every group in the database).
+export const scaleUpCounts = async (ctx: StoreContext): Promise<{ wanting: number; total: number }> => {
+    const rows: { wanting: string | number; total: string | number }[] = await ctx.knex.raw(`
+        SELECT count(*) FILTER (WHERE g.desired > (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building', 'active'))) AS wanting,
+               count(*) AS total
+        FROM groups g WHERE NOT g.paused AND g.status <> 'DELETING'`).then((r: { rows: { wanting: string | number; total: string | number }[] }) => r.rows);
+    return { wanting: Number(rows[0]?.wanting ?? 0), total: Number(rows[0]?.total ?? 0) };
 };

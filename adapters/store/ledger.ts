@@ -30,6 +30,8 @@ interface SnapshotRow {
     status: GroupStatus;
     launch: LaunchConfig;
     override_max: number | null;
+    build_failures: number;
+    next_converge_at: Date | null;
 }
 
 const toEntry = (row: LedgerRow): LedgerEntry => ({
@@ -53,7 +55,8 @@ export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Prom
             this.on('o.group_id', '=', 'g.id').andOn('o.expires_at', '>', ctx.knex.raw('?', [now]));
         })
         .where('g.id', groupId)
-        .first('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max');
+        .first('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
+            'g.build_failures', 'g.next_converge_at');
     if (!row) {
         return null;
     }
@@ -74,7 +77,9 @@ export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Prom
         launchServer: row.launch.args.server,
         ledger,
         orphans,
-        killSwitches
+        killSwitches,
+        buildFailures: row.build_failures,
+        createsNotBefore: row.next_converge_at === null ? null : new Date(row.next_converge_at)
     };
 };
 
@@ -117,6 +122,11 @@ export const recordObservation = (ctx: StoreContext, groupId: GroupId, o: Observ
         for (const s of o.states) {
             await trx('servers').where({ intent_id: s.intentId, group_id: groupId }).whereIn('state', ['intent', 'building', 'active'])
                 .whereNot({ state: s.state }).update({ state: s.state, updated_at: now });
+        }
+
+        // A build that reached ACTIVE ends the group's run of failed builds.
+        if (o.states.some((s) => s.state === 'active')) {
+            await trx('groups').where({ id: groupId }).where('build_failures', '>', 0).update({ build_failures: 0 });
         }
 
         await saveOrphans(trx, groupId, o.orphans);

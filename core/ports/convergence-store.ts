@@ -19,6 +19,8 @@ export interface ConvergenceSnapshot {
     readonly ledger: readonly LedgerEntry[];            // live entries (not gone)
     readonly orphans: readonly OrphanReport[];          // as last persisted
     readonly killSwitches: readonly KillSwitch[];
+    readonly buildFailures: number;                     // failed builds in a row (ERROR, or a create refused bad_request/quota)
+    readonly createsNotBefore: Date | null;             // no create before this: a backoff or the storm guard's pacing
 }
 
 // What one plan teaches the ledger, written in one transaction.
@@ -45,7 +47,8 @@ export interface ConvergenceStore {
     claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean>;
     releaseLease(groupId: GroupId, holder: string): Promise<void>;
     // Unpaused groups with something to do (or every unpaused group, for the sweep).
-    groupsToConverge(all: boolean, limit: number): Promise<readonly GroupId[]>;
+    // A page of groups with something to do (or all unpaused ones), in id order after `after`.
+    groupsToConverge(all: boolean, limit: number, after?: string): Promise<readonly GroupId[]>;
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone
     recordObservation(groupId: GroupId, observation: Observation): Promise<void>;
     writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]>;
@@ -56,6 +59,15 @@ export interface ConvergenceStore {
     // Sets ERROR with the message (never over DELETING), or clears an ERROR
     // (null); the activity row is written only when the status changed.
     setGroupError(groupId: GroupId, message: string | null, activity: ActivityInput): Promise<boolean>;
+    // Adds `count` failed builds to the group's run and starts its backoff:
+    // no create before now + delayFor(failures in a row), with one activity
+    // row (made by `activity` from the count and the wait). Returns that time.
+    recordBuildFailures(groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
+        activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date>;
+    // Paces the group's creates: none before `until` (a later time in force stays), with its activity row.
+    paceCreates(groupId: GroupId, until: Date, activity: ActivityInput): Promise<void>;
+    // The storm guard's count: unpaused live groups wanting more servers than they have, of all of them.
+    scaleUpCounts(): Promise<{ readonly wanting: number; readonly total: number }>;
     // Deletes a DELETING group whose ledger is empty; false otherwise.
     finishGroupDeletion(groupId: GroupId): Promise<boolean>;
 

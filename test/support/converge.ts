@@ -64,7 +64,8 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
             ...(options.compute ? { compute: options.compute(serviceAccount, clock) } : {})
         },
         intervals: { convergeS: 3600, buildTimeoutS: 600 },
-        converger: { recheckMs: 0, orphanGraceS: 60 },
+        // Backoff and the storm guard off unless a test asks: test/converge-backoff.ts does.
+        converger: { recheckMs: 0, orphanGraceS: 60, backoffBaseMs: 0, stormGuard: false },
         supervisor: { debounceMs: 0 },
         alerts: { intervalMs: 0, pruneIntervalMs: 0 },
         ...options.plugin
