@@ -33,7 +33,8 @@ export const createsRun = async (cs: ConvergeSettings, adminUrl: string, creates
     const url = database.host.kind === 'postgres' ? database.host.url : '';
     const db = openDatabase(url);
     try {
-        const server = await mountPlugin(url, sim, compute, { recheckMs: 0, concurrency: cs.concurrency });
+        // The storm guard paces the region to the same budget: every group scales up at once here.
+        const server = await mountPlugin(url, sim, compute, { recheckMs: 0, concurrency: cs.concurrency, stormGuard: { regionCreatesPerS: createsPerS } });
         try {
             const groups = await seedGroups(server, sim, cs.groups, cs.groupsPerTenant);
             const perGroup = Math.ceil(cs.creates / cs.groups);
