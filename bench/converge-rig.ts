@@ -6,10 +6,9 @@ import Hapi from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
 import { NovaCompute } from '../adapters/nova/compute';
 import { GuardedCompute, type GuardedComputeOptions } from '../adapters/nova/guarded-compute';
-import type { ServiceAccount } from '../adapters/nova/service-account';
 import type { TokenValidator } from '../core/ports/identity';
 import { plugin, type PluginOptions } from '../plugin';
-import { DEMO, serviceProjectId, type Simulator } from '../simulator';
+import { DEMO, demoServiceAccount, type Simulator } from '../simulator';
 
 export interface BenchGroup {
     readonly groupId: string;
@@ -26,14 +25,9 @@ const validator: TokenValidator = {
         : null)
 };
 
-export const serviceAccountOf = (sim: Simulator): ServiceAccount => ({
-    authUrl: sim.authUrl, username: DEMO.serviceUser.name, password: DEMO.serviceUser.password,
-    userDomainName: 'Default', projectId: serviceProjectId, regionName: sim.region, interface: 'public'
-});
-
 // As plugin/converger-loop.ts builds it, with the options given.
 export const guardedCompute = (sim: Simulator, options: GuardedComputeOptions = {}): GuardedCompute =>
-    new GuardedCompute(new NovaCompute(serviceAccountOf(sim)), { defaultRegion: sim.region, ...options });
+    new GuardedCompute(new NovaCompute(demoServiceAccount(sim)), { defaultRegion: sim.region, ...options });
 
 export const mountPlugin = async (databaseUrl: string, sim: Simulator, compute: GuardedCompute, converger: PluginOptions['converger']): Promise<Hapi.Server> => {
     const server = Hapi.server();

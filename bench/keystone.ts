@@ -1,7 +1,7 @@
 // Keystone for the plugin: the simulator with its demo cloud, the service
 // account the plugin validates tokens as, and a customer token for tenant demo.
 import type { ServiceAccount } from '../adapters/nova/service-account';
-import { DEMO, demoProjectId, serviceProjectId, startSimulator, type Simulator } from '../simulator';
+import { DEMO, demoProjectId, demoServiceAccount, startSimulator, type Simulator } from '../simulator';
 
 export interface BenchIdentity {
     readonly simulator: Simulator;
@@ -12,15 +12,7 @@ export interface BenchIdentity {
 
 export const startIdentity = async (): Promise<BenchIdentity> => {
     const simulator = await startSimulator({ demo: true });
-    const serviceAccount: ServiceAccount = {
-        authUrl: simulator.authUrl,
-        username: DEMO.serviceUser.name,
-        password: DEMO.serviceUser.password,
-        userDomainName: DEMO.domain,
-        projectId: serviceProjectId,
-        regionName: simulator.region,
-        interface: 'public'
-    };
+    const serviceAccount: ServiceAccount = demoServiceAccount(simulator);
     const token = simulator.issueToken({ userName: DEMO.customer.name, projectId: demoProjectId });
     return { simulator, serviceAccount, tenantId: demoProjectId, token };
 };

@@ -6,7 +6,7 @@ import Hapi from '@hapi/hapi';
 import { serviceAccountFromEnv, type ServiceAccount } from '../adapters/nova/service-account';
 import { plugin } from '../plugin';
 import { startSimulator } from '../simulator';
-import { demoImageId, demoProjectId } from '../simulator/demo';
+import { demoImageId, demoProjectId, demoServiceAccount } from '../simulator/demo';
 import { monitoringApi } from './monitoring-api';
 
 type Env = NodeJS.ProcessEnv;
@@ -25,10 +25,7 @@ const cloudOf = async (env: Env): Promise<Cloud> => {
     const simulator = await startSimulator({ demo: true, buildDelayMs: 2000 });
     return {
         simulator,
-        serviceAccount: {
-            authUrl: simulator.authUrl, username: 'autoscale', password: 'secret', userDomainName: 'Default',
-            projectName: 'service', projectDomainName: 'Default', interface: 'public'
-        }
+        serviceAccount: demoServiceAccount(simulator)
     };
 };
 

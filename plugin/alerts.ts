@@ -10,8 +10,7 @@ import type { AlertIntake, AlertState, AutoscaleAction, TransitionOutcome } from
 import { badRequest, DomainError } from '../core/errors';
 import { GroupId, PolicyId, TenantId } from '../core/ids';
 import type { TriggerResult } from '../core/ports/store';
-import { regionOf } from './routes/activity';
-import { storeOf, type Runtime } from './runtime';
+import { regionOf, storeOf, type Runtime } from './runtime';
 import * as Schemas from './schemas';
 
 // Ids as the API takes them in paths: storable text, 1..256 characters.

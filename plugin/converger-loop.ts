@@ -12,8 +12,7 @@ import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/
 import { GroupId } from '../core/ids';
 import type { Compute } from '../core/ports/compute';
 import { every, type Ticker } from './loops';
-import { regionOf } from './routes/activity';
-import { storeOf, type Runtime } from './runtime';
+import { regionOf, storeOf, type Runtime } from './runtime';
 
 export interface ConvergerLoop {
     readonly enabled: boolean;

@@ -50,3 +50,7 @@ export const whoOf = (request: Request): string => {
 
     return 'unknown';
 };
+
+// The region kill-switches of this installation's groups are matched against.
+export const regionOf = (runtime: Runtime): string | null =>
+    runtime.settings.region ?? runtime.settings.openstack.serviceAccount?.regionName ?? null;

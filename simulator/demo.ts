@@ -1,4 +1,5 @@
 // The ready-made demo cloud: what the demo host, the benchmarks and most tests start from.
+import type { ServiceAccount } from '../adapters/nova/service-account';
 import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './types';
 
 export const DEMO = {
@@ -48,3 +49,14 @@ export function seedDemo(sim: Seedable): DemoIds {
     sim.addImage(image);
     return { serviceUserId: service.id, customerId: alice.id };
 }
+
+// The demo service account, as a host would configure it against this simulator.
+export const demoServiceAccount = (sim: { readonly authUrl: string; readonly region: string }): ServiceAccount => ({
+    authUrl: sim.authUrl,
+    username: DEMO.serviceUser.name,
+    password: DEMO.serviceUser.password,
+    userDomainName: DEMO.domain,
+    projectId: DEMO.serviceProject.id,
+    regionName: sim.region,
+    interface: 'public'
+});

@@ -10,7 +10,7 @@ import type {
 } from './types';
 
 export type * from './types';
-export { DEMO, demoFlavorId, demoImageId, demoProjectId, seedDemo, serviceProjectId, type DemoIds } from './demo';
+export { DEMO, demoFlavorId, demoImageId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds } from './demo';
 export { SimInputError } from './sim-error';
 export { MAX_VERSION } from './microversion';
 export type { FaultHandle } from './faults';

@@ -3,7 +3,7 @@ import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
 import { DomainError } from '../../core/errors';
 import type { TriggerResult } from '../../core/ports/store';
-import { storeOf, tenantAuth, tenantRoot, whoOf, type Runtime } from '../runtime';
+import { regionOf, storeOf, tenantAuth, tenantRoot, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { activityView, pageLinks } from '../wire';
 import { groupIdOf, policyIdOf, tenantIdOf } from './params';
@@ -17,9 +17,6 @@ export const refusedOr202 = (result: TriggerResult) => {
 
     return { activity: { id: result.activityId, decisionId: result.decisionId, outcome: result.outcome, reason: result.reason, desiredBefore: result.desiredBefore, desiredAfter: result.desiredAfter } };
 };
-
-export const regionOf = (runtime: Runtime): string | null =>
-    runtime.settings.region ?? runtime.settings.openstack.serviceAccount?.regionName ?? null;
 
 const activityQuery = Joi.object({
     limit: Schemas.pageQuery.extract('limit'),

@@ -6,8 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../../core/alertmanager';
 import type { CapabilityTarget, Store, TriggerRules } from '../../core/ports/store';
-import { storeOf, type Runtime } from '../runtime';
-import { regionOf } from './activity';
+import { regionOf, storeOf, type Runtime } from '../runtime';
 
 // Bodies past this are not read (the route still answers 202; see failAction).
 export const CAPABILITY_MAX_BYTES = 1024 * 1024;

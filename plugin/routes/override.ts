@@ -4,10 +4,9 @@ import type { Lifecycle, Request, RouteOptions, ServerRoute } from '@hapi/hapi';
 import { badRequest } from '../../core/errors';
 import { inForce } from '../../core/override';
 import type { ActivitySource } from '../../core/ports/store';
-import { storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
+import { regionOf, storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { overrideView } from '../wire';
-import { regionOf } from './activity';
 import { groupIdOf, tenantIdOf } from './params';
 import { validate } from './validate';
 

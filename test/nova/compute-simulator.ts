@@ -3,9 +3,9 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { NovaCompute, type NovaComputeOptions } from '../../adapters/nova/compute';
-import type { ServiceAccount } from '../../adapters/nova/service-account';
+import { demoServerArgs } from './server-args';
 import { ComputeError, type ComputeScope } from '../../core/ports/compute';
-import { DEMO, demoProjectId, serviceProjectId, type Simulator, type SimulatorOptions } from '../../simulator';
+import { DEMO, demoProjectId, demoServiceAccount, type Simulator, type SimulatorOptions } from '../../simulator';
 import { ManualClock, withSim } from '../simulator/helpers';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -13,25 +13,7 @@ const { expect } = Code;
 
 const DEMO_SCOPE: ComputeScope = { projectId: demoProjectId, region: null };
 
-// The service account as the demo host reads it: its own scope is the service project.
-const serviceAccount = (sim: Simulator): ServiceAccount => ({
-    authUrl: sim.authUrl,
-    username: DEMO.serviceUser.name,
-    password: DEMO.serviceUser.password,
-    userDomainName: 'Default',
-    projectId: serviceProjectId,
-    regionName: sim.region,
-    interface: 'public'
-});
 
-const serverArgs = (n: number, over: Record<string, unknown> = {}): Record<string, unknown> => ({
-    name: `web-as${n.toString(16).padStart(8, '0')}`,
-    imageRef: DEMO.image.id,
-    flavorRef: DEMO.flavors.tiny.id,
-    networks: 'none',
-    metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': `intent-${n}` },
-    ...over
-});
 
 const failure = async (promise: Promise<unknown>): Promise<ComputeError> => {
     const err = await expect(promise).to.reject();
@@ -40,7 +22,7 @@ const failure = async (promise: Promise<unknown>): Promise<ComputeError> => {
 };
 
 const run = (options: SimulatorOptions, test: (sim: Simulator, compute: (o?: NovaComputeOptions) => NovaCompute) => Promise<void>): Promise<void> =>
-    withSim(options, (sim) => test(sim, (o = {}) => new NovaCompute(serviceAccount(sim), o)));
+    withSim(options, (sim) => test(sim, (o = {}) => new NovaCompute(demoServiceAccount(sim), o)));
 
 const computeCalls = (sim: Simulator, method: string, path: string | RegExp) =>
     sim.requests.filter((r) => r.service === 'compute' && r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
@@ -51,7 +33,7 @@ describe('NovaCompute against the simulator', () => {
         const clock = new ManualClock();
         await run({ buildDelayMs: 5_000, now: clock.now }, async (sim, compute) => {
             const nova = compute({ clock });
-            const { id } = await nova.createServer(DEMO_SCOPE, serverArgs(1));
+            const { id } = await nova.createServer(DEMO_SCOPE, demoServerArgs(1));
 
             const building = await nova.showServer(DEMO_SCOPE, id);
             expect(building?.status).to.equal('BUILD');
@@ -80,7 +62,7 @@ describe('NovaCompute against the simulator', () => {
             sim.addProject({ id: 'c0ffee00000000000000000000000002', name: 'tenant-y' });
 
             const nova = compute();
-            const { id } = await nova.createServer({ projectId: granted.id, region: null }, serverArgs(2));
+            const { id } = await nova.createServer({ projectId: granted.id, region: null }, demoServerArgs(2));
             expect(sim.servers(granted.id).map((s) => s.id)).to.equal([id]);
             expect(sim.servers(demoProjectId)).to.equal([]);
             expect(await nova.listServers(DEMO_SCOPE)).to.equal([]);
@@ -96,7 +78,7 @@ describe('NovaCompute against the simulator', () => {
             const nova = compute({ pageSize: 3, clock });
             const ids: string[] = [];
             for (let n = 0; n < 7; n++) {
-                ids.push((await nova.createServer(DEMO_SCOPE, serverArgs(n))).id);
+                ids.push((await nova.createServer(DEMO_SCOPE, demoServerArgs(n))).id);
                 clock.advance(1_000);
             }
 
@@ -117,7 +99,7 @@ describe('NovaCompute against the simulator', () => {
         const clock = new ManualClock();
         await run({ deleteDelayMs: 2_000, now: clock.now }, async (sim, compute) => {
             const nova = compute({ clock });
-            const { id } = await nova.createServer(DEMO_SCOPE, serverArgs(3));
+            const { id } = await nova.createServer(DEMO_SCOPE, demoServerArgs(3));
             expect(await nova.deleteServer(DEMO_SCOPE, id)).to.equal('deleting');
             expect((await nova.showServer(DEMO_SCOPE, id))?.taskState).to.equal('deleting');
 
@@ -133,7 +115,7 @@ describe('NovaCompute against the simulator', () => {
         it('503 with Retry-After is unavailable with retryAfterS, and nothing is created', async () => {
             await run({}, async (sim, compute) => {
                 sim.faults.add({ service: 'compute', method: 'POST', path: '/servers', status: 503, headers: { 'Retry-After': '30' }, times: 1 });
-                const err = await failure(compute().createServer(DEMO_SCOPE, serverArgs(4)));
+                const err = await failure(compute().createServer(DEMO_SCOPE, demoServerArgs(4)));
                 expect(err.kind).to.equal('unavailable');
                 expect(err.status).to.equal(503);
                 expect(err.retryAfterS).to.equal(30);
@@ -146,8 +128,8 @@ describe('NovaCompute against the simulator', () => {
                 sim.faults.add({ service: 'compute', method: 'POST', path: '/servers', status: 413, headers: { 'Retry-After': '9' }, times: 1 });
                 sim.faults.add({ service: 'compute', method: 'POST', path: '/servers', status: 413, body: { overLimit: { code: 413, message: 'Slow down', retryAfter: '17' } }, times: 1 });
                 const nova = compute();
-                expect((await failure(nova.createServer(DEMO_SCOPE, serverArgs(5)))).retryAfterS).to.equal(9);
-                const fromBody = await failure(nova.createServer(DEMO_SCOPE, serverArgs(5)));
+                expect((await failure(nova.createServer(DEMO_SCOPE, demoServerArgs(5)))).retryAfterS).to.equal(9);
+                const fromBody = await failure(nova.createServer(DEMO_SCOPE, demoServerArgs(5)));
                 expect(fromBody.kind).to.equal('over_limit');
                 expect(fromBody.retryAfterS).to.equal(17);
                 expect(fromBody.message).to.equal('Slow down');
@@ -158,8 +140,8 @@ describe('NovaCompute against the simulator', () => {
             await run({}, async (sim, compute) => {
                 sim.setQuota(demoProjectId, 1);
                 const nova = compute();
-                await nova.createServer(DEMO_SCOPE, serverArgs(6));
-                const err = await failure(nova.createServer(DEMO_SCOPE, serverArgs(7)));
+                await nova.createServer(DEMO_SCOPE, demoServerArgs(6));
+                const err = await failure(nova.createServer(DEMO_SCOPE, demoServerArgs(7)));
                 expect(err.kind).to.equal('quota');
                 expect(err.message).to.contain('Quota exceeded for instances');
                 expect(sim.servers(demoProjectId).length).to.equal(1);
@@ -168,7 +150,7 @@ describe('NovaCompute against the simulator', () => {
 
         it('a bad image is bad_request, with Nova\'s message', async () => {
             await run({}, async (_sim, compute) => {
-                const err = await failure(compute().createServer(DEMO_SCOPE, serverArgs(8, { imageRef: '00000000-0000-0000-0000-000000000000' })));
+                const err = await failure(compute().createServer(DEMO_SCOPE, demoServerArgs(8, { imageRef: '00000000-0000-0000-0000-000000000000' })));
                 expect(err.kind).to.equal('bad_request');
                 expect(err.status).to.equal(400);
                 expect(err.message).to.equal('Can not find requested image');
@@ -179,7 +161,7 @@ describe('NovaCompute against the simulator', () => {
             await run({}, async (sim, compute) => {
                 sim.faults.add({ service: 'compute', method: 'POST', path: '/servers', hang: true, passThrough: true, times: 1 });
                 const started = Date.now();
-                const err = await failure(compute({ timeouts: { createMs: 200 } }).createServer(DEMO_SCOPE, serverArgs(9)));
+                const err = await failure(compute({ timeouts: { createMs: 200 } }).createServer(DEMO_SCOPE, demoServerArgs(9)));
                 expect(Date.now() - started).to.be.below(2_000);
                 expect(err.kind).to.equal('timeout');
                 expect(sim.servers(demoProjectId).map((s) => s.metadata['autoscale:intent_id'])).to.equal(['intent-9']);
@@ -190,7 +172,7 @@ describe('NovaCompute against the simulator', () => {
             await run({}, async (sim, compute) => {
                 const nova = compute({ pageSize: 2 });
                 for (let n = 0; n < 5; n++) {
-                    await nova.createServer(DEMO_SCOPE, serverArgs(n));
+                    await nova.createServer(DEMO_SCOPE, demoServerArgs(n));
                 }
 
                 // The first page goes through (a header-only rule), the second fails.
@@ -209,7 +191,7 @@ describe('NovaCompute against the simulator', () => {
 
         it('a truncated page is server_error', async () => {
             await run({}, async (sim, compute) => {
-                await compute().createServer(DEMO_SCOPE, serverArgs(1));
+                await compute().createServer(DEMO_SCOPE, demoServerArgs(1));
                 sim.faults.add({ service: 'compute', method: 'GET', path: '/servers/detail', status: 200, passThrough: true, body: '{"servers": [{"id": "x", "sta', times: 1 });
                 const err = await failure(compute().listServers(DEMO_SCOPE));
                 expect(err.kind).to.equal('server_error');
@@ -223,7 +205,7 @@ describe('NovaCompute against the simulator', () => {
                 await nova.listServers(DEMO_SCOPE);
                 sim.faults.add({ service: 'compute', status: 401, times: 1 });
                 sim.clearRequests();
-                const { id } = await nova.createServer(DEMO_SCOPE, serverArgs(10));
+                const { id } = await nova.createServer(DEMO_SCOPE, demoServerArgs(10));
                 expect(sim.servers(demoProjectId).map((s) => s.id)).to.equal([id]);
                 expect(sim.requests.map((r) => `${r.service} ${r.method} ${r.status}`)).to.equal([
                     'compute POST 401', 'identity POST 201', 'compute POST 202'

@@ -103,3 +103,4 @@ export const stopNock = (): void => {
     nock.enableNetConnect();
     nock.restore();
 };
+

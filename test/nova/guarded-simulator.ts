@@ -4,9 +4,9 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { NovaCompute } from '../../adapters/nova/compute';
 import { GuardedCompute, type GuardedComputeOptions } from '../../adapters/nova/guarded-compute';
-import type { ServiceAccount } from '../../adapters/nova/service-account';
+import { demoServerArgs } from './server-args';
 import type { ComputeScope } from '../../core/ports/compute';
-import { DEMO, demoProjectId, serviceProjectId, type Simulator, type SimulatorOptions } from '../../simulator';
+import { demoProjectId, demoServiceAccount, type Simulator, type SimulatorOptions } from '../../simulator';
 import { ManualClock, withSim } from '../simulator/helpers';
 import { CountingCompute, outcome, sleep } from './guarded-support';
 
@@ -15,24 +15,7 @@ const { expect } = Code;
 
 const SCOPE: ComputeScope = { projectId: demoProjectId, region: null };
 
-const serviceAccount = (sim: Simulator): ServiceAccount => ({
-    authUrl: sim.authUrl,
-    username: DEMO.serviceUser.name,
-    password: DEMO.serviceUser.password,
-    userDomainName: 'Default',
-    projectId: serviceProjectId,
-    regionName: sim.region,
-    interface: 'public'
-});
 
-const serverArgs = (n: number, over: Record<string, unknown> = {}): Record<string, unknown> => ({
-    name: `web-as${n.toString(16).padStart(8, '0')}`,
-    imageRef: DEMO.image.id,
-    flavorRef: DEMO.flavors.tiny.id,
-    networks: 'none',
-    metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': `intent-${n}` },
-    ...over
-});
 
 interface Rig {
     readonly sim: Simulator;
@@ -43,7 +26,7 @@ interface Rig {
 
 const run = (simOptions: SimulatorOptions, options: GuardedComputeOptions, test: (rig: Rig) => Promise<void>): Promise<void> =>
     withSim(simOptions, async (sim) => {
-        const counted = new CountingCompute(new NovaCompute(serviceAccount(sim), options.clock === undefined ? {} : { clock: options.clock }));
+        const counted = new CountingCompute(new NovaCompute(demoServiceAccount(sim), options.clock === undefined ? {} : { clock: options.clock }));
         const guarded = new GuardedCompute(counted, { defaultRegion: sim.region, ...options });
         try {
             await test({ sim, guarded, counted, computeRequests: () => sim.requests.filter((r) => r.service === 'compute').length });
@@ -130,12 +113,12 @@ describe('GuardedCompute against the simulator', () => {
 
     it('caller 400s never open the breaker: every bad create reaches Nova, and a good one follows', async () => {
         await run({}, { breaker: { volumeThreshold: 3, resetTimeoutMs: 60_000 }, createBudget: { createsPerS: 1000, burst: 1000 } }, async ({ sim, guarded }) => {
-            const bad = await Promise.all(Array.from({ length: 20 }, (_, n) => outcome(guarded.createServer(SCOPE, serverArgs(n, { imageRef: '00000000-0000-0000-0000-000000000000' })))));
+            const bad = await Promise.all(Array.from({ length: 20 }, (_, n) => outcome(guarded.createServer(SCOPE, demoServerArgs(n, { imageRef: '00000000-0000-0000-0000-000000000000' })))));
             expect(bad).to.equal(Array(20).fill('bad_request'));
             expect(sim.requests.filter((r) => r.service === 'compute' && r.method === 'POST' && r.status === 400).length).to.equal(20);
             expect(guarded.state(null).breaker).to.equal('closed');
 
-            await guarded.createServer(SCOPE, serverArgs(99));
+            await guarded.createServer(SCOPE, demoServerArgs(99));
             expect(sim.servers(demoProjectId).length).to.equal(1);
         });
     });
@@ -149,7 +132,7 @@ describe('GuardedCompute against the simulator', () => {
 
             for (let s = 0; s < 5; s++) {
                 const results = await Promise.all([
-                    outcome(guarded.createServer(SCOPE, serverArgs(s))), outcome(guarded.listServers(SCOPE)),
+                    outcome(guarded.createServer(SCOPE, demoServerArgs(s))), outcome(guarded.listServers(SCOPE)),
                     outcome(guarded.showServer(SCOPE, 'x')), outcome(guarded.deleteServer(SCOPE, 'x'))
                 ]);
                 expect(results).to.equal(['held', 'held', 'held', 'held']);
@@ -161,7 +144,7 @@ describe('GuardedCompute against the simulator', () => {
 
             clock.advance(1);
             expect(await guarded.listServers(SCOPE)).to.equal([]);
-            await guarded.createServer(SCOPE, serverArgs(9));
+            await guarded.createServer(SCOPE, demoServerArgs(9));
             expect(sim.requests.filter((r) => r.service === 'compute').map((r) => `${r.method} ${r.status}`)).to.equal(['GET 503', 'GET 200', 'POST 202']);
         });
     });
@@ -170,7 +153,7 @@ describe('GuardedCompute against the simulator', () => {
         const clock = new ManualClock();
         await run({ now: clock.now }, { clock }, async ({ sim, guarded, computeRequests }) => {
             sim.faults.add({ service: 'compute', method: 'POST', path: '/servers', status: 413, headers: { 'Retry-After': '9' }, times: 1 });
-            expect(await outcome(guarded.createServer(SCOPE, serverArgs(1)))).to.equal('over_limit');
+            expect(await outcome(guarded.createServer(SCOPE, demoServerArgs(1)))).to.equal('over_limit');
             clock.advance(8_000);
             expect(await outcome(guarded.listServers(SCOPE))).to.equal('held');
             expect(guarded.state(null).heldForS).to.equal(1);

@@ -9,7 +9,7 @@ import { plugin, type PluginOptions } from '../../plugin';
 import type { ConvergeResult } from '../../core/converger';
 import type { Compute } from '../../core/ports/compute';
 import type { ServiceAccount } from '../../adapters/nova/service-account';
-import { DEMO, serviceProjectId, startSimulator, type SimServer, type Simulator, type SimulatorOptions } from '../../simulator';
+import { DEMO, demoServiceAccount, startSimulator, type SimServer, type Simulator, type SimulatorOptions } from '../../simulator';
 import { ManualClock } from '../simulator/helpers';
 import { testDatabase } from './database';
 import { tableValidator } from './identity';
@@ -51,10 +51,7 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
 
     const db = await testDatabase();
     const server = Hapi.server();
-    const serviceAccount: ServiceAccount = {
-        authUrl: sim.authUrl, username: DEMO.serviceUser.name, password: DEMO.serviceUser.password,
-        userDomainName: 'Default', projectId: serviceProjectId, regionName: sim.region, interface: 'public'
-    };
+    const serviceAccount: ServiceAccount = demoServiceAccount(sim);
     const pluginOptions: PluginOptions = {
         database: { knex: db.knex },
         clock,
