@@ -6,11 +6,10 @@
 // in onPostStop.
 import type { Server } from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
-import { GuardedCompute } from '../adapters/nova/guarded-compute';
-import { NovaCompute } from '../adapters/nova/compute';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/converger';
 import { GroupId } from '../core/ids';
 import type { Compute } from '../core/ports/compute';
+import { computeOf } from './compute';
 import { every, type Ticker } from './loops';
 import { regionOf, storeOf, type Runtime } from './runtime';
 
@@ -24,24 +23,6 @@ export interface ConvergerLoop {
     start(): void;
     stop(): Promise<void>;
 }
-
-// The host's own Compute as given; otherwise Nova as the service account,
-// behind a breaker, Retry-After holds and a creation budget per region.
-const computeOf = (runtime: Runtime): { compute: Compute; close(): void } | null => {
-    const { openstack, clock } = runtime.settings;
-    if (openstack.compute) {
-        return { compute: openstack.compute, close: () => { } };
-    }
-
-    if (!openstack.serviceAccount) {
-        return null;
-    }
-
-    const guarded = new GuardedCompute(new NovaCompute(openstack.serviceAccount, { clock }), {
-        clock, defaultRegion: regionOf(runtime) ?? openstack.serviceAccount.regionName ?? 'default'
-    });
-    return { compute: guarded, close: () => guarded.close() };
-};
 
 export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop => {
     const { settings } = runtime;
