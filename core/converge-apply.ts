@@ -4,6 +4,7 @@
 // exception that escapes: the next pass (or the next run) plans again.
 import { convergerRow, serverRequest } from './converge-observe';
 import type { Plan, PlannedDelete } from './plan-convergence';
+import type { Clock } from './ports/clock';
 import { ComputeError, type Compute, type ComputeScope } from './ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore } from './ports/convergence-store';
 import type { ActivityInput } from './ports/store';
@@ -13,6 +14,7 @@ export interface ApplyResult {
     readonly created: number;
     readonly refusedBuilds: number;       // creates refused bad_request / quota: failed builds, for the group's backoff
     readonly groupError: string | null;   // quota or a bad launch configuration: the group's status becomes ERROR
+    readonly retryAt: Date | null;        // the soonest a held or rate-limited call may be tried again, when one said
 }
 
 // Answers that prove the create never happened: its intent can be retired at
@@ -48,6 +50,7 @@ const deleteOne = async (compute: Compute, store: ConvergenceStore, scope: Compu
 export interface ApplyDeps {
     readonly store: ConvergenceStore;
     readonly compute: Compute;
+    readonly clock: Clock;
     readonly concurrency: number;
 }
 
@@ -58,6 +61,12 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     let created = 0;
     let refusedBuilds = 0;
     let groupError: string | null = null;
+    let retryAfterS: number | null = null;
+    const noteRetry = (err: ComputeError) => {
+        if (err.retryAfterS !== null) {
+            retryAfterS = Math.min(retryAfterS ?? err.retryAfterS, err.retryAfterS);
+        }
+    };
 
     // Deletes first: a failed server goes before its replacement is asked for.
     const owned = plan.deletes.flatMap((d) => (d.intentId === null ? [] : [{ intentId: d.intentId, reason: d.reason }]));
@@ -89,6 +98,7 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
                 }
 
                 failures++;
+                noteRetry(err);
                 if (notSent.has(err.kind)) {
                     await store.retireIntent(intent.intentId, `create_${err.kind}`);
                 }
@@ -104,5 +114,6 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     }
 
     await store.recordActivity(snap.groupId, rows);
-    return { failures, created, refusedBuilds, groupError };
+    const retryAt = retryAfterS === null ? null : new Date(deps.clock.now().getTime() + retryAfterS * 1000);
+    return { failures, created, refusedBuilds, groupError, retryAt };
 };

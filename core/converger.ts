@@ -9,7 +9,7 @@ import { applyPlan } from './converge-apply';
 import { convergerRow, observationOf, observeListing } from './converge-observe';
 import type { GroupId } from './ids';
 import { modeInForce } from './kill-switch';
-import { planConvergence, type Plan, type PlanOutcome } from './plan-convergence';
+import { planConvergence, type NovaListing, type Plan, type PlanOutcome } from './plan-convergence';
 import type { Clock } from './ports/clock';
 import type { Compute, ComputeScope } from './ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore } from './ports/convergence-store';
@@ -44,11 +44,23 @@ export interface ConvergeResult {
     readonly outcome: ConvergeOutcome;
     readonly passes: number;
     readonly plan: Plan | null;         // the last plan made
+    // When the group may go on (a backoff, the storm guard's pacing, a budget
+    // or Retry-After hold): the run that comes back sooner would only wait.
+    readonly retryAt: Date | null;
 }
 
 const errorRow = (snap: ConvergenceSnapshot, message: string | null) => message === null ?
     convergerRow(snap, { kind: 'status', outcome: 'done', reason: 'recovered', message: 'Group status back to ACTIVE' }) :
     convergerRow(snap, { kind: 'status', outcome: 'failed', reason: 'group_error', message: `Group status ERROR: ${message}` });
+
+export const scopeOf = (deps: Pick<ConvergerDeps, 'region'>, snap: Pick<ConvergenceSnapshot, 'tenantId'>): ComputeScope =>
+    ({ projectId: snap.tenantId, region: deps.region });
+
+export const planFor = (deps: ConvergerDeps, snap: ConvergenceSnapshot, listing: NovaListing, now: Date): Plan => planConvergence({
+    groupId: snap.groupId, desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, listing, now,
+    buildTimeoutS: deps.buildTimeoutS, orphanGraceS: deps.orphanGraceS, knownOrphans: snap.orphans,
+    paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now)
+});
 
 // One pass: observe, plan, record what the plan learnt. null: the group is gone.
 const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date): Promise<{ snap: ConvergenceSnapshot; scope: ComputeScope; plan: Plan } | null> => {
@@ -57,13 +69,9 @@ const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date):
         return null;
     }
 
-    const scope: ComputeScope = { projectId: snap.tenantId, region: deps.region };
+    const scope = scopeOf(deps, snap);
     const listing = await observeListing(deps.compute, scope);
-    const plan = planConvergence({
-        groupId, desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, listing, now,
-        buildTimeoutS: deps.buildTimeoutS, orphanGraceS: deps.orphanGraceS, knownOrphans: snap.orphans,
-        paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now)
-    });
+    const plan = planFor(deps, snap, listing, now);
     await deps.store.recordObservation(groupId, observationOf(snap, listing, plan));
     return { snap, scope, plan };
 };
@@ -81,17 +89,22 @@ const recordBuildFailures = async (deps: ConvergerDeps, snap: ConvergenceSnapsho
     }));
 };
 
+interface CreateAllowance {
+    readonly create: number;
+    readonly notBefore: Date | null;    // when the rest may go
+}
+
 // The storm guard: when paced, this run creates the group's share (at least
 // one) and the next creates wait as long as that share takes at the paced rate.
-const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create: number, now: Date): Promise<number> => {
+const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create: number, now: Date): Promise<CreateAllowance> => {
     if (!deps.stormGuard) {
-        return create;
+        return { create, notBefore: null };
     }
 
     const { wanting, total } = await deps.store.scaleUpCounts();
     const verdict = stormGuard(Math.min(wanting, total), total, deps.stormGuard);
     if (!verdict.paced) {
-        return create;
+        return { create, notBefore: null };
     }
 
     const allowed = Math.min(create, Math.max(1, Math.floor(verdict.perGroupCreatesPerS)));
@@ -100,7 +113,17 @@ const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create
         kind: 'storm_guard', outcome: 'done', reason: 'storm_guard',
         message: `${verdict.message}: ${allowed} of ${create} creates now, the next not before ${until.toISOString()}`
     }));
-    return allowed;
+    return { create: allowed, notBefore: until };
+};
+
+// What this pass may create: nothing during a backoff or the storm guard's
+// pause, else the storm guard's share of the plan's creates.
+const allowance = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, plan: Plan, notBefore: Date | null, now: Date): Promise<CreateAllowance> => {
+    if (notBefore !== null && now.getTime() < notBefore.getTime()) {
+        return { create: 0, notBefore };
+    }
+
+    return plan.create > 0 ? stormShare(deps, snap, plan.create, now) : { create: 0, notBefore: null };
 };
 
 const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {
@@ -108,35 +131,34 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
     for (let pass = 1; pass <= deps.maxPasses; pass++) {
         const now = pass === 1 ? firstNow : deps.clock.now();
         if (pass > 1 && !(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
-            return { outcome: 'busy', passes: pass - 1, plan };   // the lease expired under us and was taken
+            return { outcome: 'busy', passes: pass - 1, plan, retryAt: null };   // the lease expired under us and was taken
         }
 
         const seen = await observeAndPlan(deps, groupId, now);
         if (!seen) {
-            return { outcome: 'gone', passes: pass, plan };
+            return { outcome: 'gone', passes: pass, plan, retryAt: null };
         }
 
         const { snap, scope } = seen;
         plan = seen.plan;
         if (plan.outcome === 'done') {
             if (snap.status === 'DELETING') {
-                return { outcome: (await deps.store.finishGroupDeletion(groupId)) ? 'deleted' : 'done', passes: pass, plan };
+                return { outcome: (await deps.store.finishGroupDeletion(groupId)) ? 'deleted' : 'done', passes: pass, plan, retryAt: null };
             }
 
             await deps.store.setGroupError(groupId, null, errorRow(snap, null));
-            return { outcome: 'done', passes: pass, plan };
+            return { outcome: 'done', passes: pass, plan, retryAt: null };
         }
 
         if (plan.outcome !== 'act') {
-            return { outcome: plan.outcome, passes: pass, plan };
+            return { outcome: plan.outcome, passes: pass, plan, retryAt: null };
         }
 
         // Servers gone ERROR are failed builds: they start the group's backoff
         // before any replacement is asked for. Deletes go ahead regardless.
         const errored = plan.deletes.filter((d) => d.reason === 'error' && d.intentId !== null).length;
         const notBefore = errored > 0 ? await recordBuildFailures(deps, snap, errored, now) : snap.createsNotBefore;
-        let create = notBefore !== null && now.getTime() < notBefore.getTime() ? 0 : plan.create;
-        create = create > 0 ? await stormShare(deps, snap, create, now) : create;
+        const { create, notBefore: resumeAt } = await allowance(deps, snap, plan, notBefore, now);
 
         const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create });
         if (applied.refusedBuilds > 0) {
@@ -152,21 +174,21 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
 
         // A failed call is not retried in a tight loop: the next run plans again.
         if (applied.failures > 0) {
-            return { outcome: 'failed', passes: pass, plan };
+            return { outcome: 'failed', passes: pass, plan, retryAt: applied.retryAt };
         }
 
         // Creates withheld (backoff, storm pacing): wait, the next run plans again.
         if (create < plan.create) {
-            return { outcome: 'wait', passes: pass, plan };
+            return { outcome: 'wait', passes: pass, plan, retryAt: resumeAt };
         }
     }
 
-    return { outcome: plan?.outcome ?? 'act', passes: deps.maxPasses, plan };
+    return { outcome: plan?.outcome ?? 'act', passes: deps.maxPasses, plan, retryAt: null };
 };
 
 export const convergeGroup = async (deps: ConvergerDeps, groupId: GroupId, now: Date = deps.clock.now()): Promise<ConvergeResult> => {
     if (!(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
-        return { groupId, outcome: 'busy', passes: 0, plan: null };
+        return { groupId, outcome: 'busy', passes: 0, plan: null, retryAt: null };
     }
 
     try {

@@ -8,8 +8,10 @@ import type { Server } from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/converger';
 import { GroupId } from '../core/ids';
+import { triage } from '../core/sweep';
 import type { Compute } from '../core/ports/compute';
 import { computeOf } from './compute';
+import { limiter } from './limiter';
 import { every, type Ticker } from './loops';
 import { regionOf, storeOf, type Runtime } from './runtime';
 
@@ -24,6 +26,10 @@ export interface ConvergerLoop {
     stop(): Promise<void>;
 }
 
+// The least wait before a group told when to come back is looked at again.
+const MIN_RECHECK_MS = 10;
+const PARALLEL_GROUPS = 8;
+
 export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop => {
     const { settings } = runtime;
     // Made at each start and closed at each stop: a breaker's timers live with the server.
@@ -35,6 +41,8 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     const queued = new Set<GroupId>();
     const rechecks = new Set<NodeJS.Timeout>();
     let runs = 0;
+    // Runs of different groups at once, across kicks, rechecks and sweeps.
+    const slots = limiter(PARALLEL_GROUPS);
     let stopped = true;
     const stoppedNow = (): boolean => stopped;
     let sweep: Ticker | null = null;
@@ -59,23 +67,31 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     // A group left waiting (builds, deletes under way, failed calls) is looked
     // at again soon, then less and less often while it keeps waiting: a quick
     // build is seen in seconds, a slow one costs a listing a minute at most.
+    // A group told when it may go on (a backoff, pacing, a hold) comes back then.
     const waits = new Map<GroupId, number>();
     // A hold on an unknown listing is Nova failing, not the group's choice: look again too.
     const unsettled = (result: ConvergeResult): boolean =>
         ['wait', 'failed', 'busy', 'act'].includes(result.outcome) ||
         (result.outcome === 'hold' && (result.plan?.holds ?? []).some((h) => h.reason === 'listing_unknown'));
+    const recheckDelay = (result: ConvergeResult): number => {
+        if (result.retryAt !== null) {
+            return Math.max(MIN_RECHECK_MS, result.retryAt.getTime() - settings.clock.now().getTime());
+        }
+
+        const n = waits.get(result.groupId) ?? 0;
+        waits.set(result.groupId, n + 1);
+        return Math.min(settings.converger.recheckMs * 2 ** n, 60_000);
+    };
     const recheckLater = (result: ConvergeResult) => {
         if (stopped || settings.converger.recheckMs === 0 || !unsettled(result)) {
             waits.delete(result.groupId);
             return;
         }
 
-        const n = waits.get(result.groupId) ?? 0;
-        waits.set(result.groupId, n + 1);
         const timer = setTimeout(() => {
             rechecks.delete(timer);
             kick(result.groupId);
-        }, Math.min(settings.converger.recheckMs * 2 ** n, 60_000)).unref();
+        }, recheckDelay(result)).unref();
         rechecks.add(timer);
     };
 
@@ -83,7 +99,8 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         const previous = chains.get(groupId) ?? Promise.resolve(null);
         const next = previous.then(() => {
             queued.delete(groupId);
-            return compute ? convergeGroup(depsOf(compute), groupId) : null;
+            const c = compute;
+            return c ? slots(() => convergeGroup(depsOf(c), groupId)) : null;
         });
         chains.set(groupId, next.catch(() => null));
         const settle = () => {
@@ -109,23 +126,18 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         }, (err: unknown) => log(['error'], err));
     };
 
-    const runAll = async (ids: readonly GroupId[]): Promise<ConvergeResult[]> => {
-        const results: ConvergeResult[] = [];
-        for (const id of ids) {
-            const result = await run(id);
-            if (result) {
-                results.push(result);
-            }
+    const runAll = async (ids: readonly GroupId[]): Promise<ConvergeResult[]> =>
+        (await Promise.all(ids.map(run))).filter((r): r is ConvergeResult => r !== null);
+
+    // Every group with something to do, a page at a time.
+    const convergeOnce = async (groupId?: string): Promise<readonly ConvergeResult[]> => {
+        if (groupId !== undefined) {
+            return runAll([GroupId(groupId)]);
         }
 
-        return results;
-    };
-
-    // Every group, a batch at a time, so that no sweep stops at the first batch.
-    const inBatches = async (all: boolean): Promise<readonly ConvergeResult[]> => {
         const results: ConvergeResult[] = [];
         for (let after = ''; ;) {
-            const batch = await storeOf(runtime).groupsToConverge(all, settings.converger.sweepBatch, after);
+            const batch = await storeOf(runtime).groupsToConverge(false, settings.converger.sweepBatch, after);
             results.push(...await runAll(batch));
             if (batch.length < settings.converger.sweepBatch || stoppedNow()) {
                 return results;
@@ -135,13 +147,36 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         }
     };
 
-    const convergeOnce = async (groupId?: string): Promise<readonly ConvergeResult[]> =>
-        groupId === undefined ? inBatches(false) : runAll([GroupId(groupId)]);
-
+    // Every unpaused group, a page at a time, each project listed once
+    // (core/sweep.ts); the next page is read while this one is looked at.
     const sweepOnce = async (): Promise<readonly ConvergeResult[]> => {
-        const results = await inBatches(true);
-        results.forEach(recheckLater);
-        return results;
+        const c = compute;
+        if (!c) {
+            return [];
+        }
+
+        const store = storeOf(runtime);
+        const size = settings.converger.sweepBatch;
+        const results: ConvergeResult[] = [];
+        let next = store.sweepPage(size, null);
+        for (; ;) {
+            const page = await next;
+            const last = page[page.length - 1];
+            const more = page.length === size && last !== undefined && !stoppedNow();
+            if (more) {
+                next = store.sweepPage(size, { tenantId: last.tenantId, groupId: last.groupId });
+                next.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
+            }
+
+            const { steady, unsettled: rest } = await triage(depsOf(c), page);
+            const ran = await runAll(rest);
+            steady.forEach((r) => waits.delete(r.groupId));
+            ran.forEach(recheckLater);
+            results.push(...steady, ...ran);
+            if (!more) {
+                return results;
+            }
+        }
     };
 
     return {

@@ -154,10 +154,16 @@ function logEntry(state: SimState, service: Service, req: SimRequest): RequestLo
         path: req.path,
         query: queryObject(req.query),
         status: 0,
-        ...(service === 'compute' ? { microversion: requestedMicroversion(req) } : {}),
+        ...(service === 'compute' ? { microversion: requestedMicroversion(req), projectId: tokenProject(state, req) } : {}),
         ...(parsed.ok && parsed.value !== undefined ? { body: parsed.value } : {}),
         at: state.now()
     };
+}
+
+// The project a compute request's token is scoped to, if the token is good.
+function tokenProject(state: SimState, req: SimRequest): string | null {
+    const token = req.headers['x-auth-token'];
+    return state.tokens.resolve(typeof token === 'string' ? token : undefined, state.now(), state.directory)?.project?.id ?? null;
 }
 
 // A hanging request waits for the simulator to stop, or for its client to give up.

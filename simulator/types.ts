@@ -41,6 +41,7 @@ export interface RequestLogEntry {
     readonly query: Readonly<Record<string, string>>;
     status: number;                                  // 0 until answered (a hang stays 0)
     microversion?: string;                           // compute only: the version asked for ('2.1' when absent)
+    projectId?: string | null;                       // compute only: the project of the request's token (null: no good token)
     fault?: string;                                  // id of the fault rule that applied, if any
     readonly body?: unknown;                         // the parsed JSON body, if any
     readonly at: Date;

@@ -2,10 +2,11 @@
 // group's ERROR status, a forced delete's last step, and removing one server.
 import { DomainError } from '../../core/errors';
 import { GroupId, type TenantId } from '../../core/ids';
-import type { ServerRemoval, ServerRemovalResult } from '../../core/ports/convergence-store';
+import type { ConvergenceSnapshot, ServerRemoval, ServerRemovalResult, SweepCursor } from '../../core/ports/convergence-store';
 import type { ActivityInput } from '../../core/ports/store';
 import type { StoreContext } from './context';
 import { insertActivity, lockGroup, readGroup } from './groups';
+import { readConvergences } from './ledger';
 
 // Something to do: desired differs from the live ledger, an intent or delete
 // is under way, the status is not ACTIVE, or orphans wait for their grace.
@@ -19,6 +20,14 @@ export const groupsToConverge = async (ctx: StoreContext, all: boolean, limit: n
             OR EXISTS (SELECT 1 FROM orphans o WHERE o.group_id = g.id))
         ORDER BY g.id LIMIT ?`, [after, all, limit]).then((r: { rows: { id: string }[] }) => r.rows);
     return rows.map((r) => GroupId(r.id));
+};
+
+export const sweepPage = async (ctx: StoreContext, limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]> => {
+    const ids: string[] = await ctx.knex('groups').where({ paused: false })
+        .modify((q) => (after === null ? q : q.whereRaw('(tenant_id, id) > (?, ?)', [after.tenantId, after.groupId])))
+        .orderBy(['tenant_id', 'id']).limit(limit).pluck('id');
+    const snapshots = await readConvergences(ctx, ids.map(GroupId));
+    return ids.flatMap((id) => snapshots.get(GroupId(id)) ?? []);
 };
 
 export const setGroupError = (ctx: StoreContext, groupId: GroupId, message: string | null, activity: ActivityInput): Promise<boolean> =>

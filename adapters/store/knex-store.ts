@@ -70,6 +70,7 @@ export const openKnexStore = async (db: Database, options: KnexStoreOptions): Pr
         releaseLease: (...args) => Lease.releaseLease(ctx, ...args),
         groupsToConverge: (...args) => ConvergenceGroups.groupsToConverge(ctx, ...args),
         readConvergence: (groupId) => Ledger.readConvergence(ctx, groupId),
+        sweepPage: (limit, after) => ConvergenceGroups.sweepPage(ctx, limit, after),
         recordObservation: (...args) => Ledger.recordObservation(ctx, ...args),
         writeIntents: (...args) => Ledger.writeIntents(ctx, ...args),
         setServerId: (...args) => Ledger.setServerId(ctx, ...args),

@@ -42,32 +42,55 @@ const toEntry = (row: LedgerRow): LedgerEntry => ({
     updatedAt: new Date(row.updated_at)
 });
 
-export const readLedger = async (db: Knex | Knex.Transaction, groupId: GroupId): Promise<LedgerEntry[]> => {
-    const rows: LedgerRow[] = await db('servers').where({ group_id: groupId }).whereNot({ state: 'gone' })
-        .orderBy(['created_at', 'intent_id']).select('intent_id', 'server_id', 'state', 'created_at', 'updated_at');
-    return rows.map(toEntry);
-};
+interface LedgerGroupRow extends LedgerRow {
+    group_id: string;
+}
 
-export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Promise<ConvergenceSnapshot | null> => {
-    const now = ctx.clock.now();
-    const row: SnapshotRow | undefined = await ctx.knex('groups as g')
-        .leftJoin('overrides as o', function () {
-            this.on('o.group_id', '=', 'g.id').andOn('o.expires_at', '>', ctx.knex.raw('?', [now]));
-        })
-        .where('g.id', groupId)
-        .first('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
-            'g.build_failures', 'g.next_converge_at');
-    if (!row) {
-        return null;
+interface OrphanRow {
+    group_id: string;
+    server_id: string;
+    first_seen_at: Date;
+}
+
+const byGroup = <R extends { group_id: string }>(rows: readonly R[]): Map<string, R[]> => {
+    const map = new Map<string, R[]>();
+    for (const row of rows) {
+        const list = map.get(row.group_id);
+        if (list) {
+            list.push(row);
+        }
+        else {
+            map.set(row.group_id, [row]);
+        }
     }
 
-    const [ledger, orphans, killSwitches] = await Promise.all([
-        readLedger(ctx.knex, groupId),
-        ctx.knex('orphans').where({ group_id: groupId }).orderBy('server_id').select('server_id', 'first_seen_at')
-            .then((rows: { server_id: string; first_seen_at: Date }[]) => rows.map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) }))),
+    return map;
+};
+
+// The snapshots of many groups in four statements, whatever their number (the
+// sweep reads a page at a time); a group that no longer exists is absent.
+export const readConvergences = async (ctx: StoreContext, groupIds: readonly GroupId[]): Promise<ReadonlyMap<GroupId, ConvergenceSnapshot>> => {
+    if (groupIds.length === 0) {
+        return new Map();
+    }
+
+    const now = ctx.clock.now();
+    const [rows, ledgerRows, orphanRows, killSwitches] = await Promise.all([
+        ctx.knex('groups as g')
+            .leftJoin('overrides as o', function () {
+                this.on('o.group_id', '=', 'g.id').andOn('o.expires_at', '>', ctx.knex.raw('?', [now]));
+            })
+            .whereIn('g.id', groupIds)
+            .select('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
+                'g.build_failures', 'g.next_converge_at') as Promise<SnapshotRow[]>,
+        ctx.knex('servers').whereIn('group_id', groupIds).whereNot({ state: 'gone' })
+            .orderBy(['group_id', 'created_at', 'intent_id']).select('group_id', 'intent_id', 'server_id', 'state', 'created_at', 'updated_at') as Promise<LedgerGroupRow[]>,
+        ctx.knex('orphans').whereIn('group_id', groupIds).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
         readKillSwitches(ctx.knex)
     ]);
-    return {
+    const ledgers = byGroup(ledgerRows);
+    const orphans = byGroup(orphanRows);
+    return new Map(rows.map((row) => [GroupId(row.id), {
         groupId: GroupId(row.id),
         tenantId: TenantId(row.tenant_id),
         desired: row.desired,
@@ -75,13 +98,16 @@ export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Prom
         paused: row.paused,
         status: row.status,
         launchServer: row.launch.args.server,
-        ledger,
-        orphans,
+        ledger: (ledgers.get(row.id) ?? []).map(toEntry),
+        orphans: (orphans.get(row.id) ?? []).map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) })),
         killSwitches,
         buildFailures: row.build_failures,
         createsNotBefore: row.next_converge_at === null ? null : new Date(row.next_converge_at)
-    };
+    }]));
 };
+
+export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Promise<ConvergenceSnapshot | null> =>
+    (await readConvergences(ctx, [groupId])).get(groupId) ?? null;
 
 const insertActivities = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> => {
     for (const a of activity) {

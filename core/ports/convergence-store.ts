@@ -32,6 +32,13 @@ export interface Observation {
     readonly activity: readonly ActivityInput[];
 }
 
+// Where a sweep left off: pages run in (tenant, group) order, so the groups of
+// one project come together and share its listing.
+export interface SweepCursor {
+    readonly tenantId: string;
+    readonly groupId: string;
+}
+
 export interface ServerRemoval {
     readonly replace: boolean;
     readonly who: string;
@@ -46,10 +53,11 @@ export interface ConvergenceStore {
     // renewed, or expired and taken over); false while another holder has it.
     claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean>;
     releaseLease(groupId: GroupId, holder: string): Promise<void>;
-    // Unpaused groups with something to do (or every unpaused group, for the sweep).
     // A page of groups with something to do (or all unpaused ones), in id order after `after`.
     groupsToConverge(all: boolean, limit: number, after?: string): Promise<readonly GroupId[]>;
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone
+    // The sweep's page: the snapshots of unpaused groups in (tenant, id) order after `after`.
+    sweepPage(limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]>;
     recordObservation(groupId: GroupId, observation: Observation): Promise<void>;
     writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]>;
     setServerId(intentId: string, serverId: string): Promise<void>;

@@ -1,0 +1,76 @@
+// The self-heal sweep at scale (design idea 1): a page of groups, each tenant
+// project listed once for all of its groups. A group that listing shows
+// converged (the plan is done, it teaches the ledger nothing, the status is
+// ACTIVE) ends there, so a steady state costs one listing per project and no
+// write. Every other group is handed back for a full run: its lease, a fresh
+// listing, the passes (core/converger.ts). Deciding "nothing to do" needs no
+// lease: it writes nothing, and a run under way elsewhere is not disturbed.
+import { observationOf, observeListing } from './converge-observe';
+import { planFor, scopeOf, type ConvergeResult, type ConvergerDeps } from './converger';
+import type { GroupId } from './ids';
+import type { NovaListing, Plan } from './plan-convergence';
+import type { ConvergenceSnapshot } from './ports/convergence-store';
+
+export interface Triage {
+    readonly steady: readonly ConvergeResult[];
+    readonly unsettled: readonly GroupId[];     // for a full run each
+}
+
+const sameOrphans = (a: readonly { serverId: string }[], b: readonly { serverId: string }[]): boolean =>
+    a.length === b.length && a.every((o, i) => o.serverId === b[i]?.serverId);
+
+export const isSteady = (snap: ConvergenceSnapshot, listing: NovaListing, plan: Plan): boolean => {
+    if (plan.outcome !== 'done' || snap.status !== 'ACTIVE') {
+        return false;
+    }
+
+    const o = observationOf(snap, listing, plan);
+    return o.adopts.length === 0 && o.retires.length === 0 && o.states.length === 0 && o.activity.length === 0 &&
+        (o.orphans === null || sameOrphans(o.orphans, snap.orphans));
+};
+
+// Consecutive snapshots of one project, in the page's order.
+const byProject = (snaps: readonly ConvergenceSnapshot[]): ConvergenceSnapshot[][] => {
+    const runs: ConvergenceSnapshot[][] = [];
+    for (const snap of snaps) {
+        const last = runs[runs.length - 1];
+        if (last !== undefined && last[0]?.tenantId === snap.tenantId) {
+            last.push(snap);
+        }
+        else {
+            runs.push([snap]);
+        }
+    }
+
+    return runs;
+};
+
+// Listings one at a time, the next sent before this project's groups are
+// planned, so planning overlaps the wait for Nova rather than adding to it.
+export const triage = async (deps: ConvergerDeps, snaps: readonly ConvergenceSnapshot[]): Promise<Triage> => {
+    const steady: ConvergeResult[] = [];
+    const unsettled: GroupId[] = [];
+    const projects = byProject(snaps);
+    const list = (i: number): Promise<NovaListing> | null => {
+        const first = projects[i]?.[0];
+        return first === undefined ? null : observeListing(deps.compute, scopeOf(deps, first));
+    };
+
+    let next = list(0);
+    for (let i = 0; next !== null; i++) {
+        const listing = await next;
+        next = list(i + 1);
+        const now = deps.clock.now();
+        for (const snap of projects[i] ?? []) {
+            const plan = planFor(deps, snap, listing, now);
+            if (isSteady(snap, listing, plan)) {
+                steady.push({ groupId: snap.groupId, outcome: 'done', passes: 1, plan, retryAt: null });
+            }
+            else {
+                unsettled.push(snap.groupId);
+            }
+        }
+    }
+
+    return { steady, unsettled };
+};
