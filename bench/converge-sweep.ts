@@ -2,9 +2,9 @@
 // servers each, converged already (groups and ledger rows inserted in bulk with
 // knex, the same servers put in the simulator out of band with our metadata,
 // ACTIVE), spread over tenant projects. Timed: one full sweepOnce() (nothing to
-// do), against the floor: the same listing calls alone (each swept group's
-// project listed through the same GuardedCompute, so the same undici pool and
-// tokens, one at a time as the sweep runs its groups). Counted: the compute
+// do), against the floor: the listing calls alone that see every server (each
+// project listed once through the same GuardedCompute, so the same undici pool
+// and tokens, one at a time). Counted: the compute
 // requests the sweep sent, by kind, and the process RSS after it.
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../adapters/store/database';
@@ -138,11 +138,11 @@ export const sweepRun = async (cs: ConvergeSettings, adminUrl: string): Promise<
             const outcomes: Record<string, number> = {};
             results.forEach((r) => { outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1; });
 
-            // The floor: the same listings, for the same groups in the same order, one at a time.
+            // The floor: the listings that see every server, each project once, in the sweep's (project) order, one at a time.
             sim.clearRequests();
             const floorStarted = Date.now();
-            for (const r of results) {
-                await compute.listServers({ projectId: tenantOf.get(r.groupId) ?? '', region: sim.region });
+            for (const projectId of [...new Set([...tenantOf.values()])].sort()) {
+                await compute.listServers({ projectId, region: sim.region });
             }
 
             const floorMs = Date.now() - floorStarted;
