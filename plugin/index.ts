@@ -88,7 +88,8 @@ export const plugin: Plugin<PluginOptions> = {
             strategy: useAuth(server, settings),
             current: null,
             alerts: null,
-            kick: () => undefined
+            kick: () => undefined,
+            compute: null
         };
 
         const alerts = alertsFor(runtime, server);

@@ -1,9 +1,11 @@
 // The plugin's options, checked once at register (Joi.attempt), defaults applied.
 import Joi from 'joi';
 import type { DatabaseOption } from '../adapters/store/database';
+import { type BreakerOptions, DEFAULT_BREAKER } from '../adapters/nova/region-breaker';
 import type { ServiceAccount } from '../adapters/nova/service-account';
 import type { Limits } from '../core/model';
 import { defaultLimits } from '../core/model';
+import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../core/budget';
 import type { Clock } from '../core/ports/clock';
 import type { Compute } from '../core/ports/compute';
 import { systemClock } from '../core/ports/clock';
@@ -23,14 +25,20 @@ export interface PluginOptions {
     // The converger: an orphan's grace period (default 1 h), passes per run,
     // the group lease's lifetime, how soon a group left waiting (builds,
     // deletes, failed calls) is looked at again (0: only kicks and the sweep),
-    // and how many creates/deletes one run has in flight at once.
+    // how many creates/deletes one run has in flight at once, how many groups
+    // run at once (parallelGroups), and the sweep's page of groups (sweepBatch).
     // backoffBaseMs / backoffCapMs: the wait after failed builds in a row
     // (base, doubling, capped; base 0: none); stormGuard: pace creations when
     // more than shareThreshold of the region's groups want to scale up at once
-    // (false: never).
+    // (false: never), sharing out regionCreatesPerS (default: createBudget.createsPerS).
+    // breaker: the compute breaker of each region (opens when more than
+    // errorThresholdPercentage of at least volumeThreshold calls in the last
+    // rollingCountTimeoutMs failed; one probe after resetTimeoutMs).
+    // createBudget: each region's creates per second, its burst, and creates in flight.
     converger?: {
-        orphanGraceS?: number; maxPasses?: number; leaseTtlS?: number; recheckMs?: number; concurrency?: number; sweepBatch?: number;
+        orphanGraceS?: number; maxPasses?: number; leaseTtlS?: number; recheckMs?: number; concurrency?: number; parallelGroups?: number; sweepBatch?: number;
         backoffBaseMs?: number; backoffCapMs?: number; stormGuard?: false | Partial<StormGuardOptions>;
+        breaker?: Partial<BreakerOptions>; createBudget?: Partial<CreateBudgetLimits>;
     };
     // The host's own auth strategy name, instead of the built-in Keystone scheme.
     auth?: { strategy?: string; adminRole?: string };
@@ -57,8 +65,9 @@ export interface Settings {
     migrate: boolean;
     openstack: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator; compute?: Compute };
     converger: {
-        orphanGraceS: number; maxPasses: number; leaseTtlS: number; recheckMs: number; concurrency: number; sweepBatch: number;
+        orphanGraceS: number; maxPasses: number; leaseTtlS: number; recheckMs: number; concurrency: number; parallelGroups: number; sweepBatch: number;
         backoffBaseMs: number; backoffCapMs: number; stormGuard: false | StormGuardOptions;
+        breaker: BreakerOptions; createBudget: CreateBudgetLimits;
     };
     auth: { strategy?: string; adminRole: string };
     intervals: { convergeS: number; buildTimeoutS: number };
@@ -71,6 +80,8 @@ export interface Settings {
 }
 
 const positive = Joi.number().integer().min(1);
+// A longer Node timer fires at once (with a warning) instead of never.
+const timerMs = positive.max(2 ** 31 - 1);
 
 export const optionsSchema = Joi.object({
     database: Joi.alternatives(
@@ -99,14 +110,33 @@ export const optionsSchema = Joi.object({
         leaseTtlS: positive.default(120),
         recheckMs: Joi.number().integer().min(0).default(2_000),
         concurrency: positive.max(100).default(10),
+        parallelGroups: positive.max(100).default(8),
         sweepBatch: positive.default(1000),
         backoffBaseMs: Joi.number().integer().min(0).default(10_000),
         backoffCapMs: Joi.number().integer().min(0).default(600_000),
-        stormGuard: Joi.alternatives(Joi.valid(false), Joi.object({
+        // The bounds GuardedCompute's checkBudgetLimits enforces, refused here with the field's name.
+        createBudget: Joi.object({
+            createsPerS: Joi.number().greater(0).default(DEFAULT_CREATE_BUDGET.createsPerS),
+            burst: positive.default(DEFAULT_CREATE_BUDGET.burst),
+            maxInFlight: positive.default(DEFAULT_CREATE_BUDGET.maxInFlight)
+        }).default(),
+        breaker: Joi.object({
+            // At 100 % it could never open.
+            errorThresholdPercentage: Joi.number().min(0).less(100).default(DEFAULT_BREAKER.errorThresholdPercentage),
+            volumeThreshold: positive.default(DEFAULT_BREAKER.volumeThreshold),
+            resetTimeoutMs: timerMs.default(DEFAULT_BREAKER.resetTimeoutMs),
+            // opossum cuts the window into 10 buckets of a timer each.
+            rollingCountTimeoutMs: timerMs.min(100).default(DEFAULT_BREAKER.rollingCountTimeoutMs)
+        }).default(),
+        // An object with false allowed (not alternatives) so that, unset, it is
+        // built from its keys' defaults, the reference to createBudget included
+        // (joi resolves createBudget first because of that reference).
+        stormGuard: Joi.object({
             shareThreshold: Joi.number().min(0).max(1).default(DEFAULT_STORM_GUARD.shareThreshold),
             minWanting: Joi.number().integer().min(0).default(DEFAULT_STORM_GUARD.minWanting),
-            regionCreatesPerS: Joi.number().greater(0).default(DEFAULT_STORM_GUARD.regionCreatesPerS)
-        })).default(() => ({ ...DEFAULT_STORM_GUARD }))
+            // One number for the region's creation rate: the creation budget's, unless set.
+            regionCreatesPerS: Joi.number().greater(0).default(Joi.ref('...createBudget.createsPerS'))
+        }).allow(false).default()
     }).default(),
     auth: Joi.object({
         strategy: Joi.string(),

@@ -5,6 +5,7 @@ import { DomainError } from '../core/errors';
 import { TENANT_SCOPE } from './auth';
 import type { GroupId, TenantId } from '../core/ids';
 import type { AlertIntake } from '../core/alerts';
+import type { Compute } from '../core/ports/compute';
 import type { Store } from '../core/ports/store';
 import type { Settings } from './options';
 
@@ -17,6 +18,9 @@ export interface Runtime {
     alerts: AlertIntake | null;
     // Asks the converger to look at a group soon (a no-op without one).
     kick: (groupId: GroupId) => void;
+    // The converger's Compute while it runs (null before start and after stop,
+    // or without one): the routes ask it where servers live, for their links.
+    compute: Compute | null;
 }
 
 export const storeOf = (runtime: Runtime): Store => {

@@ -51,7 +51,22 @@ export const configView = (config: GroupConfig) => ({
 
 export const launchView = (launch: LaunchConfig): LaunchConfig => launch;
 
-export const stateView = (group: Group) => ({
+// A server's links as Nova renders them: `self` under the compute endpoint,
+// `bookmark` under it without its version segment (Nova's bookmark drops the
+// `/v2.1`, and keeps a project id that follows it in legacy endpoints).
+// `endpoint` is an absolute URL (computeEndpointOf checks).
+export const serverLinks = (endpoint: string, serverId: string): Link[] => {
+    const base = endpoint.replace(/\/+$/, '');
+    const url = new URL(base);
+    const path = url.pathname.split('/');
+    const version = path.map((segment) => /^v\d+(\.\d+)?$/.test(segment)).lastIndexOf(true);
+    const bookmark = `${url.origin}${path.filter((_, i) => i !== version).join('/')}`;
+    const id = encodeURIComponent(serverId);
+    return [{ href: `${base}/servers/${id}`, rel: 'self' }, { href: `${bookmark}/servers/${id}`, rel: 'bookmark' }];
+};
+
+// `endpoint`: where the tenant's servers live (Compute.endpoint); null: no links.
+export const stateView = (group: Group, endpoint: string | null) => ({
     id: group.id,
     name: group.config.name,
     paused: group.state.paused,
@@ -60,7 +75,7 @@ export const stateView = (group: Group) => ({
     desiredCapacity: group.state.desiredCapacity,
     activeCapacity: group.state.activeCapacity,
     pendingCapacity: group.state.pendingCapacity,
-    active: group.state.active.map((server) => ({ id: server.id, links: [] as Link[] })),
+    active: group.state.active.map((server) => ({ id: server.id, links: endpoint === null ? [] : serverLinks(endpoint, server.id) })),
     orphans: group.state.orphans
 });
 
@@ -84,16 +99,16 @@ export const policyView = (base: string, policy: Policy) => ({
     ...(policy.trigger.type === 'schedule' ? { args: policy.trigger.args } : {})
 });
 
-export const groupSummaryView = (base: string, group: Group) => ({
+export const groupSummaryView = (base: string, group: Group, endpoint: string | null) => ({
     id: group.id,
     links: self(links.group(base, group)),
-    state: stateView(group)
+    state: stateView(group, endpoint)
 });
 
-export const groupView = (base: string, group: Group, policies: readonly ReturnType<typeof policyView>[]) => ({
+export const groupView = (base: string, group: Group, policies: readonly ReturnType<typeof policyView>[], endpoint: string | null) => ({
     id: group.id,
     links: self(links.group(base, group)),
-    state: stateView(group),
+    state: stateView(group, endpoint),
     groupConfiguration: configView(group.config),
     launchConfiguration: launchView(group.launch),
     scalingPolicies: policies,

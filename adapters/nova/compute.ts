@@ -124,13 +124,22 @@ export class NovaCompute implements Compute {
         return 'deleting';
     }
 
+    // From the project token's catalog: one Keystone call at most while the token lasts.
+    async endpoint(scope: ComputeScope): Promise<string> {
+        try {
+            return await this.computeUrl(scope);
+        }
+        catch (err) {
+            throw identityAsComputeError(err);
+        }
+    }
+
     // One call as the project's service token; a 401 re-authenticates once
     // (KeystoneSession.withToken), and a second 401 is 'unauthorized'.
     private async exchange(scope: ComputeScope, method: Method, path: string, timeoutMs: number, body?: unknown): Promise<NovaAnswer> {
         const session = this.sessions.for(scope.projectId);
-        const region = scope.region ?? session.account.regionName;
         try {
-            const base = await session.endpoint('compute', region === undefined ? {} : { region });
+            const base = await this.computeUrl(scope);
             return await session.withToken((token) => novaCall({
                 method,
                 url: `${base}${path}`,
@@ -150,6 +159,13 @@ export class NovaCompute implements Compute {
         catch (err) {
             throw identityAsComputeError(err);
         }
+    }
+
+    // The scope's region, else the account's, and the account's interface (contract §2).
+    private computeUrl(scope: ComputeScope): Promise<string> {
+        const session = this.sessions.for(scope.projectId);
+        const region = scope.region ?? session.account.regionName;
+        return session.endpoint('compute', region === undefined ? {} : { region });
     }
 
     private expectSuccess(answer: NovaAnswer, what: string): void {

@@ -72,6 +72,11 @@ export class GuardedCompute implements Compute {
         return this.guard(scope, false, () => this.inner.deleteServer(scope, serverId));
     }
 
+    // Keystone's catalog, not a call to Nova: no hold, breaker or budget applies.
+    endpoint(scope: ComputeScope): Promise<string | null> {
+        return this.inner.endpoint?.(scope) ?? Promise.resolve(null);
+    }
+
     state(region: string | null): RegionGuardState {
         const guard = this.regions.get(region ?? this.defaultRegion);
         if (guard === undefined) {

@@ -51,4 +51,8 @@ export interface Compute {
     showServer(scope: ComputeScope, serverId: string): Promise<NovaServer | null>;
     // 'gone' when Nova answers 404: the server is already deleted.
     deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'>;
+    // Where the scope's servers are reached (the catalog's compute URL, as
+    // `https://host/compute/v2.1`), for their links in a group's state; null
+    // when this Compute cannot say. Optional: a Compute without it shows no links.
+    endpoint?(scope: ComputeScope): Promise<string | null>;
 }

@@ -3,7 +3,8 @@ import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import { badRequest } from '../../core/errors';
 import type { TenantId } from '../../core/ids';
 import { configChange } from '../../core/config-change';
-import type { GroupConfig, LaunchConfig, Policy, PolicySpec } from '../../core/model';
+import type { Group, GroupConfig, LaunchConfig, Policy, PolicySpec } from '../../core/model';
+import { computeEndpointOf } from '../compute';
 import { apiRoot, storeOf, tenantAuth, tenantRoot, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import {
@@ -11,8 +12,6 @@ import {
 } from '../wire';
 import { groupIdOf, tenantIdOf } from './params';
 import { validate } from './validate';
-
-
 
 // A schedule's `at` must still be ahead of us; the clock is the plugin's.
 export const scheduledInFuture = (specs: readonly PolicySpec[], now: Date, field: (i: number) => string): void => {
@@ -27,6 +26,9 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
     const auth = tenantAuth(runtime);
     const policyViews = (request: Request, tenantId: TenantId, policies: readonly Policy[]) =>
         policies.map((policy) => policyView(tenantRoot(runtime, request, tenantId), policy));
+    // Where the groups' active servers live, for their links; asked only when there are some.
+    const endpointFor = (request: Request, tenantId: TenantId, groups: readonly Group[]): Promise<string | null> =>
+        groups.some((group) => group.state.active.length > 0) ? computeEndpointOf(runtime, request, tenantId) : Promise.resolve(null);
 
     return [
         {
@@ -38,8 +40,9 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
                 const { limit, marker } = request.query as { limit: number; marker?: string };
                 const page = await storeOf(runtime).listGroups(tenantId, { limit, marker });
                 const base = tenantRoot(runtime, request, tenantId);
+                const endpoint = await endpointFor(request, tenantId, page.items);
                 return {
-                    groups: page.items.map((group) => groupSummaryView(base, group)),
+                    groups: page.items.map((group) => groupSummaryView(base, group, endpoint)),
                     groups_links: pageLinks(`${base}/groups`, limit, page.next)
                 };
             }
@@ -57,7 +60,8 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
                     config: body.groupConfiguration, launch: body.launchConfiguration, policies
                 }, runtime.settings.limits);
                 const base = tenantRoot(runtime, request, tenantId);
-                return h.response({ group: groupView(base, created.group, policyViews(request, tenantId, created.policies)) })
+                // A new group has no servers yet: no links to look up.
+                return h.response({ group: groupView(base, created.group, policyViews(request, tenantId, created.policies), null) })
                     .code(201).location(links.group(base, created.group));
             }
         },
@@ -70,19 +74,20 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
                 const store = storeOf(runtime);
                 const { group, policies } = await store.getGroupWithPolicies(tenantId, groupId);
                 const views = policyViews(request, tenantId, policies);
+                const base = tenantRoot(runtime, request, tenantId);
+                const endpoint = await endpointFor(request, tenantId, [group]);
                 if (!(request.query as { webhooks: boolean }).webhooks) {
-                    return { group: groupView(tenantRoot(runtime, request, tenantId), group, views) };
+                    return { group: groupView(base, group, views, endpoint) };
                 }
 
                 // Otter's ?webhooks=true: each policy carries its webhooks.
                 const hooks = await store.webhooksOfGroup(tenantId, groupId);
-                const base = tenantRoot(runtime, request, tenantId);
                 const withHooks = views.map((view) => ({
                     ...view,
                     webhooks: hooks.filter((hook) => hook.policyId === view.id).map((hook) => webhookView(base, hook, apiRoot(runtime, request))),
                     webhooks_links: []
                 }));
-                return { group: groupView(base, group, withHooks) };
+                return { group: groupView(base, group, withHooks, endpoint) };
             }
         },
         {
@@ -142,7 +147,8 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams }) },
             handler: async (request) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                return { group: stateView(await storeOf(runtime).getGroup(tenantId, groupId)) };
+                const group = await storeOf(runtime).getGroup(tenantId, groupId);
+                return { group: stateView(group, await endpointFor(request, tenantId, [group])) };
             }
         },
         ...(['pause', 'resume'] as const).map((action): ServerRoute => ({
