@@ -94,8 +94,11 @@ interface CreateAllowance {
     readonly notBefore: Date | null;    // when the rest may go
 }
 
-// The storm guard: when paced, this run creates the group's share (at least
-// one) and the next creates wait as long as that share takes at the paced rate.
+// The storm guard: when paced, this run creates the group's share of a few
+// seconds (at least one) and the next creates wait as long as that share
+// takes at the paced rate: a run per share, not a run per create.
+const PACE_WINDOW_S = 5;
+
 const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create: number, now: Date): Promise<CreateAllowance> => {
     if (!deps.stormGuard) {
         return { create, notBefore: null };
@@ -107,7 +110,7 @@ const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create
         return { create, notBefore: null };
     }
 
-    const allowed = Math.min(create, Math.max(1, Math.floor(verdict.perGroupCreatesPerS)));
+    const allowed = Math.min(create, Math.max(1, Math.round(verdict.perGroupCreatesPerS * PACE_WINDOW_S)));
     const until = new Date(now.getTime() + Math.ceil((allowed / verdict.perGroupCreatesPerS) * 1000));
     await deps.store.paceCreates(snap.groupId, until, convergerRow(snap, {
         kind: 'storm_guard', outcome: 'done', reason: 'storm_guard',

@@ -10,6 +10,7 @@ import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/
 import { GroupId } from '../core/ids';
 import { triage } from '../core/sweep';
 import type { Compute } from '../core/ports/compute';
+import type { ConvergenceStore } from '../core/ports/convergence-store';
 import { computeOf } from './compute';
 import { limiter } from './limiter';
 import { every, type Ticker } from './loops';
@@ -28,7 +29,7 @@ export interface ConvergerLoop {
 
 // The least wait before a group told when to come back is looked at again.
 const MIN_RECHECK_MS = 10;
-const PARALLEL_GROUPS = 8;
+const COUNT_TTL_MS = 1000;
 
 export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop => {
     const { settings } = runtime;
@@ -42,15 +43,29 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     const rechecks = new Set<NodeJS.Timeout>();
     let runs = 0;
     // Runs of different groups at once, across kicks, rechecks and sweeps.
-    const slots = limiter(PARALLEL_GROUPS);
+    const slots = limiter(settings.converger.parallelGroups);
     let stopped = true;
     const stoppedNow = (): boolean => stopped;
     let sweep: Ticker | null = null;
 
     const log = (tags: string[], data: unknown) => server.log(['nova-autoscale', 'converger', ...tags], data instanceof Error ? data : String(data));
 
+    // The storm guard's count is one statement over every group: a second old
+    // is fresh enough to tell a storm, and spares it on every run of one.
+    let counted: { at: number; counts: Promise<{ readonly wanting: number; readonly total: number }> } | null = null;
+    const scaleUpCounts = (store: ConvergenceStore) => () => {
+        const now = settings.clock.now().getTime();
+        if (counted === null || now - counted.at >= COUNT_TTL_MS || now < counted.at) {
+            const counts = store.scaleUpCounts();
+            counted = { at: now, counts };
+            counts.catch(() => { counted = null; });
+        }
+
+        return counted.counts;
+    };
+
     const depsOf = (c: Compute): ConvergerDeps => ({
-        store: storeOf(runtime),
+        store: ((store) => ({ ...store, scaleUpCounts: scaleUpCounts(store) }))(storeOf(runtime)),
         compute: c,
         clock: settings.clock,
         holder: `${instance}/${++runs}`,
@@ -188,6 +203,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
             stopped = false;
             guarded = computeOf(runtime);
             compute = guarded?.compute ?? null;
+            runtime.compute = compute;
             if (!compute) {
                 log(['info'], 'No openstack.compute or openstack.serviceAccount: no converger runs, desired capacity is recorded only');
                 return;
@@ -205,6 +221,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
             guarded?.close();
             guarded = null;
             compute = null;
+            runtime.compute = null;
         }
     };
 };
