@@ -1,13 +1,15 @@
-// Convergence throughput: desired set on every group at once (one UPDATE, as a
-// decision writes it), then the plugin's converger run (convergeOnce, every
-// group with something to do, in turn) until nothing is left, against the
-// floor: the same creates from a bare undici loop under the same budget.
+// Convergence throughput: every group told at once to have N servers (a
+// desiredCapacity policy executed through the API, as a customer would), then
+// the plugin left to its own background work (the kick of each decision, the
+// rechecks) until every server exists, against the floor: the same creates
+// from a bare undici loop under the same budget.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../adapters/store/database';
 import type { CreateBudgetLimits } from '../core/budget';
 import { startSimulator } from '../simulator';
 import type { ConvergeSettings } from './converge-settings';
 import { createFloor, type FloorRun } from './converge-floor';
-import { guardedCompute, mountPlugin, seedGroups } from './converge-rig';
+import { guardedCompute, inject, mountPlugin, seedGroups } from './converge-rig';
 import { postgresDatabase } from './databases';
 
 export interface CreatesRow {
@@ -15,7 +17,6 @@ export interface CreatesRow {
     readonly groups: number;
     readonly creates: number;              // desired over all groups
     readonly pluginMs: number;
-    readonly sweeps: number;               // convergeOnce() rounds until none was left
     readonly pluginCreated: number;        // 202s to the plugin's POST /servers
     readonly listings: number;             // GET /servers/detail pages the plugin asked for
     readonly held: number;                 // creates the budget refused (intent retired, planned again)
@@ -34,18 +35,24 @@ export const createsRun = async (cs: ConvergeSettings, adminUrl: string, creates
     const db = openDatabase(url);
     try {
         // The storm guard paces the region to the same budget: every group scales up at once here.
-        const server = await mountPlugin(url, sim, compute, { recheckMs: 0, concurrency: cs.concurrency, stormGuard: { regionCreatesPerS: createsPerS } });
+        const server = await mountPlugin(url, sim, compute, { concurrency: cs.concurrency, stormGuard: { regionCreatesPerS: createsPerS } });
         try {
             const groups = await seedGroups(server, sim, cs.groups, cs.groupsPerTenant);
             const perGroup = Math.ceil(cs.creates / cs.groups);
-            await db.knex('groups').whereIn('id', groups.map((g) => g.groupId)).update({ desired: perGroup, version: db.knex.raw('version + 1') });
+            const policies = await Promise.all(groups.map(async (g) => {
+                const created = await inject(server, g.tenantId, 'POST', `/groups/${g.groupId}/policies`, [{ name: 'to-n', cooldown: 0, type: 'webhook', desiredCapacity: perGroup }]) as { policies: { id: string }[] };
+                return { ...g, policyId: created.policies[0]?.id ?? '' };
+            }));
             sim.clearRequests();
 
-            const api = server.plugins['nova-autoscale'];
+            const ours = () => sim.servers().filter((s) => s.metadata['autoscale:group_id'] !== undefined).length;
             const started = Date.now();
-            let sweeps = 0;
-            while ((await api.convergeOnce()).length > 0 && Date.now() - started < GUARD_MS) {
-                sweeps++;
+            for (let i = 0; i < policies.length; i += 50) {
+                await Promise.all(policies.slice(i, i + 50).map((g) => inject(server, g.tenantId, 'POST', `/groups/${g.groupId}/policies/${g.policyId}/execute`)));
+            }
+
+            while (ours() < perGroup * groups.length && Date.now() - started < GUARD_MS) {
+                await sleep(20);
             }
 
             const pluginMs = Date.now() - started;
@@ -55,7 +62,7 @@ export const createsRun = async (cs: ConvergeSettings, adminUrl: string, creates
             const inNova = sim.servers().filter((s) => s.metadata['autoscale:group_id'] !== undefined).length;
 
             const floor = await createFloor(sim, groups, perGroup * groups.length, cs.concurrency, limits);
-            return { limits, groups: groups.length, creates: perGroup * groups.length, pluginMs, sweeps, pluginCreated: compute202, listings, held: Number(held?.n ?? 0), inNova, floor };
+            return { limits, groups: groups.length, creates: perGroup * groups.length, pluginMs, pluginCreated: compute202, listings, held: Number(held?.n ?? 0), inNova, floor };
         }
         finally {
             await server.stop();

@@ -26,10 +26,10 @@ const validator: TokenValidator = {
 };
 
 // As plugin/converger-loop.ts builds it, with the options given.
-export const guardedCompute = (sim: Simulator, options: GuardedComputeOptions = {}): GuardedCompute =>
+export const guardedCompute = (sim: Pick<Simulator, 'authUrl' | 'region'>, options: GuardedComputeOptions = {}): GuardedCompute =>
     new GuardedCompute(new NovaCompute(demoServiceAccount(sim)), { defaultRegion: sim.region, ...options });
 
-export const mountPlugin = async (databaseUrl: string, sim: Simulator, compute: GuardedCompute, converger: PluginOptions['converger']): Promise<Hapi.Server> => {
+export const mountPlugin = async (databaseUrl: string, sim: Pick<Simulator, 'region'>, compute: GuardedCompute, converger: PluginOptions['converger']): Promise<Hapi.Server> => {
     const server = Hapi.server();
     await server.register({
         plugin,

@@ -1,7 +1,8 @@
 // The steady-state sweep (issue 5 item 8, third bullet): G groups with S
 // servers each, converged already (groups and ledger rows inserted in bulk with
 // knex, the same servers put in the simulator out of band with our metadata,
-// ACTIVE), spread over tenant projects. Timed: one full sweepOnce() (nothing to
+// ACTIVE), spread over tenant projects. The simulator runs in a process of its
+// own (bench/sim-process.ts), as Nova would: the plugin's thread is its own. Timed: one full sweepOnce() (nothing to
 // do), against the floor: the listing calls alone that see every server (each
 // project listed once through the same GuardedCompute, so the same undici pool
 // and tokens, one at a time). Counted: the compute
@@ -9,10 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../adapters/store/database';
 import { groupMetadataKey, intentMetadataKey, serverNameSuffix } from '../core/ledger';
-import { DEMO, type RequestLogEntry, type Simulator, startSimulator } from '../simulator';
+import { DEMO, type RequestLogEntry } from '../simulator';
 import type { ConvergeSettings } from './converge-settings';
 import { guardedCompute, mountPlugin } from './converge-rig';
 import { postgresDatabase } from './databases';
+import { startSimProcess, type SimProcess } from './sim-process';
 
 export interface SweepRequests {
     readonly listings: number;          // GET /servers/detail (pages)
@@ -44,19 +46,23 @@ const CHUNK = 1000;
 
 const launch = { type: 'launch_server', args: { server: { name: 'bench', flavorRef: DEMO.flavors.tiny.id, imageRef: DEMO.image.id, networks: 'none' } } };
 
-// Projects, servers in the simulator, then tenants, groups and ledger rows in bulk.
-const seed = async (sim: Simulator, knex: ReturnType<typeof openDatabase>['knex'], cs: ConvergeSettings): Promise<Seeded> => {
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+    Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+// Projects, servers in the simulator (over /_sim, in bulk), then tenants, groups and ledger rows in bulk.
+const seed = async (sim: SimProcess, knex: ReturnType<typeof openDatabase>['knex'], cs: ConvergeSettings): Promise<Seeded> => {
     const now = new Date();
     const since = new Date(now.getTime() - 3_600_000);
     const tenants = Array.from({ length: Math.ceil(cs.sweepGroups / cs.groupsPerTenant) }, () => `s${randomUUID().replace(/-/g, '').slice(0, 12)}`);
     for (const id of tenants) {
-        sim.addProject({ id, name: id });
-        sim.grantRole({ userName: DEMO.serviceUser.name, projectId: id, role: 'admin' });
+        await sim.control('POST', '/projects', { id, name: id });
+        await sim.control('POST', '/grants', { userName: DEMO.serviceUser.name, projectId: id, role: 'admin' });
     }
 
     const tenantOf = new Map<string, string>();
     const groups: Record<string, unknown>[] = [];
-    const ledger: Record<string, unknown>[] = [];
+    const ledger: { intent_id: string; group_id: string; server_id: string | null; state: string; created_at: Date; updated_at: Date }[] = [];
+    const servers: { projectId: string; name: string; status: string; metadata: Record<string, string> }[] = [];
     for (let i = 0; i < cs.sweepGroups; i++) {
         const groupId = randomUUID();
         const tenantId = tenants[Math.floor(i / cs.groupsPerTenant)] ?? '';
@@ -67,12 +73,20 @@ const seed = async (sim: Simulator, knex: ReturnType<typeof openDatabase>['knex'
         });
         for (let j = 0; j < cs.sweepServers; j++) {
             const intentId = randomUUID();
-            const server = sim.addServer(tenantId, {
-                name: `bench${serverNameSuffix(intentId)}`, status: 'ACTIVE',
-                metadata: { [groupMetadataKey]: groupId, [intentMetadataKey]: intentId }
-            });
-            ledger.push({ intent_id: intentId, group_id: groupId, server_id: server.id, state: 'active', created_at: since, updated_at: since });
+            servers.push({ projectId: tenantId, name: `bench${serverNameSuffix(intentId)}`, status: 'ACTIVE', metadata: { [groupMetadataKey]: groupId, [intentMetadataKey]: intentId } });
+            ledger.push({ intent_id: intentId, group_id: groupId, server_id: null, state: 'active', created_at: since, updated_at: since });
         }
+    }
+
+    let at = 0;
+    for (const batch of chunks(servers, 5000)) {
+        const { ids } = await sim.control<{ ids: string[] }>('POST', '/servers/bulk', { servers: batch });
+        ids.forEach((id) => {
+            const row = ledger[at++];
+            if (row) {
+                row.server_id = id;
+            }
+        });
     }
 
     const counts = new Map<string, number>();
@@ -111,7 +125,7 @@ const countRequests = (log: readonly RequestLogEntry[]): SweepRequests => {
 
 export const sweepRun = async (cs: ConvergeSettings, adminUrl: string): Promise<SweepRow> => {
     const database = await postgresDatabase(adminUrl);
-    const sim = await startSimulator({ demo: true, buildDelayMs: 0 });
+    const sim = await startSimProcess();
     const compute = guardedCompute(sim);
     const url = database.host.kind === 'postgres' ? database.host.url : '';
     const db = openDatabase(url);
@@ -128,25 +142,25 @@ export const sweepRun = async (cs: ConvergeSettings, adminUrl: string): Promise<
             }
 
             global.gc?.();
-            sim.clearRequests();
+            await sim.clearRequests();
             const api = server.plugins['nova-autoscale'];
             const started = Date.now();
             const results = await api.sweepOnce();
             const sweepMs = Date.now() - started;
             const rssMb = process.memoryUsage().rss / 1024 / 1024;
-            const requests = countRequests(sim.requests);
+            const requests = countRequests(await sim.requests());
             const outcomes: Record<string, number> = {};
             results.forEach((r) => { outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1; });
 
             // The floor: the listings that see every server, each project once, in the sweep's (project) order, one at a time.
-            sim.clearRequests();
+            await sim.clearRequests();
             const floorStarted = Date.now();
             for (const projectId of [...new Set([...tenantOf.values()])].sort()) {
                 await compute.listServers({ projectId, region: sim.region });
             }
 
             const floorMs = Date.now() - floorStarted;
-            const floorListings = countRequests(sim.requests).listings;
+            const floorListings = countRequests(await sim.requests()).listings;
             return {
                 groups: cs.sweepGroups, serversPerGroup: cs.sweepServers, groupsPerTenant: cs.groupsPerTenant, swept: results.length, outcomes,
                 sweepMs, floorMs, floorListings, projectsListed: new Set(results.map((r) => tenantOf.get(r.groupId))).size, requests, rssMb, seedMs

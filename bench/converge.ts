@@ -31,12 +31,12 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
 
             return [
                 `converger: ${rows[0]?.creates ?? cs.creates} creates across ${cs.groups} groups (${cs.groupsPerTenant} to a tenant project; issue: 10,000 across 1,000), ` +
-                `simulator with zero build time, PostgreSQL. Plugin: desired set on every group, then convergeOnce() until none is left ` +
-                `(${cs.concurrency} creates in flight per run, GuardedCompute with the budget); floor: bare undici POST /servers loop, ${cs.concurrency} workers, same token bucket.`,
+                `simulator with zero build time, PostgreSQL. Plugin: a desiredCapacity policy executed on every group through the API, then its own background work ` +
+                `(the kick of each decision, rechecks; ${cs.concurrency} creates in flight per run, GuardedCompute with the budget, the storm guard at the same rate) until every server exists; floor: bare undici POST /servers loop, ${cs.concurrency} workers, same token bucket.`,
                 '',
                 ...createsTable(rows),
                 '  wall f/p = floor wall time / plugin wall time; budget used = creates/s achieved / the budget\'s creates/s (a full bucket of burst at the start lets a short run pass 100%);',
-                '  sweeps = convergeOnce() rounds; listings = GET /servers/detail; held = creates the budget refused (the intent retired, the group planned again next round).'
+                '  listings = GET /servers/detail; held = creates the budget refused (the intent retired, the group looked at again when the budget said).'
             ];
         }));
     }
@@ -60,11 +60,11 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
             const row = await sweepRun(cs, settings.postgresAdminUrl);
             return [
                 `converger steady-state sweep: ${row.groups} groups x ${row.serversPerGroup} servers (${cs.groupsPerTenant} groups to a tenant project; issue: 10,000 groups / 100,000 servers), ` +
-                'converged already (groups and ledger rows inserted in bulk, the servers ACTIVE in the simulator with our metadata), PostgreSQL. ' +
-                'Plugin: one sweepOnce(); floor: the same GET /servers/detail calls alone, through the same GuardedCompute (pool, tokens), one at a time as the sweep runs its groups.',
+                'converged already (groups and ledger rows inserted in bulk, the servers ACTIVE in the simulator with our metadata), PostgreSQL; the simulator in a process of its own. ' +
+                'Plugin: one sweepOnce(); floor: the GET /servers/detail calls that see every server (each project once) alone, through the same GuardedCompute (pool, tokens), one at a time.',
                 '',
                 ...sweepTable([row]),
-                '  req/server beyond listings = compute requests other than GET /servers/detail / servers swept; RSS = this process after the sweep, the in-memory simulator and its servers included.'
+                '  req/server beyond listings = compute requests other than GET /servers/detail / servers swept; RSS = the plugin\'s process after the sweep (the simulator is another process).'
             ];
         }));
     }

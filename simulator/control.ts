@@ -30,10 +30,12 @@ const routes: readonly Route<Ctx>[] = [
 
     { method: 'GET', pattern: '/servers', handler: ({ admin, req }) => json(200, { servers: admin.servers(queryObject(req.query).projectId) }) },
     { method: 'POST', pattern: '/servers', handler: addServer },
+    { method: 'POST', pattern: '/servers/bulk', handler: addServers },
     { method: 'DELETE', pattern: '/servers/:id', handler: ({ admin }, { id }) => found(admin.deleteServerOutOfBand(id)) },
     { method: 'PUT', pattern: '/servers/:id/status', handler: setStatus },
 
     { method: 'POST', pattern: '/projects', handler: addProject },
+    { method: 'POST', pattern: '/grants', handler: grantRole },
     { method: 'POST', pattern: '/users', handler: addUser },
     { method: 'DELETE', pattern: '/users/:name', handler: ({ admin }, { name }) => found(admin.deleteUser(name)) },
     { method: 'POST', pattern: '/tokens', handler: issueToken },
@@ -77,16 +79,31 @@ function outage({ state, body }: Ctx): SimResponse {
     return empty(204);
 }
 
-function addServer({ admin, body }: Ctx): SimResponse {
-    const b = P.object(body);
+const serverSpec = (value: unknown) => {
+    const b = P.object(value);
     const status = P.optStatus(b, 'status');
     const metadata = P.optStringMap(b, 'metadata');
-    const server = admin.addServer(P.string(b, 'projectId'), {
-        name: P.string(b, 'name'),
-        ...(metadata ? { metadata } : {}),
-        ...(status ? { status } : {})
-    });
-    return json(201, { server });
+    return {
+        projectId: P.string(b, 'projectId'),
+        spec: { name: P.string(b, 'name'), ...(metadata ? { metadata } : {}), ...(status ? { status } : {}) }
+    };
+};
+
+function addServer({ admin, body }: Ctx): SimResponse {
+    const { projectId, spec } = serverSpec(body);
+    return json(201, { server: admin.addServer(projectId, spec) });
+}
+
+// Many at once, for seeding a large project (a benchmark's 100,000 servers):
+// {servers: [...]} → {ids}; every entry is read before any is added.
+function addServers({ admin, body }: Ctx): SimResponse {
+    const servers = P.object(body).servers;
+    if (!Array.isArray(servers)) {
+        throw new SimInputError('servers must be an array');
+    }
+
+    const specs = servers.map(serverSpec);
+    return json(201, { ids: specs.map(({ projectId, spec }) => admin.addServer(projectId, spec).id) });
 }
 
 function setStatus({ admin, body }: Ctx, { id }: Params): SimResponse {
@@ -103,6 +120,13 @@ function addProject({ admin, body }: Ctx): SimResponse {
     const id = P.optString(b, 'id');
     const domain = P.optString(b, 'domain');
     return json(201, { project: admin.addProject({ name: P.string(b, 'name'), ...(id ? { id } : {}), ...(domain ? { domain } : {}) }) });
+}
+
+function grantRole({ admin, body }: Ctx): SimResponse {
+    const b = P.object(body);
+    const domain = P.optString(b, 'domain');
+    admin.grantRole({ userName: P.string(b, 'userName'), projectId: P.string(b, 'projectId'), role: P.string(b, 'role'), ...(domain ? { domain } : {}) });
+    return empty(204);
 }
 
 function addUser({ admin, body }: Ctx): SimResponse {

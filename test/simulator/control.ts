@@ -140,6 +140,29 @@ describe('simulator: control interface /_sim', () => {
         });
     });
 
+    it('adds servers in bulk and grants roles on a project made later', async () => {
+        await withSim({}, async (sim) => {
+            expect((await call('POST', `${sim.controlUrl}/projects`, { body: { id: 'p3', name: 'later' } })).status).to.equal(201);
+            const granted = await call('POST', `${sim.controlUrl}/grants`, { body: { userName: DEMO.serviceUser.name, projectId: 'p3', role: 'admin' } });
+            expect(granted.status).to.equal(204);
+            const minted = await call('POST', `${sim.controlUrl}/tokens`, { body: { userName: DEMO.serviceUser.name, projectId: 'p3' } });
+            expect(minted.status).to.equal(201);
+
+            const bulk = await call('POST', `${sim.controlUrl}/servers/bulk`, {
+                body: { servers: [{ projectId: 'p3', name: 'a', status: 'ACTIVE', metadata: { k: 'v' } }, { projectId: 'p3', name: 'b' }] }
+            });
+            expect(bulk.status).to.equal(201);
+            const ids = arr(obj(bulk.json).ids).map(String);
+            expect(sim.servers('p3').map((s) => s.id).sort()).to.equal([...ids].sort());
+            expect(sim.servers('p3').find((s) => s.name === 'a')).to.include({ status: 'ACTIVE', metadata: { k: 'v' } });
+
+            expect((await call('POST', `${sim.controlUrl}/servers/bulk`, { body: { servers: 'all' } })).status).to.equal(400);
+            expect((await call('POST', `${sim.controlUrl}/servers/bulk`, { body: { servers: [{ projectId: 'p3' }] } })).status).to.equal(400);
+            expect((await call('POST', `${sim.controlUrl}/grants`, { body: { userName: 'ghost', projectId: 'p3', role: 'admin' } })).status).to.equal(400);
+            expect((await call('POST', `${sim.controlUrl}/grants`, { body: { userName: DEMO.serviceUser.name, projectId: 'p3' } })).status).to.equal(400);
+        });
+    });
+
     it('adds projects and users, mints and revokes tokens, deletes users and sets quotas', async () => {
         await withSim({}, async (sim) => {
             const project = await call('POST', `${sim.controlUrl}/projects`, { body: { id: 'p2', name: 'acme', domain: 'Customers' } });
