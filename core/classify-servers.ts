@@ -53,8 +53,6 @@ export interface ClassifyInput {
     readonly buildTimeoutS: number;
 }
 
-export const namesGroup = (server: NovaServer, groupId: string): boolean => server.metadata[groupMetadataKey] === groupId;
-
 export const isBeingDeleted = (server: NovaServer): boolean => server.taskState === 'deleting';
 
 export const elapsedS = (since: Date, now: Date): number => (now.getTime() - since.getTime()) / 1000;
@@ -112,10 +110,47 @@ const firstCreated = (a: NovaServer, b: NovaServer): number =>
 const byCreateThenIntent = (a: LedgerEntry, b: LedgerEntry): number =>
     a.createdAt.getTime() - b.createdAt.getTime() || byCodeUnits(a.intentId, b.intentId);
 
+interface ListingIndex {
+    readonly ids: ReadonlySet<string>;
+    readonly byGroup: ReadonlyMap<string, readonly NovaServer[]>;   // by the group their metadata names
+}
+
+// One index per listing, however many of its project's groups are classified
+// against it (a sweep shares one listing among them): each group then costs
+// its own servers, not the whole project's. A cache, so still a pure function.
+const indexes = new WeakMap<readonly NovaServer[], ListingIndex>();
+
+const indexOf = (servers: readonly NovaServer[]): ListingIndex => {
+    const known = indexes.get(servers);
+    if (known) {
+        return known;
+    }
+
+    const byGroup = new Map<string, NovaServer[]>();
+    for (const server of servers) {
+        const groupId = server.metadata[groupMetadataKey];
+        const group = groupId === undefined ? undefined : byGroup.get(groupId);
+        if (group) {
+            group.push(server);
+        }
+        else if (groupId !== undefined) {
+            byGroup.set(groupId, [server]);
+        }
+    }
+
+    const index = { ids: new Set(servers.map((s) => s.id)), byGroup };
+    indexes.set(servers, index);
+    return index;
+};
+
+// The servers of a listing whose metadata names the group.
+export const serversNaming = (servers: readonly NovaServer[], groupId: string): readonly NovaServer[] =>
+    indexOf(servers).byGroup.get(groupId) ?? [];
+
 export const classifyServers = (input: ClassifyInput): Classification => {
     const { groupId, now, buildTimeoutS } = input;
-    const listed = new Set(input.servers.map((s) => s.id));
-    const ours = input.servers.filter((s) => namesGroup(s, groupId));
+    const listed = indexOf(input.servers).ids;
+    const ours = serversNaming(input.servers, groupId);
     const oursById = new Map(ours.map((s) => [s.id, s]));
     const live = input.ledger.filter((e) => e.state !== 'gone').sort(byCreateThenIntent);
 

@@ -56,7 +56,7 @@ const errorRow = (snap: ConvergenceSnapshot, message: string | null) => message 
 export const scopeOf = (deps: Pick<ConvergerDeps, 'region'>, snap: Pick<ConvergenceSnapshot, 'tenantId'>): ComputeScope =>
     ({ projectId: snap.tenantId, region: deps.region });
 
-export const planFor = (deps: ConvergerDeps, snap: ConvergenceSnapshot, listing: NovaListing, now: Date): Plan => planConvergence({
+export const planFor = (deps: Pick<ConvergerDeps, 'buildTimeoutS' | 'orphanGraceS' | 'region'>, snap: ConvergenceSnapshot, listing: NovaListing, now: Date): Plan => planConvergence({
     groupId: snap.groupId, desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, listing, now,
     buildTimeoutS: deps.buildTimeoutS, orphanGraceS: deps.orphanGraceS, knownOrphans: snap.orphans,
     paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now)

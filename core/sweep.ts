@@ -5,6 +5,7 @@
 // write. Every other group is handed back for a full run: its lease, a fresh
 // listing, the passes (core/converger.ts). Deciding "nothing to do" needs no
 // lease: it writes nothing, and a run under way elsewhere is not disturbed.
+import { serversNaming } from './classify-servers';
 import { observationOf, observeListing } from './converge-observe';
 import { planFor, scopeOf, type ConvergeResult, type ConvergerDeps } from './converger';
 import type { GroupId } from './ids';
@@ -18,6 +19,28 @@ export interface Triage {
 
 const sameOrphans = (a: readonly { serverId: string }[], b: readonly { serverId: string }[]): boolean =>
     a.length === b.length && a.every((o, i) => o.serverId === b[i]?.serverId);
+
+// A sufficient condition for isSteady, without a plan: every intent ACTIVE in
+// the ledger and in Nova, as many as desired, and no other server naming the
+// group. Most groups of a sweep are this; the rest are planned in full.
+// (test/core/sweep.ts checks it never says steady where the planner would not.)
+export const plainlySteady = (snap: ConvergenceSnapshot, listing: NovaListing): boolean => {
+    if (listing.kind !== 'known' || snap.status !== 'ACTIVE' || snap.paused || snap.orphans.length > 0 ||
+        snap.ledger.length !== snap.desired || snap.desired > snap.maxEntities) {
+        return false;
+    }
+
+    const named = serversNaming(listing.servers, snap.groupId);
+    if (named.length !== snap.ledger.length) {
+        return false;
+    }
+
+    const byId = new Map(named.map((s) => [s.id, s]));
+    return snap.ledger.every((entry) => {
+        const server = entry.state === 'active' && entry.serverId !== null ? byId.get(entry.serverId) : undefined;
+        return server !== undefined && server.status === 'ACTIVE' && server.taskState === null;
+    });
+};
 
 export const isSteady = (snap: ConvergenceSnapshot, listing: NovaListing, plan: Plan): boolean => {
     if (plan.outcome !== 'done' || snap.status !== 'ACTIVE') {
@@ -62,6 +85,11 @@ export const triage = async (deps: ConvergerDeps, snaps: readonly ConvergenceSna
         next = list(i + 1);
         const now = deps.clock.now();
         for (const snap of projects[i] ?? []) {
+            if (plainlySteady(snap, listing)) {
+                steady.push({ groupId: snap.groupId, outcome: 'done', passes: 1, plan: null, retryAt: null });
+                continue;
+            }
+
             const plan = planFor(deps, snap, listing, now);
             if (isSteady(snap, listing, plan)) {
                 steady.push({ groupId: snap.groupId, outcome: 'done', passes: 1, plan, retryAt: null });

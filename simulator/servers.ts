@@ -40,6 +40,9 @@ export interface PageQuery {
 
 export class ServerStore {
     private readonly records = new Map<string, ServerRecord>();
+    // A project's listing reads its own servers only, as Nova's indexed query does,
+    // however many other projects hold (a benchmark's thousand projects).
+    private readonly byProject = new Map<string, Map<string, ServerRecord>>();
 
     create(spec: NewServer): ServerRecord {
         const { fixed, ...rest } = spec;
@@ -52,6 +55,9 @@ export class ServerStore {
             goneAt: null
         };
         this.records.set(record.id, record);
+        const project = this.byProject.get(record.projectId) ?? new Map<string, ServerRecord>();
+        project.set(record.id, record);
+        this.byProject.set(record.projectId, project);
         return record;
     }
 
@@ -123,8 +129,7 @@ export class ServerStore {
     }
 
     private sorted(projectId?: string): ServerRecord[] {
-        return [...this.records.values()]
-            .filter((r) => projectId === undefined || r.projectId === projectId)
+        return [...(projectId === undefined ? this.records : this.byProject.get(projectId) ?? new Map<string, ServerRecord>()).values()]
             .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)); // ids are unique
     }
 }

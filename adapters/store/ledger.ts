@@ -13,14 +13,6 @@ import type { StoreContext } from './context';
 import { insertActivity } from './groups';
 import { readKillSwitches } from './supervision';
 
-interface LedgerRow {
-    intent_id: string;
-    server_id: string | null;
-    state: IntentState;
-    created_at: Date;
-    updated_at: Date;
-}
-
 interface SnapshotRow {
     id: string;
     tenant_id: string;
@@ -34,16 +26,12 @@ interface SnapshotRow {
     next_converge_at: Date | null;
 }
 
-const toEntry = (row: LedgerRow): LedgerEntry => ({
-    intentId: row.intent_id,
-    serverId: row.server_id,
-    state: row.state,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at)
-});
-
-interface LedgerGroupRow extends LedgerRow {
+// A group's live ledger as one row: [intent_id, server_id, state, created_at, updated_at] each,
+// the times in epoch milliseconds. One row per group, not per server, parsed as
+// JSON: a sweep reads 100,000 entries.
+interface LedgerGroupRow {
     group_id: string;
+    entries: [string, string | null, IntentState, number, number][];
 }
 
 interface OrphanRow {
@@ -83,12 +71,12 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
             .whereIn('g.id', groupIds)
             .select('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
                 'g.build_failures', 'g.next_converge_at') as Promise<SnapshotRow[]>,
-        ctx.knex('servers').whereIn('group_id', groupIds).whereNot({ state: 'gone' })
-            .orderBy(['group_id', 'created_at', 'intent_id']).select('group_id', 'intent_id', 'server_id', 'state', 'created_at', 'updated_at') as Promise<LedgerGroupRow[]>,
+        ctx.knex('servers').whereIn('group_id', groupIds).whereNot({ state: 'gone' }).groupBy('group_id')
+            .select('group_id', ctx.knex.raw('json_agg(json_build_array(intent_id, server_id, state, floor(extract(epoch FROM created_at) * 1000), floor(extract(epoch FROM updated_at) * 1000)) ORDER BY created_at, intent_id) AS entries')) as Promise<LedgerGroupRow[]>,
         ctx.knex('orphans').whereIn('group_id', groupIds).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
         readKillSwitches(ctx.knex)
     ]);
-    const ledgers = byGroup(ledgerRows);
+    const ledgers = new Map(ledgerRows.map((r) => [r.group_id, r.entries]));
     const orphans = byGroup(orphanRows);
     return new Map(rows.map((row) => [GroupId(row.id), {
         groupId: GroupId(row.id),
@@ -98,7 +86,8 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
         paused: row.paused,
         status: row.status,
         launchServer: row.launch.args.server,
-        ledger: (ledgers.get(row.id) ?? []).map(toEntry),
+        ledger: (ledgers.get(row.id) ?? []).map(([intentId, serverId, state, createdAt, updatedAt]) =>
+            ({ intentId, serverId, state, createdAt: new Date(createdAt), updatedAt: new Date(updatedAt) })),
         orphans: (orphans.get(row.id) ?? []).map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) })),
         killSwitches,
         buildFailures: row.build_failures,
