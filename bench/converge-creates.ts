@@ -5,7 +5,7 @@
 // from a bare undici loop under the same budget.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../adapters/store/database';
-import type { CreateBudgetLimits } from '../core/budget';
+import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../core/budget';
 import { startSimulator } from '../simulator';
 import type { ConvergeSettings } from './converge-settings';
 import { createFloor, type FloorRun } from './converge-floor';
@@ -14,6 +14,7 @@ import { postgresDatabase } from './databases';
 
 export interface CreatesRow {
     readonly limits: CreateBudgetLimits;
+    readonly storm: boolean;               // the storm guard on
     readonly groups: number;
     readonly creates: number;              // desired over all groups
     readonly pluginMs: number;
@@ -26,16 +27,17 @@ export interface CreatesRow {
 
 const GUARD_MS = 300_000;                  // give up rather than hang on a converger that never finishes
 
-export const createsRun = async (cs: ConvergeSettings, adminUrl: string, createsPerS: number): Promise<CreatesRow> => {
+export const createsRun = async (cs: ConvergeSettings, adminUrl: string, createsPerS: number, storm: boolean): Promise<CreatesRow> => {
     const database = await postgresDatabase(adminUrl);
     const sim = await startSimulator({ demo: true, buildDelayMs: 0 });
-    const limits: CreateBudgetLimits = { createsPerS, burst: cs.burst, maxInFlight: cs.maxInFlight };
+    const limits: CreateBudgetLimits = { createsPerS, burst: cs.burst, maxInFlight: cs.maxInFlight, maxWaitMs: DEFAULT_CREATE_BUDGET.maxWaitMs };
     const compute = guardedCompute(sim, { createBudget: limits });
     const url = database.host.kind === 'postgres' ? database.host.url : '';
     const db = openDatabase(url);
     try {
-        // The storm guard paces the region to the same budget: every group scales up at once here.
-        const server = await mountPlugin(url, sim, compute, { concurrency: cs.concurrency, stormGuard: { regionCreatesPerS: createsPerS } });
+        // Every group scales up at once here: a storm. With the guard on, it
+        // shares the region's budget out between the groups, a few seconds' worth at a time.
+        const server = await mountPlugin(url, sim, compute, { concurrency: cs.concurrency, stormGuard: storm ? { regionCreatesPerS: createsPerS } : false });
         try {
             const groups = await seedGroups(server, sim, cs.groups, cs.groupsPerTenant);
             const perGroup = Math.ceil(cs.creates / cs.groups);
@@ -62,7 +64,7 @@ export const createsRun = async (cs: ConvergeSettings, adminUrl: string, creates
             const inNova = sim.servers().filter((s) => s.metadata['autoscale:group_id'] !== undefined).length;
 
             const floor = await createFloor(sim, groups, perGroup * groups.length, cs.concurrency, limits);
-            return { limits, groups: groups.length, creates: perGroup * groups.length, pluginMs, pluginCreated: compute202, listings, held: Number(held?.n ?? 0), inNova, floor };
+            return { limits, storm, groups: groups.length, creates: perGroup * groups.length, pluginMs, pluginCreated: compute202, listings, held: Number(held?.n ?? 0), inNova, floor };
         }
         finally {
             await server.stop();

@@ -18,12 +18,12 @@ const used = (creates: number, ms: number, rate: number): number => creates / (m
 
 export const createsTable = (rows: readonly CreatesRow[]): string[] => [
     ...grid(
-        ['budget c/s|burst|in flight', 'groups', 'creates', 'plugin s', 'floor s', 'wall f/p', 'target', 'budget used p', 'floor', 'target', 'listings', 'held'],
+        ['budget c/s|burst|in flight', 'storm guard', 'groups', 'creates', 'plugin s', 'floor s', 'wall f/p', 'target', 'budget used p', 'floor', 'target', 'listings', 'held'],
         rows.map((r) => {
             const ratio = r.floor.wallMs / r.pluginMs;
             const share = used(r.pluginCreated, r.pluginMs, r.limits.createsPerS);
             return [
-                `${r.limits.createsPerS}|${r.limits.burst}|${r.limits.maxInFlight}`, String(r.groups), String(r.creates),
+                `${r.limits.createsPerS}|${r.limits.burst}|${r.limits.maxInFlight}`, r.storm ? 'on' : 'off', String(r.groups), String(r.creates),
                 fixed(r.pluginMs / 1000, 2), fixed(r.floor.wallMs / 1000, 2), `${fixed(ratio, 2)}${mark(ratio >= 0.9, '<0.9')}`, '>=0.9',
                 `${pct(share)}${mark(share >= 0.95, '<95%')}`, pct(used(r.floor.created, r.floor.wallMs, r.limits.createsPerS)), '>=95%',
                 String(r.listings), String(r.held)

@@ -3,6 +3,7 @@
 // BENCH_CONVERGE_PARTS=creates,outage,sweep
 // BENCH_CONVERGE_CREATES=2000 (10000)  BENCH_CONVERGE_GROUPS=200 (1000)  BENCH_CONVERGE_GROUPS_PER_TENANT=10
 // BENCH_CONVERGE_RATES=100 (creates/s of the budget, one row each)  BENCH_CONVERGE_BURST=10  BENCH_CONVERGE_IN_FLIGHT=20
+// BENCH_CONVERGE_STORM=off,on (the storm guard, one run each)
 // BENCH_CONVERGE_CONCURRENCY=10 (the converger's creates in flight per run, and the floor's workers)
 // BENCH_OUTAGE_GROUPS=1000 (1000)  BENCH_OUTAGE_SECONDS=15 (60)  BENCH_OUTAGE_NAIVE_RETRY_MS=100
 // BENCH_SWEEP_GROUPS=1000 (10000)  BENCH_SWEEP_SERVERS=10 (10, servers per group; 100,000 in all)
@@ -16,6 +17,7 @@ export interface ConvergeSettings {
     readonly groups: number;
     readonly groupsPerTenant: number;
     readonly rates: readonly number[];
+    readonly storm: readonly boolean[];
     readonly burst: number;
     readonly maxInFlight: number;
     readonly concurrency: number;
@@ -44,6 +46,7 @@ export const convergeSettings = (): ConvergeSettings => ({
     groups: integer('BENCH_CONVERGE_GROUPS', 200),
     groupsPerTenant: integer('BENCH_CONVERGE_GROUPS_PER_TENANT', 10),
     rates: numbers('BENCH_CONVERGE_RATES', [100]),
+    storm: list<'off' | 'on'>('BENCH_CONVERGE_STORM', ['off', 'on']).map((s) => s === 'on'),
     burst: integer('BENCH_CONVERGE_BURST', 10),
     maxInFlight: integer('BENCH_CONVERGE_IN_FLIGHT', 20),
     concurrency: integer('BENCH_CONVERGE_CONCURRENCY', 10),

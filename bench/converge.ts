@@ -26,13 +26,15 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
         lines.push(...await section('convergence', async () => {
             const rows: CreatesRow[] = [];
             for (const rate of cs.rates) {
-                rows.push(await createsRun(cs, settings.postgresAdminUrl, rate));
+                for (const storm of cs.storm) {
+                    rows.push(await createsRun(cs, settings.postgresAdminUrl, rate, storm));
+                }
             }
 
             return [
                 `converger: ${rows[0]?.creates ?? cs.creates} creates across ${cs.groups} groups (${cs.groupsPerTenant} to a tenant project; issue: 10,000 across 1,000), ` +
                 `simulator with zero build time, PostgreSQL. Plugin: a desiredCapacity policy executed on every group through the API, then its own background work ` +
-                `(the kick of each decision, rechecks; ${cs.concurrency} creates in flight per run, GuardedCompute with the budget, the storm guard at the same rate) until every server exists; floor: bare undici POST /servers loop, ${cs.concurrency} workers, same token bucket.`,
+                `(the kick of each decision, rechecks; ${cs.concurrency} creates in flight per run, GuardedCompute with the budget; the storm guard off, then on at the budget's rate) until every server exists; floor: bare undici POST /servers loop, ${cs.concurrency} workers, same token bucket.`,
                 '',
                 ...createsTable(rows),
                 '  wall f/p = floor wall time / plugin wall time; budget used = creates/s achieved / the budget\'s creates/s (a full bucket of burst at the start lets a short run pass 100%);',

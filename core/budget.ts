@@ -6,6 +6,10 @@ export interface CreateBudgetLimits {
     readonly createsPerS: number;   // the bucket's refill rate
     readonly burst: number;         // the bucket's size: creates allowed back to back after a quiet spell
     readonly maxInFlight: number;   // creates sent and not yet answered
+    // How long a create may wait for its turn before it is refused 'held' (0:
+    // refused at once). A short wait in our process costs Nova nothing, where a
+    // refusal costs the group another pass (and a listing) to come back.
+    readonly maxWaitMs: number;
 }
 
 export interface CreateBudgetState {
@@ -24,7 +28,7 @@ export type CreateAdmission =
 // of them must make a whole token, so "less than one" allows for rounding.
 const TOKEN_EPSILON = 1e-9;
 
-export const DEFAULT_CREATE_BUDGET: CreateBudgetLimits = { createsPerS: 10, burst: 10, maxInFlight: 20 };
+export const DEFAULT_CREATE_BUDGET: CreateBudgetLimits = { createsPerS: 10, burst: 10, maxInFlight: 20, maxWaitMs: 2000 };
 
 export const checkBudgetLimits = (limits: CreateBudgetLimits): CreateBudgetLimits => {
     if (!(Number.isFinite(limits.createsPerS) && limits.createsPerS > 0)) {
@@ -35,6 +39,10 @@ export const checkBudgetLimits = (limits: CreateBudgetLimits): CreateBudgetLimit
         if (!Number.isInteger(value) || value < 1) {
             throw new RangeError(`${name} must be a positive integer, got ${value}`);
         }
+    }
+
+    if (!Number.isInteger(limits.maxWaitMs) || limits.maxWaitMs < 0) {
+        throw new RangeError(`maxWaitMs must be a non-negative integer, got ${limits.maxWaitMs}`);
     }
 
     return limits;

@@ -34,7 +34,8 @@ export interface PluginOptions {
     // breaker: the compute breaker of each region (opens when more than
     // errorThresholdPercentage of at least volumeThreshold calls in the last
     // rollingCountTimeoutMs failed; one probe after resetTimeoutMs).
-    // createBudget: each region's creates per second, its burst, and creates in flight.
+    // createBudget: each region's creates per second, its burst, creates in
+    // flight, and how long a create may wait for its turn (0: refused at once).
     converger?: {
         orphanGraceS?: number; maxPasses?: number; leaseTtlS?: number; recheckMs?: number; concurrency?: number; parallelGroups?: number; sweepBatch?: number;
         backoffBaseMs?: number; backoffCapMs?: number; stormGuard?: false | Partial<StormGuardOptions>;
@@ -118,7 +119,8 @@ export const optionsSchema = Joi.object({
         createBudget: Joi.object({
             createsPerS: Joi.number().greater(0).default(DEFAULT_CREATE_BUDGET.createsPerS),
             burst: positive.default(DEFAULT_CREATE_BUDGET.burst),
-            maxInFlight: positive.default(DEFAULT_CREATE_BUDGET.maxInFlight)
+            maxInFlight: positive.default(DEFAULT_CREATE_BUDGET.maxInFlight),
+            maxWaitMs: Joi.number().integer().min(0).max(60_000).default(DEFAULT_CREATE_BUDGET.maxWaitMs)
         }).default(),
         breaker: Joi.object({
             // At 100 % it could never open.

@@ -5,6 +5,7 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import type { Rig } from './support/converge';
 import { buildDelayMs, withRig } from './support/converge';
+import { testKnex } from './support/database';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -35,6 +36,12 @@ const activityCount = async (rig: Rig, groups: readonly string[]): Promise<numbe
 // The rig's project only: the test database holds other tests' groups, which a sweep looks at too.
 const computeCalls = (rig: Rig) => rig.sim.requests.filter((r) => r.service === 'compute' && r.projectId === rig.tenant).map((r) => `${r.method} ${r.path}`);
 
+// The pages of a sweep in pages of `size` that hold some of these groups: each lists their project once.
+const pagesHolding = async (groups: readonly string[], size: number): Promise<number> => {
+    const ids: string[] = await (await testKnex())('groups').where({ paused: false }).orderBy(['tenant_id', 'id']).pluck('id');
+    return new Set(ids.flatMap((id, i) => (groups.includes(id) ? [Math.floor(i / size)] : []))).size;
+};
+
 const sweep = async (rig: Rig, groups: readonly string[]) =>
     (await rig.server.plugins['nova-autoscale'].sweepOnce()).filter((r) => groups.includes(r.groupId));
 
@@ -49,7 +56,10 @@ describe('converge: the sweep', () => {
             const results = await sweep(rig, groups);
             expect(results.map((r) => r.groupId).sort()).to.equal([...groups].sort());
             expect(results.every((r) => r.outcome === 'done')).to.be.true();
-            expect(computeCalls(rig)).to.equal(['GET /servers/detail']);
+            // Once a page: a page break may fall among this project's groups (the test database holds others').
+            const listings = computeCalls(rig);
+            expect(listings).to.equal(Array.from({ length: await pagesHolding(groups, 10) }, () => 'GET /servers/detail'));
+            expect(listings.length).to.be.at.most(2);
             expect(await activityCount(rig, groups)).to.equal(before);
         });
     });
@@ -86,6 +96,7 @@ describe('converge: the sweep', () => {
             const results = await sweep(rig, groups);
             expect(new Set(results.map((r) => r.groupId)).size).to.equal(groups.length);
             // Five groups of one project in pages of two: three pages, a listing each.
+            expect(await pagesHolding(groups, 2)).to.equal(3);
             expect(computeCalls(rig)).to.equal(['GET /servers/detail', 'GET /servers/detail', 'GET /servers/detail']);
         });
     });

@@ -58,6 +58,7 @@ describe('converger options: breaker and creation budget', () => {
             [{ createBudget: { burst: 0 } }, 'converger.createBudget.burst'],
             [{ createBudget: { burst: 1.5 } }, 'converger.createBudget.burst'],
             [{ createBudget: { maxInFlight: 0 } }, 'converger.createBudget.maxInFlight'],
+            [{ createBudget: { maxWaitMs: -1 } }, 'converger.createBudget.maxWaitMs'],
             [{ breaker: { errorThresholdPercentage: 100 } }, 'converger.breaker.errorThresholdPercentage'],
             [{ breaker: { errorThresholdPercentage: -1 } }, 'converger.breaker.errorThresholdPercentage'],
             [{ breaker: { volumeThreshold: 0 } }, 'converger.breaker.volumeThreshold'],
@@ -77,7 +78,7 @@ describe('converger options: breaker and creation budget', () => {
     });
 
     it('a configured creation budget is obeyed: creates reach Nova at its rate, never faster', async () => {
-        const budget = { createsPerS: 0.5, burst: 1, maxInFlight: 5 };
+        const budget = { createsPerS: 0.5, burst: 1, maxInFlight: 5, maxWaitMs: 0 };   // the rig's clock is a manual one: no wait
         await withRig({ plugin: { converger: { ...rigConverger, createBudget: budget } } }, async (rig) => {
             const groupId = await rig.createGroup();
             await rig.scaleTo(groupId, 4);

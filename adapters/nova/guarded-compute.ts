@@ -7,12 +7,13 @@
 //   2. Breaker: one opossum breaker per region; open → 'breaker_open' (nothing
 //      sent), half-open → one probe per resetTimeout.
 //   3. Creation budget (creates only): creates/s and in flight per region;
-//      over it → 'held' with a hint (fail fast, never queued here).
+//      a create waits its turn up to maxWaitMs, then 'held' with a hint.
 //   4. The inner call, with its own per-call deadline (the timeout).
 //
 // No retry here: the converger is level-based and comes back (after the
 // retryAfterS it was given, or its backoff), so a retry loop in this layer
 // would only multiply requests during an outage.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { admitCreate, checkBudgetLimits, type CreateBudgetLimits, type CreateBudgetState, DEFAULT_CREATE_BUDGET, finishCreate, freshBudget } from '../../core/budget';
 import { type Clock, systemClock } from '../../core/ports/clock';
 import { type Compute, ComputeError, type ComputeScope, type NovaServer } from '../../core/ports/compute';
@@ -100,23 +101,37 @@ export class GuardedCompute implements Compute {
         const region = scope.region ?? this.defaultRegion;
         const guard = this.regionGuard(region);
 
-        const heldForS = this.heldForS(guard);
-        if (heldForS > 0) {
-            throw new ComputeError('held', `Compute calls to ${region} are held by Nova's Retry-After for ${heldForS} s more`, null, heldForS);
-        }
+        // A create waits its turn in the budget, up to maxWaitMs; the hold and
+        // the breaker are looked at again after each wait.
+        const waitUntil = Date.now() + this.budgetLimits.maxWaitMs;
+        for (; ;) {
+            const heldForS = this.heldForS(guard);
+            if (heldForS > 0) {
+                throw new ComputeError('held', `Compute calls to ${region} are held by Nova's Retry-After for ${heldForS} s more`, null, heldForS);
+            }
 
-        // Checked before the budget so an open breaker does not spend tokens.
-        if (guard.breaker.opened) {
-            throw this.breakerOpen(region, guard);
-        }
+            // Checked before the budget so an open breaker does not spend tokens.
+            if (guard.breaker.opened) {
+                throw this.breakerOpen(region, guard);
+            }
 
-        if (isCreate) {
+            if (!isCreate) {
+                break;
+            }
+
             const admission = admitCreate(guard.budget, this.budgetLimits, this.clock.now().getTime());
             guard.budget = admission.state;
-            if (!admission.admitted) {
+            if (admission.admitted) {
+                break;
+            }
+
+            const left = waitUntil - Date.now();
+            if (left <= 0) {
                 const limit = admission.why === 'rate' ? `${this.budgetLimits.createsPerS} creates/s` : `${this.budgetLimits.maxInFlight} creates in flight`;
                 throw new ComputeError('held', `Creation budget of ${region} spent (${limit})`, null, admission.waitMs / 1000);
             }
+
+            await sleep(Math.max(1, Math.min(admission.waitMs, left)));
         }
 
         try {

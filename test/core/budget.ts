@@ -6,7 +6,7 @@ import { admitCreate, checkBudgetLimits, type CreateBudgetLimits, type CreateBud
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
-const limits: CreateBudgetLimits = { createsPerS: 2, burst: 3, maxInFlight: 4 };
+const limits: CreateBudgetLimits = { createsPerS: 2, burst: 3, maxInFlight: 4, maxWaitMs: 0 };
 
 interface Case {
     readonly name: string;
@@ -81,6 +81,7 @@ describe('admitCreate', () => {
         expect(() => checkBudgetLimits({ ...limits, createsPerS: Number.POSITIVE_INFINITY })).to.throw(RangeError, /createsPerS/);
         expect(() => checkBudgetLimits({ ...limits, burst: 0 })).to.throw(RangeError, /burst/);
         expect(() => checkBudgetLimits({ ...limits, maxInFlight: 1.5 })).to.throw(RangeError, /maxInFlight/);
+        expect(() => checkBudgetLimits({ ...limits, maxWaitMs: -1 })).to.throw(RangeError, /maxWaitMs/);
         expect(checkBudgetLimits(limits)).to.equal(limits);
     });
 });

@@ -240,7 +240,7 @@ describe('GuardedCompute', () => {
 
         it('caps creates per second: the burst, then one per interval; held creates never reach Nova', async () => {
             const clock = new ManualClock();
-            await withGuard({ clock, createBudget: { createsPerS: 2, burst: 2, maxInFlight: 100 } }, async (g, fake) => {
+            await withGuard({ clock, createBudget: { createsPerS: 2, burst: 2, maxInFlight: 100, maxWaitMs: 0 } }, async (g, fake) => {
                 expect(await Promise.all([1, 2, 3].map(() => outcome(g.createServer(A, {}))))).to.equal(['ok', 'ok', 'held']);
                 const err = await failure(g.createServer(A, {}));
                 expect(err.retryAfterS).to.equal(0.5);
@@ -260,7 +260,7 @@ describe('GuardedCompute', () => {
 
         it('caps creates in flight, frees a slot on success or failure, and never holds lists or deletes', async () => {
             const clock = new ManualClock();
-            await withGuard({ clock, createBudget: { createsPerS: 100, burst: 100, maxInFlight: 3 } }, async (g, fake) => {
+            await withGuard({ clock, createBudget: { createsPerS: 100, burst: 100, maxInFlight: 3, maxWaitMs: 0 } }, async (g, fake) => {
                 const gates = [new Gate(), new Gate(), new Gate()];
                 fake.answer = (call) => (call.method === 'create' ? gates[fake.count('create') - 1]?.promise ?? null : null);
                 const creates = gates.map(() => outcome(g.createServer(A, {})));
@@ -284,9 +284,39 @@ describe('GuardedCompute', () => {
             });
         });
 
+        it('lets a create wait its turn, up to maxWaitMs, for a token or a slot in flight', async () => {
+            await withGuard({ createBudget: { createsPerS: 20, burst: 1, maxInFlight: 100, maxWaitMs: 1000 } }, async (g, fake) => {
+                const started = Date.now();
+                expect(await Promise.all([1, 2, 3].map(() => outcome(g.createServer(A, {}))))).to.equal(['ok', 'ok', 'ok']);
+                expect(Date.now() - started).to.be.at.least(90);      // two tokens at 20/s: 100 ms, less the timer's rounding
+                expect(fake.count('create')).to.equal(3);
+            });
+
+            await withGuard({ createBudget: { createsPerS: 1, burst: 1, maxInFlight: 100, maxWaitMs: 30 } }, async (g, fake) => {
+                expect(await outcome(g.createServer(A, {}))).to.equal('ok');
+                const started = Date.now();
+                const err = await failure(g.createServer(A, {}));
+                expect(Date.now() - started).to.be.at.least(25);
+                expect([err.kind, err.message]).to.equal(['held', 'Creation budget of A spent (1 creates/s)']);
+                expect(fake.count('create')).to.equal(1);
+            });
+
+            await withGuard({ createBudget: { createsPerS: 100, burst: 100, maxInFlight: 1, maxWaitMs: 2000 } }, async (g, fake) => {
+                const gate = new Gate();
+                fake.answer = (call) => (call.method === 'create' && fake.count('create') === 1 ? gate.promise : null);
+                const first = outcome(g.createServer(A, {}));
+                const second = outcome(g.createServer(A, {}));
+                await sleep(30);
+                expect(fake.count('create')).to.equal(1);             // the second waits for the slot
+                gate.open();
+                expect(await Promise.all([first, second])).to.equal(['ok', 'ok']);
+                expect(fake.count('create')).to.equal(2);
+            });
+        });
+
         it('spends no budget while the breaker is open or the region is held', async () => {
             const clock = new ManualClock();
-            await withGuard({ clock, breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000 }, createBudget: { createsPerS: 1, burst: 1 } }, async (g, fake) => {
+            await withGuard({ clock, breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000 }, createBudget: { createsPerS: 1, burst: 1, maxWaitMs: 0 } }, async (g, fake) => {
                 fake.answer = (call) => (call.region === 'A' ? nova('server_error') : nova('unavailable', 3));
                 await outcome(g.listServers(A));
                 await outcome(g.listServers(A));
