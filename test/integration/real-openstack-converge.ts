@@ -118,6 +118,19 @@ else {
             expect(listed[0]?.metadata[intentMetadataKey]).to.match(/^[0-9a-f-]{36}$/);
             expect(listed[0]?.name).to.match(/^it-converge-as[0-9a-f]{8}$/);
 
+            // Its links are Nova's own: the self link answers with this server, as the service account.
+            const links = field(state, 'group', 'active', 0, 'links') as { href: string; rel: string }[];
+            expect(links.map((l) => l.rel)).to.equal(['self', 'bookmark']);
+            const base = await compute.sessions.for(tenantId).endpoint('compute');
+            expect(links[0]?.href).to.equal(`${base}/servers/${serverId}`);
+            const shown = await lookup('compute', `/servers/${serverId}`) as { server: { id: string; links: { href: string; rel: string }[] } };
+            expect(shown.server.id).to.equal(serverId);
+            expect(shown.server.links.find((l) => l.rel === 'bookmark')?.href).to.equal(links[1]?.href);
+
+            // Converged: a sweep sees it steady from the project's listing, and writes nothing.
+            const swept = (await server.plugins['nova-autoscale'].sweepOnce()).find((r) => r.groupId === groupId);
+            expect(swept?.outcome).to.equal('done');
+
             expect((await api('DELETE', `/groups/${groupId}?force=true`)).statusCode).to.equal(202);
             await poll('group deleted after its server', 90_000, async () => {
                 await converge(groupId);
