@@ -13,7 +13,7 @@ import { planConvergence, type NovaListing, type Plan, type PlanOutcome } from '
 import type { Clock } from './ports/clock';
 import type { Compute, ComputeScope } from './ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore } from './ports/convergence-store';
-import { stormGuard, type StormGuardOptions } from './storm-guard';
+import { pacedShare, stormGuard, type StormGuardOptions } from './storm-guard';
 
 export interface ConvergerDeps {
     readonly store: ConvergenceStore;
@@ -94,12 +94,12 @@ interface CreateAllowance {
     readonly notBefore: Date | null;    // when the rest may go
 }
 
-// The storm guard: when paced, this run creates the group's share of a few
-// seconds (at least one) and the next creates wait as long as that share
-// takes at the paced rate: a run per share, not a run per create.
-const PACE_WINDOW_S = 5;
+// The storm guard: when paced, this run creates the group's share of the
+// next few seconds (core/storm-guard.ts pacedShare) and the rest wait for
+// their slots: a run per share, not a run per create.
+const PACE_WINDOW_MS = 5000;
 
-const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create: number, now: Date): Promise<CreateAllowance> => {
+const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create: number, lastSlot: Date | null, now: Date): Promise<CreateAllowance> => {
     if (!deps.stormGuard) {
         return { create, notBefore: null };
     }
@@ -110,13 +110,13 @@ const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create
         return { create, notBefore: null };
     }
 
-    const allowed = Math.min(create, Math.max(1, Math.round(verdict.perGroupCreatesPerS * PACE_WINDOW_S)));
-    const until = new Date(now.getTime() + Math.ceil((allowed / verdict.perGroupCreatesPerS) * 1000));
+    const share = pacedShare(verdict.perGroupCreatesPerS, create, lastSlot?.getTime() ?? null, now.getTime(), PACE_WINDOW_MS);
+    const until = new Date(Math.ceil(share.nextAt));
     await deps.store.paceCreates(snap.groupId, until, convergerRow(snap, {
         kind: 'storm_guard', outcome: 'done', reason: 'storm_guard',
-        message: `${verdict.message}: ${allowed} of ${create} creates now, the next not before ${until.toISOString()}`
+        message: `${verdict.message}: ${share.allowed} of ${create} creates now, the next not before ${until.toISOString()}`
     }));
-    return { create: allowed, notBefore: until };
+    return { create: share.allowed, notBefore: until };
 };
 
 // What this pass may create: nothing during a backoff or the storm guard's
@@ -126,7 +126,7 @@ const allowance = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, plan: P
         return { create: 0, notBefore };
     }
 
-    return plan.create > 0 ? stormShare(deps, snap, plan.create, now) : { create: 0, notBefore: null };
+    return plan.create > 0 ? stormShare(deps, snap, plan.create, notBefore, now) : { create: 0, notBefore: null };
 };
 
 const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {

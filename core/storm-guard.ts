@@ -41,3 +41,21 @@ export const stormGuard = (wantingUp: number, totalGroups: number, options: Stor
 };
 
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+// A paced group's share, drift-free: its creates fall on a schedule of one
+// every 1/perGroupCreatesPerS, and a run creates the slots of the next
+// windowMs at once (at least one), then comes back at the next slot. A run
+// that comes late (queued behind others) keeps its slots: the schedule
+// carries on from the last one, if that is less than a window ago.
+export interface PacedShare {
+    readonly allowed: number;
+    readonly nextAt: number;            // ms: the next slot, when the group may create again
+}
+
+export const pacedShare = (perGroupCreatesPerS: number, wanted: number, lastSlotAt: number | null, nowMs: number, windowMs: number): PacedShare => {
+    const periodMs = 1000 / perGroupCreatesPerS;
+    const from = lastSlotAt !== null && lastSlotAt <= nowMs && lastSlotAt > nowMs - windowMs ? lastSlotAt : nowMs;
+    const slots = Math.max(1, Math.ceil((nowMs + windowMs - from) / periodMs));
+    const allowed = Math.max(0, Math.min(wanted, slots));
+    return { allowed, nextAt: from + Math.max(1, allowed) * periodMs };
+};

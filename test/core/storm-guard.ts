@@ -1,7 +1,7 @@
 // The storm guard: many of a region's groups wanting to scale up at once pace creations.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { DEFAULT_STORM_GUARD, stormGuard, type StormGuardOptions } from '../../core/storm-guard';
+import { DEFAULT_STORM_GUARD, pacedShare, stormGuard, type StormGuardOptions } from '../../core/storm-guard';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -63,5 +63,42 @@ describe('stormGuard', () => {
         expect(() => stormGuard(1, 2, { ...options, shareThreshold: -0.1 })).to.throw(RangeError, /shareThreshold/);
         expect(() => stormGuard(1, 2, { ...options, shareThreshold: 1.5 })).to.throw(RangeError, /shareThreshold/);
         expect(() => stormGuard(1, 2, { ...options, regionCreatesPerS: 0 })).to.throw(RangeError, /regionCreatesPerS/);
+    });
+});
+
+describe('pacedShare', () => {
+    const now = 1_000_000;
+
+    // [name, creates/s per group, wanted, last slot, allowed, next slot]
+    const cases: [string, number, number, number | null, number, number][] = [
+        ['one create every 10 s: one a run, the next slot 10 s on', 0.1, 10, null, 1, now + 10_000],
+        ['a run 2 s late keeps its schedule: the next slot 8 s on', 0.1, 10, now - 2_000, 1, now + 8_000],
+        ['a schedule older than a window starts again from now', 0.1, 10, now - 5_000, 1, now + 10_000],
+        ['a slot ahead of now (a clock stepped back) starts again from now', 0.1, 10, now + 1_000, 1, now + 10_000],
+        ['2/s: the next 5 s worth at once', 2, 50, null, 10, now + 5_000],
+        ['fewer wanted than slots: what is wanted, the next slot after them', 2, 3, null, 3, now + 1_500],
+        ['a run 4.9 s late at 2/s catches up on its slots', 2, 50, now - 4_900, 20, now + 5_100],
+        ['nothing wanted: nothing, the next slot one period on', 2, 0, null, 0, now + 500]
+    ];
+    for (const [name, rate, wanted, last, allowed, nextAt] of cases) {
+        it(name, () => {
+            expect(pacedShare(rate, wanted, last, now, 5_000)).to.equal({ allowed, nextAt });
+        });
+    }
+
+    it('keeps the region at its rate however late the runs: 100 runs of one group, each up to a second late', () => {
+        const rate = 0.5;                          // a slot every 2 s
+        let t = 0;
+        let last: number | null = null;
+        let created = 0;
+        for (let run = 0; run < 100; run++) {
+            const share = pacedShare(rate, 1_000, last, t, 5_000);
+            created += share.allowed;
+            last = share.nextAt;
+            t = share.nextAt + (run % 7) * 150;   // comes back late, by up to 0.9 s
+        }
+
+        // No drift: the slots handed out are the schedule's, late runs or not.
+        expect(created).to.equal(Math.ceil(((last ?? 0) - 0) * rate / 1000));
     });
 });
