@@ -68,6 +68,10 @@ const byProject = (snaps: readonly ConvergenceSnapshot[]): ConvergenceSnapshot[]
     return runs;
 };
 
+// A turn of the event loop: a request just begun reaches its socket only
+// after the microtasks before it have run, not during the planning that follows.
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 // Listings one at a time, the next sent before this project's groups are
 // planned, so planning overlaps the wait for Nova rather than adding to it.
 export const triage = async (deps: ConvergerDeps, snaps: readonly ConvergenceSnapshot[]): Promise<Triage> => {
@@ -83,6 +87,7 @@ export const triage = async (deps: ConvergerDeps, snaps: readonly ConvergenceSna
     for (let i = 0; next !== null; i++) {
         const listing = await next;
         next = list(i + 1);
+        await yieldToIo();    // let the next request go out before this project is looked at
         const now = deps.clock.now();
         for (const snap of projects[i] ?? []) {
             if (plainlySteady(snap, listing)) {
