@@ -87,6 +87,7 @@ export const triage = async (deps: ConvergerDeps, snaps: readonly ConvergenceSna
     for (let i = 0; next !== null; i++) {
         const listing = await next;
         next = list(i + 1);
+        next?.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
         await yieldToIo();    // let the next request go out before this project is looked at
         const now = deps.clock.now();
         for (const snap of projects[i] ?? []) {

@@ -152,7 +152,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
 
         const results: ConvergeResult[] = [];
         for (let after = ''; ;) {
-            const batch = await storeOf(runtime).groupsToConverge(false, settings.converger.sweepBatch, after);
+            const batch = await storeOf(runtime).groupsToConverge(settings.converger.sweepBatch, after);
             results.push(...await runAll(batch));
             if (batch.length < settings.converger.sweepBatch || stoppedNow()) {
                 return results;

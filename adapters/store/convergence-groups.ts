@@ -11,14 +11,14 @@ import { readConvergences } from './ledger';
 // Something to do: desired differs from the live ledger, an intent or delete
 // is under way, the status is not ACTIVE, or orphans wait for their grace.
 // A page of groups in id order after `after` ('' for the first page).
-export const groupsToConverge = async (ctx: StoreContext, all: boolean, limit: number, after = ''): Promise<readonly GroupId[]> => {
+export const groupsToConverge = async (ctx: StoreContext, limit: number, after = ''): Promise<readonly GroupId[]> => {
     const rows: { id: string }[] = await ctx.knex.raw(`
         SELECT g.id FROM groups g
-        WHERE g.id > ? AND NOT g.paused AND (? OR g.status <> 'ACTIVE'
+        WHERE g.id > ? AND NOT g.paused AND (g.status <> 'ACTIVE'
             OR g.desired <> (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building', 'active'))
             OR EXISTS (SELECT 1 FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building', 'deleting'))
             OR EXISTS (SELECT 1 FROM orphans o WHERE o.group_id = g.id))
-        ORDER BY g.id LIMIT ?`, [after, all, limit]).then((r: { rows: { id: string }[] }) => r.rows);
+        ORDER BY g.id LIMIT ?`, [after, limit]).then((r: { rows: { id: string }[] }) => r.rows);
     return rows.map((r) => GroupId(r.id));
 };
 

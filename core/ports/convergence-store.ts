@@ -53,8 +53,8 @@ export interface ConvergenceStore {
     // renewed, or expired and taken over); false while another holder has it.
     claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean>;
     releaseLease(groupId: GroupId, holder: string): Promise<void>;
-    // A page of groups with something to do (or all unpaused ones), in id order after `after`.
-    groupsToConverge(all: boolean, limit: number, after?: string): Promise<readonly GroupId[]>;
+    // A page of unpaused groups with something to do, in id order after `after`.
+    groupsToConverge(limit: number, after?: string): Promise<readonly GroupId[]>;
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone
     // The sweep's page: the snapshots of unpaused groups in (tenant, id) order after `after`.
     sweepPage(limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]>;
