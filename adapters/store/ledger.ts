@@ -63,17 +63,19 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
     }
 
     const now = ctx.clock.now();
+    // One array parameter, not a placeholder per id: a page is a thousand groups.
+    const ids = ctx.knex.raw('ANY(?::text[])', [[...groupIds]]);
     const [rows, ledgerRows, orphanRows, killSwitches] = await Promise.all([
         ctx.knex('groups as g')
             .leftJoin('overrides as o', function () {
                 this.on('o.group_id', '=', 'g.id').andOn('o.expires_at', '>', ctx.knex.raw('?', [now]));
             })
-            .whereIn('g.id', groupIds)
+            .where('g.id', '=', ids)
             .select('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
                 'g.build_failures', 'g.next_converge_at') as Promise<SnapshotRow[]>,
-        ctx.knex('servers').whereIn('group_id', groupIds).whereNot({ state: 'gone' }).groupBy('group_id')
+        ctx.knex('servers').where('group_id', '=', ids).whereNot({ state: 'gone' }).groupBy('group_id')
             .select('group_id', ctx.knex.raw('json_agg(json_build_array(intent_id, server_id, state, floor(extract(epoch FROM created_at) * 1000), floor(extract(epoch FROM updated_at) * 1000)) ORDER BY created_at, intent_id) AS entries')) as Promise<LedgerGroupRow[]>,
-        ctx.knex('orphans').whereIn('group_id', groupIds).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
+        ctx.knex('orphans').where('group_id', '=', ids).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
         readKillSwitches(ctx.knex)
     ]);
     const ledgers = new Map(ledgerRows.map((r) => [r.group_id, r.entries]));
