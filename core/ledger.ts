@@ -7,8 +7,7 @@ export interface LedgerEntry {
     readonly intentId: string;
     readonly serverId: string | null;     // null until Nova answered the create (or it was adopted)
     readonly state: IntentState;
-    readonly createdAt: Date;
-    readonly updatedAt: Date;
+    readonly createdAt: Date;           // when the intent was written: a build's timeout runs from it
 }
 
 // The metadata every server we create carries, and its name suffix.

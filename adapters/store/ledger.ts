@@ -26,12 +26,12 @@ interface SnapshotRow {
     next_converge_at: Date | null;
 }
 
-// A group's live ledger as one row: [intent_id, server_id, state, created_at, updated_at] each,
-// the times in epoch milliseconds. One row per group, not per server, parsed as
+// A group's live ledger as one row: [intent_id, server_id, state, created_at] each,
+// the time in epoch milliseconds. One row per group, not per server, parsed as
 // JSON: a sweep reads 100,000 entries.
 interface LedgerGroupRow {
     group_id: string;
-    entries: [string, string | null, IntentState, number, number][];
+    entries: [string, string | null, IntentState, number][];
 }
 
 interface OrphanRow {
@@ -74,7 +74,7 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
             .select('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
                 'g.build_failures', 'g.next_converge_at') as Promise<SnapshotRow[]>,
         ctx.knex('servers').where('group_id', '=', ids).whereNot({ state: 'gone' }).groupBy('group_id')
-            .select('group_id', ctx.knex.raw('json_agg(json_build_array(intent_id, server_id, state, floor(extract(epoch FROM created_at) * 1000), floor(extract(epoch FROM updated_at) * 1000)) ORDER BY created_at, intent_id) AS entries')) as Promise<LedgerGroupRow[]>,
+            .select('group_id', ctx.knex.raw('json_agg(json_build_array(intent_id, server_id, state, floor(extract(epoch FROM created_at) * 1000)) ORDER BY created_at, intent_id) AS entries')) as Promise<LedgerGroupRow[]>,
         ctx.knex('orphans').where('group_id', '=', ids).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
         readKillSwitches(ctx.knex)
     ]);
@@ -88,8 +88,8 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
         paused: row.paused,
         status: row.status,
         launchServer: row.launch.args.server,
-        ledger: (ledgers.get(row.id) ?? []).map(([intentId, serverId, state, createdAt, updatedAt]) =>
-            ({ intentId, serverId, state, createdAt: new Date(createdAt), updatedAt: new Date(updatedAt) })),
+        ledger: (ledgers.get(row.id) ?? []).map(([intentId, serverId, state, createdAt]) =>
+            ({ intentId, serverId, state, createdAt: new Date(createdAt) })),
         orphans: (orphans.get(row.id) ?? []).map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) })),
         killSwitches,
         buildFailures: row.build_failures,
@@ -160,7 +160,7 @@ export const writeIntents = (ctx: StoreContext, groupId: GroupId, count: number)
             await trx('servers').insert(rows);
         }
 
-        return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now, updatedAt: now }));
+        return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now }));
     });
 
 export const setServerId = async (ctx: StoreContext, intentId: string, serverId: string): Promise<void> => {

@@ -138,8 +138,8 @@ const planFor = (w: World): Plan => planConvergence({
     killSwitch: w.killSwitch
 });
 
-const setEntry = (ledger: readonly LedgerEntry[], intentId: string, change: Partial<LedgerEntry>, now: Date): LedgerEntry[] =>
-    ledger.map((e) => (e.intentId === intentId ? { ...e, ...change, updatedAt: now } : e));
+const setEntry = (ledger: readonly LedgerEntry[], intentId: string, change: Partial<LedgerEntry>): LedgerEntry[] =>
+    ledger.map((e) => (e.intentId === intentId ? { ...e, ...change } : e));
 
 // The converger's part, as simply as it can be done: the ledger first, then Nova.
 const apply = (w: World, plan: Plan): World => {
@@ -150,16 +150,16 @@ const apply = (w: World, plan: Plan): World => {
     let nextId = w.nextId;
 
     for (const a of plan.adopts) {
-        ledger = setEntry(ledger, a.intentId, { serverId: a.serverId, state: 'building' }, now);
+        ledger = setEntry(ledger, a.intentId, { serverId: a.serverId, state: 'building' });
     }
 
     for (const r of plan.retires) {
-        ledger = setEntry(ledger, r.intentId, { state: 'gone' }, now);
+        ledger = setEntry(ledger, r.intentId, { state: 'gone' });
     }
 
     for (const d of plan.deletes) {
         if (d.intentId !== null) {
-            ledger = setEntry(ledger, d.intentId, { state: 'deleting' }, now);
+            ledger = setEntry(ledger, d.intentId, { state: 'deleting' });
         }
 
         servers = servers.map((s) => (s.id === d.serverId ? { ...s, taskState: 'deleting', goneAt: w.tick + deleteTicks } : s));
@@ -169,7 +169,7 @@ const apply = (w: World, plan: Plan): World => {
         const intentId = `i${pad(nextId)}`;
         const serverId = `s${pad(nextId)}`;
         nextId++;
-        ledger.push({ intentId, serverId: null, state: 'intent', createdAt: now, updatedAt: now });
+        ledger.push({ intentId, serverId: null, state: 'intent', createdAt: now });
         const [fault, ...rest] = faults;
         faults = rest;
         if (fault === 'never_created') {
@@ -179,7 +179,7 @@ const apply = (w: World, plan: Plan): World => {
         const fate = fault === 'error' ? 'error' : fault === 'stuck' ? 'stuck' : 'active';
         servers.push(simServer(serverId, w.tick, { 'autoscale:group_id': group, 'autoscale:intent_id': intentId }, fate, true));
         if (fault !== 'lost_answer') {
-            ledger = setEntry(ledger, intentId, { serverId, state: 'building' }, now);
+            ledger = setEntry(ledger, intentId, { serverId, state: 'building' });
         }
     }
 

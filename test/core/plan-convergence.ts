@@ -14,7 +14,7 @@ const group = 'g1';
 const old = 3600;   // a long-settled server's age, in seconds
 
 const entry = (intentId: string, serverId: string | null, ageS = old, state: IntentState = serverId ? 'active' : 'intent'): LedgerEntry =>
-    ({ intentId, serverId, state, createdAt: ago(ageS), updatedAt: ago(ageS) });
+    ({ intentId, serverId, state, createdAt: ago(ageS) });
 
 interface ServerOptions {
     readonly intent?: string | null;   // null: no intent id in the metadata

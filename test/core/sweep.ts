@@ -37,7 +37,7 @@ interface Case {
 
 const steadyCase = (n: number, groupId = GroupId('g1')): Case => {
     const ledger: LedgerEntry[] = Array.from({ length: n }, (_, i) => ({
-        intentId: `i${i}`, serverId: `s${i}`, state: 'active', createdAt: hourAgo, updatedAt: hourAgo
+        intentId: `i${i}`, serverId: `s${i}`, state: 'active', createdAt: hourAgo
     }));
     const servers: NovaServer[] = ledger.map((e) => ({
         id: e.serverId ?? '', name: `web-${e.intentId}`, status: 'ACTIVE', taskState: null, created: hourAgo,
