@@ -4,13 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as Path from 'node:path';
-import { request } from 'undici';
 import type { RequestLogEntry } from '../simulator';
+import { simControl, type ControlMethod } from '../simulator/control-client';
 
 export interface SimProcess {
     readonly authUrl: string;
     readonly region: string;
-    control<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
+    control<T>(method: ControlMethod, path: string, body?: unknown): Promise<T>;
     requests(): Promise<readonly RequestLogEntry[]>;
     clearRequests(): Promise<void>;
     stop(): Promise<void>;
@@ -35,16 +35,14 @@ export const startSimProcess = async (): Promise<SimProcess> => {
         env: { ...process.env, PORT: '0', SIM_BUILD_DELAY_MS: '0' }, stdio: ['ignore', 'pipe', 'inherit']
     });
     const urls = JSON.parse(await firstLine(child)) as { authUrl: string; controlUrl: string; region: string };
-    const control = async <T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> => {
-        const res = await request(`${urls.controlUrl}${path}`, {
-            method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-        });
-        const text = await res.body.text();
-        if (res.statusCode >= 300) {
-            throw new Error(`/_sim${path} → ${res.statusCode} ${text.slice(0, 200)}`);
+    const raw = simControl(urls.controlUrl);
+    const control = async <T>(method: ControlMethod, path: string, body?: unknown): Promise<T> => {
+        const res = await raw(method, path, body);
+        if (res.status >= 300) {
+            throw new Error(`/_sim${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
         }
 
-        return (text ? JSON.parse(text) : null) as T;
+        return res.body as T;
     };
     return {
         authUrl: urls.authUrl,

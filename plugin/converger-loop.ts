@@ -31,12 +31,18 @@ export interface ConvergerLoop {
 const MIN_RECHECK_MS = 10;
 const COUNT_TTL_MS = 1000;
 
+interface Engine {
+    readonly compute: Compute;
+    readonly store: ConvergenceStore;
+}
+
 export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop => {
     const { settings } = runtime;
     // Made at each start and closed at each stop: a breaker's timers live with the server.
     const enabled = runtime.settings.openstack.compute !== undefined || runtime.settings.openstack.serviceAccount !== undefined;
     let guarded: ReturnType<typeof computeOf> = null;
-    let compute: Compute | null = null;
+    // What runs use, made at start: the Compute, and the store with its storm count cached.
+    let engine: Engine | null = null;
     const instance = randomUUID();
     const chains = new Map<GroupId, Promise<ConvergeResult | null>>();
     const queued = new Set<GroupId>();
@@ -52,21 +58,26 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
 
     // The storm guard's count is one statement over every group: a second old
     // is fresh enough to tell a storm, and spares it on every run of one.
-    let counted: { at: number; counts: Promise<{ readonly wanting: number; readonly total: number }> } | null = null;
-    const scaleUpCounts = (store: ConvergenceStore) => () => {
-        const now = settings.clock.now().getTime();
-        if (counted === null || now - counted.at >= COUNT_TTL_MS || now < counted.at) {
-            const counts = store.scaleUpCounts();
-            counted = { at: now, counts };
-            counts.catch(() => { counted = null; });
-        }
+    const countsCached = (store: ConvergenceStore): ConvergenceStore => {
+        let counted: { at: number; counts: ReturnType<ConvergenceStore['scaleUpCounts']> } | null = null;
+        return {
+            ...store,
+            scaleUpCounts: () => {
+                const now = settings.clock.now().getTime();
+                if (counted === null || now - counted.at >= COUNT_TTL_MS || now < counted.at) {
+                    const counts = store.scaleUpCounts();
+                    counted = { at: now, counts };
+                    counts.catch(() => { counted = null; });
+                }
 
-        return counted.counts;
+                return counted.counts;
+            }
+        };
     };
 
-    const depsOf = (c: Compute): ConvergerDeps => ({
-        store: ((store) => ({ ...store, scaleUpCounts: scaleUpCounts(store) }))(storeOf(runtime)),
-        compute: c,
+    const depsOf = ({ compute, store }: Engine): ConvergerDeps => ({
+        store,
+        compute,
         clock: settings.clock,
         holder: `${instance}/${++runs}`,
         region: regionOf(runtime),
@@ -114,8 +125,8 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         const previous = chains.get(groupId) ?? Promise.resolve(null);
         const next = previous.then(() => {
             queued.delete(groupId);
-            const c = compute;
-            return c ? slots(() => convergeGroup(depsOf(c), groupId)) : null;
+            const e = engine;
+            return e ? slots(() => convergeGroup(depsOf(e), groupId)) : null;
         });
         chains.set(groupId, next.catch(() => null));
         const settle = () => {
@@ -129,7 +140,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     };
 
     const kick = (groupId: GroupId): void => {
-        if (stopped || !compute || queued.has(groupId)) {
+        if (stopped || !engine || queued.has(groupId)) {
             return;
         }
 
@@ -165,8 +176,8 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     // Every unpaused group, a page at a time, each project listed once
     // (core/sweep.ts); the next page is read while this one is looked at.
     const sweepOnce = async (): Promise<readonly ConvergeResult[]> => {
-        const c = compute;
-        if (!c) {
+        const e = engine;
+        if (!e) {
             return [];
         }
 
@@ -183,7 +194,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
                 next.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
             }
 
-            const { steady, unsettled: rest } = await triage(depsOf(c), page);
+            const { steady, unsettled: rest } = await triage(depsOf(e), page);
             const ran = await runAll(rest);
             steady.forEach((r) => waits.delete(r.groupId));
             ran.forEach(recheckLater);
@@ -202,9 +213,9 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
         start: () => {
             stopped = false;
             guarded = computeOf(runtime);
-            compute = guarded?.compute ?? null;
-            runtime.compute = compute;
-            if (!compute) {
+            runtime.compute = guarded?.compute ?? null;
+            engine = guarded && { compute: guarded.compute, store: countsCached(storeOf(runtime)) };
+            if (!engine) {
                 log(['info'], 'No openstack.compute or openstack.serviceAccount: no converger runs, desired capacity is recorded only');
                 return;
             }
@@ -220,7 +231,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
             await Promise.all([...chains.values()]);
             guarded?.close();
             guarded = null;
-            compute = null;
+            engine = null;
             runtime.compute = null;
         }
     };

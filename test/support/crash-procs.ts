@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { simControl, type SimControl } from '../../simulator/control-client';
 
 const root = join(__dirname, '..', '..');
 
@@ -82,7 +83,7 @@ export interface SimProcess {
     readonly controlUrl: string;
     readonly region: string;
     // /_sim: a JSON call, answered with its status and parsed body (null when empty).
-    control(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+    control: SimControl;
 }
 
 export const startSimProcess = async (buildDelayMs: number, cacheDir: string | null): Promise<SimProcess> => {
@@ -91,13 +92,7 @@ export const startSimProcess = async (buildDelayMs: number, cacheDir: string | n
     const urls = JSON.parse(line[0]) as { authUrl: string; controlUrl: string; region: string };
     return {
         child, authUrl: urls.authUrl, controlUrl: urls.controlUrl, region: urls.region,
-        control: async (method, path, body) => {
-            const res = await request(`${urls.controlUrl}${path}`, {
-                method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-            });
-            const text = await res.body.text();
-            return { status: res.statusCode, body: text ? JSON.parse(text) as unknown : null };
-        }
+        control: simControl(urls.controlUrl)
     };
 };
 
