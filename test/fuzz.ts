@@ -1,4 +1,4 @@
-// A seeded fuzz of the groups API: valid bodies, mutated; real, foreign and
+// A seeded fuzz of every route of the plugin: valid bodies, mutated; real, foreign and
 // garbage ids; random queries, content types and tokens. Whatever comes in:
 // no 5xx, every 4xx in the contract's error shape, and nothing written by a
 // refused request, nor by anyone to a tenant not their own.
@@ -7,7 +7,7 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import type Hapi from '@hapi/hapi';
 import type { ServerInjectResponse } from '@hapi/hapi';
-import { tenantSnapshot } from './support/database';
+import { tenantSnapshot, testKnex } from './support/database';
 import { tableValidator } from './support/identity';
 import { errorShapeProblem } from './support/refusal';
 import { field, freshTenant, testServer, validGroup } from './support/server';
@@ -108,6 +108,26 @@ const policyBody = (r: Rng): Record<string, Json> => {
 
 const webhookBody = (r: Rng): Record<string, Json> => ({ name: r.pick(names), ...(r.chance(0.5) ? { metadata: { k: 'v' } } : {}) });
 
+const ahead = (r: Rng): string => new Date(Date.now() + r.pick([60, 3600, 86_400]) * 1000).toISOString();
+
+const overrideBody = (r: Rng): Record<string, Json> => {
+    const min = r.int(0, 3);
+    return {
+        ...r.pick([{ desiredCapacity: r.int(min, 6) }, { minEntities: min }, { maxEntities: r.int(min, 8) }, { minEntities: min, maxEntities: min + 2, desiredCapacity: min + 1 }]),
+        reason: r.pick(names), expiresAt: ahead(r)
+    };
+};
+
+const killSwitchBody = (r: Rng): Record<string, Json> => ({ mode: r.pick(['scale-up', 'all']), reason: r.pick(names), ...(r.chance(0.5) ? { expiresAt: ahead(r) } : {}) });
+
+const forcedBody = (r: Rng): Record<string, Json> => ({ force: true, reason: r.pick(names) });
+
+// An Alertmanager notification, as the capability URL takes it.
+const alertBody = (r: Rng): Record<string, Json> => ({
+    version: '4', status: r.pick(['firing', 'resolved']), groupKey: r.pick(['{}:{alertname="high"}', 'k']),
+    alerts: [{ status: 'firing', startsAt: new Date().toISOString(), labels: { alertname: 'high' } }]
+});
+
 const groupBody = (r: Rng): Record<string, Json> => ({
     groupConfiguration: configBody(r),
     launchConfiguration: launchBody(r),
@@ -116,7 +136,7 @@ const groupBody = (r: Rng): Record<string, Json> => ({
 
 const batch = (r: Rng, one: (r: Rng) => Record<string, Json>): Json[] => Array.from({ length: r.int(1, 3) }, () => one(r));
 
-type BodyKind = 'group' | 'config' | 'launch' | 'policies' | 'policy' | 'webhooks' | 'webhook' | 'none';
+type BodyKind = 'group' | 'config' | 'launch' | 'policies' | 'policy' | 'webhooks' | 'webhook' | 'override' | 'killSwitch' | 'forced' | 'alert' | 'none';
 
 const validBody = (r: Rng, kind: BodyKind): Json => {
     switch (kind) {
@@ -127,6 +147,10 @@ const validBody = (r: Rng, kind: BodyKind): Json => {
         case 'policy': return policyBody(r);
         case 'webhooks': return batch(r, webhookBody);
         case 'webhook': return webhookBody(r);
+        case 'override': return overrideBody(r);
+        case 'killSwitch': return killSwitchBody(r);
+        case 'forced': return forcedBody(r);
+        case 'alert': return alertBody(r);
         case 'none': return r.pick([undefined, {}, [], { force: true }, 'x']);
     }
 };
@@ -277,9 +301,13 @@ const mutate = (r: Rng, root: Json): Json => {
 // Routes (plugin/routes/*.ts) and the ids they take.
 
 interface Route {
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE' | '*';
     path: string;
     body: BodyKind;
+    // A refused trigger is recorded: its 403 leaves an activity row (contract §4), and nothing else.
+    recordsRefusal?: true;
+    // Whose token it takes: an admin's (any tenant), nobody's, or (by default) the tenant's.
+    caller?: 'admin' | 'anonymous';
 }
 
 const routes: Route[] = [
@@ -305,8 +333,26 @@ const routes: Route[] = [
     { method: 'POST', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks', body: 'webhooks' },
     { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks/{webhookId}', body: 'none' },
     { method: 'PUT', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks/{webhookId}', body: 'webhook' },
-    { method: 'DELETE', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks/{webhookId}', body: 'none' }
+    { method: 'DELETE', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks/{webhookId}', body: 'none' },
+    { method: 'POST', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/execute', body: 'none', recordsRefusal: true },
+    { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/activity', body: 'none' },
+    { method: 'POST', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/converge', body: 'none', recordsRefusal: true },
+    { method: 'DELETE', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/servers/{serverId}', body: 'none', recordsRefusal: true },
+    { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/override', body: 'none' },
+    { method: 'PUT', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/override', body: 'override' },
+    { method: 'DELETE', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/override', body: 'none' },
+    { method: 'POST', path: '/autoscale/v1.0/execute/1/{capability*}', body: 'alert', caller: 'anonymous' },
+    { method: 'GET', path: '/autoscale/admin/kill-switches', body: 'none', caller: 'admin' },
+    { method: 'PUT', path: '/autoscale/admin/kill-switches/{scope}', body: 'killSwitch', caller: 'admin' },
+    { method: 'DELETE', path: '/autoscale/admin/kill-switches/{scope}', body: 'none', caller: 'admin' },
+    { method: 'GET', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'none', caller: 'admin' },
+    { method: 'PUT', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'override', caller: 'admin' },
+    { method: 'DELETE', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'none', caller: 'admin' },
+    { method: 'POST', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/policies/{policyId}/execute', body: 'forced', caller: 'admin', recordsRefusal: true },
+    { method: '*', path: '/autoscale/{any*}', body: 'none' }
 ];
+
+const scopes = ['global', 'region:RegionOne', 'region:', 'regional', 'region:' + 'r'.repeat(300), 'GLOBAL', '%00', 'region:%F0%9F%98%80'];
 
 interface Rows {
     groups: { id: string }[];
@@ -315,6 +361,12 @@ interface Rows {
 }
 
 const rowsOf = (snapshot: string): Rows => JSON.parse(snapshot) as Rows;
+
+// Two tenant snapshots alike but for their activity rows.
+const sameButActivity = (a: string, b: string): boolean => {
+    const strip = (snapshot: string) => JSON.stringify({ ...(JSON.parse(snapshot) as Record<string, unknown>), activity: null });
+    return strip(a) === strip(b);
+};
 
 // Ids are random UUIDs and rows come back ordered by id: to replay a seed
 // exactly, rows are ranked by when (and where in the response) they appeared.
@@ -368,7 +420,8 @@ interface Request {
     url: string;
     headers: Record<string, string>;
     payload?: string;
-    actor: 'A' | 'B' | null; // whose token, if any
+    actor: 'A' | 'B' | 'admin' | null; // whose token, if any
+    recordsRefusal: boolean;
 }
 
 const describeRequest = (req: Request, res: ServerInjectResponse<unknown> | null, note: string): string =>
@@ -384,13 +437,16 @@ const describeRequest = (req: Request, res: ServerInjectResponse<unknown> | null
 
 describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * foreignShare)} with another tenant's token)`, () => {
     const tenants = { A: freshTenant(), B: freshTenant() };
-    const tokens = { A: `tok-${tenants.A}`, B: `tok-${tenants.B}` };
+    const tokens = { A: `tok-${tenants.A}`, B: `tok-${tenants.B}`, admin: 'tok-fuzz-admin' };
     let server: Hapi.Server;
     let seeded = '';
 
     before(async () => {
         server = await testServer({
-            validator: tableValidator({ [tokens.A]: { projectId: tenants.A, user: 'alice' }, [tokens.B]: { projectId: tenants.B, user: 'bob' } }),
+            validator: tableValidator({
+                [tokens.A]: { projectId: tenants.A, user: 'alice' }, [tokens.B]: { projectId: tenants.B, user: 'bob' },
+                [tokens.admin]: { projectId: 'ops', user: 'root', roles: ['admin'] }
+            }),
             // Small ceilings keep the database small, and make the 422s reachable.
             limits: { maxGroups: 4, maxPoliciesPerGroup: 4, maxWebhooksPerPolicy: 3 }
         });
@@ -411,7 +467,11 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
         }
     });
 
-    after(() => server.stop());
+    // Kill-switches are global: none set here outlives the run.
+    after(async () => {
+        await (await testKnex())('kill_switches').delete();
+        await server.stop();
+    });
 
     it('lists every route of the plugin', () => {
         const ours = server.table().filter((route) => route.realm.plugin === 'nova-autoscale').map((route) => `${route.method.toUpperCase()} ${route.path}`);
@@ -449,7 +509,10 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
             const webhook = r.float() < 0.7 && webhooks.length > 0 ? r.pick(webhooks).id
                 : r.chance(0.3) && own.webhooks.length > 0 ? r.pick(own.webhooks).id
                     : r.chance(0.3) && other.webhooks.length > 0 ? r.pick(other.webhooks).id : r.pick(garbageIds(r));
-            let path = route.path.replace('{tenantId}', tenant).replace('{groupId}', group).replace('{policyId}', policy).replace('{webhookId}', webhook);
+            const serverId = r.chance(0.2) ? r.pick(['', 'x/y']) : r.pick(garbageIds(r));
+            let path = route.path.replace('{tenantId}', tenant).replace('{groupId}', group).replace('{policyId}', policy).replace('{webhookId}', webhook)
+                .replace('{serverId}', serverId).replace('{capability*}', r.pick([...garbageIds(r), 'a'.repeat(64), `${'f'.repeat(64)}/`, '']))
+                .replace('{scope}', r.pick([...scopes, ...garbageIds(r)])).replace('{any*}', r.pick(['v1.0', 'v2/x', 'admin', '', ...garbageIds(r)]));
             if (r.chance(0.03)) {
                 path = r.pick([`${path}/`, path.replace('/groups', '//groups'), `${path}/extra`, path.replace('v1.0', 'v1.1'), path.toUpperCase()]);
             }
@@ -459,10 +522,12 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
 
         const requestFor = (actor: 'A' | 'B'): Request => {
             const route = r.pick(routes);
-            const method = r.chance(0.05) ? r.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) : route.method;
+            const method = route.method === '*' || r.chance(0.05) ? r.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) : route.method;
             const headers: Record<string, string> = {};
             const token = r.float();
-            const sent: 'A' | 'B' | null = token < 0.95 ? actor : null;
+            // The caller the route is for, mostly; now and then the tenant's token on an admin route, or none.
+            const intended = route.caller === 'admin' ? (r.chance(0.85) ? 'admin' : actor) : route.caller === 'anonymous' ? null : actor;
+            const sent: 'A' | 'B' | 'admin' | null = token < 0.95 ? intended : null;
             if (sent) {
                 headers['x-auth-token'] = tokens[sent];
             }
@@ -495,7 +560,7 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
                 headers['content-type'] = r.chance(0.08) ? r.pick(contentTypes) : 'application/json';
             }
 
-            return { method, url: pathFor(route, actor), headers, ...(payload === undefined ? {} : { payload }), actor: sent };
+            return { method, url: pathFor(route, actor), headers, ...(payload === undefined ? {} : { payload }), actor: sent, recordsRefusal: route.recordsRefusal === true };
         };
 
         const total = requests + Math.round(requests * foreignShare);
@@ -536,7 +601,9 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
 
             for (const who of ['A', 'B'] as const) {
                 const now = await tenantSnapshot(tenants[who]);
-                if (now !== snapshots[who] && (status >= 400 || req.actor !== who)) {
+                // Refused: nothing written, but a refused trigger's own activity row. Accepted: only by the tenant, or an admin.
+                const allowed = status < 400 ? req.actor === who || req.actor === 'admin' : status === 403 && req.recordsRefusal && sameButActivity(now, snapshots[who]);
+                if (now !== snapshots[who] && !allowed) {
                     failures.push(describeRequest(req, res, `#${i}: tenant ${who}'s rows changed (the request was ${req.actor ?? 'anonymous'}'s, ${status})`));
                 }
 
