@@ -2,7 +2,7 @@
 // built-in Keystone scheme validating X-Auth-Token as the service account.
 import Hapi from '@hapi/hapi';
 import type { Knex } from 'knex';
-import type { ServiceAccount } from '../adapters/nova/service-account';
+import type { ServiceAccount } from '../adapters/keystone/service-account';
 import { plugin } from '../plugin';
 
 // Far above any tenant's real limit (default 1000): a run creates more groups than that in one tenant.

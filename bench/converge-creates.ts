@@ -5,7 +5,7 @@
 // from a bare undici loop under the same budget.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../adapters/store/database';
-import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../core/budget';
+import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../adapters/nova/budget';
 import { startSimulator } from '../simulator';
 import type { ConvergeSettings } from './converge-settings';
 import { createFloor, type FloorRun } from './converge-floor';

@@ -1,12 +1,12 @@
 // The floors of the converger bench: bare undici loops against the simulator,
 // no store, no planner, no breaker. createFloor issues creates under the same
-// concurrency and creation budget (core/budget.ts, the same token bucket) as the
+// concurrency and creation budget (adapters/nova/budget.ts, the same token bucket) as the
 // plugin; naiveRetry is the per-group retry loop an outage is compared with.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { admitCreate, type CreateBudgetLimits, finishCreate, freshBudget } from '../core/budget';
-import { serverRequest } from '../core/converge-observe';
+import { admitCreate, type CreateBudgetLimits, finishCreate, freshBudget } from '../adapters/nova/budget';
+import { serverRequest } from '../core/converge/observe';
 import { DEMO, type Simulator } from '../simulator';
 import type { BenchGroup } from './converge-rig';
 

@@ -9,7 +9,7 @@
 // requests the sweep sent, by kind, and the process RSS after it.
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../adapters/store/database';
-import { groupMetadataKey, intentMetadataKey, serverNameSuffix } from '../core/ledger';
+import { groupMetadataKey, intentMetadataKey, serverNameSuffix } from '../core/model/ledger';
 import { DEMO, type RequestLogEntry } from '../simulator';
 import type { ConvergeSettings } from './converge-settings';
 import { guardedCompute, mountPlugin } from './converge-rig';

@@ -1,6 +1,6 @@
 // Keystone for the plugin: the simulator with its demo cloud, the service
 // account the plugin validates tokens as, and a customer token for tenant demo.
-import type { ServiceAccount } from '../adapters/nova/service-account';
+import type { ServiceAccount } from '../adapters/keystone/service-account';
 import { DEMO, demoProjectId, demoServiceAccount, startSimulator, type Simulator } from '../simulator';
 
 export interface BenchIdentity {

@@ -4,7 +4,7 @@
 import Hapi from '@hapi/hapi';
 import type { Knex } from 'knex';
 import type { TokenValidator } from '../core/ports/identity';
-import { maxEntitiesCeiling } from '../core/model';
+import { maxEntitiesCeiling } from '../core/model/group';
 import { plugin } from '../plugin';
 
 export const BENCH_TENANT = 'bench-supervisor';

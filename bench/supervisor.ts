@@ -5,7 +5,7 @@
 // 0, debounce 0, max at the ceiling: the per-group row lock is not the limit.
 import { randomUUID } from 'node:crypto';
 import { migrateLatest, openDatabase } from '../adapters/store/database';
-import { maxEntitiesCeiling } from '../core/model';
+import { maxEntitiesCeiling } from '../core/model/group';
 import { openPool } from './load';
 import { pgliteDatabase, postgresDatabase, type BenchDatabase } from './databases';
 import type { BackendKind, BenchSettings } from './settings';

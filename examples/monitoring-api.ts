@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Plugin, RouteOptions } from '@hapi/hapi';
 import Joi from 'joi';
-import { DomainError } from '../core/errors';
+import { DomainError } from '../core/model/errors';
 import type { AlertState, AutoscaleAction } from '../plugin';
 import { TENANT_SCOPE } from '../plugin/auth';
 import { renderErrors, validationFailed } from '../plugin/errors';

@@ -1,15 +1,16 @@
 // Alert transitions in process (contract §6): the host's monitoring server (and
 // the capability webhook route, for Alertmanager) hands them here. Joi checks
-// the input, the store moves the alert's episode (core/alert-episode.ts), and
+// the input, the store moves the alert's episode (core/decide/alert-episode.ts), and
 // each claimed attempt runs the actions' policies through the supervisor's
 // transaction (store.trigger). plugin/loops.ts fires the circle-backs.
 import type { Server } from '@hapi/hapi';
 import Joi from 'joi';
-import { isCircleBack, type AttemptClaim } from '../core/alert-episode';
-import type { AlertIntake, AlertState, AutoscaleAction, TransitionOutcome } from '../core/alerts';
-import { badRequest, DomainError } from '../core/errors';
-import { GroupId, PolicyId, TenantId } from '../core/ids';
-import type { TriggerResult } from '../core/ports/store';
+import { isCircleBack } from '../core/decide/alert-episode';
+import { type AttemptClaim } from '../core/model/alert';
+import type { AlertIntake, AlertState, AutoscaleAction, TransitionOutcome } from '../core/model/alert';
+import { badRequest, DomainError } from '../core/model/errors';
+import { GroupId, PolicyId, TenantId } from '../core/model/ids';
+import type { TriggerResult } from '../core/model/trigger';
 import { regionOf, storeOf, type Runtime } from './runtime';
 import * as Schemas from './schemas';
 

@@ -3,7 +3,7 @@
 import Boom from '@hapi/boom';
 import type { Request, ResponseToolkit, Server, ServerAuthSchemeObject } from '@hapi/hapi';
 import Joi from 'joi';
-import { DomainError } from '../core/errors';
+import { DomainError } from '../core/model/errors';
 import type { TokenInfo, TokenValidator } from '../core/ports/identity';
 
 export const KEYSTONE_SCHEME = 'keystone-token';

@@ -4,7 +4,7 @@ import type { Request } from '@hapi/hapi';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GuardedCompute } from '../adapters/nova/guarded-compute';
 import { NovaCompute } from '../adapters/nova/compute';
-import type { TenantId } from '../core/ids';
+import type { TenantId } from '../core/model/ids';
 import type { Compute } from '../core/ports/compute';
 import { regionOf, type Runtime } from './runtime';
 

@@ -6,13 +6,13 @@
 // in onPostStop.
 import type { Server } from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
-import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/converger';
-import { GroupId } from '../core/ids';
-import { triage } from '../core/sweep';
+import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../core/converge/run';
+import { GroupId } from '../core/model/ids';
+import { triage } from '../core/converge/sweep';
 import type { Compute } from '../core/ports/compute';
-import type { ConvergenceStore } from '../core/ports/convergence-store';
+import type { ConvergenceStore } from '../core/ports/convergence';
 import { computeOf } from './compute';
-import { limiter } from './limiter';
+import { limiter } from '../core/engine/limiter';
 import { every, type Ticker } from './loops';
 import { regionOf, storeOf, type Runtime } from './runtime';
 
@@ -174,7 +174,7 @@ export const convergerLoop = (runtime: Runtime, server: Server): ConvergerLoop =
     };
 
     // Every unpaused group, a page at a time, each project listed once
-    // (core/sweep.ts); the next page is read while this one is looked at.
+    // (core/converge/sweep.ts); the next page is read while this one is looked at.
     const sweepOnce = async (): Promise<readonly ConvergeResult[]> => {
         const e = engine;
         if (!e) {

@@ -3,7 +3,7 @@
 import Boom from '@hapi/boom';
 import type { Lifecycle, Request, ResponseToolkit } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
-import { DomainError, notFound, type DomainErrorKind } from '../core/errors';
+import { DomainError, notFound, type DomainErrorKind } from '../core/model/errors';
 
 const statusOf: Record<DomainErrorKind, number> = {
     bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, limit: 422, unavailable: 503

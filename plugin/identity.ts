@@ -1,7 +1,7 @@
 // The token validator the built-in Keystone scheme uses: the host's own, or
 // Keystone asked as the service account.
-import { KeystoneSession } from '../adapters/nova/keystone-session';
-import { KeystoneTokenValidator } from '../adapters/nova/token-validator';
+import { KeystoneSession } from '../adapters/keystone/session';
+import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
 import type { TokenValidator } from '../core/ports/identity';
 import type { Settings } from './options';
 

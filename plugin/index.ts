@@ -5,8 +5,8 @@ import type { Plugin, Server } from '@hapi/hapi';
 import type Joi from 'joi';
 import { openDatabase } from '../adapters/store/database';
 import { openKnexStore } from '../adapters/store/knex-store';
-import type { AutoscaleAction } from '../core/alerts';
-import type { ConvergeResult } from '../core/converger';
+import type { AutoscaleAction } from '../core/model/alert';
+import type { ConvergeResult } from '../core/converge/run';
 import type { Store } from '../core/ports/store';
 import { actionSchema, alertsFor, type AlertOutcome, type AlertTransitionInput } from './alerts';
 import { renderErrors } from './errors';
@@ -30,7 +30,7 @@ import type { Runtime } from './runtime';
 
 export type { PluginOptions } from './options';
 export type { AlertOutcome, AlertTransitionInput, SkippedAction } from './alerts';
-export type { AlertState, AutoscaleAction } from '../core/alerts';
+export type { AlertState, AutoscaleAction } from '../core/model/alert';
 
 const pkg = { name: 'nova-autoscale', version: '0.1.0' };
 
@@ -132,4 +132,4 @@ export const plugin: Plugin<PluginOptions> = {
 export default plugin;
 
 // For hosts: the service account from OS_* / OS_CLOUD, the OpenStack way.
-export { serviceAccountFromEnv, type ServiceAccount } from '../adapters/nova/service-account';
+export { serviceAccountFromEnv, type ServiceAccount } from '../adapters/keystone/service-account';

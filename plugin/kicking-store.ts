@@ -2,7 +2,7 @@
 // can move a group's desired capacity (or ask for a converge) kicks the
 // converger for that group once it has committed. One place, so no accepted
 // decision can forget to.
-import type { GroupId } from '../core/ids';
+import type { GroupId } from '../core/model/ids';
 import type { Store } from '../core/ports/store';
 
 export const kickingStore = (store: Store, kick: (groupId: GroupId) => void): Store => ({

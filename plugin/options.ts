@@ -2,15 +2,15 @@
 import Joi from 'joi';
 import type { DatabaseOption } from '../adapters/store/database';
 import { type BreakerOptions, DEFAULT_BREAKER } from '../adapters/nova/region-breaker';
-import type { ServiceAccount } from '../adapters/nova/service-account';
-import type { Limits } from '../core/model';
-import { defaultLimits } from '../core/model';
-import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../core/budget';
+import type { ServiceAccount } from '../adapters/keystone/service-account';
+import type { Limits } from '../core/model/group';
+import { defaultLimits } from '../core/model/group';
+import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../adapters/nova/budget';
 import type { Clock } from '../core/ports/clock';
 import type { Compute } from '../core/ports/compute';
 import { systemClock } from '../core/ports/clock';
 import type { TokenValidator } from '../core/ports/identity';
-import { DEFAULT_STORM_GUARD, type StormGuardOptions } from '../core/storm-guard';
+import { DEFAULT_STORM_GUARD, type StormGuardOptions } from '../core/converge/storm-guard';
 
 export interface PluginOptions {
     // A connection string, a knex config ({config}), the host's knex ({knex}),

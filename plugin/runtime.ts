@@ -1,10 +1,10 @@
 // What every route needs: the store once it is ready, the settings, and how
 // to build absolute links under whatever prefix the host mounted us at.
 import type { Request, RouteOptions } from '@hapi/hapi';
-import { DomainError } from '../core/errors';
+import { DomainError } from '../core/model/errors';
 import { TENANT_SCOPE } from './auth';
-import type { GroupId, TenantId } from '../core/ids';
-import type { AlertIntake } from '../core/alerts';
+import type { GroupId, TenantId } from '../core/model/ids';
+import type { AlertIntake } from '../core/model/alert';
 import type { Compute } from '../core/ports/compute';
 import type { Store } from '../core/ports/store';
 import type { Settings } from './options';

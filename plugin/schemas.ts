@@ -2,7 +2,7 @@
 // field it refuses (plugin/errors.ts puts the path in `details.field`).
 import Joi from 'joi';
 import { validate as validCron } from 'node-cron';
-import { maxEntitiesCeiling } from '../core/model';
+import { maxEntitiesCeiling } from '../core/model/group';
 
 // Text PostgreSQL stores as given: no NUL (text and jsonb refuse it, a 500) and
 // no lone UTF-16 surrogate (it would be stored as U+FFFD, not as written).
@@ -179,7 +179,7 @@ export const forcedExecute = Joi.object({
     reason: reason.required()
 }).label('forcedExecute');
 
-// `global` or `region:{name}`, as core/kill-switch.ts parses it.
+// `global` or `region:{name}`, as core/model/kill-switch.ts parses it.
 export const killSwitchParams = Joi.object({
     scope: text.max(262).pattern(/^(global|region:.{1,255})$/s, 'kill-switch scope')
         .messages({ 'string.pattern.name': '{{#label}} must be "global" or "region:{name}"' }).required()

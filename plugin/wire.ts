@@ -1,9 +1,10 @@
 // Otter v1.0 bodies to the model and back. Routes call these; nothing else
 // knows the wire shapes.
-import type { Activity } from '../core/ports/store';
-import { scopeName, type KillSwitch } from '../core/kill-switch';
-import type { Override } from '../core/override';
-import type { Adjustment, Group, GroupConfig, LaunchConfig, Policy, PolicySpec, PolicyTrigger, ScheduleArgs, Webhook, WebhookSpec } from '../core/model';
+import type { Activity } from '../core/model/activity';
+import { scopeName, type KillSwitch } from '../core/model/kill-switch';
+import type { Override } from '../core/model/override';
+import type { Group, GroupConfig, LaunchConfig } from '../core/model/group';
+import type { Adjustment, Policy, PolicySpec, PolicyTrigger, ScheduleArgs, Webhook, WebhookSpec } from '../core/model/policy';
 
 export interface PolicyBody {
     name: string;

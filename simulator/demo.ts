@@ -1,5 +1,5 @@
 // The ready-made demo cloud: what the demo host, the benchmarks and most tests start from.
-import type { ServiceAccount } from '../adapters/nova/service-account';
+import type { ServiceAccount } from '../adapters/keystone/service-account';
 import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './types';
 
 export const DEMO = {

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { DomainError } from '../core/errors';
+import { DomainError } from '../core/model/errors';
 import type { Clock } from '../core/ports/clock';
 import { demoInstructions, startDemoHost } from '../examples/demo-host';
 import { monitoringApi } from '../examples/monitoring-api';

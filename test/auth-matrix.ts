@@ -3,7 +3,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import Hapi from '@hapi/hapi';
-import { serviceAccountFromEnv } from '../adapters/nova/service-account';
+import { serviceAccountFromEnv } from '../adapters/keystone/service-account';
 import type { Clock } from '../core/ports/clock';
 import { plugin } from '../plugin';
 import { demoImageId, serviceProjectId, startSimulator, type Simulator } from '../simulator';

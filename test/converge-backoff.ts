@@ -3,7 +3,8 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { NovaCompute } from '../adapters/nova/compute';
-import { ComputeError, type Compute } from '../core/ports/compute';
+import { type Compute } from '../core/ports/compute';
+import { ComputeError } from '../core/model/server';
 import { withRig, type Rig } from './support/converge';
 
 const { describe, it } = exports.lab = Lab.script();

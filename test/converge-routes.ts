@@ -3,7 +3,7 @@
 // keeps one converger per group.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { GroupId } from '../core/ids';
+import { GroupId } from '../core/model/ids';
 import { buildDelayMs, statuses, withRig, type Rig } from './support/converge';
 import { testServer } from './support/server';
 import { tableValidator } from './support/identity';

@@ -1,6 +1,6 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { TenantId } from '../core/ids';
+import { TenantId } from '../core/model/ids';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;

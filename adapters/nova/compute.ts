@@ -3,14 +3,15 @@
 // pinned microversion on every call, a deadline on every call, and every
 // failure as a ComputeError (contract §2).
 import type { Dispatcher } from 'undici';
-import { DomainError } from '../../core/errors';
+import { DomainError } from '../../core/model/errors';
 import { type Clock, systemClock } from '../../core/ports/clock';
-import { type Compute, ComputeError, type ComputeScope, type NovaServer } from '../../core/ports/compute';
-import { novaError } from './nova-errors';
-import { type NovaAnswer, novaCall, type NovaCall } from './nova-http';
-import { ProjectSessions } from './project-sessions';
+import { type Compute, type ComputeScope } from '../../core/ports/compute';
+import { ComputeError, type NovaServer } from '../../core/model/server';
+import { novaError } from './errors';
+import { type NovaAnswer, novaCall, type NovaCall } from './http';
+import { ProjectSessions } from '../keystone/project-sessions';
 import { MalformedAnswer, parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
-import type { ServiceAccount } from './service-account';
+import type { ServiceAccount } from '../keystone/service-account';
 
 export interface NovaTimeouts {
     readonly createMs: number;

@@ -14,9 +14,10 @@
 // retryAfterS it was given, or its backoff), so a retry loop in this layer
 // would only multiply requests during an outage.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { admitCreate, checkBudgetLimits, type CreateBudgetLimits, type CreateBudgetState, DEFAULT_CREATE_BUDGET, finishCreate, freshBudget } from '../../core/budget';
+import { admitCreate, checkBudgetLimits, type CreateBudgetLimits, type CreateBudgetState, DEFAULT_CREATE_BUDGET, finishCreate, freshBudget } from './budget';
 import { type Clock, systemClock } from '../../core/ports/clock';
-import { type Compute, ComputeError, type ComputeScope, type NovaServer } from '../../core/ports/compute';
+import { type Compute, type ComputeScope } from '../../core/ports/compute';
+import { ComputeError, type NovaServer } from '../../core/model/server';
 import { type BreakerOptions, type BreakerState, breakerState, DEFAULT_BREAKER, isOpenRefusal, type RegionBreaker, regionBreaker } from './region-breaker';
 
 export interface GuardedComputeOptions {

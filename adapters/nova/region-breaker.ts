@@ -2,7 +2,7 @@
 // Nova's own trouble counts towards opening it; the caller's mistakes (400,
 // 401, 403, 404) are answers from a working Nova and pass through untouched.
 import CircuitBreaker from 'opossum';
-import { ComputeError, type ComputeErrorKind } from '../../core/ports/compute';
+import { ComputeError, type ComputeErrorKind } from '../../core/model/server';
 
 export interface BreakerOptions {
     readonly errorThresholdPercentage: number;  // open when more than this share of calls in the window failed

@@ -1,7 +1,7 @@
 // Nova's server JSON, checked by hand: a listing of thousands of servers is
 // parsed on every sweep, and a malformed server must fail the whole answer
 // (never dropped quietly, never half-read) because the converger counts them.
-import type { NovaServer } from '../../core/ports/compute';
+import type { NovaServer } from '../../core/model/server';
 
 export class MalformedAnswer extends Error {}
 

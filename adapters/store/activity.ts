@@ -1,7 +1,8 @@
 // The activity log: newest first, and bounded per group.
-import { ActivityId, PolicyId, type GroupId, type TenantId } from '../../core/ids';
-import type { Page } from '../../core/model';
-import type { Activity, PageRequest } from '../../core/ports/store';
+import { ActivityId, PolicyId, type GroupId, type TenantId } from '../../core/model/ids';
+import type { Page } from '../../core/model/group';
+import type { PageRequest } from '../../core/model/group';
+import type { Activity, Reason } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { readGroup } from './groups';
 
@@ -11,7 +12,7 @@ interface ActivityRow {
     source: Activity['source'];
     kind: string;
     outcome: Activity['outcome'];
-    reason: string;
+    reason: Reason;       // written only from the union
     message: string;
     desired_before: number | null;
     desired_after: number | null;

@@ -4,11 +4,9 @@
 // row lock (FOR UPDATE SKIP LOCKED) and counted before they fire, so two plugin
 // instances never fire the same attempt and a restart keeps the count.
 import type { Knex } from 'knex';
-import {
-    nextAttemptAt, stepEpisode, type AlertKey, type AlertRecord, type AlertRecorded, type AttemptClaim,
-    type AttemptClaimRequest, type Episode, type EpisodeStep, type EpisodeStart
-} from '../../core/alert-episode';
-import type { AlertState, AutoscaleAction } from '../../core/alerts';
+import { nextAttemptAt, stepEpisode } from '../../core/decide/alert-episode';
+import { type AlertKey, type AlertRecord, type AlertRecorded, type AttemptClaim, type AttemptClaimRequest, type Episode, type EpisodeStep, type EpisodeStart } from '../../core/model/alert';
+import type { AlertState, AutoscaleAction } from '../../core/model/alert';
 import type { StoreContext } from './context';
 import { prepare, runPrepared } from './prepared';
 

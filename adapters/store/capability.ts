@@ -3,7 +3,7 @@
 // holds only its SHA-256 (a leaked table gives no working URL without the key).
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { WebhookId } from '../../core/ids';
+import type { WebhookId } from '../../core/model/ids';
 
 export interface Capabilities {
     of(webhookId: WebhookId): string;

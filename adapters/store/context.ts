@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../../core/ports/clock';
-import type { PageRequest } from '../../core/ports/store';
-import type { Page } from '../../core/model';
+import type { PageRequest } from '../../core/model/group';
+import type { Page } from '../../core/model/group';
 import type { Capabilities } from './capability';
 
 export interface StoreContext {

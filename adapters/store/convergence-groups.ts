@@ -1,9 +1,9 @@
 // Group-level writes around convergence: which groups need a converger, the
 // group's ERROR status, a forced delete's last step, and removing one server.
-import { DomainError } from '../../core/errors';
-import { GroupId, type TenantId } from '../../core/ids';
-import type { ConvergenceSnapshot, ServerRemoval, ServerRemovalResult, SweepCursor } from '../../core/ports/convergence-store';
-import type { ActivityInput } from '../../core/ports/store';
+import { DomainError } from '../../core/model/errors';
+import { GroupId, type TenantId } from '../../core/model/ids';
+import type { ConvergenceSnapshot, ServerRemoval, ServerRemovalResult, SweepCursor } from '../../core/ports/convergence';
+import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { insertActivity, lockGroup, readGroup } from './groups';
 import { readConvergences } from './ledger';

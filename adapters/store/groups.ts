@@ -1,9 +1,11 @@
 // Groups: config, launch configuration and state, each write one transaction.
 import type { Knex } from 'knex';
-import { DomainError, notFound, overLimit } from '../../core/errors';
-import { ActivityId, GroupId, type TenantId } from '../../core/ids';
-import type { Group, GroupConfig, GroupSpec, LaunchConfig, Limits, Page } from '../../core/model';
-import type { ActivityInput, ConfigChange, GroupWithPolicies, PageRequest } from '../../core/ports/store';
+import { DomainError, notFound, overLimit } from '../../core/model/errors';
+import { ActivityId, GroupId, type TenantId } from '../../core/model/ids';
+import type { Group, GroupConfig, GroupSpec, LaunchConfig, Limits, Page } from '../../core/model/group';
+import type { ConfigChange } from '../../core/ports/store';
+import type { GroupWithPolicies, PageRequest } from '../../core/model/group';
+import type { ActivityInput } from '../../core/model/activity';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
 import { insertPolicies } from './policies';
 import { prepare, runPrepared } from './prepared';

@@ -1,7 +1,7 @@
 // Group leases (design idea 6): one converger per group across every plugin
 // instance. The lease row is read FOR UPDATE SKIP LOCKED, so a second claimer
 // never waits behind the first: it learns at once that the group is taken.
-import type { GroupId } from '../../core/ids';
+import type { GroupId } from '../../core/model/ids';
 import type { StoreContext } from './context';
 
 interface LeaseRow {

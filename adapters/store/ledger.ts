@@ -3,12 +3,12 @@
 // sent; each write is one transaction.
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { effectiveMax } from '../../core/bounds';
-import { GroupId, TenantId } from '../../core/ids';
-import type { IntentState, LedgerEntry } from '../../core/ledger';
-import type { GroupStatus, LaunchConfig } from '../../core/model';
-import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence-store';
-import type { ActivityInput } from '../../core/ports/store';
+import { effectiveMax } from '../../core/model/bounds';
+import { GroupId, TenantId } from '../../core/model/ids';
+import type { IntentState, LedgerEntry } from '../../core/model/ledger';
+import type { GroupStatus, LaunchConfig } from '../../core/model/group';
+import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence';
+import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { insertActivity } from './groups';
 import { readKillSwitches } from './supervision';

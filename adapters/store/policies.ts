@@ -1,9 +1,10 @@
 // Scaling policies of a group; the group's row lock serialises the per-group limit.
 import type { Knex } from 'knex';
-import { notFound, overLimit } from '../../core/errors';
-import { PolicyId, type GroupId, type TenantId } from '../../core/ids';
-import type { Limits, Page, Policy, PolicySpec } from '../../core/model';
-import type { PageRequest } from '../../core/ports/store';
+import { notFound, overLimit } from '../../core/model/errors';
+import { PolicyId, type GroupId, type TenantId } from '../../core/model/ids';
+import type { Limits, Page } from '../../core/model/group';
+import type { Policy, PolicySpec } from '../../core/model/policy';
+import type { PageRequest } from '../../core/model/group';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
 import { lockGroup, readGroup } from './groups';
 import { adjustmentColumns, toPolicy, triggerColumns, type PolicyRow } from './rows';

@@ -1,7 +1,8 @@
 // Rows as the database returns them, and their translation into the model.
 // pg gives bigint/count as strings where PGlite gives numbers: Number() both.
-import { GroupId, PolicyId, TenantId, WebhookId } from '../../core/ids';
-import type { Adjustment, Group, GroupStatus, LaunchConfig, Metadata, Policy, PolicyTrigger, Webhook } from '../../core/model';
+import { GroupId, PolicyId, TenantId, WebhookId } from '../../core/model/ids';
+import type { Group, GroupStatus, LaunchConfig, Metadata } from '../../core/model/group';
+import type { Adjustment, Policy, PolicyTrigger, Webhook } from '../../core/model/policy';
 import type { Capabilities } from './capability';
 
 export interface GroupRow {

@@ -1,11 +1,11 @@
 // Overrides and kill-switches: what a trigger is checked against.
 import type { Knex } from 'knex';
-import { clamp, effectiveMax } from '../../core/bounds';
-import { badRequest, DomainError, notFound } from '../../core/errors';
-import { GroupId, type ActivityId, type TenantId } from '../../core/ids';
-import { parseScope, scopeName, stoppingSwitch, type KillSwitch, type KillSwitchScope } from '../../core/kill-switch';
-import type { Override } from '../../core/override';
-import type { ActivitySource, OverrideInput } from '../../core/ports/store';
+import { clamp, effectiveMax } from '../../core/model/bounds';
+import { badRequest, DomainError, notFound } from '../../core/model/errors';
+import { GroupId, type ActivityId, type TenantId } from '../../core/model/ids';
+import { parseScope, scopeName, stoppingSwitch, type KillSwitch, type KillSwitchScope } from '../../core/model/kill-switch';
+import type { Override } from '../../core/model/override';
+import type { ActivitySource } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { insertActivity, lockGroup, readGroup } from './groups';
 
@@ -52,7 +52,7 @@ export const getOverride = async (ctx: StoreContext, tenantId: TenantId, groupId
 // The bounds an override leaves in force must hold together, and a pinned
 // desired must lie within them: otherwise the pin could never be reached and
 // every trigger would be refused `override` until it expired.
-const checkOverrideBounds = (input: OverrideInput, bounds: { minEntities: number; maxEntities: number | null }): void => {
+const checkOverrideBounds = (input: Override, bounds: { minEntities: number; maxEntities: number | null }): void => {
     if (bounds.minEntities > effectiveMax(bounds)) {
         const field = input.minEntities !== null ? 'minEntities' : 'maxEntities';
         throw badRequest(field, `"${field}" leaves minEntities ${bounds.minEntities} above maxEntities ${effectiveMax(bounds)} (the group's own bound fills the other)`);
@@ -66,7 +66,7 @@ const checkOverrideBounds = (input: OverrideInput, bounds: { minEntities: number
 // An override moves desired at once to what it pins (a decision with its own
 // activity row). A kill-switch stops that move as it stops a trigger's: an
 // override is no way around it, whoever sets it. One that moves nothing passes.
-export const setOverride = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, input: OverrideInput, source: ActivitySource, region: string | null = null): Promise<void> =>
+export const setOverride = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, input: Override, source: ActivitySource, region: string | null = null): Promise<void> =>
     ctx.knex.transaction(async (trx) => {
         await lockGroup(trx, tenantId, groupId);
         const group = await readGroup(trx, tenantId, groupId);

@@ -1,16 +1,16 @@
 // The supervisor's write path: read everything a trigger is checked against
-// in one statement, decide (core/decide-trigger.ts, pure), and write the
+// in one statement, decide (core/decide/trigger.ts, pure), and write the
 // activity row with the state it changed in one more. The write is a
 // compare-and-set on the group's version, so a decision is only recorded on
 // the state it was made from; when another decision got there first, the
 // trigger is decided again under the group's row lock. A trigger never calls Nova.
 import type { Knex } from 'knex';
-import { decideTrigger, type PriorOutcome, type TriggerOutcome, type TriggerSnapshot } from '../../core/decide-trigger';
-import { notFound } from '../../core/errors';
-import { ActivityId } from '../../core/ids';
-import { parseScope, type KillSwitch } from '../../core/kill-switch';
-import type { ReasonCode } from '../../core/reasons';
-import type { TriggerRequest, TriggerResult, TriggerRules } from '../../core/ports/store';
+import { decideTrigger, type PriorOutcome, type TriggerOutcome, type TriggerSnapshot } from '../../core/decide/trigger';
+import { notFound } from '../../core/model/errors';
+import { ActivityId } from '../../core/model/ids';
+import { parseScope, type KillSwitch } from '../../core/model/kill-switch';
+import type { TriggerReason } from '../../core/model/activity';
+import type { TriggerRequest, TriggerResult, TriggerRules } from '../../core/model/trigger';
 import type { StoreContext } from './context';
 import { prepare, runPrepared } from './prepared';
 import { toPolicy, type PolicyRow } from './rows';
@@ -27,7 +27,7 @@ interface SnapshotRow extends Omit<PolicyRow, 'id' | 'group_id' | 'cooldown'> {
     policy_id: string | null;
     policy_cooldown: number;
     last_executed_at: Date | string | null;
-    prior: { id: number | string; decision_id: number | string | null; outcome: PriorOutcome['outcome']; reason: ReasonCode | 'debounced'; desired_before: number | null; desired_after: number | null; message: string } | null;
+    prior: { id: number | string; decision_id: number | string | null; outcome: PriorOutcome['outcome']; reason: TriggerReason; desired_before: number | null; desired_after: number | null; message: string } | null;
     last_decision: { id: number | string; at: string } | null;
     override: { desired: number | null; min_entities: number | null; max_entities: number | null; reason: string; who: string; expires_at: string } | null;
     kill_switches: { scope: string; mode: KillSwitch['mode']; reason: string; who: string; expires_at: string | null }[];

@@ -1,8 +1,10 @@
 // Webhooks of a policy; the policy's row lock serialises the per-policy limit.
-import { notFound, overLimit } from '../../core/errors';
-import { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../../core/ids';
-import type { Limits, Page, Webhook, WebhookSpec } from '../../core/model';
-import type { CapabilityTarget, PageRequest } from '../../core/ports/store';
+import { notFound, overLimit } from '../../core/model/errors';
+import { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../../core/model/ids';
+import type { Limits, Page } from '../../core/model/group';
+import type { Webhook, WebhookSpec } from '../../core/model/policy';
+import type { CapabilityTarget } from '../../core/model/policy';
+import type { PageRequest } from '../../core/model/group';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
 import { readGroup } from './groups';
 import { prepare, runPrepared } from './prepared';

@@ -1,41 +1,7 @@
 // The compute port: Nova as the converger needs it, spoken as the service
 // account scoped to the group's tenant project (contract §2). Adapters throw
-// ComputeError; nothing else escapes.
-
-export interface NovaServer {
-    readonly id: string;
-    readonly name: string;
-    readonly status: string;              // BUILD | ACTIVE | ERROR | SHUTOFF | DELETED | ... as Nova says
-    readonly taskState: string | null;    // e.g. 'deleting'
-    readonly metadata: Readonly<Record<string, string>>;
-    readonly created: Date;
-}
-
-export type ComputeErrorKind =
-    | 'bad_request'    // 400: the customer's launch config (bad image, flavor, network)
-    | 'unauthorized'   // 401 after one re-authentication
-    | 'quota'          // 403: quota or policy
-    | 'not_found'      // 404
-    | 'over_limit'     // 413/429: rate limited; retryAfterS when Nova says
-    | 'unavailable'    // 503; retryAfterS when Nova says
-    | 'server_error'   // other 5xx
-    | 'timeout'        // no answer in time: the request may or may not have happened
-    | 'network'        // could not reach Nova
-    // Raised by GuardedCompute without a request to Nova; expected outcomes the converger records.
-    | 'breaker_open'   // the region's breaker is open: Nova is failing, nothing was sent
-    | 'held';          // Retry-After not yet elapsed, or over the creation budget; retryAfterS = seconds to wait
-
-export class ComputeError extends Error {
-    constructor(
-        readonly kind: ComputeErrorKind,
-        message: string,
-        readonly status: number | null = null,
-        readonly retryAfterS: number | null = null
-    ) {
-        super(message);
-        this.name = 'ComputeError';
-    }
-}
+// ComputeError (core/model/server.ts); nothing else escapes.
+import type { NovaServer } from '../model/server';
 
 // Where a group's servers live: its tenant's project, in a region.
 export interface ComputeScope {

@@ -1,90 +1,14 @@
 // The storage port: every method is one transaction, and a refused write
 // (a DomainError thrown from inside) leaves nothing behind.
-import type { AlertRecord, AlertRecorded, AttemptClaim, AttemptClaimRequest, EpisodeStart } from '../alert-episode';
-import type { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../ids';
-import type { KillSwitch, KillSwitchScope } from '../kill-switch';
-import type { Override } from '../override';
-import type { ReasonCode } from '../reasons';
-import type { ConvergenceStore } from './convergence-store';
-import type {
-    Group, GroupConfig, GroupSpec, LaunchConfig, Limits, Page, Policy, PolicySpec, Webhook, WebhookSpec
-} from '../model';
-
-export interface PageRequest {
-    readonly limit: number;
-    readonly marker?: string | undefined;
-}
-
-export interface GroupWithPolicies {
-    readonly group: Group;
-    readonly policies: readonly Policy[];
-}
-
-export type ActivitySource = 'alert' | 'webhook' | 'schedule' | 'manual' | 'converger' | 'admin';
-
-export interface ActivityInput {
-    readonly source: ActivitySource;
-    readonly kind: string;
-    readonly outcome: 'accepted' | 'refused' | 'coalesced' | 'done' | 'failed';
-    readonly reason: string;
-    readonly message: string;
-    readonly desiredBefore: number | null;
-    readonly desiredAfter: number | null;
-    readonly who: string;
-}
-
-export interface Activity extends ActivityInput {
-    readonly id: ActivityId;
-    readonly at: Date;
-    readonly policyId: PolicyId | null;
-    readonly decisionId: ActivityId | null;
-}
-
-// Something that asks a policy to run (contract §4, design "trigger").
-export interface TriggerRequest {
-    readonly tenantId: TenantId;
-    readonly groupId: GroupId;
-    readonly policyId: PolicyId;
-    readonly source: ActivitySource;
-    readonly eventId: string | null;   // taken once, ever
-    readonly forced: boolean;          // admin: skips cooldown and debounce
-    readonly circleBack: boolean;      // the supervisor trying again for a held alert
-    readonly who: string;
-    readonly note: string | null;      // why (a forced trigger's reason)
-}
-
-export interface TriggerRules {
-    readonly debounceMs: number;
-    readonly region: string | null;    // the region kill-switches are matched against
-}
-
-export interface TriggerResult {
-    readonly activityId: ActivityId;
-    readonly decisionId: ActivityId;   // itself, or the decision it was coalesced into
-    readonly outcome: 'accepted' | 'refused' | 'coalesced';
-    readonly reason: ReasonCode | 'debounced';
-    readonly desiredBefore: number;
-    readonly desiredAfter: number;
-    readonly message: string;
-    readonly replay: boolean;          // the event id was seen before: nothing was written
-}
-
-// Where a capability URL points (contract §4): looked up by the capability's SHA-256.
-export interface CapabilityTarget {
-    readonly tenantId: TenantId;
-    readonly groupId: GroupId;
-    readonly policyId: PolicyId;
-    readonly webhookId: WebhookId;
-}
-
-export interface OverrideInput {
-    readonly desiredCapacity: number | null;
-    readonly minEntities: number | null;
-    readonly maxEntities: number | null;
-    readonly reason: string;
-    readonly expiresAt: Date;
-    readonly who: string;
-}
+import type { AlertRecord, AlertRecorded, AttemptClaim, AttemptClaimRequest, EpisodeStart } from '../model/alert';
+import type { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../model/ids';
+import type { KillSwitch, KillSwitchScope } from '../model/kill-switch';
+import type { Override } from '../model/override';
+import type { Activity, ActivityInput, ActivitySource } from '../model/activity';
+import type { TriggerRequest, TriggerResult, TriggerRules } from '../model/trigger';
+import type { ConvergenceStore } from './convergence';
+import type { Group, GroupConfig, GroupSpec, GroupWithPolicies, LaunchConfig, Limits, Page, PageRequest } from '../model/group';
+import type { CapabilityTarget, Policy, PolicySpec, Webhook, WebhookSpec } from '../model/policy';
 
 // A pure rule the store applies to the locked current group when its config changes.
 export type ConfigChange = (current: Group, next: GroupConfig) => { readonly desired: number; readonly activity: ActivityInput | null };
@@ -120,13 +44,13 @@ export interface Store extends ConvergenceStore {
     // rejected_body), nothing else; null when the group is gone meanwhile.
     recordRejectedBody(target: CapabilityTarget, message: string): Promise<ActivityId | null>;
 
-    // The supervisor: one transaction decides and records (core/decide-policy.ts).
+    // The supervisor: one transaction decides and records (core/decide/policy.ts).
     trigger(request: TriggerRequest, rules: TriggerRules): Promise<TriggerResult>;
     listActivity(tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<Activity>>;
     pruneActivity(keepPerGroup: number): Promise<number>;
 
     getOverride(tenantId: TenantId, groupId: GroupId): Promise<Override | null>;
-    setOverride(tenantId: TenantId, groupId: GroupId, override: OverrideInput, source: ActivitySource, region?: string | null): Promise<void>; // 400 out of bounds, 403 kill_switch
+    setOverride(tenantId: TenantId, groupId: GroupId, override: Override, source: ActivitySource, region?: string | null): Promise<void>; // 400 out of bounds, 403 kill_switch
     clearOverride(tenantId: TenantId, groupId: GroupId, who: string, source: ActivitySource): Promise<void>;
     requestConverge(tenantId: TenantId, groupId: GroupId, who: string): Promise<{ readonly activityId: ActivityId; readonly paused: boolean }>; // writes its activity row, refused or not
 
@@ -135,7 +59,7 @@ export interface Store extends ConvergenceStore {
     clearKillSwitch(scope: KillSwitchScope): Promise<boolean>;
 
     // Alert intake (contract §6): takes the event id once and moves the alert's
-    // episode (core/alert-episode.ts), one transaction.
+    // episode (core/decide/alert-episode.ts), one transaction.
     recordAlert(record: AlertRecord): Promise<AlertRecorded>;
     startAlertEpisode(record: AlertRecord, floorMs: number): Promise<EpisodeStart>;
     // Counts due attempts and moves their next one on, atomically: two plugin

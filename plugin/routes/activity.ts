@@ -1,8 +1,8 @@
 // Triggers a tenant sends by hand, and the activity log that explains them.
 import type { ServerRoute } from '@hapi/hapi';
 import Joi from 'joi';
-import { DomainError } from '../../core/errors';
-import type { TriggerResult } from '../../core/ports/store';
+import { DomainError } from '../../core/model/errors';
+import type { TriggerResult } from '../../core/model/trigger';
 import { regionOf, storeOf, tenantAuth, tenantRoot, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { activityView, pageLinks } from '../wire';

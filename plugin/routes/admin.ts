@@ -1,8 +1,8 @@
 // Admin routes (contract §5): kill-switches, overrides of any tenant's group,
 // and a forced execute. Only a token with the admin role gets past hapi's scope check.
 import type { ServerRoute } from '@hapi/hapi';
-import { DomainError } from '../../core/errors';
-import { parseScope, type KillSwitch, type KillSwitchScope } from '../../core/kill-switch';
+import { DomainError } from '../../core/model/errors';
+import { parseScope, type KillSwitch, type KillSwitchScope } from '../../core/model/kill-switch';
 import { ADMIN_SCOPE } from '../auth';
 import { regionOf, storeOf, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';

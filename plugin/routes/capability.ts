@@ -4,8 +4,10 @@
 import type { Request, ResponseToolkit, ServerExtEventsRequestObject, ServerRoute } from '@hapi/hapi';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../../core/alertmanager';
-import type { CapabilityTarget, Store, TriggerRules } from '../../core/ports/store';
+import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../intake/alertmanager';
+import type { Store } from '../../core/ports/store';
+import type { CapabilityTarget } from '../../core/model/policy';
+import type { TriggerRules } from '../../core/model/trigger';
 import { regionOf, storeOf, type Runtime } from '../runtime';
 
 // Bodies past this are not read (the route still answers 202; see failAction).

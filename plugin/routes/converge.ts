@@ -2,7 +2,7 @@
 // exists, not paused) and recorded; the store the routes use then kicks the
 // converger for the group (plugin/kicking-store.ts), which runs after the answer.
 import type { ServerRoute } from '@hapi/hapi';
-import { DomainError } from '../../core/errors';
+import { DomainError } from '../../core/model/errors';
 import { storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { groupIdOf, tenantIdOf } from './params';

@@ -1,9 +1,10 @@
 // Groups, their config, launch configuration, state, and pause/resume.
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
-import { badRequest } from '../../core/errors';
-import type { TenantId } from '../../core/ids';
-import { configChange } from '../../core/config-change';
-import type { Group, GroupConfig, LaunchConfig, Policy, PolicySpec } from '../../core/model';
+import { badRequest } from '../../core/model/errors';
+import type { TenantId } from '../../core/model/ids';
+import { configChange } from '../../core/decide/config-change';
+import type { Group, GroupConfig, LaunchConfig } from '../../core/model/group';
+import type { Policy, PolicySpec } from '../../core/model/policy';
 import { computeEndpointOf } from '../compute';
 import { apiRoot, storeOf, tenantAuth, tenantRoot, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';

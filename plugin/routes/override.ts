@@ -1,9 +1,9 @@
 // Overrides: a pin of desired capacity (or of the bounds) with a reason and
 // an expiry. The tenant sets its own here; an admin sets any (routes/admin.ts).
 import type { Lifecycle, Request, RouteOptions, ServerRoute } from '@hapi/hapi';
-import { badRequest } from '../../core/errors';
-import { inForce } from '../../core/override';
-import type { ActivitySource } from '../../core/ports/store';
+import { badRequest } from '../../core/model/errors';
+import { inForce } from '../../core/model/override';
+import type { ActivitySource } from '../../core/model/activity';
 import { regionOf, storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { overrideView } from '../wire';

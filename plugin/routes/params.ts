@@ -1,6 +1,6 @@
 // Path ids, already checked by the route's joi schema, as branded ids.
 import type { Request } from '@hapi/hapi';
-import { GroupId, PolicyId, TenantId, WebhookId } from '../../core/ids';
+import { GroupId, PolicyId, TenantId, WebhookId } from '../../core/model/ids';
 
 const param = (request: Request, name: string): string => String(request.params[name] ?? '');
 

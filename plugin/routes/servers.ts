@@ -3,7 +3,7 @@
 // replace=false desired goes down by one, as a decision with its activity row.
 // The converger sends the delete (and the replacement's create).
 import type { ServerRoute } from '@hapi/hapi';
-import { DomainError } from '../../core/errors';
+import { DomainError } from '../../core/model/errors';
 import { storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { groupIdOf, tenantIdOf } from './params';

@@ -1,6 +1,6 @@
 // Health and the tenant's limits.
 import type { ServerRoute } from '@hapi/hapi';
-import { DomainError } from '../../core/errors';
+import { DomainError } from '../../core/model/errors';
 import { tenantAuth, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { validate } from './validate';

@@ -1,6 +1,6 @@
 // A policy's webhooks, each with its anonymous capability URL.
 import type { ServerRoute } from '@hapi/hapi';
-import type { WebhookSpec } from '../../core/model';
+import type { WebhookSpec } from '../../core/model/policy';
 import { apiRoot, storeOf, tenantAuth, tenantRoot, type Runtime } from '../runtime';
 import * as Schemas from '../schemas';
 import { pageLinks, toWebhookSpec, webhookView } from '../wire';

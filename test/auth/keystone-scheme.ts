@@ -1,7 +1,7 @@
 import * as Code from '@hapi/code';
 import * as Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
-import { DomainError } from '../../core/errors';
+import { DomainError } from '../../core/model/errors';
 import type { TokenInfo, TokenValidator } from '../../core/ports/identity';
 import { keystoneCredentials, type KeystoneSchemeOptions, registerKeystoneScheme, TENANT_SCOPE } from '../../plugin/auth';
 

@@ -7,11 +7,12 @@ import * as Lab from '@hapi/lab';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { NovaCompute } from '../../adapters/nova/compute';
-import { DomainError } from '../../core/errors';
-import { ComputeError, type ComputeScope, type NovaServer } from '../../core/ports/compute';
-import { KeystoneSession, type ServiceToken } from '../../adapters/nova/keystone-session';
-import { type ServiceAccount, serviceAccountFromEnv } from '../../adapters/nova/service-account';
-import { KeystoneTokenValidator } from '../../adapters/nova/token-validator';
+import { DomainError } from '../../core/model/errors';
+import { type ComputeScope } from '../../core/ports/compute';
+import { ComputeError, type NovaServer } from '../../core/model/server';
+import { KeystoneSession, type ServiceToken } from '../../adapters/keystone/session';
+import { type ServiceAccount, serviceAccountFromEnv } from '../../adapters/keystone/service-account';
+import { KeystoneTokenValidator } from '../../adapters/keystone/token-validator';
 import { registerKeystoneScheme, TENANT_SCOPE } from '../../plugin/auth';
 
 const { describe, it, before, after } = exports.lab = Lab.script();

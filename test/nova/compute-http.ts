@@ -4,7 +4,8 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import nock from 'nock';
 import { NovaCompute, type NovaComputeOptions } from '../../adapters/nova/compute';
-import { ComputeError, type ComputeErrorKind, type ComputeScope } from '../../core/ports/compute';
+import { type ComputeScope } from '../../core/ports/compute';
+import { ComputeError, type ComputeErrorKind } from '../../core/model/server';
 import { account, CATALOG, KEYSTONE, ManualClock, startNock, stopNock, T0, tokenBody } from './fixtures';
 
 const { describe, it, before, after, afterEach } = exports.lab = Lab.script();

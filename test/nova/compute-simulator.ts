@@ -4,7 +4,8 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { NovaCompute, type NovaComputeOptions } from '../../adapters/nova/compute';
 import { demoServerArgs } from './server-args';
-import { ComputeError, type ComputeScope } from '../../core/ports/compute';
+import { type ComputeScope } from '../../core/ports/compute';
+import { ComputeError } from '../../core/model/server';
 import { DEMO, demoProjectId, demoServiceAccount, type Simulator, type SimulatorOptions } from '../../simulator';
 import { ManualClock, withSim } from '../simulator/helpers';
 

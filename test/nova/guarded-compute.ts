@@ -4,7 +4,8 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { GuardedCompute, type GuardedComputeOptions } from '../../adapters/nova/guarded-compute';
 import { DEFAULT_BREAKER, regionBreaker } from '../../adapters/nova/region-breaker';
-import { type Compute, ComputeError, type ComputeErrorKind, type ComputeScope } from '../../core/ports/compute';
+import { type Compute, type ComputeScope } from '../../core/ports/compute';
+import { ComputeError, type ComputeErrorKind } from '../../core/model/server';
 import { ManualClock } from '../simulator/helpers';
 import { FakeCompute, Gate, outcome, sleep } from './guarded-support';
 

@@ -1,6 +1,7 @@
 // Shared by the GuardedCompute tests: a fake Compute that counts what reaches
 // it and answers as the test says (at once, with an error, or when released).
-import { type Compute, type ComputeError, type ComputeScope, type NovaServer } from '../../core/ports/compute';
+import { type Compute, type ComputeScope } from '../../core/ports/compute';
+import { type ComputeError, type NovaServer } from '../../core/model/server';
 
 export type FakeMethod = 'create' | 'list' | 'show' | 'delete';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { groupMetadataKey, intentMetadataKey } from '../../core/ledger';
+import { groupMetadataKey, intentMetadataKey } from '../../core/model/ledger';
 import { DEMO } from '../../simulator/demo';
 import { sleep, startHostProcess, startSimProcess, type HostProcess, type SimProcess } from './crash-procs';
 

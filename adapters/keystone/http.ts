@@ -1,0 +1,37 @@
+// One HTTP exchange with Keystone, read to the end, under a deadline. Keystone
+// that cannot be reached, or does not answer in time, is 'unavailable'.
+import { DomainError } from '../../core/model/errors';
+import { DeadlinePassed, exchange, headerOf, type Answer, type Exchange } from '../http/exchange';
+
+export type KeystoneCall = Exchange & { readonly method: 'GET' | 'POST' };
+export type KeystoneAnswer = Answer;
+export { headerOf };
+
+export const identityUnavailable = (message: string, details: Record<string, unknown> = {}): DomainError =>
+    new DomainError('unavailable', 'IdentityUnavailable', message, details);
+
+export const keystoneCall = async (call: KeystoneCall): Promise<KeystoneAnswer> => {
+    try {
+        return await exchange(call);
+    }
+    catch (err) {
+        if (err instanceof DeadlinePassed) {
+            throw identityUnavailable(`Keystone did not answer ${call.method} ${call.url} within ${call.timeoutMs} ms`, { timeoutMs: call.timeoutMs });
+        }
+
+        throw identityUnavailable(`Keystone unreachable (${call.method} ${call.url}): ${(err as Error).message}`);
+    }
+};
+
+// Keystone's own words from an error body, for the operator's log.
+export const keystoneMessage = (answer: KeystoneAnswer): string => {
+    const json = answer.json;
+    if (typeof json === 'object' && json !== null && 'error' in json) {
+        const error: unknown = json.error;
+        if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
+            return error.message;
+        }
+    }
+
+    return answer.text.slice(0, 200);
+};

@@ -1,0 +1,120 @@
+// Apply, for the converger: a plan's deletes and creates against Nova, with
+// the ledger written first (design idea 3) and one activity row per step.
+// A failed call is an outcome, recorded with its reason code, never an
+// exception that escapes: the next pass (or the next run) plans again.
+import { convergerRow, serverRequest } from './observe';
+import type { Plan, PlannedDelete } from './plan';
+import type { Clock } from '../ports/clock';
+import { type Compute, type ComputeScope } from '../ports/compute';
+import { ComputeError } from '../model/server';
+import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence';
+import type { ActivityInput } from '../model/activity';
+
+export interface ApplyResult {
+    readonly failures: number;
+    readonly created: number;
+    readonly refusedBuilds: number;       // creates refused bad_request / quota: failed builds, for the group's backoff
+    readonly groupError: string | null;   // quota or a bad launch configuration: the group's status becomes ERROR
+    readonly retryAt: Date | null;        // the soonest a held or rate-limited call may be tried again, when one said
+}
+
+// Answers that prove the create never happened: its intent can be retired at
+// once instead of counting as pending until the build timeout. A timeout or a
+// 5xx may have created the server: the intent stays, to be adopted or retired.
+// ('breaker_open' / 'held' are the guard's kinds: nothing was sent.)
+const notSent: ReadonlySet<string> = new Set(['bad_request', 'quota', 'unauthorized', 'not_found', 'over_limit', 'breaker_open', 'held']);
+
+// The customer's launch configuration or quota is at fault: the group's status says so.
+const groupFaults: ReadonlySet<string> = new Set(['bad_request', 'quota']);
+
+const chunk = <T>(items: readonly T[], size: number): T[][] =>
+    Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+const deleteOne = async (compute: Compute, store: ConvergenceStore, scope: ComputeScope, d: PlannedDelete): Promise<Pick<ActivityInput, 'kind' | 'outcome' | 'reason' | 'message'>> => {
+    try {
+        const answer = await compute.deleteServer(scope, d.serverId);
+        if (answer === 'gone' && d.intentId !== null) {
+            await store.retireIntent(d.intentId, d.reason);
+        }
+
+        return { kind: 'delete', outcome: 'done', reason: d.reason, message: `Deleting server ${d.serverId} (${d.reason})${answer === 'gone' ? ': already gone' : ''}` };
+    }
+    catch (err) {
+        if (!(err instanceof ComputeError)) {
+            throw err;
+        }
+
+        return { kind: 'delete', outcome: 'failed', reason: err.kind, message: `Delete of server ${d.serverId} (${d.reason}) failed: ${err.message}` };
+    }
+};
+
+export interface ApplyDeps {
+    readonly store: ConvergenceStore;
+    readonly compute: Compute;
+    readonly clock: Clock;
+    readonly concurrency: number;
+}
+
+export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scope: ComputeScope, plan: Plan): Promise<ApplyResult> => {
+    const { store, compute } = deps;
+    const rows: ActivityInput[] = [];
+    let failures = 0;
+    let created = 0;
+    let refusedBuilds = 0;
+    let groupError: string | null = null;
+    let retryAfterS: number | null = null;
+    const noteRetry = (err: ComputeError) => {
+        if (err.retryAfterS !== null) {
+            retryAfterS = Math.min(retryAfterS ?? err.retryAfterS, err.retryAfterS);
+        }
+    };
+
+    // Deletes first: a failed server goes before its replacement is asked for.
+    const owned = plan.deletes.flatMap((d) => (d.intentId === null ? [] : [{ intentId: d.intentId, reason: d.reason }]));
+    if (owned.length > 0) {
+        await store.markDeleting(owned);
+    }
+
+    for (const batch of chunk(plan.deletes, deps.concurrency)) {
+        for (const r of await Promise.all(batch.map((d) => deleteOne(compute, store, scope, d)))) {
+            failures += r.outcome === 'failed' ? 1 : 0;
+            rows.push(convergerRow(snap, r));
+        }
+    }
+
+    // Replacements of failed servers first, then growth, for the reason codes.
+    const replacing = plan.deletes.filter((d) => d.reason !== 'scale_down' && d.reason !== 'orphan').length;
+    const intents = plan.create > 0 ? await store.writeIntents(snap.groupId, plan.create) : [];
+    for (const batch of chunk(intents.map((intent, i) => ({ intent, reason: i < replacing ? 'replace' as const : 'scale_up' as const })), deps.concurrency)) {
+        await Promise.all(batch.map(async ({ intent, reason }) => {
+            try {
+                const { id } = await compute.createServer(scope, serverRequest(snap.launchServer, snap.groupId, intent.intentId));
+                await store.setServerId(intent.intentId, id);
+                created++;
+                rows.push(convergerRow(snap, { kind: 'create', outcome: 'done', reason, message: `Creating server ${id} (intent ${intent.intentId})` }));
+            }
+            catch (err) {
+                if (!(err instanceof ComputeError)) {
+                    throw err;
+                }
+
+                failures++;
+                noteRetry(err);
+                if (notSent.has(err.kind)) {
+                    await store.retireIntent(intent.intentId, `create_${err.kind}`);
+                }
+
+                if (groupFaults.has(err.kind)) {
+                    groupError = err.message;
+                    refusedBuilds++;
+                }
+
+                rows.push(convergerRow(snap, { kind: 'create', outcome: 'failed', reason: err.kind, message: `Create (intent ${intent.intentId}) failed: ${err.message}` }));
+            }
+        }));
+    }
+
+    await store.recordActivity(snap.groupId, rows);
+    const retryAt = retryAfterS === null ? null : new Date(deps.clock.now().getTime() + retryAfterS * 1000);
+    return { failures, created, refusedBuilds, groupError, retryAt };
+};

@@ -1,0 +1,203 @@
+// The converger: the imperative shell around the planner (design idea 1).
+// Level-based (style.md): observe the whole state (ledger + Nova listing),
+// plan (core/converge/plan.ts, pure), apply, and come back, until the group
+// is converged or must wait, within a bounded number of passes. It holds the
+// group's lease throughout, so one converger acts on a group at a time across
+// every plugin instance; a crash anywhere leaves a state the next run reads.
+import { backoffFor } from './backoff';
+import { applyPlan } from './apply';
+import { convergerRow, observationOf, observeListing } from './observe';
+import type { GroupId } from '../model/ids';
+import { modeInForce } from '../model/kill-switch';
+import { planConvergence, type NovaListing, type Plan, type PlanOutcome } from './plan';
+import type { Clock } from '../ports/clock';
+import type { Compute, ComputeScope } from '../ports/compute';
+import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence';
+import { pacedShare, stormGuard, type StormGuardOptions } from './storm-guard';
+
+export interface ConvergerDeps {
+    readonly store: ConvergenceStore;
+    readonly compute: Compute;
+    readonly clock: Clock;
+    readonly holder: string;            // unique per run: a second run, even in this process, finds the lease taken
+    readonly region: string | null;
+    readonly buildTimeoutS: number;
+    readonly orphanGraceS: number;
+    readonly leaseTtlMs: number;
+    readonly maxPasses: number;
+    readonly concurrency: number;       // creates / deletes in flight at once
+    // Backoff of a group whose builds keep failing (none when absent or base 0).
+    readonly backoff?: { readonly baseMs: number; readonly capMs: number };
+    // The region's storm guard (none when absent).
+    readonly stormGuard?: StormGuardOptions;
+}
+
+export type ConvergeOutcome =
+    | PlanOutcome        // the last plan's: done, wait, hold (or act when the passes ran out)
+    | 'busy'             // another converger holds the lease
+    | 'gone'             // the group no longer exists
+    | 'deleted'          // a DELETING group had nothing left: it is deleted now
+    | 'failed';          // some calls failed: the next run tries again
+
+export interface ConvergeResult {
+    readonly groupId: GroupId;
+    readonly outcome: ConvergeOutcome;
+    readonly passes: number;
+    readonly plan: Plan | null;         // the last plan made
+    // When the group may go on (a backoff, the storm guard's pacing, a budget
+    // or Retry-After hold): the run that comes back sooner would only wait.
+    readonly retryAt: Date | null;
+}
+
+const errorRow = (snap: ConvergenceSnapshot, message: string | null) => message === null ?
+    convergerRow(snap, { kind: 'status', outcome: 'done', reason: 'recovered', message: 'Group status back to ACTIVE' }) :
+    convergerRow(snap, { kind: 'status', outcome: 'failed', reason: 'group_error', message: `Group status ERROR: ${message}` });
+
+export const scopeOf = (deps: Pick<ConvergerDeps, 'region'>, snap: Pick<ConvergenceSnapshot, 'tenantId'>): ComputeScope =>
+    ({ projectId: snap.tenantId, region: deps.region });
+
+export const planFor = (deps: Pick<ConvergerDeps, 'buildTimeoutS' | 'orphanGraceS' | 'region'>, snap: ConvergenceSnapshot, listing: NovaListing, now: Date): Plan => planConvergence({
+    groupId: snap.groupId, desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, listing, now,
+    buildTimeoutS: deps.buildTimeoutS, orphanGraceS: deps.orphanGraceS, knownOrphans: snap.orphans,
+    paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now)
+});
+
+// One pass: observe, plan, record what the plan learnt. null: the group is gone.
+const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date): Promise<{ snap: ConvergenceSnapshot; scope: ComputeScope; plan: Plan } | null> => {
+    const snap = await deps.store.readConvergence(groupId);
+    if (!snap) {
+        return null;
+    }
+
+    const scope = scopeOf(deps, snap);
+    const listing = await observeListing(deps.compute, scope);
+    const plan = planFor(deps, snap, listing, now);
+    await deps.store.recordObservation(groupId, observationOf(snap, listing, plan));
+    return { snap, scope, plan };
+};
+
+// Failed builds in a row start (or lengthen) the group's backoff; returns the time creates may resume.
+const recordBuildFailures = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, count: number, now: Date): Promise<Date | null> => {
+    const { baseMs, capMs } = deps.backoff ?? { baseMs: 0, capMs: 0 };
+    if (baseMs === 0 || capMs === 0) {
+        return snap.createsNotBefore;      // no backoff configured
+    }
+
+    return deps.store.recordBuildFailures(snap.groupId, count, now, (failures) => backoffFor(failures, baseMs, capMs), (failures, waitMs) => convergerRow(snap, {
+        kind: 'backoff', outcome: 'refused', reason: 'backoff',
+        message: `${failures} failed build${failures === 1 ? '' : 's'} in a row: no create for ${waitMs / 1000} s (until ${new Date(now.getTime() + waitMs).toISOString()})`
+    }));
+};
+
+interface CreateAllowance {
+    readonly create: number;
+    readonly notBefore: Date | null;    // when the rest may go
+}
+
+// The storm guard: when paced, this run creates the group's share of the
+// next few seconds (core/converge/storm-guard.ts pacedShare) and the rest wait for
+// their slots: a run per share, not a run per create.
+const PACE_WINDOW_MS = 5000;
+
+const stormShare = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, create: number, lastSlot: Date | null, now: Date): Promise<CreateAllowance> => {
+    if (!deps.stormGuard) {
+        return { create, notBefore: null };
+    }
+
+    const { wanting, total } = await deps.store.scaleUpCounts();
+    const verdict = stormGuard(Math.min(wanting, total), total, deps.stormGuard);
+    if (!verdict.paced) {
+        return { create, notBefore: null };
+    }
+
+    const share = pacedShare(verdict.perGroupCreatesPerS, create, lastSlot?.getTime() ?? null, now.getTime(), PACE_WINDOW_MS);
+    const until = new Date(Math.ceil(share.nextAt));
+    await deps.store.paceCreates(snap.groupId, until, convergerRow(snap, {
+        kind: 'storm_guard', outcome: 'done', reason: 'storm_guard',
+        message: `${verdict.message}: ${share.allowed} of ${create} creates now, the next not before ${until.toISOString()}`
+    }));
+    return { create: share.allowed, notBefore: until };
+};
+
+// What this pass may create: nothing during a backoff or the storm guard's
+// pause, else the storm guard's share of the plan's creates.
+const allowance = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, plan: Plan, notBefore: Date | null, now: Date): Promise<CreateAllowance> => {
+    if (notBefore !== null && now.getTime() < notBefore.getTime()) {
+        return { create: 0, notBefore };
+    }
+
+    return plan.create > 0 ? stormShare(deps, snap, plan.create, notBefore, now) : { create: 0, notBefore: null };
+};
+
+const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {
+    let plan: Plan | null = null;
+    for (let pass = 1; pass <= deps.maxPasses; pass++) {
+        const now = pass === 1 ? firstNow : deps.clock.now();
+        if (pass > 1 && !(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
+            return { outcome: 'busy', passes: pass - 1, plan, retryAt: null };   // the lease expired under us and was taken
+        }
+
+        const seen = await observeAndPlan(deps, groupId, now);
+        if (!seen) {
+            return { outcome: 'gone', passes: pass, plan, retryAt: null };
+        }
+
+        const { snap, scope } = seen;
+        plan = seen.plan;
+        if (plan.outcome === 'done') {
+            if (snap.status === 'DELETING') {
+                return { outcome: (await deps.store.finishGroupDeletion(groupId)) ? 'deleted' : 'done', passes: pass, plan, retryAt: null };
+            }
+
+            await deps.store.setGroupError(groupId, null, errorRow(snap, null));
+            return { outcome: 'done', passes: pass, plan, retryAt: null };
+        }
+
+        if (plan.outcome !== 'act') {
+            return { outcome: plan.outcome, passes: pass, plan, retryAt: null };
+        }
+
+        // Servers gone ERROR are failed builds: they start the group's backoff
+        // before any replacement is asked for. Deletes go ahead regardless.
+        const errored = plan.deletes.filter((d) => d.reason === 'error' && d.intentId !== null).length;
+        const notBefore = errored > 0 ? await recordBuildFailures(deps, snap, errored, now) : snap.createsNotBefore;
+        const { create, notBefore: resumeAt } = await allowance(deps, snap, plan, notBefore, now);
+
+        const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create });
+        if (applied.refusedBuilds > 0) {
+            await recordBuildFailures(deps, snap, applied.refusedBuilds, deps.clock.now());
+        }
+
+        if (applied.groupError !== null) {
+            await deps.store.setGroupError(groupId, applied.groupError, errorRow(snap, applied.groupError));
+        }
+        else if (applied.created > 0) {
+            await deps.store.setGroupError(groupId, null, errorRow(snap, null));
+        }
+
+        // A failed call is not retried in a tight loop: the next run plans again.
+        if (applied.failures > 0) {
+            return { outcome: 'failed', passes: pass, plan, retryAt: applied.retryAt };
+        }
+
+        // Creates withheld (backoff, storm pacing): wait, the next run plans again.
+        if (create < plan.create) {
+            return { outcome: 'wait', passes: pass, plan, retryAt: resumeAt };
+        }
+    }
+
+    return { outcome: plan?.outcome ?? 'act', passes: deps.maxPasses, plan, retryAt: null };
+};
+
+export const convergeGroup = async (deps: ConvergerDeps, groupId: GroupId, now: Date = deps.clock.now()): Promise<ConvergeResult> => {
+    if (!(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
+        return { groupId, outcome: 'busy', passes: 0, plan: null, retryAt: null };
+    }
+
+    try {
+        return { groupId, ...(await runPasses(deps, groupId, now)) };
+    }
+    finally {
+        await deps.store.releaseLease(groupId, deps.holder);
+    }
+};

@@ -1,0 +1,48 @@
+// The alert supervisor's state machine (contract §6), pure: given the alert's
+// stored episode, a transition and the time, what happens. The store applies
+// it in one transaction (adapters/store/alerts.ts); the plugin fires triggers.
+//
+// Choices where the contract is silent:
+// - The stored state is the authority; the transition's `from` is the host's
+//   view and only informative. With no stored row the alert counts as not
+//   CRITICAL, so a first CRITICAL we have never acted on starts an episode.
+// - WARNING ends an episode like OK (the supervisor only circles back while
+//   CRITICAL); a CRITICAL after a WARNING therefore starts a new one.
+// - CRITICAL while already CRITICAL (a re-sent firing) changes nothing: the
+//   circle-back, not the repeats, decides when to try again.
+// - A transition whose `at` equals the last one seen is taken, not stale.
+import type { AlertState, Episode, EpisodeStep } from '../model/alert';
+
+export const stepEpisode = (current: Episode | null, transition: { readonly at: Date; readonly to: AlertState }, now: Date): EpisodeStep => {
+    const { at, to } = transition;
+    if (current && at.getTime() < current.lastAt.getTime()) {
+        return { kind: 'stale' };
+    }
+
+    const wasCritical = current?.state === 'CRITICAL';
+    if (to === 'CRITICAL') {
+        return wasCritical && current ?
+            { kind: 'hold', episode: { ...current, lastAt: at } } :
+            // attempts 0 and due now: the first attempt is claimed like any
+            // other (so a crash before it fires leaves it to the loop).
+            { kind: 'start', episode: { state: 'CRITICAL', lastAt: at, attempts: 0, nextAttemptAt: now } };
+    }
+
+    // The count of the episode that ended stays for the record; nothing is due.
+    const episode: Episode = { state: to, lastAt: at, attempts: current?.attempts ?? 0, nextAttemptAt: null };
+    return wasCritical ? { kind: 'end', episode } : { kind: 'note', episode };
+};
+
+// Whether the loop may claim an attempt now (the store's claim query says the same in SQL).
+export const attemptDue = (episode: Episode, now: Date, cap: number): boolean =>
+    episode.state === 'CRITICAL' && episode.nextAttemptAt !== null &&
+    episode.nextAttemptAt.getTime() <= now.getTime() && episode.attempts < cap;
+
+// The attempt after this one waits out the longest cooldown of the actions'
+// groups and policies (seconds), and at least floorMs (the debounce window, or
+// a circle-back would only be coalesced into the decision it follows).
+export const nextAttemptAt = (now: Date, cooldownsS: readonly number[], floorMs: number): Date =>
+    new Date(now.getTime() + Math.max(floorMs, ...cooldownsS.map((s) => s * 1000)));
+
+// Attempt 1 is the transition's own; every later one is a circle-back.
+export const isCircleBack = (attempt: number): boolean => attempt > 1;

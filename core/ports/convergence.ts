@@ -1,0 +1,84 @@
+// What the converger (core/converge/run.ts) and the server routes need from the
+// store: the group's lease, what a plan reads, and the ledger writes. Every
+// method is one transaction; an intent is committed before its create is sent.
+import type { Adopt, OrphanReport, Retire } from '../converge/plan';
+import type { GroupId, TenantId } from '../model/ids';
+import type { KillSwitch } from '../model/kill-switch';
+import type { LedgerEntry } from '../model/ledger';
+import type { GroupStatus } from '../model/group';
+import type { ActivityInput } from '../model/activity';
+
+export interface ConvergenceSnapshot {
+    readonly groupId: GroupId;
+    readonly tenantId: TenantId;
+    readonly desired: number;
+    readonly maxEntities: number;                       // effective: an override in force, else the group's, else the ceiling
+    readonly paused: boolean;
+    readonly status: GroupStatus;
+    readonly launchServer: Readonly<Record<string, unknown>>;   // the launch configuration's args.server
+    readonly ledger: readonly LedgerEntry[];            // live entries (not gone)
+    readonly orphans: readonly OrphanReport[];          // as last persisted
+    readonly killSwitches: readonly KillSwitch[];
+    readonly buildFailures: number;                     // failed builds in a row (ERROR, or a create refused bad_request/quota)
+    readonly createsNotBefore: Date | null;             // no create before this: a backoff or the storm guard's pacing
+}
+
+// What one plan teaches the ledger, written in one transaction.
+export interface Observation {
+    readonly adopts: readonly Adopt[];
+    readonly retires: readonly Retire[];
+    readonly states: readonly { readonly intentId: string; readonly state: 'building' | 'active' }[];
+    readonly orphans: readonly OrphanReport[] | null;  // null: the listing was unknown, keep what we had
+    readonly activity: readonly ActivityInput[];
+}
+
+// Where a sweep left off: pages run in (tenant, group) order, so the groups of
+// one project come together and share its listing.
+export interface SweepCursor {
+    readonly tenantId: string;
+    readonly groupId: string;
+}
+
+export interface ServerRemoval {
+    readonly replace: boolean;
+    readonly who: string;
+}
+
+export type ServerRemovalResult =
+    | { readonly outcome: 'accepted'; readonly desiredBefore: number; readonly desiredAfter: number }
+    | { readonly outcome: 'refused'; readonly reason: 'paused' | 'at_min'; readonly message: string };
+
+export interface ConvergenceStore {
+    // True when `holder` now holds the group's lease until now + ttlMs (taken,
+    // renewed, or expired and taken over); false while another holder has it.
+    claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+    releaseLease(groupId: GroupId, holder: string): Promise<void>;
+    // A page of unpaused groups with something to do, in id order after `after`.
+    groupsToConverge(limit: number, after?: string): Promise<readonly GroupId[]>;
+    readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone
+    // The sweep's page: the snapshots of unpaused groups in (tenant, id) order after `after`.
+    sweepPage(limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]>;
+    recordObservation(groupId: GroupId, observation: Observation): Promise<void>;
+    writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]>;
+    setServerId(intentId: string, serverId: string): Promise<void>;
+    retireIntent(intentId: string, reason: string): Promise<void>;
+    markDeleting(deletes: readonly { readonly intentId: string; readonly reason: string }[]): Promise<void>;
+    recordActivity(groupId: GroupId, activity: readonly ActivityInput[]): Promise<void>;
+    // Sets ERROR with the message (never over DELETING), or clears an ERROR
+    // (null); the activity row is written only when the status changed.
+    setGroupError(groupId: GroupId, message: string | null, activity: ActivityInput): Promise<boolean>;
+    // Adds `count` failed builds to the group's run and starts its backoff:
+    // no create before now + delayFor(failures in a row), with one activity
+    // row (made by `activity` from the count and the wait). Returns that time.
+    recordBuildFailures(groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
+        activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date>;
+    // Paces the group's creates: none before `until` (a later time in force stays), with its activity row.
+    paceCreates(groupId: GroupId, until: Date, activity: ActivityInput): Promise<void>;
+    // The storm guard's count: unpaused live groups wanting more servers than they have, of all of them.
+    scaleUpCounts(): Promise<{ readonly wanting: number; readonly total: number }>;
+    // Deletes a DELETING group whose ledger is empty; false otherwise.
+    finishGroupDeletion(groupId: GroupId): Promise<boolean>;
+
+    // DELETE .../servers/{serverId}: owned servers only (404 otherwise).
+    removeServer(tenantId: TenantId, groupId: GroupId, serverId: string, removal: ServerRemoval): Promise<ServerRemovalResult>;
+}
