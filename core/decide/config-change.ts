@@ -1,29 +1,35 @@
 // A new group config whose bounds no longer hold desired moves desired to the
 // nearest bound, and says so in the activity log.
 import { clamp } from '../model/bounds';
+import type { GroupConfig } from '../model/group';
+import type { ActivityInput } from '../model/activity';
 import type { ConfigChange } from '../ports/store';
 
-export const configChange = (who: string): ConfigChange => (current, next) => {
-    const before = current.state.desiredCapacity;
+export const decideConfigChange = (input: { readonly desired: number; readonly next: GroupConfig; readonly who: string }): { readonly desired: number; readonly activity: ActivityInput | null } => {
+    const { desired: before, next } = input;
     const desired = clamp(before, next);
     if (desired === before) {
         return { desired, activity: null };
     }
 
-    const reason = desired > before ? 'at_min' : 'at_max';
+    const raised = desired > before;
     return {
         desired,
         activity: {
             source: 'manual',
             kind: 'config',
             outcome: 'accepted',
-            reason,
-            message: desired > before ?
+            reason: raised ? 'at_min' : 'at_max',
+            message: raised ?
                 `minEntities ${next.minEntities} is above desired ${before}: desired raised to ${desired}` :
                 `maxEntities ${next.maxEntities} is below desired ${before}: desired lowered to ${desired}`,
             desiredBefore: before,
             desiredAfter: desired,
-            who
+            who: input.who
         }
     };
 };
+
+// until the store takes decisions from the engine
+export const configChange = (who: string): ConfigChange => (current, next) =>
+    decideConfigChange({ desired: current.state.desiredCapacity, next, who });
