@@ -1,44 +1,51 @@
-// nova-autoscale as a Hapi plugin: register(server, options) mounts the API
-// under whatever prefix the host gives; onPreStart readies the database,
-// onPostStop lets it go.
+// nova-autoscale as a Hapi plugin: register(server, options) checks the
+// options once, makes the store and the engine, and mounts the API under
+// whatever prefix the host gives; onPreStart opens the database and starts the
+// engine's loops, onPostStop drains them and lets the database go.
 import type { Plugin, Server } from '@hapi/hapi';
+import { name, version } from '../package.json';
 import type Joi from 'joi';
-import { openDatabase } from '../adapters/store/database';
-import { openKnexStore } from '../adapters/store/knex-store';
-import type { AutoscaleAction } from '../core/model/alert';
 import type { ConvergeResult } from '../core/converge/run';
-import type { Store } from '../core/ports/store';
-import { actionSchema, alertsFor, type AlertOutcome, type AlertTransitionInput } from './alerts';
-import { renderErrors } from './errors';
-import { tokenValidatorFor } from './identity';
+import type { LoopReport } from '../core/engine/circle-back';
+import { makeEngine, type Engine } from '../core/engine/engine';
+import type { AutoscaleAction } from '../core/model/alert';
+import type { ConvergenceStore } from '../core/ports/convergence';
+import type { GroupsStore } from '../core/ports/groups';
+import type { SupervisionStore } from '../core/ports/supervision';
 import { registerKeystoneScheme } from './auth';
-import { convergerLoop } from './converger-loop';
-import { kickingStore } from './kicking-store';
-import { supervisorLoops, type LoopReport } from './loops';
+import { enginePortsFor, engineSettingsOf, storeFor, tokenValidatorFor } from './compose';
+import type { Context } from './context';
+import { renderErrors } from './errors';
+import { actionSchema, checkedTransition, validateActionWith, type AlertTransitionInput } from './intake/alerts';
 import { settingsOf, type PluginOptions, type Settings } from './options';
 import { activityRoutes } from './routes/activity';
 import { adminRoutes } from './routes/admin';
-import { convergeRoutes } from './routes/converge';
 import { capabilityPathGuard, capabilityRoutes } from './routes/capability';
+import { convergeRoutes } from './routes/converge';
+import { executeRoutes } from './routes/execute';
 import { groupRoutes } from './routes/groups';
 import { overrideRoutes } from './routes/override';
 import { policyRoutes } from './routes/policies';
 import { serverRoutes } from './routes/servers';
 import { catchAllRoute, serviceRoutes } from './routes/service';
 import { webhookRoutes } from './routes/webhooks';
-import type { Runtime } from './runtime';
+import type { AlertOutcome } from '../core/engine/alert-intake';
 
 export type { PluginOptions } from './options';
-export type { AlertOutcome, AlertTransitionInput, SkippedAction } from './alerts';
+export type { AlertTransitionInput } from './intake/alerts';
+export type { AlertOutcome, SkippedAction } from '../core/engine/alert-intake';
 export type { AlertState, AutoscaleAction } from '../core/model/alert';
 
-const pkg = { name: 'nova-autoscale', version: '0.1.0' };
+// The name and version are the package's own.
+const pkg = { name, version };
 
 // What a host reaches through server.plugins['nova-autoscale'].
 export interface NovaAutoscaleApi {
     readonly settings: Readonly<Settings>;
-    // The store once started; null before onPreStart has run.
-    store(): Store | null;
+    // The engine's services (groups, supervisor, alerts) and loops, for hosts and tests that drive them.
+    readonly engine: Engine;
+    // The store's ports; they answer between onPreStart and onPostStop.
+    readonly stores: { readonly groups: GroupsStore; readonly supervision: SupervisionStore; readonly convergence: ConvergenceStore };
     // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
     readonly strategy: string;
     // Alerts in process (contract §6).
@@ -82,50 +89,43 @@ export const plugin: Plugin<PluginOptions> = {
     requirements: { hapi: '>=21.0.0', node: '>=20' },
     register: (server, options) => {
         const settings = settingsOf(options);
-        const runtime: Runtime = {
-            settings,
-            prefix: server.realm.modifiers.route.prefix ?? '',
-            strategy: useAuth(server, settings),
-            current: null,
-            alerts: null,
-            kick: () => undefined,
-            compute: null
-        };
+        const store = storeFor(settings);
+        const engine = makeEngine(enginePortsFor(settings, store, (tags, data) => server.log(['nova-autoscale', ...tags], data)), engineSettingsOf(settings));
+        const context: Context = { settings, prefix: server.realm.modifiers.route.prefix ?? '', strategy: useAuth(server, settings), engine };
 
-        const alerts = alertsFor(runtime, server);
-        runtime.alerts = alerts;
-        const loops = supervisorLoops(runtime, server, alerts);
-        const converger = convergerLoop(runtime, server);
-        runtime.kick = converger.kick;
-
-        const database = openDatabase(settings.database);
         server.ext('onPreStart', async () => {
-            const store = await openKnexStore(database, { migrate: settings.migrate, capabilityKey: settings.capabilityKey, clock: settings.clock });
-            runtime.current = kickingStore(store, (groupId) => runtime.kick(groupId));
-            loops.start();
-            converger.start();
+            await store.open();
+            engine.start();
         });
         server.ext('onPostStop', async () => {
-            await converger.stop(); // runs in flight finish before the database goes
-            await loops.stop();
-            runtime.current = null;
-            await database.close();
+            await engine.stop();
+            await store.close();
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
-        server.ext(capabilityPathGuard(runtime));
+        server.ext(capabilityPathGuard(context));
 
-        server.route([...serviceRoutes(runtime), ...groupRoutes(runtime), ...policyRoutes(runtime), ...webhookRoutes(runtime), ...activityRoutes(runtime), ...overrideRoutes(runtime), ...convergeRoutes(runtime), ...serverRoutes(runtime), ...adminRoutes(runtime), ...capabilityRoutes(runtime), ...catchAllRoute(runtime)]);
-        server.expose('settings', settings);
-        server.expose('store', () => runtime.current);
-        server.expose('strategy', runtime.strategy);
-        server.expose('actionSchema', actionSchema);
-        server.expose('validateAction', alerts.validateAction);
-        server.expose('alertTransition', alerts.transition);
-        server.expose('runOnce', loops.runOnce);
-        server.expose('pruneOnce', loops.pruneOnce);
-        server.expose('convergeOnce', converger.convergeOnce);
-        server.expose('sweepOnce', converger.sweepOnce);
-        server.expose('convergerEnabled', converger.enabled);
+        server.route([
+            ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...executeRoutes(context),
+            ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context),
+            ...capabilityRoutes(context), ...catchAllRoute(context)
+        ]);
+        const api: NovaAutoscaleApi = {
+            settings,
+            engine,
+            stores: { groups: store.groups, supervision: store.supervision, convergence: store.convergence },
+            strategy: context.strategy,
+            actionSchema,
+            validateAction: validateActionWith(engine),
+            alertTransition: async (input) => engine.alerts.transition(checkedTransition(input)),
+            runOnce: engine.runOnce,
+            pruneOnce: engine.pruneOnce,
+            convergeOnce: engine.convergeOnce,
+            sweepOnce: engine.sweepOnce,
+            convergerEnabled: engine.convergerEnabled
+        };
+        for (const [key, value] of Object.entries(api)) {
+            server.expose(key, value);
+        }
     }
 };
 

@@ -97,7 +97,7 @@ export const optionsSchema = Joi.object({
         tokenValidator: Joi.object({ validate: Joi.function().required() }).unknown(true),
         // Joi.any: the host's object as given (a class instance is not copied).
         compute: Joi.any().custom((value: unknown) => {
-            const methods = ['createServer', 'listServers', 'showServer', 'deleteServer'];
+            const methods = ['createServer', 'listServers', 'deleteServer'];
             if (value === null || typeof value !== 'object' || !methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')) {
                 throw new Error(`must implement ${methods.join(', ')}`);
             }

@@ -108,7 +108,6 @@ describe('converge: backoff and storm guard', () => {
         const gated = (inner: Compute): Compute => ({
             createServer: (scope, server) => (open ? inner.createServer(scope, server) : Promise.reject(new ComputeError('held', 'gate closed', null, 1))),
             listServers: (scope) => inner.listServers(scope),
-            showServer: (scope, id) => inner.showServer(scope, id),
             deleteServer: (scope, id) => inner.deleteServer(scope, id)
         });
         await withRig({

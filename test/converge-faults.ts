@@ -209,13 +209,13 @@ describe('converge: faults', () => {
     it("a kill-switch in mode 'all' stops deletes as well as creates", async () => {
         await withRig({}, async (rig) => {
             const groupId = await settled(rig, 2);
-            const store = rig.server.plugins['nova-autoscale'].store();
+            const store = rig.server.plugins['nova-autoscale'].stores;
             if (!store) {
                 throw new Error('no store');
             }
 
             await rig.scaleTo(groupId, 0);
-            await store.setKillSwitch({ scope: { kind: 'global' }, mode: 'all', reason: 'incident', who: 'ops', expiresAt: null });
+            await store.supervision.setKillSwitch({ scope: { kind: 'global' }, mode: 'all', reason: 'incident', who: 'ops', expiresAt: null }, rig.clock.now());
             try {
                 await rig.converge(groupId);   // the kicked run may have acted before the switch: count from here
                 const left = rig.ours(groupId).length;
@@ -229,7 +229,7 @@ describe('converge: faults', () => {
                 expect(rig.ours(groupId).length).to.equal(Math.max(left - 1, 0) + 1);
             }
             finally {
-                await store.clearKillSwitch({ kind: 'global' });
+                await store.supervision.clearKillSwitch({ kind: 'global' });
             }
 
             rig.clock.advance(60_000);   // the stray's grace runs from its first sighting

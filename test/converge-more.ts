@@ -347,13 +347,13 @@ describe('converge: kill-switch and pause', () => {
     it("a kill-switch 'all' stops deletes and creates; 'scale-up' lets a scale-down through but no create", async () => {
         await withRig({}, async (rig) => {
             const groupId = await settled(rig, 4);
-            const store = rig.server.plugins['nova-autoscale'].store();
+            const store = rig.server.plugins['nova-autoscale'].stores;
             if (!store) {
                 throw new Error('no store');
             }
 
             try {
-                await store.setKillSwitch({ scope: { kind: 'global' }, mode: 'all', reason: 'incident', who: 'ops', expiresAt: null });
+                await store.supervision.setKillSwitch({ scope: { kind: 'global' }, mode: 'all', reason: 'incident', who: 'ops', expiresAt: null }, rig.clock.now());
                 const [gone, broken] = rig.ours(groupId);
                 rig.sim.deleteServerOutOfBand(String(gone?.id));
                 rig.sim.setServerStatus(String(broken?.id), 'ERROR');
@@ -373,7 +373,7 @@ describe('converge: kill-switch and pause', () => {
                 expect(hold).to.include({ reason: 'kill_switch' });
                 expect(hold?.message).to.match(/withheld 2 creates and 1 delete/);
 
-                await store.setKillSwitch({ scope: { kind: 'global' }, mode: 'scale-up', reason: 'incident', who: 'ops', expiresAt: null });
+                await store.supervision.setKillSwitch({ scope: { kind: 'global' }, mode: 'scale-up', reason: 'incident', who: 'ops', expiresAt: null }, rig.clock.now());
                 expect(await execute(rig, groupId, 1)).to.equal({ statusCode: 202, reason: undefined });
                 await rig.converge(groupId);
                 expectServers(rig, groupId, ['ACTIVE'], 10);
@@ -390,7 +390,7 @@ describe('converge: kill-switch and pause', () => {
                 expect(compute(rig, 'POST')).to.have.length(0);
             }
             finally {
-                await store.clearKillSwitch({ kind: 'global' });
+                await store.supervision.clearKillSwitch({ kind: 'global' });
             }
 
             expect((await rig.converge(groupId)).outcome).to.equal('wait');

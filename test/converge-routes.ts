@@ -90,27 +90,27 @@ describe('converge: routes', () => {
     it('one converger per group: the lease is exclusive until released or expired', async () => {
         await withRig({}, async (rig) => {
             const groupId = GroupId(await rig.createGroup());
-            const store = rig.server.plugins['nova-autoscale'].store();
+            const store = rig.server.plugins['nova-autoscale'].stores;
             if (!store) {
                 throw new Error('no store');
             }
 
             const now = rig.clock.now();
-            expect(await store.claimLease(groupId, 'a', now, 60_000)).to.be.true();
-            expect(await store.claimLease(groupId, 'b', now, 60_000)).to.be.false();
-            expect(await store.claimLease(groupId, 'a', now, 60_000)).to.be.true();          // renewed by its holder
+            expect(await store.convergence.claimLease(groupId, 'a', now, 60_000)).to.be.true();
+            expect(await store.convergence.claimLease(groupId, 'b', now, 60_000)).to.be.false();
+            expect(await store.convergence.claimLease(groupId, 'a', now, 60_000)).to.be.true();          // renewed by its holder
 
             await rig.scaleTo(groupId, 1);
             expect((await rig.converge(groupId)).outcome).to.equal('busy');                  // held by 'a': nothing sent
             expect(rig.ours(groupId)).to.have.length(0);
 
-            expect(await store.claimLease(groupId, 'b', new Date(now.getTime() + 60_000), 60_000)).to.be.true();  // expired: taken over
-            await store.releaseLease(groupId, 'a');                                          // not a's any more: no effect
-            expect(await store.claimLease(groupId, 'c', new Date(now.getTime() + 61_000), 60_000)).to.be.false();
-            await store.releaseLease(groupId, 'b');
+            expect(await store.convergence.claimLease(groupId, 'b', new Date(now.getTime() + 60_000), 60_000)).to.be.true();  // expired: taken over
+            await store.convergence.releaseLease(groupId, 'a');                                          // not a's any more: no effect
+            expect(await store.convergence.claimLease(groupId, 'c', new Date(now.getTime() + 61_000), 60_000)).to.be.false();
+            await store.convergence.releaseLease(groupId, 'b');
             expect((await rig.converge(groupId)).outcome).to.not.equal('busy');
             expect(rig.ours(groupId)).to.have.length(1);
-            expect(await store.claimLease(GroupId('no-such-group'), 'a', now, 60_000)).to.be.false();
+            expect(await store.convergence.claimLease(GroupId('no-such-group'), 'a', now, 60_000)).to.be.false();
         });
     });
 

@@ -104,7 +104,6 @@ describe('a group\'s state: active servers with their links', () => {
         const withoutEndpoint = (inner: Compute): Compute => ({
             createServer: (scope, server) => inner.createServer(scope, server),
             listServers: (scope) => inner.listServers(scope),
-            showServer: (scope, id) => inner.showServer(scope, id),
             deleteServer: (scope, id) => inner.deleteServer(scope, id)
         });
         await withRig({ compute: (account, clock) => withoutEndpoint(new NovaCompute(account, { clock })) }, async (rig) => {

@@ -572,7 +572,7 @@ describe('validation matrix: 1000 groups per tenant at the default limit', () =>
     after(() => server.stop());
 
     it('takes the 1000th group through the API and refuses the 1001st', { timeout: 120_000 }, async () => {
-        const store = server.plugins['nova-autoscale'].store();
+        const store = server.plugins['nova-autoscale'].stores;
         expect(store).to.not.be.null();
         if (!store) {
             return;
@@ -583,7 +583,7 @@ describe('validation matrix: 1000 groups per tenant at the default limit', () =>
         const limits = server.plugins['nova-autoscale'].settings.limits;
         expect(limits.maxGroups).to.equal(1000);
         for (let i = 0; i < 999; i++) {
-            await store.createGroup(TenantId(tenant), spec, limits);
+            await store.groups.createGroup(TenantId(tenant), spec, limits);
         }
 
         expect((await tenantFootprint(tenant)).groups).to.equal(999);

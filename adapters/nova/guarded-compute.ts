@@ -66,10 +66,6 @@ export class GuardedCompute implements Compute {
         return this.guard(scope, false, () => this.inner.listServers(scope));
     }
 
-    showServer(scope: ComputeScope, serverId: string): Promise<NovaServer | null> {
-        return this.guard(scope, false, () => this.inner.showServer(scope, serverId));
-    }
-
     deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'> {
         return this.guard(scope, false, () => this.inner.deleteServer(scope, serverId));
     }

@@ -1,10 +1,13 @@
-// The activity log: newest first, and bounded per group.
+// The activity log: rows written inside the transaction of what they explain,
+// read newest first, and bounded per group.
 import { ActivityId, PolicyId, type GroupId, type TenantId } from '../../core/model/ids';
 import type { Page } from '../../core/model/group';
 import type { PageRequest } from '../../core/model/group';
 import type { Activity, Reason } from '../../core/model/activity';
+import type { Knex } from 'knex';
+import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
-import { readGroup } from './groups';
+import { readGroup } from './group-rows';
 
 interface ActivityRow {
     id: string | number;
@@ -35,6 +38,31 @@ const toActivity = (row: ActivityRow): Activity => ({
     policyId: row.policy_id === null ? null : PolicyId(row.policy_id),
     decisionId: row.decision_id === null ? null : ActivityId(String(row.decision_id))
 });
+
+export interface ActivityLinks {
+    readonly policyId?: string | null;
+    readonly eventId?: string | null;
+    readonly decisionId?: string | null;
+}
+
+export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: ActivityInput, links: ActivityLinks = {}): Promise<ActivityId> => {
+    const [row]: { id: string | number }[] = await trx('activity').insert({
+        group_id: groupId,
+        at,
+        source: activity.source,
+        kind: activity.kind,
+        outcome: activity.outcome,
+        reason: activity.reason,
+        message: activity.message,
+        desired_before: activity.desiredBefore,
+        desired_after: activity.desiredAfter,
+        who: activity.who,
+        policy_id: links.policyId ?? null,
+        event_id: links.eventId ?? null,
+        decision_id: links.decisionId ?? null
+    }).returning('id');
+    return ActivityId(String(row?.id));
+};
 
 // `marker` is the id of the last row of the previous page (digits only; the route checks).
 export const listActivity = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<Activity>> => {

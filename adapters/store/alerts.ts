@@ -4,9 +4,9 @@
 // row lock (FOR UPDATE SKIP LOCKED) and counted before they fire, so two plugin
 // instances never fire the same attempt and a restart keeps the count.
 import type { Knex } from 'knex';
-import { nextAttemptAt, stepEpisode } from '../../core/decide/alert-episode';
-import { type AlertKey, type AlertRecord, type AlertRecorded, type AttemptClaim, type AttemptClaimRequest, type Episode, type EpisodeStep, type EpisodeStart } from '../../core/model/alert';
-import type { AlertState, AutoscaleAction } from '../../core/model/alert';
+import { nextAttemptAt } from '../../core/decide/alert-episode';
+import type { LockedEpisode } from '../../core/ports/supervision';
+import type { AlertKey, AlertRecord, AlertState, AttemptClaim, AttemptClaimRequest, AutoscaleAction, Episode, EpisodeStart } from '../../core/model/alert';
 import type { StoreContext } from './context';
 import { prepare, runPrepared } from './prepared';
 
@@ -42,42 +42,48 @@ const episodeColumns = (episode: Episode, actions: readonly AutoscaleAction[]) =
     actions: JSON.stringify(actions)
 });
 
-type Taken = Exclude<EpisodeStep, { kind: 'stale' }>;
-const taken = (step: Taken): AlertRecorded => ({ status: 'taken', step: step.kind });
+// A twin transition of the same alert inserted its row first: the whole unit
+// of work runs again, against that row.
+const lostRace = new Error('alert episode inserted concurrently');
 
-export const recordAlert = (ctx: StoreContext, record: AlertRecord): Promise<AlertRecorded> =>
-    ctx.knex.transaction(async (trx) => {
-        // A concurrent twin waits on the primary key here, then finds it taken.
-        const fresh: unknown[] = await trx('alert_events')
-            .insert({ event_id: record.eventId, tenant_id: record.tenantId, received_at: record.now })
-            .onConflict('event_id').ignore().returning('event_id');
-        if (fresh.length === 0) {
-            return { status: 'replay' };
+export const withAlertEpisode = async <T>(ctx: StoreContext, record: AlertRecord, work: (locked: LockedEpisode | null) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await ctx.knex.transaction(async (trx) => {
+                // A concurrent twin waits on the primary key here, then finds it taken.
+                const fresh: unknown[] = await trx('alert_events')
+                    .insert({ event_id: record.eventId, tenant_id: record.tenantId, received_at: record.now })
+                    .onConflict('event_id').ignore().returning('event_id');
+                if (fresh.length === 0) {
+                    return work(null);
+                }
+
+                const key = keyColumns(record);
+                const row: EpisodeRow | undefined = await trx('alert_episodes').where(key).forUpdate().first();
+                return work({
+                    current: row ? toEpisode(row) : null,
+                    write: async (episode, actions) => {
+                        if (row) {
+                            await trx('alert_episodes').where(key).update(episodeColumns(episode, actions));
+                            return;
+                        }
+
+                        const inserted: unknown[] = await trx('alert_episodes').insert({ ...key, ...episodeColumns(episode, actions) })
+                            .onConflict(['tenant_id', 'rule_id', 'entity_id']).ignore().returning('rule_id');
+                        if (inserted.length === 0) {
+                            throw lostRace;
+                        }
+                    }
+                });
+            });
         }
-
-        const key = keyColumns(record);
-        let row: EpisodeRow | undefined = await trx('alert_episodes').where(key).forUpdate().first();
-        if (!row) {
-            const first = stepEpisode(null, record, record.now) as Taken; // never stale without a row
-            const inserted: unknown[] = await trx('alert_episodes').insert({ ...key, ...episodeColumns(first.episode, record.actions) })
-                .onConflict(['tenant_id', 'rule_id', 'entity_id']).ignore().returning('rule_id');
-            if (inserted.length > 0) {
-                return taken(first);
+        catch (err) {
+            if (err !== lostRace || attempt > 1) {
+                throw err;
             }
-
-            // Another transition of the same alert inserted it first: decide against its row.
-            row = await trx('alert_episodes').where(key).forUpdate().first();
         }
-
-        const current = row ? toEpisode(row) : null;
-        const step = stepEpisode(current, record, record.now);
-        if (step.kind === 'stale') {
-            return { status: 'stale', lastAt: current?.lastAt ?? record.at };
-        }
-
-        await trx('alert_episodes').where(key).update(episodeColumns(step.episode, record.actions));
-        return taken(step);
-    });
+    }
+};
 
 // A new episode and its first attempt in one statement: nothing happens when
 // the event id was seen (a replay) or the alert already has a row (the

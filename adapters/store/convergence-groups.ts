@@ -1,11 +1,10 @@
 // Group-level writes around convergence: which groups need a converger, the
-// group's ERROR status, a forced delete's last step, and removing one server.
-import { DomainError } from '../../core/model/errors';
-import { GroupId, type TenantId } from '../../core/model/ids';
-import type { ConvergenceSnapshot, ServerRemoval, ServerRemovalResult, SweepCursor } from '../../core/ports/convergence';
+// group's ERROR status, a forced delete's last step, backoff and pacing.
+import { GroupId } from '../../core/model/ids';
+import type { ConvergenceSnapshot, SweepCursor } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
-import { insertActivity, lockGroup, readGroup } from './groups';
+import { insertActivity } from './activity';
 import { readConvergences } from './ledger';
 
 // Something to do: desired differs from the live ledger, an intent or delete
@@ -58,60 +57,6 @@ export const finishGroupDeletion = (ctx: StoreContext, groupId: GroupId): Promis
         await trx('tenants').where({ id: group.tenant_id }).decrement('group_count', 1);
         return true;
     });
-
-const noSuchServer = (serverId: string): DomainError =>
-    new DomainError('not_found', 'NoSuchServerError', `No such server in this group: ${serverId}`);
-
-// Only a server the ledger holds for this group (contract §3). replace=false
-// is a decision: desired goes down by one, with its activity row, in the same
-// transaction that marks the server for deletion; the converger deletes it.
-export const removeServer = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, serverId: string, removal: ServerRemoval): Promise<ServerRemovalResult> => {
-    const result = await ctx.knex.transaction(async (trx): Promise<ServerRemovalResult> => {
-        await lockGroup(trx, tenantId, groupId);
-        const group = await readGroup(trx, tenantId, groupId);
-        const entry: { intent_id: string; state: string } | undefined = await trx('servers')
-            .where({ group_id: groupId, server_id: serverId }).whereNot({ state: 'gone' }).first('intent_id', 'state');
-        if (!entry) {
-            throw noSuchServer(serverId);
-        }
-
-        const before = group.state.desiredCapacity;
-        if (group.state.paused) {
-            return { outcome: 'refused', reason: 'paused', message: 'The group is paused: resume it to remove a server' };
-        }
-
-        const after = removal.replace ? before : before - 1;
-        if (after < group.config.minEntities) {
-            return { outcome: 'refused', reason: 'at_min', message: `Removing ${serverId} without replacement would take desired below minEntities ${group.config.minEntities}` };
-        }
-
-        const now = ctx.clock.now();
-        if (entry.state !== 'deleting') {
-            await trx('servers').where({ intent_id: entry.intent_id }).update({ state: 'deleting', deleted_reason: removal.replace ? 'replaced' : 'removed', updated_at: now });
-        }
-
-        if (after !== before) {
-            await trx('groups').where({ id: groupId }).update({ desired: after, updated_at: now, version: trx.raw('version + 1') });
-        }
-
-        await insertActivity(trx, groupId, now, {
-            source: 'manual', kind: 'delete_server', outcome: 'accepted', reason: removal.replace ? 'replace_server' : 'remove_server',
-            message: removal.replace ? `Server ${serverId} is deleted and replaced` : `Server ${serverId} is deleted; desired ${before} → ${after}`,
-            desiredBefore: before, desiredAfter: after, who: removal.who
-        });
-        return { outcome: 'accepted', desiredBefore: before, desiredAfter: after };
-    });
-
-    if (result.outcome === 'refused') {
-        // Nothing is written for a refusal but its activity row (contract §4).
-        await ctx.knex.transaction((trx) => insertActivity(trx, groupId, ctx.clock.now(), {
-            source: 'manual', kind: 'delete_server', outcome: 'refused', reason: result.reason, message: result.message,
-            desiredBefore: null, desiredAfter: null, who: removal.who
-        }));
-    }
-
-    return result;
-};
 
 export const recordBuildFailures = (ctx: StoreContext, groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
     activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date> =>

@@ -10,8 +10,8 @@ import type { GroupStatus, LaunchConfig } from '../../core/model/group';
 import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
-import { insertActivity } from './groups';
-import { readKillSwitches } from './supervision';
+import { insertActivity } from './activity';
+import { readKillSwitches } from './overrides';
 
 interface SnapshotRow {
     id: string;

@@ -6,7 +6,8 @@ import type { Limits, Page } from '../../core/model/group';
 import type { Policy, PolicySpec } from '../../core/model/policy';
 import type { PageRequest } from '../../core/model/group';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
-import { lockGroup, readGroup } from './groups';
+import { lockGroup } from './group-lock';
+import { readGroup } from './group-rows';
 import { adjustmentColumns, toPolicy, triggerColumns, type PolicyRow } from './rows';
 
 const policyColumns = (spec: PolicySpec): Omit<PolicyRow, 'id' | 'group_id'> => ({

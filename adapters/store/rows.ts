@@ -1,7 +1,7 @@
 // Rows as the database returns them, and their translation into the model.
 // pg gives bigint/count as strings where PGlite gives numbers: Number() both.
 import { GroupId, PolicyId, TenantId, WebhookId } from '../../core/model/ids';
-import type { Group, GroupStatus, LaunchConfig, Metadata } from '../../core/model/group';
+import type { Group, GroupConfig, GroupStatus, LaunchConfig, Metadata } from '../../core/model/group';
 import type { Adjustment, Policy, PolicyTrigger, Webhook } from '../../core/model/policy';
 import type { Capabilities } from './capability';
 
@@ -136,4 +136,12 @@ export const toWebhook = (row: WebhookRow, caps: Capabilities): Webhook => ({
     name: row.name,
     metadata: row.metadata,
     capability: caps.of(WebhookId(row.id))
+});
+
+export const configColumns = (config: GroupConfig): Record<string, unknown> => ({
+    name: config.name,
+    cooldown: config.cooldown,
+    min_entities: config.minEntities,
+    max_entities: config.maxEntities,
+    metadata: JSON.stringify(config.metadata)
 });

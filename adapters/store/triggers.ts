@@ -1,16 +1,17 @@
-// The supervisor's write path: read everything a trigger is checked against
-// in one statement, decide (core/decide/trigger.ts, pure), and write the
+// The supervisor's reads and writes (core/engine/supervisor.ts decides): read
+// everything a trigger is checked against in one statement, and write the
 // activity row with the state it changed in one more. The write is a
 // compare-and-set on the group's version, so a decision is only recorded on
 // the state it was made from; when another decision got there first, the
-// trigger is decided again under the group's row lock. A trigger never calls Nova.
+// engine decides again under the group's row lock. A trigger never calls Nova.
 import type { Knex } from 'knex';
-import { decideTrigger, type PriorOutcome, type TriggerOutcome, type TriggerSnapshot } from '../../core/decide/trigger';
+import type { PriorOutcome, TriggerOutcome, TriggerSnapshot } from '../../core/decide/trigger';
 import { notFound } from '../../core/model/errors';
 import { ActivityId } from '../../core/model/ids';
 import { parseScope, type KillSwitch } from '../../core/model/kill-switch';
 import type { TriggerReason } from '../../core/model/activity';
-import type { TriggerRequest, TriggerResult, TriggerRules } from '../../core/model/trigger';
+import type { TriggerRequest, TriggerResult } from '../../core/model/trigger';
+import type { TriggerTable } from '../../core/ports/supervision';
 import type { StoreContext } from './context';
 import { prepare, runPrepared } from './prepared';
 import { toPolicy, type PolicyRow } from './rows';
@@ -67,7 +68,7 @@ const applyOther = prepare('autoscale_trigger_record', `
 
 const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
-const toSnapshot = (row: SnapshotRow, request: TriggerRequest, rules: TriggerRules, now: Date): TriggerSnapshot => ({
+const toSnapshot = (row: SnapshotRow, request: TriggerRequest, region: string | null, now: Date): TriggerSnapshot => ({
     decisionInput: {
         now,
         group: {
@@ -76,7 +77,7 @@ const toSnapshot = (row: SnapshotRow, request: TriggerRequest, rules: TriggerRul
             paused: row.paused,
             deleting: row.status === 'DELETING',
             lastScaledAt: date(row.last_scaled_at),
-            region: rules.region
+            region
         },
         policy: {
             adjustment: toPolicy({ ...row, id: request.policyId, group_id: request.groupId, cooldown: row.policy_cooldown, schedule_at: date(row.schedule_at) }).adjustment,
@@ -135,48 +136,38 @@ const record = async (ctx: StoreContext, db: Knex | Knex.Transaction, request: T
     return { activityId, decisionId: activityId, ...decision, message, replay: false };
 };
 
-const attempt = async (ctx: StoreContext, db: Knex | Knex.Transaction, request: TriggerRequest, rules: TriggerRules, lock: boolean): Promise<TriggerResult | null> => {
-    const [row] = await runPrepared<SnapshotRow>(db, ctx.kind === 'postgres', lock ? lockSnapshot : readSnapshot,
-        [request.eventId, request.policyId, request.tenantId, request.groupId]);
-    if (!row) {
-        throw notFound('group', request.groupId);
-    }
-
-    if (row.policy_id === null) {
-        throw notFound('policy', request.policyId);
-    }
-
-    const now = ctx.clock.now();
-    const outcome = decideTrigger(toSnapshot(row, request, rules, now), rules.debounceMs);
-    if (outcome.kind === 'replay') {
-        const { prior } = outcome;
-        return { ...prior, activityId: ActivityId(prior.activityId), decisionId: ActivityId(prior.decisionId), replay: true };
-    }
-
-    return record(ctx, db, request, row.version, outcome, now);
-};
-
 const uniqueViolation = (err: unknown): boolean => typeof err === 'object' && err !== null && 'code' in err && err.code === '23505';
 
-export const trigger = async (ctx: StoreContext, request: TriggerRequest, rules: TriggerRules): Promise<TriggerResult> => {
-    try {
-        const fast = await attempt(ctx, ctx.knex, request, rules, false);
-        if (fast) {
-            return fast;
+const table = (ctx: StoreContext, db: Knex | Knex.Transaction, lock: boolean): TriggerTable => ({
+    readTrigger: async (request, region, now) => {
+        const [row] = await runPrepared<SnapshotRow>(db, ctx.kind === 'postgres', lock ? lockSnapshot : readSnapshot,
+            [request.eventId, request.policyId, request.tenantId, request.groupId]);
+        if (!row) {
+            throw notFound('group', request.groupId);
         }
-    }
-    catch (err) {
-        // The same event id was taken meanwhile: the locked attempt answers as that one did.
-        if (!(request.eventId !== null && uniqueViolation(err))) {
+
+        if (row.policy_id === null) {
+            throw notFound('policy', request.policyId);
+        }
+
+        return { snapshot: toSnapshot(row, request, region, now), version: row.version };
+    },
+    recordTrigger: async (request, version, outcome, now) => {
+        try {
+            return await record(ctx, db, request, version, outcome, now);
+        }
+        catch (err) {
+            // The same event id was taken meanwhile: decided again under the lock, it answers as that one did.
+            if (!lock && request.eventId !== null && uniqueViolation(err)) {
+                return null;
+            }
+
             throw err;
         }
     }
+});
 
-    // Another decision moved the group first: decide again, holding its row lock.
-    const locked = await ctx.knex.transaction((trx) => attempt(ctx, trx, request, rules, true));
-    if (!locked) {
-        throw new Error('a trigger under the group lock found the group changed');
-    }
+export const triggerTable = (ctx: StoreContext): TriggerTable => table(ctx, ctx.knex, false);
 
-    return locked;
-};
+export const lockedTrigger = <T>(ctx: StoreContext, work: (locked: TriggerTable) => Promise<T>): Promise<T> =>
+    ctx.knex.transaction((trx) => work(table(ctx, trx, true)));

@@ -6,7 +6,7 @@ import type { Webhook, WebhookSpec } from '../../core/model/policy';
 import type { CapabilityTarget } from '../../core/model/policy';
 import type { PageRequest } from '../../core/model/group';
 import { afterMarker, newId, pageOf, type StoreContext } from './context';
-import { readGroup } from './groups';
+import { readGroup } from './group-rows';
 import { prepare, runPrepared } from './prepared';
 import { readPolicy } from './policies';
 import { toWebhook, type WebhookRow } from './rows';

@@ -3,7 +3,6 @@
 import { clamp } from '../model/bounds';
 import type { GroupConfig } from '../model/group';
 import type { ActivityInput } from '../model/activity';
-import type { ConfigChange } from '../ports/store';
 
 export const decideConfigChange = (input: { readonly desired: number; readonly next: GroupConfig; readonly who: string }): { readonly desired: number; readonly activity: ActivityInput | null } => {
     const { desired: before, next } = input;
@@ -29,7 +28,3 @@ export const decideConfigChange = (input: { readonly desired: number; readonly n
         }
     };
 };
-
-// until the store takes decisions from the engine
-export const configChange = (who: string): ConfigChange => (current, next) =>
-    decideConfigChange({ desired: current.state.desiredCapacity, next, who });

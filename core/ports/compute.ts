@@ -14,7 +14,6 @@ export interface Compute {
     createServer(scope: ComputeScope, server: Readonly<Record<string, unknown>>): Promise<{ readonly id: string }>;
     // Every page (limit + marker), or a ComputeError: never a partial list.
     listServers(scope: ComputeScope): Promise<readonly NovaServer[]>;
-    showServer(scope: ComputeScope, serverId: string): Promise<NovaServer | null>;
     // 'gone' when Nova answers 404: the server is already deleted.
     deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'>;
     // Where the scope's servers are reached (the catalog's compute URL, as

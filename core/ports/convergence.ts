@@ -1,4 +1,4 @@
-// What the converger (core/converge/run.ts) and the server routes need from the
+// What the converger (core/converge/run.ts) needs from the
 // store: the group's lease, what a plan reads, and the ledger writes. Every
 // method is one transaction; an intent is committed before its create is sent.
 import type { Adopt, OrphanReport, Retire } from '../converge/plan';
@@ -39,15 +39,6 @@ export interface SweepCursor {
     readonly groupId: string;
 }
 
-export interface ServerRemoval {
-    readonly replace: boolean;
-    readonly who: string;
-}
-
-export type ServerRemovalResult =
-    | { readonly outcome: 'accepted'; readonly desiredBefore: number; readonly desiredAfter: number }
-    | { readonly outcome: 'refused'; readonly reason: 'paused' | 'at_min'; readonly message: string };
-
 export interface ConvergenceStore {
     // True when `holder` now holds the group's lease until now + ttlMs (taken,
     // renewed, or expired and taken over); false while another holder has it.
@@ -79,6 +70,4 @@ export interface ConvergenceStore {
     // Deletes a DELETING group whose ledger is empty; false otherwise.
     finishGroupDeletion(groupId: GroupId): Promise<boolean>;
 
-    // DELETE .../servers/{serverId}: owned servers only (404 otherwise).
-    removeServer(tenantId: TenantId, groupId: GroupId, serverId: string, removal: ServerRemoval): Promise<ServerRemovalResult>;
 }

@@ -4,10 +4,10 @@ import type { ServerRoute } from '@hapi/hapi';
 import { DomainError } from '../../core/model/errors';
 import { parseScope, type KillSwitch, type KillSwitchScope } from '../../core/model/kill-switch';
 import { ADMIN_SCOPE } from '../auth';
-import { regionOf, storeOf, whoOf, type Runtime } from '../runtime';
+import { whoOf, type Context } from '../context';
 import * as Schemas from '../schemas';
 import { killSwitchView } from '../wire';
-import { refusedOr202 } from './activity';
+import { refusedOr202 } from './execute';
 import { expiryOf, overrideHandlers, overrideRoutesAt } from './override';
 import { groupIdOf, policyIdOf, tenantIdOf } from './params';
 import { validate } from './validate';
@@ -28,8 +28,8 @@ const scopeOf = (raw: unknown): KillSwitchScope => {
     return scope;
 };
 
-export const adminRoutes = (runtime: Runtime): ServerRoute[] => {
-    const auth = { strategy: runtime.strategy, access: { scope: [ADMIN_SCOPE] } };
+export const adminRoutes = (context: Context): ServerRoute[] => {
+    const auth = { strategy: context.strategy, access: { scope: [ADMIN_SCOPE] } };
     return [
         {
             // Only switches still in force: an expired one stops nothing.
@@ -37,9 +37,8 @@ export const adminRoutes = (runtime: Runtime): ServerRoute[] => {
             path: '/admin/kill-switches',
             options: { auth },
             handler: async () => {
-                const now = runtime.settings.clock.now().getTime();
-                const switches = await storeOf(runtime).listKillSwitches();
-                return { killSwitches: switches.filter((s) => s.expiresAt === null || now < s.expiresAt.getTime()).map(killSwitchView) };
+                const switches = await context.engine.supervisor.listKillSwitches();
+                return { killSwitches: switches.map(killSwitchView) };
             }
         },
         {
@@ -48,9 +47,9 @@ export const adminRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.killSwitchParams, payload: Schemas.killSwitch }) },
             handler: async (request, h) => {
                 const body = request.payload as KillSwitchBody;
-                await storeOf(runtime).setKillSwitch({
+                await context.engine.supervisor.setKillSwitch({
                     scope: scopeOf(request.params.scope), mode: body.mode, reason: body.reason, who: whoOf(request),
-                    expiresAt: body.expiresAt === undefined ? null : expiryOf(runtime, body.expiresAt, null)
+                    expiresAt: body.expiresAt === undefined ? null : expiryOf(context, body.expiresAt, null)
                 });
                 return h.response().code(204);
             }
@@ -61,24 +60,24 @@ export const adminRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.killSwitchParams }) },
             handler: async (request, h) => {
                 const scope = String(request.params.scope);
-                if (!(await storeOf(runtime).clearKillSwitch(scopeOf(scope)))) {
+                if (!(await context.engine.supervisor.clearKillSwitch(scopeOf(scope)))) {
                     throw new DomainError('not_found', 'NoSuchKillSwitchError', `No kill-switch ${scope}`);
                 }
 
                 return h.response().code(204);
             }
         },
-        ...overrideRoutesAt('/admin/tenants/{tenantId}/groups/{groupId}/override', auth, overrideHandlers(runtime, 'admin')),
+        ...overrideRoutesAt('/admin/tenants/{tenantId}/groups/{groupId}/override', auth, overrideHandlers(context, 'admin')),
         {
             // Skips cooldown and debounce, never pause, kill-switches, overrides or bounds.
             method: 'POST',
             path: '/admin/tenants/{tenantId}/groups/{groupId}/policies/{policyId}/execute',
             options: { auth, validate: validate({ params: Schemas.policyParams, payload: Schemas.forcedExecute }) },
             handler: async (request, h) => {
-                const result = await storeOf(runtime).trigger({
+                const result = await context.engine.supervisor.trigger({
                     tenantId: tenantIdOf(request), groupId: groupIdOf(request), policyId: policyIdOf(request),
                     source: 'admin', eventId: null, forced: true, circleBack: false, who: whoOf(request), note: (request.payload as { reason: string }).reason
-                }, { debounceMs: runtime.settings.supervisor.debounceMs, region: regionOf(runtime) });
+                });
                 return h.response(refusedOr202(result)).code(202);
             }
         }

@@ -5,10 +5,9 @@ import type { Request, ResponseToolkit, ServerExtEventsRequestObject, ServerRout
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../intake/alertmanager';
-import type { Store } from '../../core/ports/store';
 import type { CapabilityTarget } from '../../core/model/policy';
-import type { TriggerRules } from '../../core/model/trigger';
-import { regionOf, storeOf, type Runtime } from '../runtime';
+import type { Context } from '../context';
+import { checkedTransition } from '../intake/alerts';
 
 // Bodies past this are not read (the route still answers 202; see failAction).
 export const CAPABILITY_MAX_BYTES = 1024 * 1024;
@@ -58,57 +57,47 @@ const bodyOf = (request: Request): Promise<Buffer | null> => {
     return isReadable(payload) ? readBounded(payload, CAPABILITY_MAX_BYTES) : Promise.resolve(null);
 };
 
-const rulesOf = (runtime: Runtime): TriggerRules => ({ debounceMs: runtime.settings.supervisor.debounceMs, region: regionOf(runtime) });
-
-const triggerPolicy = (runtime: Runtime, store: Store, target: CapabilityTarget, eventId: string | null, note: string | null) =>
-    store.trigger({
+// A plain POST runs the policy, as the webhook's own trigger.
+const triggerPolicy = (context: Context, target: CapabilityTarget) =>
+    context.engine.supervisor.trigger({
         tenantId: target.tenantId, groupId: target.groupId, policyId: target.policyId,
-        source: 'webhook', eventId, forced: false, circleBack: false, who: 'capability', note
-    }, rulesOf(runtime));
+        source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'capability', note: null
+    });
 
 // firing → CRITICAL (runs the policy, circles back while it stays so);
-// resolved → OK (ends the episode). Without the alert intake wired, firing
-// is a plain trigger idempotent by the same event id, and resolved is ignored.
-const alertmanager = async (runtime: Runtime, store: Store, target: CapabilityTarget, notification: AlertmanagerNotification): Promise<void> => {
-    const eventId = alertmanagerEventId(target.webhookId, notification);
+// resolved → OK (ends the episode).
+const alertmanager = (context: Context, target: CapabilityTarget, notification: AlertmanagerNotification) => {
     const firing = notification.status === 'firing';
-    if (runtime.alerts) {
-        await runtime.alerts.transition({
-            tenantId: target.tenantId, ruleId: `webhook:${target.webhookId}`, entityId: notification.groupKey, eventId,
-            at: runtime.settings.clock.now(), from: firing ? 'OK' : 'CRITICAL', to: firing ? 'CRITICAL' : 'OK',
-            actions: [{ type: 'autoscale', groupId: target.groupId, policyId: target.policyId }]
-        });
-        return;
-    }
-
-    if (firing) {
-        await triggerPolicy(runtime, store, target, eventId, `Alertmanager ${notification.groupKey.slice(0, 200)}`);
-    }
+    return context.engine.alerts.transition(checkedTransition({
+        tenantId: target.tenantId, ruleId: `webhook:${target.webhookId}`, entityId: notification.groupKey,
+        eventId: alertmanagerEventId(target.webhookId, notification),
+        at: context.settings.clock.now(), from: firing ? 'OK' : 'CRITICAL', to: firing ? 'CRITICAL' : 'OK',
+        actions: [{ type: 'autoscale', groupId: target.groupId, policyId: target.policyId }]
+    }));
 };
 
-const act = async (runtime: Runtime, store: Store, target: CapabilityTarget, body: CapabilityBody): Promise<void> => {
+const act = async (context: Context, target: CapabilityTarget, body: CapabilityBody): Promise<void> => {
     switch (body.kind) {
         case 'plain':
-            await triggerPolicy(runtime, store, target, null, null);
+            await triggerPolicy(context, target);
             return;
         case 'alertmanager':
-            await alertmanager(runtime, store, target, body.notification);
+            await alertmanager(context, target, body.notification);
             return;
         case 'rejected':
-            await store.recordRejectedBody(target, body.why);
+            await context.engine.groups.recordRejectedBody(target, body.why);
             return;
     }
 };
 
-const execute = async (runtime: Runtime, request: Request): Promise<void> => {
+const execute = async (context: Context, request: Request): Promise<void> => {
     // Read for every capability alike; classified (and acted on) only for a real one.
     const body = await bodyOf(request);
     const hash = hashOf(capabilityOf(request));
     try {
-        const store = storeOf(runtime);
-        const target = await store.findCapability(hash);
+        const target = await context.engine.groups.findCapability(hash);
         if (target) {
-            await act(runtime, store, target, classifyBody(body));
+            await act(context, target, classifyBody(body));
         }
     }
     catch (err) {
@@ -120,7 +109,7 @@ const execute = async (runtime: Runtime, request: Request): Promise<void> => {
 
 const accepted = (h: ResponseToolkit) => h.response().code(202);
 
-export const capabilityRoutes = (runtime: Runtime): ServerRoute[] => [{
+export const capabilityRoutes = (context: Context): ServerRoute[] => [{
     method: 'POST',
     path: '/v1.0/execute/1/{capability*}',
     options: {
@@ -130,7 +119,7 @@ export const capabilityRoutes = (runtime: Runtime): ServerRoute[] => [{
         payload: { parse: false, output: 'stream', maxBytes: CAPABILITY_MAX_BYTES, failAction: 'log' }
     },
     handler: async (request, h) => {
-        await execute(runtime, request);
+        await execute(context, request);
         return accepted(h);
     }
 }];
@@ -140,10 +129,10 @@ const EXECUTE = '/v1.0/execute/1/';
 // hapi's router answers 400 to a path it cannot percent-decode, before any
 // route runs. Such a path can hold no capability (they are hex), so it is sent
 // on as one that cannot exist, and answered like every other.
-export const capabilityPathGuard = (runtime: Runtime): ServerExtEventsRequestObject => ({
+export const capabilityPathGuard = (context: Context): ServerExtEventsRequestObject => ({
     type: 'onRequest',
     method: (request, h) => {
-        const base = `${runtime.prefix}${EXECUTE}`;
+        const base = `${context.prefix}${EXECUTE}`;
         if (request.path.startsWith(base)) {
             try {
                 decodeURIComponent(request.path.slice(base.length));

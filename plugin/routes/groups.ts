@@ -2,11 +2,9 @@
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import { badRequest } from '../../core/model/errors';
 import type { TenantId } from '../../core/model/ids';
-import { configChange } from '../../core/decide/config-change';
 import type { Group, GroupConfig, LaunchConfig } from '../../core/model/group';
 import type { Policy, PolicySpec } from '../../core/model/policy';
-import { computeEndpointOf } from '../compute';
-import { apiRoot, storeOf, tenantAuth, tenantRoot, whoOf, type Runtime } from '../runtime';
+import { apiRoot, tenantAuth, tenantRoot, whoOf, type Context } from '../context';
 import * as Schemas from '../schemas';
 import {
     configView, groupSummaryView, groupView, launchView, links, pageLinks, policyView, stateView, toPolicySpec, webhookView, type PolicyBody
@@ -23,13 +21,22 @@ export const scheduledInFuture = (specs: readonly PolicySpec[], now: Date, field
     });
 };
 
-export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
-    const auth = tenantAuth(runtime);
+export const groupRoutes = (context: Context): ServerRoute[] => {
+    const auth = tenantAuth(context);
     const policyViews = (request: Request, tenantId: TenantId, policies: readonly Policy[]) =>
-        policies.map((policy) => policyView(tenantRoot(runtime, request, tenantId), policy));
+        policies.map((policy) => policyView(tenantRoot(context, request, tenantId), policy));
+    // Where the tenant's servers live; a view without it shows no links (and the log says why).
+    const endpointOf = async (request: Request, tenantId: TenantId): Promise<string | null> => {
+        const { endpoint, warning } = await context.engine.serverEndpoint(tenantId);
+        if (warning !== null) {
+            request.log(['nova-autoscale', 'links', 'warning'], warning);
+        }
+
+        return endpoint;
+    };
     // Where the groups' active servers live, for their links; asked only when there are some.
     const endpointFor = (request: Request, tenantId: TenantId, groups: readonly Group[]): Promise<string | null> =>
-        groups.some((group) => group.state.active.length > 0) ? computeEndpointOf(runtime, request, tenantId) : Promise.resolve(null);
+        groups.some((group) => group.state.active.length > 0) ? endpointOf(request, tenantId) : Promise.resolve(null);
 
     return [
         {
@@ -39,8 +46,8 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             handler: async (request) => {
                 const tenantId = tenantIdOf(request);
                 const { limit, marker } = request.query as { limit: number; marker?: string };
-                const page = await storeOf(runtime).listGroups(tenantId, { limit, marker });
-                const base = tenantRoot(runtime, request, tenantId);
+                const page = await context.engine.groups.listGroups(tenantId, { limit, marker });
+                const base = tenantRoot(context, request, tenantId);
                 const endpoint = await endpointFor(request, tenantId, page.items);
                 return {
                     groups: page.items.map((group) => groupSummaryView(base, group, endpoint)),
@@ -56,11 +63,11 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
                 const tenantId = tenantIdOf(request);
                 const body = request.payload as { groupConfiguration: GroupConfig; launchConfiguration: LaunchConfig; scalingPolicies: PolicyBody[] };
                 const policies = body.scalingPolicies.map(toPolicySpec);
-                scheduledInFuture(policies, runtime.settings.clock.now(), (i) => `scalingPolicies.${i}.args.at`);
-                const created = await storeOf(runtime).createGroup(tenantId, {
+                scheduledInFuture(policies, context.settings.clock.now(), (i) => `scalingPolicies.${i}.args.at`);
+                const created = await context.engine.groups.createGroup(tenantId, {
                     config: body.groupConfiguration, launch: body.launchConfiguration, policies
-                }, runtime.settings.limits);
-                const base = tenantRoot(runtime, request, tenantId);
+                });
+                const base = tenantRoot(context, request, tenantId);
                 // A new group has no servers yet: no links to look up.
                 return h.response({ group: groupView(base, created.group, policyViews(request, tenantId, created.policies), null) })
                     .code(201).location(links.group(base, created.group));
@@ -72,20 +79,19 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams, query: Schemas.groupQuery }) },
             handler: async (request) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                const store = storeOf(runtime);
-                const { group, policies } = await store.getGroupWithPolicies(tenantId, groupId);
+                const { group, policies } = await context.engine.groups.getGroupWithPolicies(tenantId, groupId);
                 const views = policyViews(request, tenantId, policies);
-                const base = tenantRoot(runtime, request, tenantId);
+                const base = tenantRoot(context, request, tenantId);
                 const endpoint = await endpointFor(request, tenantId, [group]);
                 if (!(request.query as { webhooks: boolean }).webhooks) {
                     return { group: groupView(base, group, views, endpoint) };
                 }
 
                 // Otter's ?webhooks=true: each policy carries its webhooks.
-                const hooks = await store.webhooksOfGroup(tenantId, groupId);
+                const hooks = await context.engine.groups.webhooksOfGroup(tenantId, groupId);
                 const withHooks = views.map((view) => ({
                     ...view,
-                    webhooks: hooks.filter((hook) => hook.policyId === view.id).map((hook) => webhookView(base, hook, apiRoot(runtime, request))),
+                    webhooks: hooks.filter((hook) => hook.policyId === view.id).map((hook) => webhookView(base, hook, apiRoot(context, request))),
                     webhooks_links: []
                 }));
                 return { group: groupView(base, group, withHooks, endpoint) };
@@ -98,7 +104,7 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
                 // 204: deleted now; 202: servers remain, the converger deletes them, then the group.
-                const done = await storeOf(runtime).deleteGroup(tenantId, groupId, (request.query as { force: boolean }).force, whoOf(request));
+                const done = await context.engine.groups.deleteGroup(tenantId, groupId, (request.query as { force: boolean }).force, whoOf(request));
                 return h.response().code(done === 'deleted' ? 204 : 202);
             }
         },
@@ -108,7 +114,7 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams }) },
             handler: async (request) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                const group = await storeOf(runtime).getGroup(tenantId, groupId);
+                const group = await context.engine.groups.getGroup(tenantId, groupId);
                 return { groupConfiguration: configView(group.config) };
             }
         },
@@ -118,7 +124,7 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams, payload: Schemas.groupConfiguration }) },
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                await storeOf(runtime).updateConfig(tenantId, groupId, request.payload as GroupConfig, configChange(whoOf(request)));
+                await context.engine.groups.updateConfig(tenantId, groupId, request.payload as GroupConfig, whoOf(request));
                 return h.response().code(204);
             }
         },
@@ -128,7 +134,7 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams }) },
             handler: async (request) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                const group = await storeOf(runtime).getGroup(tenantId, groupId);
+                const group = await context.engine.groups.getGroup(tenantId, groupId);
                 return { launchConfiguration: launchView(group.launch) };
             }
         },
@@ -138,7 +144,7 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams, payload: Schemas.launchConfiguration }) },
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                await storeOf(runtime).updateLaunch(tenantId, groupId, request.payload as LaunchConfig);
+                await context.engine.groups.updateLaunch(tenantId, groupId, request.payload as LaunchConfig);
                 return h.response().code(204);
             }
         },
@@ -148,7 +154,7 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams }) },
             handler: async (request) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                const group = await storeOf(runtime).getGroup(tenantId, groupId);
+                const group = await context.engine.groups.getGroup(tenantId, groupId);
                 return { group: stateView(group, await endpointFor(request, tenantId, [group])) };
             }
         },
@@ -158,7 +164,7 @@ export const groupRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams }) },
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                await storeOf(runtime).setPaused(tenantId, groupId, action === 'pause', whoOf(request));
+                await context.engine.supervisor.setPaused(tenantId, groupId, action === 'pause', whoOf(request));
                 return h.response().code(204);
             }
         }))

@@ -2,9 +2,8 @@
 // an expiry. The tenant sets its own here; an admin sets any (routes/admin.ts).
 import type { Lifecycle, Request, RouteOptions, ServerRoute } from '@hapi/hapi';
 import { badRequest } from '../../core/model/errors';
-import { inForce } from '../../core/model/override';
 import type { ActivitySource } from '../../core/model/activity';
-import { regionOf, storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
+import { tenantAuth, whoOf, type Context } from '../context';
 import * as Schemas from '../schemas';
 import { overrideView } from '../wire';
 import { groupIdOf, tenantIdOf } from './params';
@@ -22,8 +21,8 @@ interface OverrideBody {
 }
 
 // An expiry must lie ahead of the plugin's clock (and, when given, within maxDays of it).
-export const expiryOf = (runtime: Runtime, value: string, maxDays: number | null): Date => {
-    const now = runtime.settings.clock.now().getTime();
+export const expiryOf = (context: Context, value: string, maxDays: number | null): Date => {
+    const now = context.settings.clock.now().getTime();
     const expiresAt = new Date(value);
     if (expiresAt.getTime() <= now) {
         throw badRequest('expiresAt', '"expiresAt" must be in the future');
@@ -44,24 +43,24 @@ interface OverrideHandlers {
 
 // The same three handlers serve the tenant's routes and the admin's; only the
 // activity source differs.
-export const overrideHandlers = (runtime: Runtime, source: ActivitySource): OverrideHandlers => ({
+export const overrideHandlers = (context: Context, source: ActivitySource): OverrideHandlers => ({
     // No override in force is `{override: null}`, not a 404: a 404 here always
     // means the group itself is unknown (or another tenant's).
     get: async (request: Request) => {
-        const override = inForce(await storeOf(runtime).getOverride(tenantIdOf(request), groupIdOf(request)), runtime.settings.clock.now());
+        const override = await context.engine.supervisor.getOverride(tenantIdOf(request), groupIdOf(request));
         return { override: override ? overrideView(override) : null };
     },
     put: async (request, h) => {
         const body = request.payload as OverrideBody;
-        const expiresAt = expiryOf(runtime, body.expiresAt, maxOverrideDays);
-        await storeOf(runtime).setOverride(tenantIdOf(request), groupIdOf(request), {
+        const expiresAt = expiryOf(context, body.expiresAt, maxOverrideDays);
+        await context.engine.supervisor.setOverride(tenantIdOf(request), groupIdOf(request), {
             desiredCapacity: body.desiredCapacity ?? null, minEntities: body.minEntities ?? null, maxEntities: body.maxEntities ?? null,
             reason: body.reason, expiresAt, who: whoOf(request)
-        }, source, regionOf(runtime));
+        }, source);
         return h.response().code(204);
     },
     delete: async (request, h) => {
-        await storeOf(runtime).clearOverride(tenantIdOf(request), groupIdOf(request), whoOf(request), source);
+        await context.engine.supervisor.clearOverride(tenantIdOf(request), groupIdOf(request), whoOf(request), source);
         return h.response().code(204);
     }
 });
@@ -72,5 +71,5 @@ export const overrideRoutesAt = (path: string, auth: RouteOptions['auth'], handl
     { method: 'DELETE', path, options: { auth, validate: validate({ params: Schemas.groupParams }) }, handler: handlers.delete }
 ];
 
-export const overrideRoutes = (runtime: Runtime): ServerRoute[] =>
-    overrideRoutesAt('/v1.0/{tenantId}/groups/{groupId}/override', tenantAuth(runtime), overrideHandlers(runtime, 'manual'));
+export const overrideRoutes = (context: Context): ServerRoute[] =>
+    overrideRoutesAt('/v1.0/{tenantId}/groups/{groupId}/override', tenantAuth(context), overrideHandlers(context, 'manual'));

@@ -1,6 +1,6 @@
 // A group's scaling policies.
 import type { ServerRoute } from '@hapi/hapi';
-import { storeOf, tenantAuth, tenantRoot, type Runtime } from '../runtime';
+import { tenantAuth, tenantRoot, type Context } from '../context';
 import * as Schemas from '../schemas';
 import { pageLinks, policyView, toPolicySpec, type PolicyBody } from '../wire';
 import { scheduledInFuture } from './groups';
@@ -8,8 +8,8 @@ import { groupIdOf, policyIdOf, tenantIdOf } from './params';
 import { validate } from './validate';
 
 
-export const policyRoutes = (runtime: Runtime): ServerRoute[] => {
-    const auth = tenantAuth(runtime);
+export const policyRoutes = (context: Context): ServerRoute[] => {
+    const auth = tenantAuth(context);
     const path = '/v1.0/{tenantId}/groups/{groupId}/policies';
     return [
         {
@@ -19,8 +19,8 @@ export const policyRoutes = (runtime: Runtime): ServerRoute[] => {
             handler: async (request) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
                 const { limit, marker } = request.query as { limit: number; marker?: string };
-                const page = await storeOf(runtime).listPolicies(tenantId, groupId, { limit, marker });
-                const base = tenantRoot(runtime, request, tenantId);
+                const page = await context.engine.groups.listPolicies(tenantId, groupId, { limit, marker });
+                const base = tenantRoot(context, request, tenantId);
                 return {
                     policies: page.items.map((policy) => policyView(base, policy)),
                     policies_links: pageLinks(`${base}/groups/${groupId}/policies`, limit, page.next)
@@ -34,9 +34,9 @@ export const policyRoutes = (runtime: Runtime): ServerRoute[] => {
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
                 const specs = (request.payload as PolicyBody[]).map(toPolicySpec);
-                scheduledInFuture(specs, runtime.settings.clock.now(), (i) => `${i}.args.at`);
-                const created = await storeOf(runtime).createPolicies(tenantId, groupId, specs, runtime.settings.limits);
-                const base = tenantRoot(runtime, request, tenantId);
+                scheduledInFuture(specs, context.settings.clock.now(), (i) => `${i}.args.at`);
+                const created = await context.engine.groups.createPolicies(tenantId, groupId, specs);
+                const base = tenantRoot(context, request, tenantId);
                 return h.response({ policies: created.map((policy) => policyView(base, policy)) }).code(201);
             }
         },
@@ -46,8 +46,8 @@ export const policyRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.policyParams }) },
             handler: async (request) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request);
-                const policy = await storeOf(runtime).getPolicy(tenantId, groupId, policyId);
-                return { policy: policyView(tenantRoot(runtime, request, tenantId), policy) };
+                const policy = await context.engine.groups.getPolicy(tenantId, groupId, policyId);
+                return { policy: policyView(tenantRoot(context, request, tenantId), policy) };
             }
         },
         {
@@ -57,8 +57,8 @@ export const policyRoutes = (runtime: Runtime): ServerRoute[] => {
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request);
                 const spec = toPolicySpec(request.payload as PolicyBody);
-                scheduledInFuture([spec], runtime.settings.clock.now(), () => 'args.at');
-                await storeOf(runtime).updatePolicy(tenantId, groupId, policyId, spec);
+                scheduledInFuture([spec], context.settings.clock.now(), () => 'args.at');
+                await context.engine.groups.updatePolicy(tenantId, groupId, policyId, spec);
                 return h.response().code(204);
             }
         },
@@ -68,7 +68,7 @@ export const policyRoutes = (runtime: Runtime): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.policyParams }) },
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request), policyId = policyIdOf(request);
-                await storeOf(runtime).deletePolicy(tenantId, groupId, policyId);
+                await context.engine.groups.deletePolicy(tenantId, groupId, policyId);
                 return h.response().code(204);
             }
         }

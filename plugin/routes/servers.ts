@@ -4,19 +4,19 @@
 // The converger sends the delete (and the replacement's create).
 import type { ServerRoute } from '@hapi/hapi';
 import { DomainError } from '../../core/model/errors';
-import { storeOf, tenantAuth, whoOf, type Runtime } from '../runtime';
+import { tenantAuth, whoOf, type Context } from '../context';
 import * as Schemas from '../schemas';
 import { groupIdOf, tenantIdOf } from './params';
 import { validate } from './validate';
 
-export const serverRoutes = (runtime: Runtime): ServerRoute[] => [{
+export const serverRoutes = (context: Context): ServerRoute[] => [{
     method: 'DELETE',
     path: '/v1.0/{tenantId}/groups/{groupId}/servers/{serverId}',
-    options: { auth: tenantAuth(runtime), validate: validate({ params: Schemas.serverParams, query: Schemas.deleteServerQuery }) },
+    options: { auth: tenantAuth(context), validate: validate({ params: Schemas.serverParams, query: Schemas.deleteServerQuery }) },
     handler: async (request, h) => {
         const serverId = String(request.params.serverId);
         const { replace } = request.query as { replace: boolean };
-        const result = await storeOf(runtime).removeServer(tenantIdOf(request), groupIdOf(request), serverId, { replace, who: whoOf(request) });
+        const result = await context.engine.supervisor.removeServer(tenantIdOf(request), groupIdOf(request), serverId, { replace, who: whoOf(request) });
         if (result.outcome === 'refused') {
             throw new DomainError('forbidden', 'CannotDeleteServerError', result.message, { reason: result.reason });
         }

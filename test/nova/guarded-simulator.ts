@@ -133,9 +133,9 @@ describe('GuardedCompute against the simulator', () => {
             for (let s = 0; s < 5; s++) {
                 const results = await Promise.all([
                     outcome(guarded.createServer(SCOPE, demoServerArgs(s))), outcome(guarded.listServers(SCOPE)),
-                    outcome(guarded.showServer(SCOPE, 'x')), outcome(guarded.deleteServer(SCOPE, 'x'))
+                    outcome(guarded.deleteServer(SCOPE, 'x'))
                 ]);
-                expect(results).to.equal(['held', 'held', 'held', 'held']);
+                expect(results).to.equal(['held', 'held', 'held']);
                 clock.advance(s === 4 ? 999 : 1_000);
             }
 

@@ -3,7 +3,7 @@
 import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { type ComputeError, type NovaServer } from '../../core/model/server';
 
-export type FakeMethod = 'create' | 'list' | 'show' | 'delete';
+export type FakeMethod = 'create' | 'list' | 'delete';
 
 export interface FakeCall {
     readonly method: FakeMethod;
@@ -26,11 +26,6 @@ export class FakeCompute implements Compute {
     async listServers(scope: ComputeScope): Promise<readonly NovaServer[]> {
         await this.reach('list', scope);
         return [];
-    }
-
-    async showServer(scope: ComputeScope): Promise<NovaServer | null> {
-        await this.reach('show', scope);
-        return null;
     }
 
     async deleteServer(scope: ComputeScope): Promise<'deleting' | 'gone'> {
@@ -97,11 +92,6 @@ export class CountingCompute implements Compute {
     listServers(scope: ComputeScope): Promise<readonly NovaServer[]> {
         this.callsAtMs.push(Date.now());
         return this.inner.listServers(scope);
-    }
-
-    showServer(scope: ComputeScope, serverId: string): Promise<NovaServer | null> {
-        this.callsAtMs.push(Date.now());
-        return this.inner.showServer(scope, serverId);
     }
 
     deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'> {

@@ -2,9 +2,8 @@
 // so; bounds that still hold desired move nothing and write nothing.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { configChange, decideConfigChange } from '../../../core/decide/config-change';
-import type { Group, GroupConfig } from '../../../core/model/group';
-import { GroupId, TenantId } from '../../../core/model/ids';
+import { decideConfigChange } from '../../../core/decide/config-change';
+import type { GroupConfig } from '../../../core/model/group';
 import type { ActivityInput } from '../../../core/model/activity';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -41,18 +40,4 @@ describe('decideConfigChange', () => {
             });
         });
     }
-
-    it('the store callback (until the store takes decisions from the engine) decides on the locked group', () => {
-        const current: Group = {
-            id: GroupId('g-1'), tenantId: TenantId('t-1'), config: config({}), launch: { type: 'launch_server', args: { server: {} } },
-            state: { desiredCapacity: 2, activeCapacity: 2, pendingCapacity: 0, paused: false, status: 'ACTIVE', errors: [], active: [], orphans: [] }
-        };
-        expect(configChange('frank')(current, config({ minEntities: 4 }))).to.equal({
-            desired: 4,
-            activity: {
-                source: 'manual', kind: 'config', outcome: 'accepted', reason: 'at_min', message: 'minEntities 4 is above desired 2: desired raised to 4',
-                desiredBefore: 2, desiredAfter: 4, who: 'frank'
-            }
-        });
-    });
 });

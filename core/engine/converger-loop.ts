@@ -1,0 +1,280 @@
+// The converger's background work (design idea 1): a run per group, kicked
+// right after every accepted decision, looked at again while it waits, and a
+// self-heal sweep of every group each intervals.convergeS. Runs of one group
+// are chained in this process (a kick during a run queues one more run, never
+// a second one at once); across processes the group lease keeps them apart.
+import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../converge/run';
+import { triage } from '../converge/sweep';
+import type { StormGuardOptions } from '../converge/storm-guard';
+import { GroupId } from '../model/ids';
+import type { Clock } from '../ports/clock';
+import type { Compute } from '../ports/compute';
+import type { ConvergenceStore } from '../ports/convergence';
+import type { Scheduler, Timer } from '../ports/scheduler';
+import { limiter, type Limiter } from './limiter';
+import { errorData, type Log } from './log';
+import { every, type Ticker } from './ticker';
+
+export interface ConvergerSettings {
+    readonly convergeS: number;          // the self-heal sweep's period
+    readonly buildTimeoutS: number;
+    readonly orphanGraceS: number;
+    readonly leaseTtlS: number;
+    readonly maxPasses: number;
+    readonly recheckMs: number;          // 0: a waiting group waits for a kick or the sweep
+    readonly concurrency: number;
+    readonly parallelGroups: number;
+    readonly sweepBatch: number;
+    readonly backoffBaseMs: number;
+    readonly backoffCapMs: number;
+    readonly stormGuard: false | StormGuardOptions;
+}
+
+// A Compute made at each start and closed at each stop: a breaker's timers live with the server.
+export interface OpenedCompute {
+    readonly compute: Compute;
+    close(): void;
+}
+
+export interface ConvergerLoopDeps {
+    readonly store: ConvergenceStore;
+    readonly enabled: boolean;                           // a Compute is configured: openCompute gives one
+    readonly openCompute: () => OpenedCompute | null;   // null: no converger runs
+    readonly clock: Clock;
+    readonly scheduler: Scheduler;
+    readonly log: Log;
+    readonly instance: string;                           // unique per process: lease holders are `${instance}/${run}`
+    readonly region: string | null;
+    readonly settings: ConvergerSettings;
+}
+
+export interface ConvergerLoop {
+    readonly enabled: boolean;
+    kick(groupId: GroupId): void;
+    // One run for the group (after any run in flight), or for every group with something to do.
+    convergeOnce(groupId?: string): Promise<readonly ConvergeResult[]>;
+    // One self-heal sweep: every unpaused group.
+    sweepOnce(): Promise<readonly ConvergeResult[]>;
+    // The Compute while the loop runs (for the links of a group's servers).
+    compute(): Compute | null;
+    start(): void;
+    stop(): Promise<void>;
+}
+
+// The least wait before a group told when to come back is looked at again.
+const MIN_RECHECK_MS = 10;
+const MAX_RECHECK_MS = 60_000;
+const COUNT_TTL_MS = 1000;
+
+// The storm guard's count is one statement over every group: a second old is
+// fresh enough to tell a storm, and spares it on every run of one.
+export const countsCached = (store: ConvergenceStore, clock: Clock): ConvergenceStore => {
+    let counted: { at: number; counts: ReturnType<ConvergenceStore['scaleUpCounts']> } | null = null;
+    return {
+        ...store,
+        scaleUpCounts: () => {
+            const now = clock.now().getTime();
+            if (counted === null || now - counted.at >= COUNT_TTL_MS || now < counted.at) {
+                const counts = store.scaleUpCounts();
+                counted = { at: now, counts };
+                counts.catch(() => { counted = null; });
+            }
+
+            return counted.counts;
+        }
+    };
+};
+
+// A group left waiting (builds, deletes under way, failed calls) is looked at
+// again; a hold on an unknown listing is Nova failing, not the group's choice.
+export const unsettled = (result: ConvergeResult): boolean =>
+    ['wait', 'failed', 'busy', 'act'].includes(result.outcome) ||
+    (result.outcome === 'hold' && (result.plan?.holds ?? []).some((h) => h.reason === 'listing_unknown'));
+
+// Soon, then less and less often while it keeps waiting: a quick build is
+// seen in seconds, a slow one costs a listing a minute at most. A group told
+// when it may go on (a backoff, pacing, a hold) comes back then.
+export const recheckDelay = (result: ConvergeResult, waitsSoFar: number, recheckMs: number, now: Date): number =>
+    result.retryAt !== null ?
+        Math.max(MIN_RECHECK_MS, result.retryAt.getTime() - now.getTime()) :
+        Math.min(recheckMs * 2 ** waitsSoFar, MAX_RECHECK_MS);
+
+// Runs of one group one after another, each after the one before it settles.
+const groupChains = (runGroup: (groupId: GroupId) => Promise<ConvergeResult | null>) => {
+    const chains = new Map<GroupId, Promise<ConvergeResult | null>>();
+    const queued = new Set<GroupId>();
+    const run = (groupId: GroupId): Promise<ConvergeResult | null> => {
+        const previous = chains.get(groupId) ?? Promise.resolve(null);
+        const next = previous.then(() => {
+            queued.delete(groupId);
+            return runGroup(groupId);
+        });
+        chains.set(groupId, next.catch(() => null));
+        const settle = () => {
+            if (chains.get(groupId) === next) {
+                chains.delete(groupId);
+            }
+        };
+
+        next.then(settle, settle);
+        return next;
+    };
+
+    return {
+        run,
+        // True when the group is now queued; false when a run is already queued for it.
+        queue: (groupId: GroupId): boolean => {
+            if (queued.has(groupId)) {
+                return false;
+            }
+
+            queued.add(groupId);
+            return true;
+        },
+        drain: () => Promise.all([...chains.values()])
+    };
+};
+
+export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
+    const { settings, clock, scheduler } = deps;
+    const store = countsCached(deps.store, clock);
+    // What a run uses while the loop runs: the Compute opened at start.
+    let opened: OpenedCompute | null = null;
+    let stopped = true;
+    let runs = 0;
+    let sweep: Ticker | null = null;
+    const rechecks = new Set<Timer>();
+    const waits = new Map<GroupId, number>();
+
+    const depsOf = (compute: Compute): ConvergerDeps => ({
+        store,
+        compute,
+        clock,
+        holder: `${deps.instance}/${++runs}`,
+        region: deps.region,
+        buildTimeoutS: settings.buildTimeoutS,
+        orphanGraceS: settings.orphanGraceS,
+        leaseTtlMs: settings.leaseTtlS * 1000,
+        maxPasses: settings.maxPasses,
+        concurrency: settings.concurrency,
+        backoff: { baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs },
+        ...(settings.stormGuard === false ? {} : { stormGuard: settings.stormGuard })
+    });
+
+    // Runs of different groups at once, across kicks, rechecks and sweeps.
+    const slots: Limiter = limiter(settings.parallelGroups);
+    const chains = groupChains((groupId) => {
+        const compute = opened?.compute;
+        return compute ? slots(() => convergeGroup(depsOf(compute), groupId)) : Promise.resolve(null);
+    });
+
+    const recheckLater = (result: ConvergeResult): void => {
+        if (stopped || settings.recheckMs === 0 || !unsettled(result)) {
+            waits.delete(result.groupId);
+            return;
+        }
+
+        const n = waits.get(result.groupId) ?? 0;
+        if (result.retryAt === null) {
+            waits.set(result.groupId, n + 1);
+        }
+
+        const timer = scheduler.after(recheckDelay(result, n, settings.recheckMs, clock.now()), () => {
+            rechecks.delete(timer);
+            kick(result.groupId);
+        });
+        rechecks.add(timer);
+    };
+
+    const kick = (groupId: GroupId): void => {
+        if (stopped || !opened || !chains.queue(groupId)) {
+            return;
+        }
+
+        chains.run(groupId).then((result) => {
+            if (result) {
+                recheckLater(result);
+            }
+        }, (err: unknown) => deps.log(['converger', 'error'], errorData(err)));
+    };
+
+    const runAll = async (ids: readonly GroupId[]): Promise<ConvergeResult[]> =>
+        (await Promise.all(ids.map(chains.run))).filter((r): r is ConvergeResult => r !== null);
+
+    // Every group with something to do, a page at a time.
+    const convergeOnce = async (groupId?: string): Promise<readonly ConvergeResult[]> => {
+        if (groupId !== undefined) {
+            return runAll([GroupId(groupId)]);
+        }
+
+        const results: ConvergeResult[] = [];
+        for (let after = ''; ;) {
+            const batch = await store.groupsToConverge(settings.sweepBatch, after);
+            results.push(...await runAll(batch));
+            if (batch.length < settings.sweepBatch || stopped) {
+                return results;
+            }
+
+            after = batch[batch.length - 1] ?? '';
+        }
+    };
+
+    // Every unpaused group, a page at a time, each project listed once
+    // (core/converge/sweep.ts); the next page is read while this one is looked at.
+    const sweepOnce = async (): Promise<readonly ConvergeResult[]> => {
+        const compute = opened?.compute;
+        if (!compute) {
+            return [];
+        }
+
+        const size = settings.sweepBatch;
+        const results: ConvergeResult[] = [];
+        let next = store.sweepPage(size, null);
+        for (; ;) {
+            const page = await next;
+            const last = page[page.length - 1];
+            const more = page.length === size && last !== undefined && !stopped;
+            if (more) {
+                next = store.sweepPage(size, { tenantId: last.tenantId, groupId: last.groupId });
+                next.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
+            }
+
+            const { steady, unsettled: rest } = await triage(depsOf(compute), page);
+            const ran = await runAll(rest);
+            steady.forEach((r) => waits.delete(r.groupId));
+            ran.forEach(recheckLater);
+            results.push(...steady, ...ran);
+            if (!more) {
+                return results;
+            }
+        }
+    };
+
+    return {
+        enabled: deps.enabled,
+        kick,
+        convergeOnce,
+        sweepOnce,
+        compute: () => opened?.compute ?? null,
+        start: () => {
+            stopped = false;
+            opened = deps.openCompute();
+            if (!opened) {
+                deps.log(['converger', 'info'], 'No openstack.compute or openstack.serviceAccount: no converger runs, desired capacity is recorded only');
+                return;
+            }
+
+            sweep = every(scheduler, settings.convergeS * 1000, sweepOnce, (err) => deps.log(['converger', 'error'], errorData(err)));
+        },
+        stop: async () => {
+            stopped = true;
+            rechecks.forEach((t) => t.cancel());
+            rechecks.clear();
+            await sweep?.stop();
+            sweep = null;
+            await chains.drain(); // runs in flight finish before the database goes
+            opened?.close();
+            opened = null;
+        }
+    };
+};

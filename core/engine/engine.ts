@@ -1,0 +1,93 @@
+// The engine, made once and whole when the plugin registers: the services the
+// routes and the host call (groups, supervisor, alerts, links) and the loops
+// that run in the background (converger, circle-back), over the ports it is
+// given. start() and stop() are its whole life cycle (onPreStart, onPostStop).
+import type { ConvergeResult } from '../converge/run';
+import type { Limits } from '../model/group';
+import type { TenantId } from '../model/ids';
+import type { Clock } from '../ports/clock';
+import type { ConvergenceStore } from '../ports/convergence';
+import type { GroupsStore } from '../ports/groups';
+import type { Scheduler } from '../ports/scheduler';
+import type { SupervisionStore } from '../ports/supervision';
+import { alertIntake, type AlertIntake } from './alert-intake';
+import { supervisorLoops, type LoopReport } from './circle-back';
+import { convergerLoop, type ConvergerSettings, type OpenedCompute } from './converger-loop';
+import { groups, type Groups } from './groups';
+import type { Log } from './log';
+import { serverEndpoint, type EndpointAnswer } from './server-links';
+import { supervisor, type Supervisor } from './supervisor';
+
+export interface EngineSettings {
+    readonly region: string | null;             // the region kill-switches are matched against
+    readonly limits: Limits;
+    readonly debounceMs: number;
+    readonly activityPerGroup: number;
+    readonly alerts: { readonly circleBackCap: number; readonly intervalMs: number; readonly minDelayMs: number; readonly pruneIntervalMs: number };
+    readonly converger: ConvergerSettings;
+}
+
+export interface EnginePorts {
+    readonly groups: GroupsStore;
+    readonly supervision: SupervisionStore;
+    readonly convergence: ConvergenceStore;
+    readonly clock: Clock;
+    readonly scheduler: Scheduler;
+    readonly log: Log;
+    // The converger's Compute, made at each start and closed at each stop (null: none configured).
+    readonly computeEnabled: boolean;
+    readonly openCompute: () => OpenedCompute | null;
+    readonly instance: string;
+}
+
+export interface Engine {
+    readonly groups: Groups;
+    readonly supervisor: Supervisor;
+    readonly alerts: AlertIntake;
+    serverEndpoint(tenantId: TenantId): Promise<EndpointAnswer>;
+    // For tests and hosts that drive time.
+    runOnce(now?: Date): Promise<LoopReport>;
+    pruneOnce(): Promise<number>;
+    convergeOnce(groupId?: string): Promise<readonly ConvergeResult[]>;
+    sweepOnce(): Promise<readonly ConvergeResult[]>;
+    readonly convergerEnabled: boolean;
+    start(): void;
+    stop(): Promise<void>;
+}
+
+export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine => {
+    const { clock, scheduler, log } = ports;
+    const converger = convergerLoop({
+        store: ports.convergence, enabled: ports.computeEnabled, openCompute: ports.openCompute, clock, scheduler, log,
+        instance: ports.instance, region: settings.region, settings: settings.converger
+    });
+    const kick = converger.kick;
+    const supervision = supervisor({ store: ports.supervision, clock, rules: { debounceMs: settings.debounceMs, region: settings.region }, kick });
+    // A circle-back sooner than the debounce window would only be coalesced.
+    const floorMs = Math.max(settings.alerts.minDelayMs, settings.debounceMs);
+    const alerts = alertIntake({ store: ports.supervision, supervisor: supervision, clock, circleBackCap: settings.alerts.circleBackCap, floorMs, log });
+    const loops = supervisorLoops({
+        supervision: ports.supervision, groups: ports.groups, alerts, clock, scheduler, log, circleBackCap: settings.alerts.circleBackCap, floorMs,
+        intervalMs: settings.alerts.intervalMs, pruneIntervalMs: settings.alerts.pruneIntervalMs, activityPerGroup: settings.activityPerGroup
+    });
+
+    return {
+        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick }),
+        supervisor: supervision,
+        alerts,
+        serverEndpoint: (tenantId) => serverEndpoint(converger.compute(), scheduler, tenantId, settings.region),
+        runOnce: loops.runOnce,
+        pruneOnce: loops.pruneOnce,
+        convergeOnce: converger.convergeOnce,
+        sweepOnce: converger.sweepOnce,
+        convergerEnabled: converger.enabled,
+        start: () => {
+            loops.start();
+            converger.start();
+        },
+        stop: async () => {
+            await converger.stop(); // runs in flight finish before the database goes
+            await loops.stop();
+        }
+    };
+};

@@ -1,0 +1,94 @@
+// The groups service: a tenant's groups, policies, webhooks and activity log,
+// as the routes ask for them. Reads go straight to the store; a write that
+// moves desired capacity is decided in core/decide under the group's lock and
+// kicks the converger after its commit.
+import { decideConfigChange } from '../decide/config-change';
+import { decideGroupDeletion } from '../decide/group-deletion';
+import type { GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
+import type { GroupId, TenantId } from '../model/ids';
+import type { Clock } from '../ports/clock';
+import type { GroupsStore } from '../ports/groups';
+import type { SupervisionStore } from '../ports/supervision';
+
+export interface GroupsDeps {
+    readonly store: GroupsStore;
+    readonly supervision: SupervisionStore;
+    readonly clock: Clock;
+    readonly limits: Limits;
+    readonly kick: (groupId: GroupId) => void;
+}
+
+// The store's reads and plain writes as they are, and the decided writes.
+export type Groups = Omit<GroupsStore, 'createGroup' | 'createPolicies' | 'createWebhooks' | 'kind'> & {
+    createGroup(tenantId: TenantId, spec: GroupSpec): Promise<GroupWithPolicies>;
+    createPolicies(tenantId: TenantId, groupId: GroupId, specs: Parameters<GroupsStore['createPolicies']>[2]): ReturnType<GroupsStore['createPolicies']>;
+    createWebhooks(tenantId: TenantId, groupId: GroupId, policyId: Parameters<GroupsStore['createWebhooks']>[2], specs: Parameters<GroupsStore['createWebhooks']>[3]): ReturnType<GroupsStore['createWebhooks']>;
+    updateConfig(tenantId: TenantId, groupId: GroupId, config: GroupConfig, who: string): Promise<void>;
+    updateLaunch(tenantId: TenantId, groupId: GroupId, launch: LaunchConfig): Promise<void>;
+    // 'deleted' now; 'deleting': servers remain, the converger deletes them, then the group. 403 unless empty or forced.
+    deleteGroup(tenantId: TenantId, groupId: GroupId, force: boolean, who: string): Promise<'deleted' | 'deleting'>;
+};
+
+export const groups = ({ store, supervision, clock, limits, kick }: GroupsDeps): Groups => ({
+    ready: () => store.ready(),
+    // A new group's desired is its minimum: that is something to converge to.
+    createGroup: async (tenantId, spec) => {
+        const created = await store.createGroup(tenantId, spec, limits);
+        if (created.group.state.desiredCapacity > 0) {
+            kick(created.group.id);
+        }
+
+        return created;
+    },
+    listGroups: (...args) => store.listGroups(...args),
+    getGroup: (...args) => store.getGroup(...args),
+    getGroupWithPolicies: (...args) => store.getGroupWithPolicies(...args),
+    // A config whose bounds no longer hold desired moves desired to the nearest bound.
+    updateConfig: async (tenantId, groupId, config, who) => {
+        await supervision.withGroup(tenantId, groupId, async (locked) => {
+            const decision = decideConfigChange({ desired: locked.group.state.desiredCapacity, next: config, who });
+            await locked.write({ at: clock.now(), config, desired: decision.desired, activity: decision.activity });
+        });
+        kick(groupId);
+    },
+    updateLaunch: async (tenantId, groupId, launch) => {
+        await supervision.withGroup(tenantId, groupId, (locked) => locked.write({ at: clock.now(), launch }));
+    },
+    deleteGroup: async (tenantId, groupId, force, who) => {
+        const done = await supervision.withGroup(tenantId, groupId, async (locked) => {
+            const decision = decideGroupDeletion({
+                groupId, desired: locked.group.state.desiredCapacity, status: locked.group.state.status, servers: await locked.liveServers(), force, who
+            });
+            switch (decision.kind) {
+                case 'refused':
+                    throw decision.error;
+                case 'deleting':
+                    await locked.write({ at: clock.now(), desired: 0, status: 'DELETING', activity: decision.activity });
+                    return 'deleting' as const;
+                case 'delete':
+                    await locked.remove();
+                    return 'deleted' as const;
+            }
+        });
+        if (done === 'deleting') {
+            kick(groupId);
+        }
+
+        return done;
+    },
+    createPolicies: (tenantId, groupId, specs) => store.createPolicies(tenantId, groupId, specs, limits),
+    listPolicies: (...args) => store.listPolicies(...args),
+    getPolicy: (...args) => store.getPolicy(...args),
+    updatePolicy: (...args) => store.updatePolicy(...args),
+    deletePolicy: (...args) => store.deletePolicy(...args),
+    createWebhooks: (tenantId, groupId, policyId, specs) => store.createWebhooks(tenantId, groupId, policyId, specs, limits),
+    listWebhooks: (...args) => store.listWebhooks(...args),
+    getWebhook: (...args) => store.getWebhook(...args),
+    updateWebhook: (...args) => store.updateWebhook(...args),
+    deleteWebhook: (...args) => store.deleteWebhook(...args),
+    webhooksOfGroup: (...args) => store.webhooksOfGroup(...args),
+    findCapability: (hash) => store.findCapability(hash),
+    recordRejectedBody: (...args) => store.recordRejectedBody(...args),
+    listActivity: (...args) => store.listActivity(...args),
+    pruneActivity: (keep) => store.pruneActivity(keep)
+});

@@ -1,0 +1,168 @@
+// The supervisor: every request that may move a group's desired capacity, in
+// one shape. The store reads a snapshot (under the group's lock, or a version
+// for the trigger's compare-and-set), core/decide decides, the store writes
+// the outcome with its activity row, and the converger is kicked only after
+// the commit. The trigger's rules (debounce, region) live here, once.
+import { decideConvergeRequest } from '../decide/converge-request';
+import { decideOverride, decideOverrideRemoval } from '../decide/override';
+import { decidePause } from '../decide/pause';
+import { decideServerRemoval } from '../decide/server-removal';
+import { decideTrigger } from '../decide/trigger';
+import type { ActivitySource } from '../model/activity';
+import { ActivityId, type GroupId, type TenantId } from '../model/ids';
+import type { KillSwitch, KillSwitchScope } from '../model/kill-switch';
+import { inForce, type Override } from '../model/override';
+import type { TriggerRequest, TriggerResult, TriggerRules } from '../model/trigger';
+import type { Clock } from '../ports/clock';
+import type { SupervisionStore, TriggerTable } from '../ports/supervision';
+
+export interface SupervisorDeps {
+    readonly store: SupervisionStore;
+    readonly clock: Clock;
+    readonly rules: TriggerRules;
+    readonly kick: (groupId: GroupId) => void;
+}
+
+export type ServerRemovalResult =
+    | { readonly outcome: 'accepted'; readonly desiredBefore: number; readonly desiredAfter: number }
+    | { readonly outcome: 'refused'; readonly reason: 'paused' | 'at_min'; readonly message: string };
+
+export interface Supervisor {
+    trigger(request: TriggerRequest): Promise<TriggerResult>;
+    // The override in force (an expired one is none).
+    getOverride(tenantId: TenantId, groupId: GroupId): Promise<Override | null>;
+    setOverride(tenantId: TenantId, groupId: GroupId, override: Override, source: ActivitySource): Promise<void>;   // 400 out of bounds, 403 kill_switch
+    clearOverride(tenantId: TenantId, groupId: GroupId, who: string, source: ActivitySource): Promise<void>;
+    // Writes its activity row, refused (paused) or not.
+    requestConverge(tenantId: TenantId, groupId: GroupId, who: string): Promise<{ readonly activityId: ActivityId; readonly paused: boolean }>;
+    removeServer(tenantId: TenantId, groupId: GroupId, serverId: string, removal: { readonly replace: boolean; readonly who: string }): Promise<ServerRemovalResult>;
+    setPaused(tenantId: TenantId, groupId: GroupId, paused: boolean, who: string): Promise<void>;
+    // Only switches still in force: an expired one stops nothing.
+    listKillSwitches(): Promise<readonly KillSwitch[]>;
+    setKillSwitch(killSwitch: KillSwitch): Promise<void>;
+    clearKillSwitch(scope: KillSwitchScope): Promise<boolean>;
+}
+
+export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Supervisor => {
+    // One decision on what `table` reads; null when the compare-and-set lost.
+    const decideOnce = async (table: TriggerTable, request: TriggerRequest): Promise<TriggerResult | null> => {
+        const now = clock.now();
+        const { snapshot, version } = await table.readTrigger(request, rules.region, now);
+        const outcome = decideTrigger(snapshot, rules.debounceMs);
+        if (outcome.kind === 'replay') {
+            const { prior } = outcome;
+            return { ...prior, activityId: ActivityId(prior.activityId), decisionId: ActivityId(prior.decisionId), replay: true };
+        }
+
+        return table.recordTrigger(request, version, outcome, now);
+    };
+
+    const trigger = async (request: TriggerRequest): Promise<TriggerResult> => {
+        // Another decision moved the group first: decide again, holding its row lock.
+        const result = await decideOnce(store, request) ??
+            await store.lockedTrigger(request.groupId, (locked) => decideOnce(locked, request));
+        if (!result) {
+            throw new Error('a trigger under the group lock found the group changed');
+        }
+
+        if (result.outcome === 'accepted' && !result.replay) {
+            kick(request.groupId);
+        }
+
+        return result;
+    };
+
+    return {
+        trigger,
+        getOverride: async (tenantId, groupId) => inForce(await store.getOverride(tenantId, groupId), clock.now()),
+        // An override moves desired at once to what it pins; a kill-switch stops that move as it stops a trigger's.
+        setOverride: async (tenantId, groupId, override, source) => {
+            await store.withGroup(tenantId, groupId, async (locked) => {
+                const now = clock.now();
+                const decision = decideOverride({
+                    override, desired: locked.group.state.desiredCapacity, config: locked.group.config,
+                    killSwitches: await locked.killSwitches(), region: rules.region, source, now
+                });
+                if (decision.kind === 'refused') {
+                    throw decision.error;
+                }
+
+                await locked.write({ at: now, override, ...(decision.moved ? { desired: decision.desiredAfter, scaled: true } : {}), activity: decision.activity });
+            });
+            kick(groupId);
+        },
+        // Desired back within the group's own bounds; nothing when there was no override.
+        clearOverride: async (tenantId, groupId, who, source) => {
+            await store.withGroup(tenantId, groupId, async (locked) => {
+                if (!(await locked.override())) {
+                    return;
+                }
+
+                const decision = decideOverrideRemoval({ desired: locked.group.state.desiredCapacity, config: locked.group.config, who, source });
+                await locked.write({ at: clock.now(), override: null, desired: decision.desiredAfter, activity: decision.activity });
+            });
+            kick(groupId);
+        },
+        requestConverge: async (tenantId, groupId, who) => {
+            const result = await store.withGroup(tenantId, groupId, async (locked) => {
+                const decision = decideConvergeRequest({ desired: locked.group.state.desiredCapacity, paused: locked.group.state.paused, who });
+                const activityId = await locked.write({ at: clock.now(), activity: decision.activity });
+                return { activityId: ActivityId(String(activityId)), paused: !decision.accepted };
+            });
+            if (!result.paused) {
+                kick(groupId);
+            }
+
+            return result;
+        },
+        // Only a server the ledger holds for this group (contract §3); the converger deletes it.
+        removeServer: async (tenantId, groupId, serverId, removal) => {
+            const result = await store.withGroup(tenantId, groupId, async (locked): Promise<ServerRemovalResult> => {
+                const { group } = locked;
+                const decision = decideServerRemoval({
+                    serverId, server: await locked.findServer(serverId), desired: group.state.desiredCapacity, paused: group.state.paused,
+                    minEntities: group.config.minEntities, replace: removal.replace, who: removal.who
+                });
+                const at = clock.now();
+                switch (decision.outcome) {
+                    case 'missing':
+                        throw decision.error;
+                    case 'refused':
+                        // Nothing is written for a refusal but its activity row (contract §4).
+                        await locked.write({ at, activity: decision.activity });
+                        return { outcome: 'refused', reason: decision.reason, message: decision.message };
+                    case 'accepted':
+                        await locked.write({
+                            at,
+                            ...(decision.markDeleting ? { markDeleting: { intentId: decision.intentId, reason: decision.markDeleting } } : {}),
+                            ...(decision.desiredAfter !== decision.desiredBefore ? { desired: decision.desiredAfter } : {}),
+                            activity: decision.activity
+                        });
+                        return { outcome: 'accepted', desiredBefore: decision.desiredBefore, desiredAfter: decision.desiredAfter };
+                }
+            });
+            if (result.outcome === 'accepted') {
+                kick(groupId);
+            }
+
+            return result;
+        },
+        setPaused: async (tenantId, groupId, paused, who) => {
+            await store.withGroup(tenantId, groupId, async (locked) => {
+                const activity = decidePause({ paused: locked.group.state.paused, pause: paused, who });
+                if (activity) {
+                    await locked.write({ at: clock.now(), paused, activity });
+                }
+            });
+            if (!paused) {
+                kick(groupId); // resume brings it back and converges (contract §3)
+            }
+        },
+        listKillSwitches: async () => {
+            const now = clock.now().getTime();
+            return (await store.listKillSwitches()).filter((s) => s.expiresAt === null || now < s.expiresAt.getTime());
+        },
+        setKillSwitch: (killSwitch) => store.setKillSwitch(killSwitch, clock.now()),
+        clearKillSwitch: (scope) => store.clearKillSwitch(scope)
+    };
+};

@@ -1,0 +1,9 @@
+// Timers, as a port: the engine says "later", adapters/schedule/ owns the
+// clock's timers. A timer never keeps the host's process alive.
+export interface Timer {
+    cancel(): void;
+}
+
+export interface Scheduler {
+    after(ms: number, fn: () => void): Timer;
+}

@@ -1,0 +1,91 @@
+// Which adapters the options choose, and the engine's settings from the
+// plugin's: the only place plugin/ names an adapter.
+import { randomUUID } from 'node:crypto';
+import { KeystoneSession } from '../adapters/keystone/session';
+import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
+import { GuardedCompute } from '../adapters/nova/guarded-compute';
+import { NovaCompute } from '../adapters/nova/compute';
+import { timerScheduler } from '../adapters/schedule/timers';
+import { openDatabase } from '../adapters/store/database';
+import { knexStore, type KnexStore } from '../adapters/store/knex-store';
+import type { EngineSettings, EnginePorts } from '../core/engine/engine';
+import type { OpenedCompute } from '../core/engine/converger-loop';
+import type { Log } from '../core/engine/log';
+import type { TokenValidator } from '../core/ports/identity';
+import type { Settings } from './options';
+
+// The region kill-switches of this installation's groups are matched against.
+export const regionOf = (settings: Settings): string | null =>
+    settings.region ?? settings.openstack.serviceAccount?.regionName ?? null;
+
+// The token validator the built-in Keystone scheme uses: the host's own, or
+// Keystone asked as the service account.
+export const tokenValidatorFor = (settings: Settings): TokenValidator => {
+    if (settings.openstack.tokenValidator) {
+        return settings.openstack.tokenValidator;
+    }
+
+    if (!settings.openstack.serviceAccount) {
+        throw new Error('nova-autoscale options: give openstack.serviceAccount (or openstack.tokenValidator, or auth.strategy)');
+    }
+
+    return new KeystoneTokenValidator(new KeystoneSession(settings.openstack.serviceAccount, { clock: settings.clock }));
+};
+
+// The host's own Compute as given; otherwise Nova as the service account,
+// behind a breaker, Retry-After holds and a creation budget per region.
+const openComputeFor = (settings: Settings) => (): OpenedCompute | null => {
+    const { openstack, clock, converger } = settings;
+    if (openstack.compute) {
+        return { compute: openstack.compute, close: () => { } };
+    }
+
+    if (!openstack.serviceAccount) {
+        return null;
+    }
+
+    const guarded = new GuardedCompute(new NovaCompute(openstack.serviceAccount, { clock }), {
+        clock,
+        defaultRegion: regionOf(settings) ?? openstack.serviceAccount.regionName ?? 'default',
+        breaker: converger.breaker,
+        createBudget: converger.createBudget
+    });
+    return { compute: guarded, close: () => guarded.close() };
+};
+
+export const storeFor = (settings: Settings): KnexStore =>
+    knexStore(openDatabase(settings.database), { migrate: settings.migrate, capabilityKey: settings.capabilityKey, clock: settings.clock });
+
+export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): EnginePorts => ({
+    groups: store.groups,
+    supervision: store.supervision,
+    convergence: store.convergence,
+    clock: settings.clock,
+    scheduler: timerScheduler,
+    log,
+    computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
+    openCompute: openComputeFor(settings),
+    instance: randomUUID()
+});
+
+export const engineSettingsOf = (settings: Settings): EngineSettings => ({
+    region: regionOf(settings),
+    limits: settings.limits,
+    debounceMs: settings.supervisor.debounceMs,
+    activityPerGroup: settings.supervisor.activityPerGroup,
+    alerts: settings.alerts,
+    converger: {
+        convergeS: settings.intervals.convergeS,
+        buildTimeoutS: settings.intervals.buildTimeoutS,
+        orphanGraceS: settings.converger.orphanGraceS,
+        leaseTtlS: settings.converger.leaseTtlS,
+        maxPasses: settings.converger.maxPasses,
+        recheckMs: settings.converger.recheckMs,
+        concurrency: settings.converger.concurrency,
+        parallelGroups: settings.converger.parallelGroups,
+        sweepBatch: settings.converger.sweepBatch,
+        backoffBaseMs: settings.converger.backoffBaseMs,
+        backoffCapMs: settings.converger.backoffCapMs,
+        stormGuard: settings.converger.stormGuard
+    }
+});

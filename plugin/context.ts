@@ -1,0 +1,39 @@
+// What every route needs: the engine it calls, the settings, and how to build
+// absolute links under whatever prefix the host mounted us at. Made once at
+// register; nothing in it changes afterwards.
+import type { Request, RouteOptions } from '@hapi/hapi';
+import type { Engine } from '../core/engine/engine';
+import type { TenantId } from '../core/model/ids';
+import { TENANT_SCOPE } from './auth';
+import type { Settings } from './options';
+
+export interface Context {
+    readonly settings: Settings;
+    readonly prefix: string;
+    readonly strategy: string;
+    readonly engine: Engine;
+}
+
+const origin = (request: Request): string => `${request.server.info.protocol}://${request.info.host}`;
+
+// scheme://host/prefix/v1.0: capability URLs hang off this.
+export const apiRoot = (context: Context, request: Request): string => `${origin(request)}${context.prefix}/v1.0`;
+
+// scheme://host/prefix/v1.0/{tenantId}: every tenant resource hangs off this.
+export const tenantRoot = (context: Context, request: Request, tenantId: TenantId): string => `${apiRoot(context, request)}/${encodeURIComponent(tenantId)}`;
+
+// A tenant's own token, or an admin's, may use a tenant route (contract §2).
+export const tenantAuth = (context: Context): RouteOptions['auth'] => ({
+    strategy: context.strategy,
+    access: { scope: TENANT_SCOPE }
+});
+
+// Who did it, for the activity log.
+export const whoOf = (request: Request): string => {
+    const user: unknown = request.auth.credentials?.user;
+    if (user && typeof user === 'object' && 'name' in user && typeof user.name === 'string') {
+        return user.name;
+    }
+
+    return 'unknown';
+};
