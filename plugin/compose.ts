@@ -46,7 +46,7 @@ const openComputeFor = (settings: Settings) => (): OpenedCompute | null => {
 
     const guarded = new GuardedCompute(new NovaCompute(openstack.serviceAccount, { clock }), {
         clock,
-        defaultRegion: regionOf(settings) ?? openstack.serviceAccount.regionName ?? 'default',
+        defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
         createBudget: converger.createBudget
     });

@@ -81,7 +81,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
         const key = { tenantId: t.tenantId, ruleId: t.ruleId, entityId: t.entityId ?? '' };
         const now = clock.now();
         const record = { ...key, eventId: t.eventId, at: t.at, to: t.to, actions: t.actions, now };
-        if (t.to === 'CRITICAL' && circleBackCap >= 1) {
+        if (t.to === 'CRITICAL') {
             const start = await store.startAlertEpisode(record, floorMs);
             if (start.status === 'replay') {
                 return { status: 'replay', ...none };
