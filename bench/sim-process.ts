@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as Path from 'node:path';
 import type { RequestLogEntry } from '../simulator';
-import { simControl, type ControlMethod } from '../simulator/control-client';
+import { simControl, type ControlMethod } from '../simulator/control/client';
 
 export interface SimProcess {
     readonly authUrl: string;

@@ -1,6 +1,6 @@
 // The ready-made demo cloud: what the demo host, the benchmarks and most tests start from.
 import type { ServiceAccount } from '../adapters/nova/service-account';
-import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './types';
+import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './model/types';
 
 export const DEMO = {
     domain: 'Default',

@@ -4,16 +4,16 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SimAdmin } from './admin';
-import { handleControl } from './control';
-import { keystoneError, novaError } from './errors';
-import { faultResponse, handlesFirst } from './faults';
-import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http';
-import { handleIdentity } from './keystone';
-import { requestedMicroversion } from './microversion';
-import { handleCompute } from './nova';
-import type { SimState } from './state';
-import type { RequestLogEntry, Service } from './types';
+import type { SimAdmin } from './control/admin';
+import { handleControl } from './control/handler';
+import { keystoneError, novaError } from './http/errors';
+import { faultResponse, handlesFirst } from './control/faults';
+import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http/messages';
+import { handleIdentity } from './keystone/handler';
+import { requestedMicroversion } from './nova/microversion';
+import { handleCompute } from './nova/handler';
+import type { SimState } from './model/state';
+import type { RequestLogEntry, Service } from './model/types';
 
 const PREFIXES: readonly (readonly [Service | 'control', string])[] = [
     ['identity', '/identity/v3'],

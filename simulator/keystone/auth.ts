@@ -1,7 +1,7 @@
 // POST /auth/tokens: who is logging in (password or token method) and to what scope.
-import type { DomainRef, Project, User } from './directory';
-import { isRecord } from './http';
-import type { SimState } from './state';
+import type { DomainRef, Project, User } from '../model/directory';
+import { isRecord } from '../http/messages';
+import type { SimState } from '../model/state';
 
 export type AuthOutcome =
     | { readonly ok: true; readonly user: User; readonly project: Project | null; readonly methods: readonly string[]; readonly expiresAt: Date | null }

@@ -1,13 +1,13 @@
 // /servers: create, list (paged like Nova), show, delete.
 import { randomBytes } from 'node:crypto';
-import { novaError } from './errors';
-import { empty, json, parseJson, type SimResponse } from './http';
-import type { NovaCtx } from './nova-context';
-import { links, serverDetail, serverSummary } from './nova-render';
-import { validateCreate } from './nova-validate';
-import type { Params, Route } from './router';
-import { addMs } from './time';
-import type { SimServer } from './types';
+import { novaError } from '../http/errors';
+import { empty, json, parseJson, type SimResponse } from '../http/messages';
+import type { NovaCtx } from './context';
+import { links, serverDetail, serverSummary } from './render';
+import { validateCreate } from './validate';
+import type { Params, Route } from '../http/router';
+import { addMs } from '../model/time';
+import type { SimServer } from '../model/types';
 
 export const MAX_LIMIT = 1000; // nova.conf [api] max_limit
 

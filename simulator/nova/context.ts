@@ -1,8 +1,8 @@
-import type { Project } from './directory';
-import type { SimRequest } from './http';
+import type { Project } from '../model/directory';
+import type { SimRequest } from '../http/messages';
 import type { Version } from './microversion';
-import type { SimState } from './state';
-import type { ValidToken } from './tokens';
+import type { SimState } from '../model/state';
+import type { ValidToken } from '../keystone/tokens';
 
 // What a compute handler knows: the authenticated, project-scoped caller and the negotiated version.
 export interface NovaCtx {

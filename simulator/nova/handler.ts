@@ -1,13 +1,13 @@
 // Nova under /compute/v2.1: the caller's token (checked as keystonemiddleware
 // would), the microversion, then the route. Servers are the token's project's.
-import { novaError, unauthenticated } from './errors';
-import { header, json, type SimRequest, type SimResponse } from './http';
+import { novaError, unauthenticated } from '../http/errors';
+import { header, json, type SimRequest, type SimResponse } from '../http/messages';
 import { format, MAX_VERSION, MIN_VERSION, negotiate, requestedMicroversion, versionHeaders } from './microversion';
-import type { NovaCtx } from './nova-context';
-import { resourceRoutes } from './nova-resources';
-import { serverRoutes } from './nova-servers';
-import { matchRoute } from './router';
-import type { SimState } from './state';
+import type { NovaCtx } from './context';
+import { resourceRoutes } from './resources';
+import { serverRoutes } from './servers';
+import { matchRoute } from '../http/router';
+import type { SimState } from '../model/state';
 
 const routes = [...serverRoutes, ...resourceRoutes];
 

@@ -1,6 +1,6 @@
 // Compute microversions: 'OpenStack-API-Version: compute 2.X' or the legacy
 // 'X-OpenStack-Nova-API-Version: 2.X'; none means the minimum, 2.1.
-import { header, type SimRequest } from './http';
+import { header, type SimRequest } from '../http/messages';
 
 export interface Version {
     readonly major: number;

@@ -1,11 +1,11 @@
 // /_sim: the same controls over HTTP, so a test can drive a simulator running
 // in a child process. Not logged, never faulted.
 import type { SimAdmin } from './admin';
-import * as P from './control-parse';
-import { empty, json, parseJson, queryObject, type SimRequest, type SimResponse } from './http';
-import { matchRoute, type Params, type Route } from './router';
-import { SimInputError } from './sim-error';
-import type { SimState } from './state';
+import * as P from './parse';
+import { empty, json, parseJson, queryObject, type SimRequest, type SimResponse } from '../http/messages';
+import { matchRoute, type Params, type Route } from '../http/router';
+import { SimInputError } from '../model/sim-error';
+import type { SimState } from '../model/state';
 
 interface Ctx {
     readonly state: SimState;

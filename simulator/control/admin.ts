@@ -1,11 +1,11 @@
 // The simulator's own operations, behind both the in-process API and /_sim.
-import type { Project, User } from './directory';
-import { SimInputError } from './sim-error';
-import type { SimState } from './state';
-import { addMs } from './time';
+import type { Project, User } from '../model/directory';
+import { SimInputError } from '../model/sim-error';
+import type { SimState } from '../model/state';
+import { addMs } from '../model/time';
 import type {
     FlavorSpec, ImageSpec, Named, OutOfBandServerSpec, ProjectSpec, RoleChange, ServerStatus, SimServer, TokenSpec, UserSpec
-} from './types';
+} from '../model/types';
 
 export const SERVER_STATUSES: readonly ServerStatus[] = ['BUILD', 'ACTIVE', 'ERROR', 'SHUTOFF', 'PAUSED', 'SUSPENDED', 'DELETED'];
 

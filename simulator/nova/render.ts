@@ -1,9 +1,9 @@
 // Servers, flavors and images as Nova's API renders them.
 import { createHash } from 'node:crypto';
 import { atLeast, type Version } from './microversion';
-import type { Flavor, Image } from './resources';
-import { novaTime } from './time';
-import type { SimServer } from './types';
+import type { Flavor, Image } from '../model/resources';
+import { novaTime } from '../model/time';
+import type { SimServer } from '../model/types';
 
 export function links(origin: string, collection: string, id: string): unknown[] {
     return [

@@ -1,11 +1,11 @@
 // Keystone v3 under /identity/v3: version document and /auth/tokens.
-import { keystoneError } from './errors';
-import { empty, header, json, parseJson, type SimRequest, type SimResponse } from './http';
-import { authenticate } from './keystone-auth';
-import { tokenBody } from './keystone-token';
-import { matchRoute, type Route } from './router';
-import type { SimState } from './state';
-import { addMs } from './time';
+import { keystoneError } from '../http/errors';
+import { empty, header, json, parseJson, type SimRequest, type SimResponse } from '../http/messages';
+import { authenticate } from './auth';
+import { tokenBody } from './token-body';
+import { matchRoute, type Route } from '../http/router';
+import type { SimState } from '../model/state';
+import { addMs } from '../model/time';
 import type { ValidToken } from './tokens';
 
 interface Ctx {

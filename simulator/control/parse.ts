@@ -1,8 +1,8 @@
 // Reading /_sim JSON bodies into the in-process types, refusing anything else.
 import { SERVER_STATUSES } from './admin';
-import { isRecord } from './http';
-import { SimInputError } from './sim-error';
-import type { FaultInfo, FaultRule, RoleGrant, ServerStatus, Service } from './types';
+import { isRecord } from '../http/messages';
+import { SimInputError } from '../model/sim-error';
+import type { FaultInfo, FaultRule, RoleGrant, ServerStatus, Service } from '../model/types';
 
 export type Body = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // Issued tokens. Like Fernet tokens, the roles are read again on every use,
 // so a deleted user or a removed role invalidates the tokens already issued.
-import type { Directory, Project, Role, User } from './directory';
-import { tokenId } from './ids';
+import type { Directory, Project, Role, User } from '../model/directory';
+import { tokenId } from '../model/ids';
 import { randomBytes } from 'node:crypto';
 
 export interface TokenRecord {

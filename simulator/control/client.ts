@@ -1,4 +1,4 @@
-// /_sim driven from another process (a simulator started with main.ts): a
+// /_sim driven from another process (a simulator started with simulator/main.ts): a
 // JSON call, answered with its status and parsed body (null when empty).
 import { request } from 'undici';
 

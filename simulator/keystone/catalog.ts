@@ -1,6 +1,6 @@
 // The service catalog a project-scoped token carries.
 import { createHash } from 'node:crypto';
-import type { Endpoints } from './state';
+import type { Endpoints } from '../model/state';
 
 const INTERFACES = ['public', 'internal', 'admin'] as const;
 

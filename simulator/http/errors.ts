@@ -1,6 +1,6 @@
 // Error bodies in each service's own shape.
 import { STATUS_CODES } from 'node:http';
-import { json, type SimResponse } from './http';
+import { json, type SimResponse } from './messages';
 
 // nova.api.openstack.wsgi.Fault._fault_names
 const NOVA_FAULTS: Readonly<Record<number, string>> = {

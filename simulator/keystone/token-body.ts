@@ -1,7 +1,7 @@
 // A token as Keystone v3 renders it in POST/GET /auth/tokens.
 import { catalog } from './catalog';
-import type { SimState } from './state';
-import { keystoneTime } from './time';
+import type { SimState } from '../model/state';
+import { keystoneTime } from '../model/time';
 import type { ValidToken } from './tokens';
 
 export function tokenBody(state: SimState, token: ValidToken, withCatalog: boolean): unknown {

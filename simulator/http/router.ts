@@ -1,6 +1,6 @@
 // A tiny path router: '/servers/:id' patterns, 404 for unknown paths and 405
 // for a known path with another method, as both services answer.
-import type { SimResponse } from './http';
+import type { SimResponse } from './messages';
 
 export type Params = Readonly<Record<string, string>>;
 

@@ -1,8 +1,8 @@
 // POST /servers body checks, in Nova's order: the JSON schema, then the
 // flavor and image lookups. Messages follow Nova's wording where it matters.
-import { isRecord } from './http';
+import { isRecord } from '../http/messages';
 import { atLeast, type Version } from './microversion';
-import type { Resources } from './resources';
+import type { Resources } from '../model/resources';
 
 export interface CreateSpec {
     readonly name: string;

@@ -1,10 +1,10 @@
 // /flavors and the deprecated /images proxy.
-import { novaError } from './errors';
-import { json, type SimResponse } from './http';
+import { novaError } from '../http/errors';
+import { json, type SimResponse } from '../http/messages';
 import { atLeast } from './microversion';
-import type { NovaCtx } from './nova-context';
-import { flavorDetail, flavorSummary, imageDetail, imageSummary } from './nova-render';
-import type { Params, Route } from './router';
+import type { NovaCtx } from './context';
+import { flavorDetail, flavorSummary, imageDetail, imageSummary } from './render';
+import type { Params, Route } from '../http/router';
 
 export const resourceRoutes: readonly Route<NovaCtx>[] = [
     { method: 'GET', pattern: '/flavors', handler: ({ state, req, version }) => json(200, { flavors: state.resources.listFlavors().map((f) => flavorSummary(req.origin, f, version)) }) },

@@ -1,9 +1,9 @@
 // Everything the simulator knows, in one place the handlers share.
 import { Directory } from './directory';
-import { FaultList } from './faults';
+import { FaultList } from '../control/faults';
 import { Resources } from './resources';
 import { ServerStore } from './servers';
-import { TokenStore } from './tokens';
+import { TokenStore } from '../keystone/tokens';
 import type { RequestLogEntry } from './types';
 
 export interface SimConfig {

@@ -1,10 +1,10 @@
 // Fault injection: a list of rules checked, in order, before a request is
 // handled. The first rule that matches applies and uses up one of its `times`.
 import { STATUS_CODES } from 'node:http';
-import { keystoneErrorBody, novaErrorBody } from './errors';
-import type { SimResponse } from './http';
-import { SimInputError } from './sim-error';
-import type { FaultInfo, FaultRule, Service } from './types';
+import { keystoneErrorBody, novaErrorBody } from '../http/errors';
+import type { SimResponse } from '../http/messages';
+import { SimInputError } from '../model/sim-error';
+import type { FaultInfo, FaultRule, Service } from '../model/types';
 
 interface ActiveFault {
     readonly id: string;
