@@ -1,5 +1,5 @@
-// The supervisor bench's table, in the style of bench/report.ts.
-import type { Sides } from './supervisor-runs';
+// The supervisor bench's table, in the style of bench/api/report.ts.
+import type { Sides } from './runs';
 
 export interface SupervisorRow {
     readonly backend: string;

@@ -4,13 +4,13 @@
 // rechecks) until every server exists, against the floor: the same creates
 // from a bare undici loop under the same budget.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDatabase } from '../adapters/store/database';
-import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../core/budget';
-import { startSimulator } from '../simulator';
-import type { ConvergeSettings } from './converge-settings';
-import { createFloor, type FloorRun } from './converge-floor';
-import { guardedCompute, inject, mountPlugin, seedGroups } from './converge-rig';
-import { postgresDatabase } from './databases';
+import { openDatabase } from '../../adapters/store/database';
+import { type CreateBudgetLimits, DEFAULT_CREATE_BUDGET } from '../../core/budget';
+import { startSimulator } from '../../simulator';
+import type { ConvergeSettings } from './settings';
+import { createFloor, type FloorRun } from './floor';
+import { guardedCompute, inject, mountPlugin, seedGroups } from './rig';
+import { postgresDatabase } from '../shared/databases';
 
 export interface CreatesRow {
     readonly limits: CreateBudgetLimits;

@@ -1,5 +1,5 @@
-// The steady-state sweep's table (bench/converge-sweep.ts), in the style of bench/converge-report.ts.
-import type { SweepRow } from './converge-sweep';
+// The steady-state sweep's table (bench/converge/sweep.ts), in the style of bench/converge/report.ts.
+import type { SweepRow } from './sweep';
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const mark = (ok: boolean, target: string): string => (ok ? '' : ` ${target}`);

@@ -3,9 +3,9 @@
 // with one webhook, so that no one group's row lock is what gets measured.
 import Hapi from '@hapi/hapi';
 import type { Knex } from 'knex';
-import type { TokenValidator } from '../core/ports/identity';
-import { maxEntitiesCeiling } from '../core/model';
-import { plugin } from '../plugin';
+import type { TokenValidator } from '../../core/ports/identity';
+import { maxEntitiesCeiling } from '../../core/model';
+import { plugin } from '../../plugin';
 
 export const BENCH_TENANT = 'bench-supervisor';
 const TOKEN = 'bench-supervisor-token';

@@ -1,8 +1,7 @@
 // A server host in a child process, as the parent sees it: fork it, wait for
-// its events, ask it to stop. bench/hosts.ts and bench/supervisor-hosts.ts
+// its events, ask it to stop. bench/api/hosts.ts and bench/supervisor/hosts.ts
 // differ only in what they say to it.
 import { fork, type ChildProcess } from 'node:child_process';
-import * as Path from 'node:path';
 
 export interface ChildEvent {
     readonly type: string;
@@ -38,9 +37,9 @@ export const nextEvent = <E extends ChildEvent, T extends E['type']>(child: Chil
         child.once('exit', onExit);
     });
 
-// Forks `script` (beside this file, compiled) with its config in `envName`, and waits for 'ready'.
+// Forks `script` (the compiled .js path; each caller names its own host) with its config in `envName`, and waits for 'ready'.
 export const forkHost = async <E extends ChildEvent>(script: string, envName: string, config: unknown, label: string, timeoutMs: number) => {
-    const child = fork(Path.join(__dirname, script), [], {
+    const child = fork(script, [], {
         env: { ...process.env, [envName]: JSON.stringify(config) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     });

@@ -2,8 +2,8 @@
 // built-in Keystone scheme validating X-Auth-Token as the service account.
 import Hapi from '@hapi/hapi';
 import type { Knex } from 'knex';
-import type { ServiceAccount } from '../adapters/nova/service-account';
-import { plugin } from '../plugin';
+import type { ServiceAccount } from '../../adapters/nova/service-account';
+import { plugin } from '../../plugin';
 
 // Far above any tenant's real limit (default 1000): a run creates more groups than that in one tenant.
 const BENCH_MAX_GROUPS = 10_000_000;

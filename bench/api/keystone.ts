@@ -1,7 +1,7 @@
 // Keystone for the plugin: the simulator with its demo cloud, the service
 // account the plugin validates tokens as, and a customer token for tenant demo.
-import type { ServiceAccount } from '../adapters/nova/service-account';
-import { DEMO, demoProjectId, demoServiceAccount, startSimulator, type Simulator } from '../simulator';
+import type { ServiceAccount } from '../../adapters/nova/service-account';
+import { DEMO, demoProjectId, demoServiceAccount, startSimulator, type Simulator } from '../../simulator';
 
 export interface BenchIdentity {
     readonly simulator: Simulator;

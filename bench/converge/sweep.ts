@@ -2,18 +2,18 @@
 // servers each, converged already (groups and ledger rows inserted in bulk with
 // knex, the same servers put in the simulator out of band with our metadata,
 // ACTIVE), spread over tenant projects. The simulator runs in a process of its
-// own (bench/sim-process.ts), as Nova would: the plugin's thread is its own. Timed: one full sweepOnce() (nothing to
+// own (bench/converge/sim-process.ts), as Nova would: the plugin's thread is its own. Timed: one full sweepOnce() (nothing to
 // do), against the floor: the listing calls alone that see every server (each
 // project listed once through the same GuardedCompute, so the same undici pool
 // and tokens, one at a time). Counted: the compute
 // requests the sweep sent, by kind, and the process RSS after it.
 import { randomUUID } from 'node:crypto';
-import { openDatabase } from '../adapters/store/database';
-import { groupMetadataKey, intentMetadataKey, serverNameSuffix } from '../core/ledger';
-import { DEMO, type RequestLogEntry } from '../simulator';
-import type { ConvergeSettings } from './converge-settings';
-import { guardedCompute, mountPlugin } from './converge-rig';
-import { postgresDatabase } from './databases';
+import { openDatabase } from '../../adapters/store/database';
+import { groupMetadataKey, intentMetadataKey, serverNameSuffix } from '../../core/ledger';
+import { DEMO, type RequestLogEntry } from '../../simulator';
+import type { ConvergeSettings } from './settings';
+import { guardedCompute, mountPlugin } from './rig';
+import { postgresDatabase } from '../shared/databases';
 import { startSimProcess, type SimProcess } from './sim-process';
 
 export interface SweepRequests {

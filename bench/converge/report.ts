@@ -1,6 +1,6 @@
-// The converger bench's tables, in the style of bench/supervisor-report.ts.
-import type { CreatesRow } from './converge-creates';
-import type { OutageRow } from './converge-outage';
+// The converger bench's tables, in the style of bench/supervisor/report.ts.
+import type { CreatesRow } from './creates';
+import type { OutageRow } from './outage';
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const pct = (value: number): string => `${fixed(value * 100, 1)}%`;

@@ -4,12 +4,12 @@
 // received in the window, with the plugin (defaults: breaker, rechecks,
 // sweep), then with a naive loop (each group retrying its create every R ms).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BreakerState } from '../adapters/nova/region-breaker';
-import { type RequestLogEntry, startSimulator } from '../simulator';
-import type { ConvergeSettings } from './converge-settings';
-import { naiveRetry } from './converge-floor';
-import { guardedCompute, inject, mountPlugin, seedGroups } from './converge-rig';
-import { postgresDatabase } from './databases';
+import type { BreakerState } from '../../adapters/nova/region-breaker';
+import { type RequestLogEntry, startSimulator } from '../../simulator';
+import type { ConvergeSettings } from './settings';
+import { naiveRetry } from './floor';
+import { guardedCompute, inject, mountPlugin, seedGroups } from './rig';
+import { postgresDatabase } from '../shared/databases';
 
 export interface OutageRow {
     readonly groups: number;

@@ -1,5 +1,5 @@
 // What the bench (parent) and a server host (child process) say to each other.
-import type { ServiceAccount } from '../adapters/nova/service-account';
+import type { ServiceAccount } from '../../adapters/nova/service-account';
 
 export type HostDatabase =
     | { readonly kind: 'pglite' }                         // in memory, this process's own

@@ -1,12 +1,12 @@
 // A server host, one child process per server under test (floor or plugin),
 // so the load client and the simulator never share its event loop and its
-// RSS is its own. Started by index.ts with HostConfig in BENCH_HOST_CONFIG.
+// RSS is its own. Started by bench/index.ts (api/hosts.ts forks it) with HostConfig in BENCH_HOST_CONFIG.
 import type { Server } from '@hapi/hapi';
 import type { Knex } from 'knex';
-import { migrateLatest, openDatabase, type Database } from '../adapters/store/database';
-import { apiServer } from './api-groups';
+import { migrateLatest, openDatabase, type Database } from '../../adapters/store/database';
+import { apiServer } from './plugin-server';
 import { floorServer } from './floor-server';
-import { HOST_CONFIG_ENV, type HostCommand, type HostConfig, type HostEvent } from './protocol';
+import { HOST_CONFIG_ENV, type HostCommand, type HostConfig, type HostEvent } from '../shared/protocol';
 
 const tell = (event: HostEvent): void => {
     process.send?.(event);
@@ -15,7 +15,7 @@ const tell = (event: HostEvent): void => {
 const configOf = (): HostConfig => {
     const raw = process.env[HOST_CONFIG_ENV];
     if (!raw || !process.send) {
-        throw new Error(`bench/host runs as a child of bench/index (no ${HOST_CONFIG_ENV} or IPC channel)`);
+        throw new Error(`bench/api/host runs as a child of bench/index (no ${HOST_CONFIG_ENV} or IPC channel)`);
     }
 
     return JSON.parse(raw) as HostConfig;

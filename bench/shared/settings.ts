@@ -1,7 +1,7 @@
 // The bench's knobs, from the environment so a profiling run can narrow it:
 // BENCH_BACKENDS=pglite,postgres  BENCH_CONCURRENCY=16  BENCH_SECONDS=2
 // BENCH_WARMUP_SECONDS=1  BENCH_ROUNDS=3  BENCH_OPS=create,get  BENCH_PG_URL=postgres://...
-// BENCH_SECTIONS=api,supervisor,converge (which sections run; bench/converge-settings.ts has the converger's own knobs)
+// BENCH_SECTIONS=api,supervisor,converge (which sections run; bench/converge/settings.ts has the converger's own knobs)
 export type BackendKind = 'pglite' | 'postgres';
 export type Operation = 'create' | 'get';
 export type Section = 'api' | 'supervisor' | 'converge';

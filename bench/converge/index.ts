@@ -1,13 +1,13 @@
 // The converger bench (issue 5 item 8): convergence throughput against a bare
 // create loop under the same budget, and outage amplification against a naive
 // retry loop, each on a fresh PostgreSQL database dropped after.
-import type { BenchSettings } from './settings';
-import { convergeSettings } from './converge-settings';
-import { createsRun, type CreatesRow } from './converge-creates';
-import { outageRun } from './converge-outage';
-import { createsTable, outageTable } from './converge-report';
-import { sweepRun } from './converge-sweep';
-import { sweepTable } from './converge-sweep-report';
+import type { BenchSettings } from '../shared/settings';
+import { convergeSettings } from './settings';
+import { createsRun, type CreatesRow } from './creates';
+import { outageRun } from './outage';
+import { createsTable, outageTable } from './report';
+import { sweepRun } from './sweep';
+import { sweepTable } from './sweep-report';
 
 const section = async (name: string, run: () => Promise<string[]>): Promise<string[]> => {
     const started = Date.now();

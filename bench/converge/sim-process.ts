@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as Path from 'node:path';
-import type { RequestLogEntry } from '../simulator';
-import { simControl, type ControlMethod } from '../simulator/control/client';
+import type { RequestLogEntry } from '../../simulator';
+import { simControl, type ControlMethod } from '../../simulator/control/client';
 
 export interface SimProcess {
     readonly authUrl: string;
@@ -31,7 +31,7 @@ const firstLine = (child: ChildProcess): Promise<string> => new Promise((resolve
 });
 
 export const startSimProcess = async (): Promise<SimProcess> => {
-    const child = spawn(process.execPath, [Path.join(__dirname, '..', 'simulator', 'main.js')], {
+    const child = spawn(process.execPath, [Path.join(__dirname, '..', '..', 'simulator', 'main.js')], {
         env: { ...process.env, PORT: '0', SIM_BUILD_DELAY_MS: '0' }, stdio: ['ignore', 'pipe', 'inherit']
     });
     const urls = JSON.parse(await firstLine(child)) as { authUrl: string; controlUrl: string; region: string };

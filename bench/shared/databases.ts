@@ -2,7 +2,7 @@
 // a fresh PostgreSQL database created for the run, migrated once, dropped after.
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { migrateLatest, openDatabase } from '../adapters/store/database';
+import { migrateLatest, openDatabase } from '../../adapters/store/database';
 import type { HostDatabase } from './protocol';
 
 export interface BenchDatabase {

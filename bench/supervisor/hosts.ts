@@ -1,8 +1,9 @@
-// The webhook side's servers, each in its own process (as bench/hosts.ts does
+// The webhook side's servers, each in its own process (as bench/api/hosts.ts does
 // for the groups API): the plugin with its capability route, or the floor, a
 // bare Hapi route doing one INSERT. The parent learns the paths to POST.
-import { forkHost, nextEvent, stopChild } from './child';
-import type { HostDatabase, HostUsage } from './protocol';
+import * as Path from 'node:path';
+import { forkHost, nextEvent, stopChild } from '../shared/child';
+import type { HostDatabase, HostUsage } from '../shared/protocol';
 
 export interface SupervisorHostConfig {
     readonly role: 'plugin' | 'floor';
@@ -30,7 +31,7 @@ const TIMEOUT_MS = 120_000;
 
 export const startSupervisorHost = async (config: SupervisorHostConfig): Promise<SupervisorHost> => {
     const label = 'supervisor bench host';
-    const { child, ready } = await forkHost<SupervisorEvent>('supervisor-host.js', SUPERVISOR_HOST_ENV, config, label, TIMEOUT_MS);
+    const { child, ready } = await forkHost<SupervisorEvent>(Path.join(__dirname, 'host.js'), SUPERVISOR_HOST_ENV, config, label, TIMEOUT_MS);
     const send = (command: SupervisorCommand): void => {
         child.send(command);
     };

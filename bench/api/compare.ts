@@ -2,11 +2,11 @@
 // alternating which goes first, best round of each kept.
 import type { Pool } from 'undici';
 import type { Host } from './hosts';
-import { requestJson, runLoad, type RequestSpec } from './load';
-import type { HostUsage } from './protocol';
+import { requestJson, runLoad, type RequestSpec } from '../shared/load';
+import type { HostUsage } from '../shared/protocol';
 import { createGroupBody, createdId, groupPath, groupsPath } from './requests';
-import type { BenchSettings, Operation } from './settings';
-import { best, figuresOf, type RunFigures } from './stats';
+import type { BenchSettings, Operation } from '../shared/settings';
+import { best, figuresOf, type RunFigures } from '../shared/stats';
 
 export interface Target {
     readonly host: Host;

@@ -1,6 +1,7 @@
 // The parent's side of a server host: fork it, wait for its port, ask it things.
-import { forkHost, nextEvent, stopChild } from './child';
-import { HOST_CONFIG_ENV, type HostCommand, type HostConfig, type HostEvent, type HostUsage } from './protocol';
+import * as Path from 'node:path';
+import { forkHost, nextEvent, stopChild } from '../shared/child';
+import { HOST_CONFIG_ENV, type HostCommand, type HostConfig, type HostEvent, type HostUsage } from '../shared/protocol';
 
 export interface Host {
     readonly role: HostConfig['role'];
@@ -13,7 +14,7 @@ export interface Host {
 const TIMEOUT_MS = 60_000;
 
 export const startHost = async (config: HostConfig): Promise<Host> => {
-    const { child, ready } = await forkHost<HostEvent>('host.js', HOST_CONFIG_ENV, config, 'bench host', TIMEOUT_MS);
+    const { child, ready } = await forkHost<HostEvent>(Path.join(__dirname, 'host.js'), HOST_CONFIG_ENV, config, 'bench host', TIMEOUT_MS);
     const send = (command: HostCommand): void => {
         child.send(command);
     };

@@ -4,15 +4,15 @@
 // route doing that INSERT, same client and concurrency. Many groups, cooldown
 // 0, debounce 0, max at the ceiling: the per-group row lock is not the limit.
 import { randomUUID } from 'node:crypto';
-import { migrateLatest, openDatabase } from '../adapters/store/database';
-import { maxEntitiesCeiling } from '../core/model';
-import { openPool } from './load';
-import { pgliteDatabase, postgresDatabase, type BenchDatabase } from './databases';
-import type { BackendKind, BenchSettings } from './settings';
-import { startSupervisorHost, type SupervisorHost } from './supervisor-hosts';
-import { supervisorTable, type SupervisorRow } from './supervisor-report';
-import { bestOf, callRunner, httpRunner, type Sides } from './supervisor-runs';
-import { BENCH_TENANT, floorInsert, seedGroups, supervisorPlugin } from './supervisor-seed';
+import { migrateLatest, openDatabase } from '../../adapters/store/database';
+import { maxEntitiesCeiling } from '../../core/model';
+import { openPool } from '../shared/load';
+import { pgliteDatabase, postgresDatabase, type BenchDatabase } from '../shared/databases';
+import type { BackendKind, BenchSettings } from '../shared/settings';
+import { startSupervisorHost, type SupervisorHost } from './hosts';
+import { supervisorTable, type SupervisorRow } from './report';
+import { bestOf, callRunner, httpRunner, type Sides } from './runs';
+import { BENCH_TENANT, floorInsert, seedGroups, supervisorPlugin } from './seed';
 
 const GROUPS = Number(process.env.BENCH_SUPERVISOR_GROUPS ?? 200);
 

@@ -1,12 +1,12 @@
-// A webhook-side server in its own process (started by supervisor-hosts.ts):
+// A webhook-side server in its own process (started by supervisor/hosts.ts):
 // the plugin, whose capability URLs run the supervisor's transaction, or the
 // floor, a bare Hapi route answering 202 after one INSERT into activity.
 import Hapi from '@hapi/hapi';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { migrateLatest, openDatabase } from '../adapters/store/database';
-import { BENCH_TENANT, floorInsert, seedGroups, supervisorPlugin } from './supervisor-seed';
-import { SUPERVISOR_HOST_ENV, type SupervisorCommand, type SupervisorEvent, type SupervisorHostConfig } from './supervisor-hosts';
+import { migrateLatest, openDatabase } from '../../adapters/store/database';
+import { BENCH_TENANT, floorInsert, seedGroups, supervisorPlugin } from './seed';
+import { SUPERVISOR_HOST_ENV, type SupervisorCommand, type SupervisorEvent, type SupervisorHostConfig } from './hosts';
 
 const tell = (event: SupervisorEvent): void => {
     process.send?.(event);
@@ -42,7 +42,7 @@ const floorServer = (knex: Knex): Hapi.Server => {
 const main = async (): Promise<void> => {
     const raw = process.env[SUPERVISOR_HOST_ENV];
     if (!raw || !process.send) {
-        throw new Error(`bench/supervisor-host runs as a child of the bench (no ${SUPERVISOR_HOST_ENV} or IPC channel)`);
+        throw new Error(`bench/supervisor/host runs as a child of the bench (no ${SUPERVISOR_HOST_ENV} or IPC channel)`);
     }
 
     const config = JSON.parse(raw) as SupervisorHostConfig;

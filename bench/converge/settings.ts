@@ -7,7 +7,7 @@
 // BENCH_CONVERGE_CONCURRENCY=10 (the converger's creates in flight per run, and the floor's workers)
 // BENCH_OUTAGE_GROUPS=1000 (1000)  BENCH_OUTAGE_SECONDS=15 (60)  BENCH_OUTAGE_NAIVE_RETRY_MS=100
 // BENCH_SWEEP_GROUPS=1000 (10000)  BENCH_SWEEP_SERVERS=10 (10, servers per group; 100,000 in all)
-import { list, number } from './settings';
+import { list, number } from '../shared/settings';
 
 export type ConvergePart = 'creates' | 'outage' | 'sweep';
 

@@ -1,12 +1,12 @@
 // Runs for the supervisor bench: a fixed number of calls in flight for a fixed
-// time, either in process (a function) or over loopback HTTP (bench/load.ts),
+// time, either in process (a function) or over loopback HTTP (bench/shared/load.ts),
 // warm-up first, then rounds alternating which side goes first, best kept.
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'undici';
-import { runLoad, type LoadResult, type RequestSpec } from './load';
-import type { BenchSettings } from './settings';
-import { best, figuresOf, type RunFigures } from './stats';
-import type { SupervisorHost } from './supervisor-hosts';
+import { runLoad, type LoadResult, type RequestSpec } from '../shared/load';
+import type { BenchSettings } from '../shared/settings';
+import { best, figuresOf, type RunFigures } from '../shared/stats';
+import type { SupervisorHost } from './hosts';
 
 export interface Runner {
     run(seconds: number): Promise<RunFigures>;

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { admitCreate, type CreateBudgetLimits, finishCreate, freshBudget } from '../core/budget';
-import { serverRequest } from '../core/converge-observe';
-import { DEMO, type Simulator } from '../simulator';
-import type { BenchGroup } from './converge-rig';
+import { admitCreate, type CreateBudgetLimits, finishCreate, freshBudget } from '../../core/budget';
+import { serverRequest } from '../../core/converge-observe';
+import { DEMO, type Simulator } from '../../simulator';
+import type { BenchGroup } from './rig';
 
 const launch = { name: 'bench', flavorRef: DEMO.flavors.tiny.id, imageRef: DEMO.image.id, networks: 'none' };
 

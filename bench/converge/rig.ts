@@ -4,11 +4,11 @@
 // and groups seeded through the API, several to a tenant project.
 import Hapi from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
-import { NovaCompute } from '../adapters/nova/compute';
-import { GuardedCompute, type GuardedComputeOptions } from '../adapters/nova/guarded-compute';
-import type { TokenValidator } from '../core/ports/identity';
-import { plugin, type PluginOptions } from '../plugin';
-import { DEMO, demoServiceAccount, type Simulator } from '../simulator';
+import { NovaCompute } from '../../adapters/nova/compute';
+import { GuardedCompute, type GuardedComputeOptions } from '../../adapters/nova/guarded-compute';
+import type { TokenValidator } from '../../core/ports/identity';
+import { plugin, type PluginOptions } from '../../plugin';
+import { DEMO, demoServiceAccount, type Simulator } from '../../simulator';
 
 export interface BenchGroup {
     readonly groupId: string;
