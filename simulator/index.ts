@@ -44,7 +44,7 @@ export interface Simulator {
     stop(): Promise<void>;
 }
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+export const startSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
     const state = new SimState({
         region: options.region ?? 'RegionOne',
         buildDelayMs: options.buildDelayMs ?? 0,
@@ -91,4 +91,4 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     return sim;
-}
+};

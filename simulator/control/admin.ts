@@ -135,10 +135,10 @@ export class SimAdmin {
     }
 }
 
-function checkStatus(status: ServerStatus): ServerStatus {
+const checkStatus = (status: ServerStatus): ServerStatus => {
     if (!SERVER_STATUSES.includes(status)) {
         throw new SimInputError(`unknown server status ${String(status)}`);
     }
 
     return status;
-}
+};

@@ -78,7 +78,7 @@ export class FaultList {
     }
 }
 
-function matches(rule: FaultRule, service: Service, method: string, path: string): boolean {
+const matches = (rule: FaultRule, service: Service, method: string, path: string): boolean => {
     if (rule.service !== undefined && rule.service !== service) {
         return false;
     }
@@ -97,9 +97,9 @@ function matches(rule: FaultRule, service: Service, method: string, path: string
 
     rule.path.lastIndex = 0; // a /g or /y regex would otherwise carry state from one request to the next
     return rule.path.test(path);
-}
+};
 
-function checkRule(rule: FaultRule): void {
+const checkRule = (rule: FaultRule): void => {
     const count = (name: string, value: number | undefined): void => {
         if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
             throw new SimInputError(`fault ${name} must be a non-negative integer`);
@@ -111,18 +111,16 @@ function checkRule(rule: FaultRule): void {
     if (rule.status !== undefined && (!Number.isInteger(rule.status) || rule.status < 200 || rule.status > 599)) {
         throw new SimInputError('fault status must be an HTTP status from 200 to 599');
     }
-}
+};
 
 // Whether the request is handled as usual (its effects happen) before the rule
 // delays, hangs or rewrites the answer: passThrough rules, and rules that only
 // delay or add headers. A hang or a status without passThrough is never handled.
-export function handlesFirst(rule: FaultRule): boolean {
-    return rule.passThrough === true || (rule.status === undefined && rule.hang !== true);
-}
+export const handlesFirst = (rule: FaultRule): boolean => rule.passThrough === true || (rule.status === undefined && rule.hang !== true);
 
 // The answer a fault gives: its own (handled is null), or the handled one with
 // the rule's status, body and headers laid over it.
-export function faultResponse(service: Service, rule: FaultRule, handled: SimResponse | null): SimResponse {
+export const faultResponse = (service: Service, rule: FaultRule, handled: SimResponse | null): SimResponse => {
     // An unhandled request always has a rule status; 500 only satisfies the types.
     const status = rule.status ?? handled?.status ?? 500; // $lab:coverage:ignore$
     const headers = { ...handled?.headers, ...rule.headers };
@@ -145,9 +143,9 @@ export function faultResponse(service: Service, rule: FaultRule, handled: SimRes
     }
 
     return handled ? { ...out, json: handled.json, text: handled.text } : out;
-}
+};
 
-function defaultErrorBody(service: Service, status: number, headers: Readonly<Record<string, string>>): unknown {
+const defaultErrorBody = (service: Service, status: number, headers: Readonly<Record<string, string>>): unknown => {
     const message = `Injected fault: ${STATUS_CODES[status] ?? 'error'}`;
     if (service === 'identity') {
         return keystoneErrorBody(status, message);
@@ -156,4 +154,4 @@ function defaultErrorBody(service: Service, status: number, headers: Readonly<Re
     // Nova puts the Retry-After value in an overLimit body too.
     const retryAfter = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
     return novaErrorBody(status, message, retryAfter !== undefined && (status === 413 || status === 429) ? { retryAfter } : {});
-}
+};

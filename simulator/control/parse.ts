@@ -6,51 +6,51 @@ import type { FaultInfo, FaultRule, RoleGrant, ServerStatus, Service } from '../
 
 export type Body = Record<string, unknown>;
 
-export function object(value: unknown): Body {
+export const object = (value: unknown): Body => {
     if (!isRecord(value)) {
         throw new SimInputError('body must be a JSON object');
     }
 
     return value;
-}
+};
 
-export function optString(body: Body, key: string): string | undefined {
+export const optString = (body: Body, key: string): string | undefined => {
     const value = body[key];
     if (value !== undefined && typeof value !== 'string') {
         throw new SimInputError(`${key} must be a string`);
     }
 
     return value;
-}
+};
 
-export function string(body: Body, key: string): string {
+export const string = (body: Body, key: string): string => {
     const value = optString(body, key);
     if (value === undefined) {
         throw new SimInputError(`${key} is required`);
     }
 
     return value;
-}
+};
 
-export function optNumber(body: Body, key: string): number | undefined {
+export const optNumber = (body: Body, key: string): number | undefined => {
     const value = body[key];
     if (value !== undefined && typeof value !== 'number') {
         throw new SimInputError(`${key} must be a number`);
     }
 
     return value;
-}
+};
 
-export function optBoolean(body: Body, key: string): boolean | undefined {
+export const optBoolean = (body: Body, key: string): boolean | undefined => {
     const value = body[key];
     if (value !== undefined && typeof value !== 'boolean') {
         throw new SimInputError(`${key} must be a boolean`);
     }
 
     return value;
-}
+};
 
-export function optStringMap(body: Body, key: string): Record<string, string> | undefined {
+export const optStringMap = (body: Body, key: string): Record<string, string> | undefined => {
     const value = body[key];
     if (value === undefined) {
         return undefined;
@@ -61,18 +61,18 @@ export function optStringMap(body: Body, key: string): Record<string, string> | 
     }
 
     return value as Record<string, string>;
-}
+};
 
-export function optStatus(body: Body, key: string): ServerStatus | undefined {
+export const optStatus = (body: Body, key: string): ServerStatus | undefined => {
     const value = optString(body, key);
     if (value !== undefined && !(SERVER_STATUSES as readonly string[]).includes(value)) {
         throw new SimInputError(`${key} must be one of ${SERVER_STATUSES.join(', ')}`);
     }
 
     return value as ServerStatus | undefined;
-}
+};
 
-export function roles(body: Body): RoleGrant[] {
+export const roles = (body: Body): RoleGrant[] => {
     const value = body.roles ?? [];
     if (!Array.isArray(value)) {
         throw new SimInputError('roles must be a list');
@@ -82,10 +82,10 @@ export function roles(body: Body): RoleGrant[] {
         const g = object(grant);
         return { projectId: string(g, 'projectId'), role: string(g, 'role') };
     });
-}
+};
 
 // Over HTTP a fault's path is the source of a regular expression (pathFlags its flags).
-export function faultRule(value: unknown): FaultRule {
+export const faultRule = (value: unknown): FaultRule => {
     const body = object(value);
     const service = optString(body, 'service');
     if (service !== undefined && service !== 'identity' && service !== 'compute') {
@@ -114,13 +114,13 @@ export function faultRule(value: unknown): FaultRule {
         passThrough: optBoolean(body, 'passThrough')
     };
     return Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== undefined)) as FaultRule;
-}
+};
 
-export function faultJson(info: FaultInfo): unknown {
+export const faultJson = (info: FaultInfo): unknown => {
     const { path, ...rest } = info.rule;
     return {
         id: info.id,
         remaining: info.remaining,
         rule: { ...rest, ...(path === undefined ? {} : typeof path === 'string' ? { path } : { path: path.source, ...(path.flags ? { pathFlags: path.flags } : {}) }) }
     };
-}
+};

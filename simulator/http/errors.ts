@@ -9,25 +9,21 @@ const NOVA_FAULTS: Readonly<Record<number, string>> = {
     503: 'serviceUnavailable'
 };
 
-export function novaErrorBody(status: number, message: string, extra: Record<string, unknown> = {}): unknown {
+export const novaErrorBody = (status: number, message: string, extra: Record<string, unknown> = {}): unknown => {
     return { [NOVA_FAULTS[status] ?? 'computeFault']: { code: status, message, ...extra } };
-}
+};
 
-export function novaError(status: number, message: string, headers: Record<string, string> = {}): SimResponse {
+export const novaError = (status: number, message: string, headers: Record<string, string> = {}): SimResponse => {
     return json(status, novaErrorBody(status, message), headers);
-}
+};
 
-export function keystoneErrorBody(status: number, message: string): unknown {
-    return { error: { code: status, message, title: STATUS_CODES[status] ?? 'Error' } };
-}
+export const keystoneErrorBody = (status: number, message: string): unknown => ({ error: { code: status, message, title: STATUS_CODES[status] ?? 'Error' } });
 
-export function keystoneError(status: number, message: string, headers: Record<string, string> = {}): SimResponse {
+export const keystoneError = (status: number, message: string, headers: Record<string, string> = {}): SimResponse => {
     return json(status, keystoneErrorBody(status, message), headers);
-}
+};
 
 export const UNAUTHENTICATED = 'The request you have made requires authentication.';
 
 // keystonemiddleware in front of Nova answers 401 in Keystone's shape, naming where to log in.
-export function unauthenticated(authUrl: string): SimResponse {
-    return keystoneError(401, UNAUTHENTICATED, { 'WWW-Authenticate': `Keystone uri="${authUrl}"` });
-}
+export const unauthenticated = (authUrl: string): SimResponse => keystoneError(401, UNAUTHENTICATED, { 'WWW-Authenticate': `Keystone uri="${authUrl}"` });

@@ -18,23 +18,19 @@ export interface SimResponse {
     text?: string;
 }
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
-    return { status, headers, json: body };
-}
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): SimResponse => ({ status, headers, json: body });
 
-export function empty(status: number, headers: Record<string, string> = {}): SimResponse {
-    return { status, headers };
-}
+export const empty = (status: number, headers: Record<string, string> = {}): SimResponse => ({ status, headers });
 
-export function header(req: SimRequest, name: string): string | undefined {
+export const header = (req: SimRequest, name: string): string | undefined => {
     const value = req.headers[name.toLowerCase()];
     return typeof value === 'string' ? value : undefined; // only set-cookie comes as a list
-}
+};
 
 export type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
 
 // An empty body parses to undefined; the handler decides whether that is allowed.
-export function parseJson(raw: string): Parsed {
+export const parseJson = (raw: string): Parsed => {
     if (raw.trim() === '') {
         return { ok: true, value: undefined };
     }
@@ -45,21 +41,17 @@ export function parseJson(raw: string): Parsed {
     catch (err) {
         return { ok: false, message: (err as Error).message };
     }
-}
+};
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export function queryObject(query: URLSearchParams): Record<string, string> {
-    return Object.fromEntries(query.entries());
-}
+export const queryObject = (query: URLSearchParams): Record<string, string> => Object.fromEntries(query.entries());
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class BodyTooLarge extends Error {}
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export const readBody = async (req: IncomingMessage): Promise<string> => {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -73,9 +65,9 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     }
 
     return Buffer.concat(chunks).toString('utf8');
-}
+};
 
-export function send(res: ServerResponse, response: SimResponse, method: string): void {
+export const send = (res: ServerResponse, response: SimResponse, method: string): void => {
     let payload: string | undefined;
     const headers: Record<string, string> = { ...response.headers };
     if (response.json !== undefined) {
@@ -91,4 +83,4 @@ export function send(res: ServerResponse, response: SimResponse, method: string)
     headers['Content-Length'] = bodyless || payload === undefined ? '0' : String(Buffer.byteLength(payload));
     res.writeHead(response.status, headers);
     res.end(bodyless ? undefined : payload);
-}
+};

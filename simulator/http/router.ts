@@ -15,7 +15,7 @@ export type Match<C> =
     | { readonly kind: 'method' }
     | { readonly kind: 'none' };
 
-export function matchRoute<C>(routes: readonly Route<C>[], method: string, path: string): Match<C> {
+export const matchRoute = <C>(routes: readonly Route<C>[], method: string, path: string): Match<C> => {
     const segments = split(path);
     let pathKnown = false;
     for (const route of routes) {
@@ -29,13 +29,11 @@ export function matchRoute<C>(routes: readonly Route<C>[], method: string, path:
     }
 
     return pathKnown ? { kind: 'method' } : { kind: 'none' };
-}
+};
 
-function split(path: string): string[] {
-    return path.split('/').filter((s) => s !== '');
-}
+const split = (path: string): string[] => path.split('/').filter((s) => s !== '');
 
-function matchPattern(pattern: readonly string[], segments: readonly string[]): Record<string, string> | null {
+const matchPattern = (pattern: readonly string[], segments: readonly string[]): Record<string, string> | null => {
     if (pattern.length !== segments.length) {
         return null;
     }
@@ -53,14 +51,14 @@ function matchPattern(pattern: readonly string[], segments: readonly string[]): 
     }
 
     return params;
-}
+};
 
 // A malformed escape is kept as sent: the lookup then simply finds nothing.
-function decode(segment: string): string {
+const decode = (segment: string): string => {
     try {
         return decodeURIComponent(segment);
     }
     catch {
         return segment;
     }
-}
+};

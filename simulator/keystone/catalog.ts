@@ -5,22 +5,20 @@ import type { Endpoints } from '../model/state';
 const INTERFACES = ['public', 'internal', 'admin'] as const;
 
 // Stable ids (the same on every token), shaped like Keystone's.
-function stableId(...parts: string[]): string {
-    return createHash('md5').update(parts.join(':')).digest('hex');
-}
+const stableId = (...parts: string[]): string => createHash('md5').update(parts.join(':')).digest('hex');
 
-function entry(type: string, name: string, url: string, region: string): unknown {
+const entry = (type: string, name: string, url: string, region: string): unknown => {
     return {
         type,
         name,
         id: stableId(type),
         endpoints: INTERFACES.map((iface) => ({ id: stableId(type, iface, region), interface: iface, region, region_id: region, url }))
     };
-}
+};
 
-export function catalog(endpoints: Endpoints, region: string): unknown[] {
+export const catalog = (endpoints: Endpoints, region: string): unknown[] => {
     return [
         entry('compute', 'nova', endpoints.computeUrl, region),
         entry('identity', 'keystone', endpoints.authUrl, region)
     ];
-}
+};

@@ -13,15 +13,7 @@ interface Ctx {
     readonly req: SimRequest;
 }
 
-const routes: readonly Route<Ctx>[] = [
-    { method: 'GET', pattern: '/', handler: version },
-    { method: 'POST', pattern: '/auth/tokens', handler: issue },
-    { method: 'GET', pattern: '/auth/tokens', handler: (ctx) => validate(ctx, true) },
-    { method: 'HEAD', pattern: '/auth/tokens', handler: (ctx) => validate(ctx, false) },
-    { method: 'DELETE', pattern: '/auth/tokens', handler: revoke }
-];
-
-export async function handleIdentity(state: SimState, req: SimRequest): Promise<SimResponse> {
+export const handleIdentity = async (state: SimState, req: SimRequest): Promise<SimResponse> => {
     const match = matchRoute(routes, req.method, req.path);
     if (match.kind === 'found') {
         return match.route.handler({ state, req }, match.params);
@@ -30,9 +22,9 @@ export async function handleIdentity(state: SimState, req: SimRequest): Promise<
     return match.kind === 'method'
         ? keystoneError(405, 'The method is not allowed for the requested URL.')
         : keystoneError(404, 'The resource could not be found.');
-}
+};
 
-function version({ state }: Ctx): SimResponse {
+const version = ({ state }: Ctx): SimResponse => {
     return json(200, {
         version: {
             id: 'v3.14',
@@ -42,9 +34,9 @@ function version({ state }: Ctx): SimResponse {
             'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }]
         }
     });
-}
+};
 
-function issue({ state, req }: Ctx): SimResponse {
+const issue = ({ state, req }: Ctx): SimResponse => {
     const parsed = parseJson(req.rawBody);
     if (!parsed.ok) {
         return keystoneError(400, 'Malformed JSON in request body.');
@@ -66,10 +58,10 @@ function issue({ state, req }: Ctx): SimResponse {
     const roles = outcome.project ? state.directory.rolesOn(outcome.user.id, outcome.project.id) : [];
     const token: ValidToken = { record, user: outcome.user, project: outcome.project, roles };
     return json(201, tokenBody(state, token, !req.query.has('nocatalog')), { 'X-Subject-Token': record.id });
-}
+};
 
 // The caller may look at a token if it is that token, or holds admin or service on its project.
-function authorize({ state, req }: Ctx): { readonly ok: true; readonly subject: string } | { readonly ok: false; readonly response: SimResponse } {
+const authorize = ({ state, req }: Ctx): { readonly ok: true; readonly subject: string } | { readonly ok: false; readonly response: SimResponse } => {
     const callerId = header(req, 'x-auth-token');
     const caller = state.tokens.resolve(callerId, state.now(), state.directory);
     if (!caller) {
@@ -83,9 +75,9 @@ function authorize({ state, req }: Ctx): { readonly ok: true; readonly subject: 
     }
 
     return { ok: true, subject };
-}
+};
 
-function validate(ctx: Ctx, withBody: boolean): SimResponse {
+const validate = (ctx: Ctx, withBody: boolean): SimResponse => {
     const auth = authorize(ctx);
     if (!auth.ok) {
         return withBody ? auth.response : empty(auth.response.status);
@@ -100,9 +92,9 @@ function validate(ctx: Ctx, withBody: boolean): SimResponse {
     return withBody
         ? json(200, tokenBody(state, subject, !req.query.has('nocatalog')), { 'X-Subject-Token': auth.subject })
         : empty(200, { 'X-Subject-Token': auth.subject });
-}
+};
 
-function revoke(ctx: Ctx): SimResponse {
+const revoke = (ctx: Ctx): SimResponse => {
     const auth = authorize(ctx);
     if (!auth.ok) {
         return auth.response;
@@ -115,4 +107,12 @@ function revoke(ctx: Ctx): SimResponse {
 
     state.tokens.revoke(auth.subject);
     return empty(204);
-}
+};
+
+const routes: readonly Route<Ctx>[] = [
+    { method: 'GET', pattern: '/', handler: version },
+    { method: 'POST', pattern: '/auth/tokens', handler: issue },
+    { method: 'GET', pattern: '/auth/tokens', handler: (ctx) => validate(ctx, true) },
+    { method: 'HEAD', pattern: '/auth/tokens', handler: (ctx) => validate(ctx, false) },
+    { method: 'DELETE', pattern: '/auth/tokens', handler: revoke }
+];

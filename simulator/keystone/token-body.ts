@@ -4,7 +4,7 @@ import type { SimState } from '../model/state';
 import { keystoneTime } from '../model/time';
 import type { ValidToken } from './tokens';
 
-export function tokenBody(state: SimState, token: ValidToken, withCatalog: boolean): unknown {
+export const tokenBody = (state: SimState, token: ValidToken, withCatalog: boolean): unknown => {
     const { record, user, project, roles } = token;
     const body: Record<string, unknown> = {
         methods: record.methods,
@@ -25,4 +25,4 @@ export function tokenBody(state: SimState, token: ValidToken, withCatalog: boole
     }
 
     return { token: body };
-}
+};

@@ -134,7 +134,7 @@ export class ServerStore {
     }
 }
 
-export function view(record: ServerRecord, now: Date): SimServer | null {
+export const view = (record: ServerRecord, now: Date): SimServer | null => {
     if (record.goneAt && now.getTime() >= record.goneAt.getTime()) {
         return null;
     }
@@ -175,4 +175,4 @@ export function view(record: ServerRecord, now: Date): SimServer | null {
         created: record.createdAt,
         updated: record.deletingAt ?? updated
     };
-}
+};

@@ -11,7 +11,7 @@ import type { SimState } from '../model/state';
 
 const routes = [...serverRoutes, ...resourceRoutes];
 
-export async function handleCompute(state: SimState, req: SimRequest): Promise<SimResponse> {
+export const handleCompute = async (state: SimState, req: SimRequest): Promise<SimResponse> => {
     // The version document needs no token, like Nova's.
     if (req.path === '/' && req.method === 'GET') {
         return versionDocument(state);
@@ -34,9 +34,9 @@ export async function handleCompute(state: SimState, req: SimRequest): Promise<S
         : match.kind === 'method' ? novaError(405, 'The method is not allowed for the requested URL.') : novaError(404, 'The resource could not be found.');
     response.headers = { ...versionHeaders(negotiated.version), ...response.headers };
     return response;
-}
+};
 
-function versionDocument(state: SimState): SimResponse {
+const versionDocument = (state: SimState): SimResponse => {
     return json(200, {
         version: {
             id: 'v2.1',
@@ -48,4 +48,4 @@ function versionDocument(state: SimState): SimResponse {
             'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2.1' }]
         }
     });
-}
+};

@@ -14,12 +14,10 @@ export type VersionOutcome =
     | { readonly ok: true; readonly version: Version }
     | { readonly ok: false; readonly status: 400 | 406; readonly message: string };
 
-export function format(v: Version): string {
-    return `${v.major}.${v.minor}`;
-}
+export const format = (v: Version): string => `${v.major}.${v.minor}`;
 
 // The version string the client asked for, as sent ('2.1' when it asked for none).
-export function requestedMicroversion(req: SimRequest): string {
+export const requestedMicroversion = (req: SimRequest): string => {
     const modern = header(req, 'openstack-api-version');
     for (const part of modern?.split(',') ?? []) {
         const [service, value] = part.trim().split(/\s+/);
@@ -29,9 +27,9 @@ export function requestedMicroversion(req: SimRequest): string {
     }
 
     return header(req, 'x-openstack-nova-api-version')?.trim() || format(MIN_VERSION);
-}
+};
 
-export function negotiate(requested: string): VersionOutcome {
+export const negotiate = (requested: string): VersionOutcome => {
     if (requested.toLowerCase() === 'latest') {
         return { ok: true, version: MAX_VERSION };
     }
@@ -51,20 +49,16 @@ export function negotiate(requested: string): VersionOutcome {
     }
 
     return { ok: true, version };
-}
+};
 
-export function compare(a: Version, b: Version): number {
-    return a.major - b.major || a.minor - b.minor;
-}
+export const compare = (a: Version, b: Version): number => a.major - b.major || a.minor - b.minor;
 
-export function atLeast(v: Version, minor: number): boolean {
-    return compare(v, { major: 2, minor }) >= 0;
-}
+export const atLeast = (v: Version, minor: number): boolean => compare(v, { major: 2, minor }) >= 0;
 
-export function versionHeaders(v: Version): Record<string, string> {
+export const versionHeaders = (v: Version): Record<string, string> => {
     return {
         'OpenStack-API-Version': `compute ${format(v)}`,
         'X-OpenStack-Nova-API-Version': format(v),
         Vary: 'OpenStack-API-Version, X-OpenStack-Nova-API-Version'
     };
-}
+};

@@ -5,18 +5,16 @@ import type { Flavor, Image } from '../model/resources';
 import { novaTime } from '../model/time';
 import type { SimServer } from '../model/types';
 
-export function links(origin: string, collection: string, id: string): unknown[] {
+export const links = (origin: string, collection: string, id: string): unknown[] => {
     return [
         { rel: 'self', href: `${origin}/compute/v2.1/${collection}/${id}` },
         { rel: 'bookmark', href: `${origin}/compute/${collection}/${id}` }
     ];
-}
+};
 
-export function serverSummary(origin: string, server: SimServer): unknown {
-    return { id: server.id, name: server.name, links: links(origin, 'servers', server.id) };
-}
+export const serverSummary = (origin: string, server: SimServer): unknown => ({ id: server.id, name: server.name, links: links(origin, 'servers', server.id) });
 
-export function serverDetail(origin: string, server: SimServer, flavor: Flavor | undefined, version: Version): unknown {
+export const serverDetail = (origin: string, server: SimServer, flavor: Flavor | undefined, version: Version): unknown => {
     const active = server.status !== 'BUILD';
     const body: Record<string, unknown> = {
         id: server.id,
@@ -65,10 +63,10 @@ export function serverDetail(origin: string, server: SimServer, flavor: Flavor |
     }
 
     return body;
-}
+};
 
 // Until 2.47 a server names its flavor; from 2.47 it embeds the flavor's sizes.
-function flavorOfServer(origin: string, id: string, flavor: Flavor | undefined, version: Version): unknown {
+const flavorOfServer = (origin: string, id: string, flavor: Flavor | undefined, version: Version): unknown => {
     if (!atLeast(version, 47)) {
         return { id, links: [{ rel: 'bookmark', href: `${origin}/compute/flavors/${id}` }] };
     }
@@ -77,18 +75,18 @@ function flavorOfServer(origin: string, id: string, flavor: Flavor | undefined, 
         vcpus: flavor?.vcpus ?? 0, ram: flavor?.ram ?? 0, disk: flavor?.disk ?? 0, ephemeral: 0, swap: 0,
         original_name: flavor?.name ?? id, extra_specs: {}
     };
-}
+};
 
-export function flavorSummary(origin: string, flavor: Flavor, version: Version): unknown {
+export const flavorSummary = (origin: string, flavor: Flavor, version: Version): unknown => {
     const body: Record<string, unknown> = { id: flavor.id, name: flavor.name, links: links(origin, 'flavors', flavor.id) };
     if (atLeast(version, 55)) {
         body.description = null;
     }
 
     return body;
-}
+};
 
-export function flavorDetail(origin: string, flavor: Flavor, version: Version): unknown {
+export const flavorDetail = (origin: string, flavor: Flavor, version: Version): unknown => {
     const body: Record<string, unknown> = {
         id: flavor.id,
         name: flavor.name,
@@ -111,13 +109,11 @@ export function flavorDetail(origin: string, flavor: Flavor, version: Version): 
     }
 
     return body;
-}
+};
 
-export function imageSummary(origin: string, image: Image): unknown {
-    return { id: image.id, name: image.name, links: links(origin, 'images', image.id) };
-}
+export const imageSummary = (origin: string, image: Image): unknown => ({ id: image.id, name: image.name, links: links(origin, 'images', image.id) });
 
-export function imageDetail(origin: string, image: Image): unknown {
+export const imageDetail = (origin: string, image: Image): unknown => {
     return {
         id: image.id,
         name: image.name,
@@ -131,4 +127,4 @@ export function imageDetail(origin: string, image: Image): unknown {
         'OS-EXT-IMG-SIZE:size': 1073741824,
         links: links(origin, 'images', image.id)
     };
-}
+};

@@ -11,15 +11,7 @@ import type { SimServer } from '../model/types';
 
 export const MAX_LIMIT = 1000; // nova.conf [api] max_limit
 
-export const serverRoutes: readonly Route<NovaCtx>[] = [
-    { method: 'POST', pattern: '/servers', handler: create },
-    { method: 'GET', pattern: '/servers', handler: (ctx) => list(ctx, false) },
-    { method: 'GET', pattern: '/servers/detail', handler: (ctx) => list(ctx, true) },
-    { method: 'GET', pattern: '/servers/:id', handler: show },
-    { method: 'DELETE', pattern: '/servers/:id', handler: remove }
-];
-
-function create({ state, req, token, project, version }: NovaCtx): SimResponse {
+const create = ({ state, req, token, project, version }: NovaCtx): SimResponse => {
     const parsed = parseJson(req.rawBody);
     if (!parsed.ok) {
         return novaError(400, 'Malformed request body');
@@ -61,9 +53,9 @@ function create({ state, req, token, project, version }: NovaCtx): SimResponse {
             security_groups: [{ name: 'default' }]
         }
     }, { Location: `${req.origin}/compute/v2.1/servers/${record.id}` });
-}
+};
 
-function list(ctx: NovaCtx, detail: boolean): SimResponse {
+const list = (ctx: NovaCtx, detail: boolean): SimResponse => {
     const { state, req, project, version } = ctx;
     const limit = parseLimit(req.query.get('limit'));
     if (typeof limit === 'string') {
@@ -86,10 +78,10 @@ function list(ctx: NovaCtx, detail: boolean): SimResponse {
     }
 
     return json(200, body);
-}
+};
 
 // Nova: absent means max_limit; larger is clamped to it; anything but a whole number is refused.
-function parseLimit(value: string | null): number | string {
+const parseLimit = (value: string | null): number | string => {
     if (value === null) {
         return MAX_LIMIT;
     }
@@ -100,10 +92,10 @@ function parseLimit(value: string | null): number | string {
 
     const limit = Number(value);
     return limit < 0 ? 'limit param must be positive' : Math.min(limit, MAX_LIMIT);
-}
+};
 
 // ?name= is a regular expression (Nova matches it with REGEXP); ?status= an exact status.
-function serverFilter(query: URLSearchParams): (server: SimServer) => boolean {
+const serverFilter = (query: URLSearchParams): (server: SimServer) => boolean => {
     const name = query.get('name');
     const status = query.get('status')?.toUpperCase();
     let pattern: RegExp | null = null;
@@ -117,18 +109,18 @@ function serverFilter(query: URLSearchParams): (server: SimServer) => boolean {
     }
 
     return (server) => (pattern === null || pattern.test(server.name)) && (status === undefined || server.status === status);
-}
+};
 
-function show({ state, req, project, version }: NovaCtx, params: Params): SimResponse {
+const show = ({ state, req, project, version }: NovaCtx, params: Params): SimResponse => {
     const server = state.servers.get(params.id, state.now(), project.id);
     if (!server) {
         return novaError(404, `Instance ${params.id} could not be found.`);
     }
 
     return json(200, { server: serverDetail(req.origin, server, state.resources.flavor(server.flavorId), version) });
-}
+};
 
-function remove({ state, project }: NovaCtx, params: Params): SimResponse {
+const remove = ({ state, project }: NovaCtx, params: Params): SimResponse => {
     const { id } = params;
     const now = state.now();
     if (!state.servers.get(id, now, project.id)) {
@@ -137,4 +129,12 @@ function remove({ state, project }: NovaCtx, params: Params): SimResponse {
 
     state.servers.delete(id, now, state.config.deleteDelayMs);
     return empty(204);
-}
+};
+
+export const serverRoutes: readonly Route<NovaCtx>[] = [
+    { method: 'POST', pattern: '/servers', handler: create },
+    { method: 'GET', pattern: '/servers', handler: (ctx) => list(ctx, false) },
+    { method: 'GET', pattern: '/servers/detail', handler: (ctx) => list(ctx, true) },
+    { method: 'GET', pattern: '/servers/:id', handler: show },
+    { method: 'DELETE', pattern: '/servers/:id', handler: remove }
+];
