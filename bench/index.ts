@@ -1,13 +1,13 @@
 // `npm run bench`: the groups API through the real plugin stack against a
 // bare-Hapi floor doing the same single query, on PGlite and on PostgreSQL.
 import * as Os from 'node:os';
-import { compare, type Caller, type Comparison, type Target } from './compare';
-import { pgliteDatabase, postgresDatabase, type BenchDatabase } from './databases';
-import { startHost, type Host } from './hosts';
-import { startIdentity, validations, type BenchIdentity } from './keystone';
-import { openPool } from './load';
-import { details, table } from './report';
-import { benchSettings, type BackendKind, type BenchSettings } from './settings';
+import { compare, type Caller, type Comparison, type Target } from './api/compare';
+import { pgliteDatabase, postgresDatabase, type BenchDatabase } from './shared/databases';
+import { startHost, type Host } from './api/hosts';
+import { startIdentity, validations, type BenchIdentity } from './api/keystone';
+import { openPool } from './shared/load';
+import { details, table } from './api/report';
+import { benchSettings, type BackendKind, type BenchSettings } from './shared/settings';
 import { supervisorBench } from './supervisor';
 import { convergeBench } from './converge';
 

@@ -1,6 +1,6 @@
 // The ready-made demo cloud: what the demo host, the benchmarks and most tests start from.
 import type { ServiceAccount } from '../adapters/keystone/service-account';
-import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './types';
+import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './model/types';
 
 export const DEMO = {
     domain: 'Default',
@@ -34,7 +34,7 @@ export interface DemoIds {
     readonly customerId: string;
 }
 
-export function seedDemo(sim: Seedable): DemoIds {
+export const seedDemo = (sim: Seedable): DemoIds => {
     const { demoProject, serviceProject, serviceUser, customer, flavors, image } = DEMO;
     sim.addProject(demoProject);
     sim.addProject(serviceProject);
@@ -48,7 +48,7 @@ export function seedDemo(sim: Seedable): DemoIds {
     sim.addFlavor(flavors.small);
     sim.addImage(image);
     return { serviceUserId: service.id, customerId: alice.id };
-}
+};
 
 // The demo service account, as a host would configure it against this simulator.
 export const demoServiceAccount = (sim: { readonly authUrl: string; readonly region: string }): ServiceAccount => ({

@@ -1,19 +1,19 @@
 // A Keystone v3 + Nova simulator: a real HTTP server on loopback for tests,
-// benchmarks and the demo. See types.ts for the shapes and faults.ts for faults.
-import { SimAdmin } from './admin';
-import type { FaultList } from './faults';
+// benchmarks and the demo. See model/types.ts for the shapes and control/faults.ts for faults.
+import { SimAdmin } from './control/admin';
+import type { FaultList } from './control/faults';
 import { seedDemo } from './demo';
 import { listen } from './server';
-import { SimState } from './state';
+import { SimState } from './model/state';
 import type {
     FlavorSpec, ImageSpec, Named, OutOfBandServerSpec, ProjectSpec, RequestLogEntry, RoleChange, ServerStatus, SimServer, SimulatorOptions, TokenSpec, UserSpec
-} from './types';
+} from './model/types';
 
-export type * from './types';
+export type * from './model/types';
 export { DEMO, demoFlavorId, demoImageId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds } from './demo';
-export { SimInputError } from './sim-error';
-export { MAX_VERSION } from './microversion';
-export type { FaultHandle } from './faults';
+export { SimInputError } from './model/sim-error';
+export { MAX_VERSION } from './nova/microversion';
+export type { FaultHandle } from './control/faults';
 
 export type SimFaults = Pick<FaultList, 'add' | 'remove' | 'clear' | 'outage' | 'list'>;
 
@@ -44,7 +44,7 @@ export interface Simulator {
     stop(): Promise<void>;
 }
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+export const startSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
     const state = new SimState({
         region: options.region ?? 'RegionOne',
         buildDelayMs: options.buildDelayMs ?? 0,
@@ -91,4 +91,4 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     return sim;
-}
+};

@@ -2,7 +2,7 @@
 // it prints its addresses as one JSON line and is then driven over /_sim.
 import { startSimulator, type Simulator } from './index';
 
-export async function runFromEnv(env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<Simulator> {
+export const runFromEnv = async (env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<Simulator> => {
     const sim = await startSimulator({
         port: Number(env.PORT ?? 0),
         buildDelayMs: Number(env.SIM_BUILD_DELAY_MS ?? 0),
@@ -12,7 +12,7 @@ export async function runFromEnv(env: NodeJS.ProcessEnv, print: (line: string) =
     });
     print(JSON.stringify({ authUrl: sim.authUrl, computeUrl: sim.computeUrl, controlUrl: sim.controlUrl, region: sim.region }));
     return sim;
-}
+};
 
 /* $lab:coverage:off$ */
 if (require.main === module) {

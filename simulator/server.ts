@@ -4,16 +4,16 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SimAdmin } from './admin';
-import { handleControl } from './control';
-import { keystoneError, novaError } from './errors';
-import { faultResponse, handlesFirst } from './faults';
-import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http';
-import { handleIdentity } from './keystone';
-import { requestedMicroversion } from './microversion';
-import { handleCompute } from './nova';
-import type { SimState } from './state';
-import type { RequestLogEntry, Service } from './types';
+import type { SimAdmin } from './control/admin';
+import { handleControl } from './control/handler';
+import { keystoneError, novaError } from './http/errors';
+import { faultResponse, handlesFirst } from './control/faults';
+import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http/messages';
+import { handleIdentity } from './keystone/handler';
+import { requestedMicroversion } from './nova/microversion';
+import { handleCompute } from './nova/handler';
+import type { SimState } from './model/state';
+import type { RequestLogEntry, Service } from './model/types';
 
 const PREFIXES: readonly (readonly [Service | 'control', string])[] = [
     ['identity', '/identity/v3'],
@@ -26,7 +26,7 @@ export interface Listening {
     close(): Promise<void>;
 }
 
-export async function listen(state: SimState, admin: SimAdmin, port: number): Promise<Listening> {
+export const listen = async (state: SimState, admin: SimAdmin, port: number): Promise<Listening> => {
     const stopping = new AbortController(); // releases delayed and hanging requests on close
     setMaxListeners(0, stopping.signal);     // one listener per request held back, and a benchmark may hold many
     const server: Server = createServer((req, res) => {
@@ -55,9 +55,9 @@ export async function listen(state: SimState, admin: SimAdmin, port: number): Pr
             return closed;
         }
     };
-}
+};
 
-function splitPath(pathname: string): { readonly service: Service | 'control'; readonly path: string } | null {
+const splitPath = (pathname: string): { readonly service: Service | 'control'; readonly path: string } | null => {
     for (const [service, prefix] of PREFIXES) {
         if (pathname === prefix || pathname.startsWith(`${prefix}/`)) {
             return { service, path: pathname.slice(prefix.length) || '/' };
@@ -65,9 +65,9 @@ function splitPath(pathname: string): { readonly service: Service | 'control'; r
     }
 
     return null;
-}
+};
 
-async function onRequest(state: SimState, admin: SimAdmin, stopping: AbortSignal, req: IncomingMessage, res: ServerResponse): Promise<void> {
+const onRequest = async (state: SimState, admin: SimAdmin, stopping: AbortSignal, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method as string; // always set on a server's request
     const url = new URL(req.url as string, 'http://sim');
     let rawBody: string;
@@ -103,10 +103,10 @@ async function onRequest(state: SimState, admin: SimAdmin, stopping: AbortSignal
     if (response) {
         send(res, response, method);
     }
-}
+};
 
 // The answer to a service request, or null when none is to be sent (a hang, or the simulator stopping).
-async function serve(state: SimState, stopping: AbortSignal, service: Service, req: SimRequest, res: ServerResponse): Promise<SimResponse | null> {
+const serve = async (state: SimState, stopping: AbortSignal, service: Service, req: SimRequest, res: ServerResponse): Promise<SimResponse | null> => {
     const entry = logEntry(state, service, req);
     state.requests.push(entry);
     const fault = state.faults.take(service, req.method, req.path);
@@ -132,9 +132,9 @@ async function serve(state: SimState, stopping: AbortSignal, service: Service, r
     const response = fault ? faultResponse(service, fault.rule, handled) : handled as SimResponse;
     entry.status = response.status;
     return response;
-}
+};
 
-async function handle(state: SimState, service: Service, req: SimRequest): Promise<SimResponse> {
+const handle = async (state: SimState, service: Service, req: SimRequest): Promise<SimResponse> => {
     try {
         return service === 'identity' ? await handleIdentity(state, req) : await handleCompute(state, req);
     }
@@ -144,9 +144,9 @@ async function handle(state: SimState, service: Service, req: SimRequest): Promi
         return service === 'identity' ? keystoneError(500, message) : novaError(500, message);
         /* $lab:coverage:on$ */
     }
-}
+};
 
-function logEntry(state: SimState, service: Service, req: SimRequest): RequestLogEntry {
+const logEntry = (state: SimState, service: Service, req: SimRequest): RequestLogEntry => {
     const parsed = parseJson(req.rawBody);
     return {
         service,
@@ -158,16 +158,16 @@ function logEntry(state: SimState, service: Service, req: SimRequest): RequestLo
         ...(parsed.ok && parsed.value !== undefined ? { body: parsed.value } : {}),
         at: state.now()
     };
-}
+};
 
 // The project a compute request's token is scoped to, if the token is good.
-function tokenProject(state: SimState, req: SimRequest): string | null {
+const tokenProject = (state: SimState, req: SimRequest): string | null => {
     const token = req.headers['x-auth-token'];
     return state.tokens.resolve(typeof token === 'string' ? token : undefined, state.now(), state.directory)?.project?.id ?? null;
-}
+};
 
 // A hanging request waits for the simulator to stop, or for its client to give up.
-function untilClosed(stopping: AbortSignal, res: ServerResponse): Promise<void> {
+const untilClosed = (stopping: AbortSignal, res: ServerResponse): Promise<void> => {
     return new Promise<void>((resolve) => {
         /* $lab:coverage:off$ */ // stopped while the request was being handled
         if (stopping.aborted) {
@@ -183,4 +183,4 @@ function untilClosed(stopping: AbortSignal, res: ServerResponse): Promise<void> 
         stopping.addEventListener('abort', done, { once: true });
         res.once('close', done);
     });
-}
+};

@@ -14,7 +14,7 @@ export class ManualClock {
 }
 
 // Start a seeded simulator, run the test, and always stop it (no listener left behind).
-export async function withSim<T>(options: SimulatorOptions, test: (sim: Simulator) => Promise<T>): Promise<T> {
+export const withSim = async <T>(options: SimulatorOptions, test: (sim: Simulator) => Promise<T>): Promise<T> => {
     const sim = await startSimulator({ demo: true, ...options });
     try {
         return await test(sim);
@@ -22,7 +22,7 @@ export async function withSim<T>(options: SimulatorOptions, test: (sim: Simulato
     finally {
         await sim.stop();
     }
-}
+};
 
 export interface Reply {
     readonly status: number;
@@ -41,7 +41,7 @@ export interface CallOptions {
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
-export async function call(method: Method, url: string, options: CallOptions = {}): Promise<Reply> {
+export const call = async (method: Method, url: string, options: CallOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) {
         headers['x-auth-token'] = options.token;
@@ -68,19 +68,19 @@ export async function call(method: Method, url: string, options: CallOptions = {
     }
 
     return { status: res.statusCode, headers: res.headers, text, json };
-}
+};
 
-export function passwordAuth(name: string, password: string, scope?: unknown): unknown {
+export const passwordAuth = (name: string, password: string, scope?: unknown): unknown => {
     return {
         auth: {
             identity: { methods: ['password'], password: { user: { name, password, domain: { name: 'Default' } } } },
             ...(scope === undefined ? {} : { scope })
         }
     };
-}
+};
 
 // Log in the way a client does, returning the token.
-export async function login(sim: Simulator, name: string, password: string, scope?: unknown): Promise<string> {
+export const login = async (sim: Simulator, name: string, password: string, scope?: unknown): Promise<string> => {
     const res = await call('POST', `${sim.authUrl}/auth/tokens`, { body: passwordAuth(name, password, scope) });
     const token = res.headers['x-subject-token'];
     if (res.status !== 201 || typeof token !== 'string') {
@@ -88,11 +88,9 @@ export async function login(sim: Simulator, name: string, password: string, scop
     }
 
     return token;
-}
+};
 
-export function aliceToken(sim: Simulator): string {
-    return sim.issueToken({ userName: DEMO.customer.name, projectId: DEMO.demoProject.id });
-}
+export const aliceToken = (sim: Simulator): string => sim.issueToken({ userName: DEMO.customer.name, projectId: DEMO.demoProject.id });
 
 export interface ServerBody {
     readonly name?: string;
@@ -103,33 +101,33 @@ export interface ServerBody {
     readonly [key: string]: unknown;
 }
 
-export function serverBody(overrides: ServerBody = {}): { server: ServerBody } {
+export const serverBody = (overrides: ServerBody = {}): { server: ServerBody } => {
     return { server: { name: 'web-as0a1b2c3d', imageRef: DEMO.image.id, flavorRef: DEMO.flavors.tiny.id, networks: 'none', ...overrides } };
-}
+};
 
 // Create a server as alice at 2.37 and return its id.
-export async function createServer(sim: Simulator, token: string, overrides: ServerBody = {}): Promise<string> {
+export const createServer = async (sim: Simulator, token: string, overrides: ServerBody = {}): Promise<string> => {
     const res = await call('POST', `${sim.computeUrl}/servers`, { token, microversion: '2.37', body: serverBody(overrides) });
     if (res.status !== 202) {
         throw new Error(`create failed: ${res.status} ${res.text}`);
     }
 
     return (res.json as { server: { id: string } }).server.id;
-}
+};
 
 // Narrow a JSON value for assertions; the test then checks the shape it expects.
-export function obj(value: unknown): Record<string, unknown> {
+export const obj = (value: unknown): Record<string, unknown> => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw new Error(`not an object: ${JSON.stringify(value)}`);
     }
 
     return value as Record<string, unknown>;
-}
+};
 
-export function arr(value: unknown): unknown[] {
+export const arr = (value: unknown): unknown[] => {
     if (!Array.isArray(value)) {
         throw new Error(`not a list: ${JSON.stringify(value)}`);
     }
 
     return value;
-}
+};

@@ -7,7 +7,7 @@ const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
 // Speak HTTP by hand, for what a well-behaved client never sends.
-function raw(port: number, text: string, end = true): Promise<string> {
+const raw = (port: number, text: string, end = true): Promise<string> => {
     return new Promise((resolve, reject) => {
         const socket = connect(port, '127.0.0.1');
         let data = '';
@@ -23,7 +23,7 @@ function raw(port: number, text: string, end = true): Promise<string> {
             setTimeout(() => socket.destroy(), 50);
         }
     });
-}
+};
 
 describe('simulator: HTTP edges', () => {
 

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { simControl, type SimControl } from '../../simulator/control-client';
+import { simControl, type SimControl } from '../../simulator/control/client';
 
 const root = join(__dirname, '..', '..');
 

@@ -1,0 +1,58 @@
+// The converger bench's knobs (issue 5 item 8), scaled down by default so each
+// part fits in about a minute on a small machine; the issue's sizes in ():
+// BENCH_CONVERGE_PARTS=creates,outage,sweep
+// BENCH_CONVERGE_CREATES=2000 (10000)  BENCH_CONVERGE_GROUPS=200 (1000)  BENCH_CONVERGE_GROUPS_PER_TENANT=10
+// BENCH_CONVERGE_RATES=100 (creates/s of the budget, one row each)  BENCH_CONVERGE_BURST=10  BENCH_CONVERGE_IN_FLIGHT=20
+// BENCH_CONVERGE_STORM=off,on (the storm guard, one run each)
+// BENCH_CONVERGE_CONCURRENCY=10 (the converger's creates in flight per run, and the floor's workers)
+// BENCH_OUTAGE_GROUPS=1000 (1000)  BENCH_OUTAGE_SECONDS=15 (60)  BENCH_OUTAGE_NAIVE_RETRY_MS=100
+// BENCH_SWEEP_GROUPS=1000 (10000)  BENCH_SWEEP_SERVERS=10 (10, servers per group; 100,000 in all)
+import { list, number } from '../shared/settings';
+
+export type ConvergePart = 'creates' | 'outage' | 'sweep';
+
+export interface ConvergeSettings {
+    readonly parts: readonly ConvergePart[];
+    readonly creates: number;
+    readonly groups: number;
+    readonly groupsPerTenant: number;
+    readonly rates: readonly number[];
+    readonly storm: readonly boolean[];
+    readonly burst: number;
+    readonly maxInFlight: number;
+    readonly concurrency: number;
+    readonly outageGroups: number;
+    readonly outageSeconds: number;
+    readonly naiveRetryMs: number;
+    readonly sweepGroups: number;
+    readonly sweepServers: number;
+}
+
+const numbers = (name: string, fallback: readonly number[]): number[] => {
+    const raw = process.env[name];
+    const values = raw === undefined || raw === '' ? [...fallback] : raw.split(',').map(Number);
+    if (values.some((v) => !Number.isFinite(v) || v <= 0)) {
+        throw new Error(`${name} must be positive numbers, got "${raw}"`);
+    }
+
+    return values;
+};
+
+const integer = (name: string, fallback: number): number => Math.round(number(name, fallback));
+
+export const convergeSettings = (): ConvergeSettings => ({
+    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep']),
+    creates: integer('BENCH_CONVERGE_CREATES', 2000),
+    groups: integer('BENCH_CONVERGE_GROUPS', 200),
+    groupsPerTenant: integer('BENCH_CONVERGE_GROUPS_PER_TENANT', 10),
+    rates: numbers('BENCH_CONVERGE_RATES', [100]),
+    storm: list<'off' | 'on'>('BENCH_CONVERGE_STORM', ['off', 'on']).map((s) => s === 'on'),
+    burst: integer('BENCH_CONVERGE_BURST', 10),
+    maxInFlight: integer('BENCH_CONVERGE_IN_FLIGHT', 20),
+    concurrency: integer('BENCH_CONVERGE_CONCURRENCY', 10),
+    outageGroups: integer('BENCH_OUTAGE_GROUPS', 1000),
+    outageSeconds: number('BENCH_OUTAGE_SECONDS', 15),
+    naiveRetryMs: number('BENCH_OUTAGE_NAIVE_RETRY_MS', 100),
+    sweepGroups: integer('BENCH_SWEEP_GROUPS', 1000),
+    sweepServers: integer('BENCH_SWEEP_SERVERS', 10)
+});

@@ -1,0 +1,61 @@
+// The simulator in a process of its own (dist/simulator/main.js), driven over
+// /_sim: Nova is another machine in production, so a benchmark that times the
+// plugin against its listings should not share the plugin's one thread with it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import * as Path from 'node:path';
+import type { RequestLogEntry } from '../../simulator';
+import { simControl, type ControlMethod } from '../../simulator/control/client';
+
+export interface SimProcess {
+    readonly authUrl: string;
+    readonly region: string;
+    control<T>(method: ControlMethod, path: string, body?: unknown): Promise<T>;
+    requests(): Promise<readonly RequestLogEntry[]>;
+    clearRequests(): Promise<void>;
+    stop(): Promise<void>;
+}
+
+const firstLine = (child: ChildProcess): Promise<string> => new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const end = out.indexOf('\n');
+        if (end >= 0) {
+            child.stdout?.off('data', onData);
+            resolve(out.slice(0, end));
+        }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the simulator exited (${String(code)}) before it was ready`)));
+});
+
+export const startSimProcess = async (): Promise<SimProcess> => {
+    const child = spawn(process.execPath, [Path.join(__dirname, '..', '..', 'simulator', 'main.js')], {
+        env: { ...process.env, PORT: '0', SIM_BUILD_DELAY_MS: '0' }, stdio: ['ignore', 'pipe', 'inherit']
+    });
+    const urls = JSON.parse(await firstLine(child)) as { authUrl: string; controlUrl: string; region: string };
+    const raw = simControl(urls.controlUrl);
+    const control = async <T>(method: ControlMethod, path: string, body?: unknown): Promise<T> => {
+        const res = await raw(method, path, body);
+        if (res.status >= 300) {
+            throw new Error(`/_sim${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        }
+
+        return res.body as T;
+    };
+    return {
+        authUrl: urls.authUrl,
+        region: urls.region,
+        control,
+        requests: async () => (await control<{ requests: RequestLogEntry[] }>('GET', '/requests')).requests,
+        clearRequests: () => control('DELETE', '/requests'),
+        stop: async () => {
+            if (child.exitCode === null) {
+                const exited = once(child, 'exit');
+                child.kill('SIGTERM');
+                await exited;
+            }
+        }
+    };
+};

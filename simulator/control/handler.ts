@@ -1,0 +1,168 @@
+// /_sim: the same controls over HTTP, so a test can drive a simulator running
+// in a child process. Not logged, never faulted.
+import type { SimAdmin } from './admin';
+import * as P from './parse';
+import { empty, json, parseJson, queryObject, type SimRequest, type SimResponse } from '../http/messages';
+import { matchRoute, type Params, type Route } from '../http/router';
+import { SimInputError } from '../model/sim-error';
+import type { SimState } from '../model/state';
+
+interface Ctx {
+    readonly state: SimState;
+    readonly admin: SimAdmin;
+    readonly req: SimRequest;
+    readonly body: unknown;
+}
+
+const found = (ok: boolean): SimResponse => ok ? empty(204) : json(404, { error: 'not found' });
+
+export const handleControl = async (state: SimState, admin: SimAdmin, req: SimRequest): Promise<SimResponse> => {
+    const match = matchRoute(routes, req.method, req.path);
+    if (match.kind !== 'found') {
+        return json(match.kind === 'method' ? 405 : 404, { error: `no control route ${req.method} /_sim${req.path}` });
+    }
+
+    const parsed = parseJson(req.rawBody);
+    if (!parsed.ok) {
+        return json(400, { error: `malformed JSON: ${parsed.message}` });
+    }
+
+    try {
+        return await match.route.handler({ state, admin, req, body: parsed.value }, match.params);
+    }
+    catch (err) {
+        // Anything else is a bug: let it through.
+        if (err instanceof SimInputError) { // $lab:coverage:ignore$
+            return json(400, { error: err.message });
+        }
+
+        throw err; // $lab:coverage:ignore$
+    }
+};
+
+const outage = ({ state, body }: Ctx): SimResponse => {
+    const b = P.object(body);
+    const on = P.optBoolean(b, 'on');
+    if (on === undefined) {
+        throw new SimInputError('on is required');
+    }
+
+    const retryAfterS = P.optNumber(b, 'retryAfterS');
+    state.faults.outage(on, retryAfterS === undefined ? {} : { retryAfterS });
+    return empty(204);
+};
+
+const serverSpec = (value: unknown) => {
+    const b = P.object(value);
+    const status = P.optStatus(b, 'status');
+    const metadata = P.optStringMap(b, 'metadata');
+    return {
+        projectId: P.string(b, 'projectId'),
+        spec: { name: P.string(b, 'name'), ...(metadata ? { metadata } : {}), ...(status ? { status } : {}) }
+    };
+};
+
+const addServer = ({ admin, body }: Ctx): SimResponse => {
+    const { projectId, spec } = serverSpec(body);
+    return json(201, { server: admin.addServer(projectId, spec) });
+};
+
+// Many at once, for seeding a large project (a benchmark's 100,000 servers):
+// {servers: [...]} → {ids}; every entry is read before any is added.
+const addServers = ({ admin, body }: Ctx): SimResponse => {
+    const servers = P.object(body).servers;
+    if (!Array.isArray(servers)) {
+        throw new SimInputError('servers must be an array');
+    }
+
+    const specs = servers.map(serverSpec);
+    return json(201, { ids: specs.map(({ projectId, spec }) => admin.addServer(projectId, spec).id) });
+};
+
+const setStatus = ({ admin, body }: Ctx, { id }: Params): SimResponse => {
+    const status = P.optStatus(P.object(body), 'status');
+    if (status === undefined) {
+        throw new SimInputError('status is required');
+    }
+
+    return found(admin.setServerStatus(id, status));
+};
+
+const addProject = ({ admin, body }: Ctx): SimResponse => {
+    const b = P.object(body);
+    const id = P.optString(b, 'id');
+    const domain = P.optString(b, 'domain');
+    return json(201, { project: admin.addProject({ name: P.string(b, 'name'), ...(id ? { id } : {}), ...(domain ? { domain } : {}) }) });
+};
+
+const grantRole = ({ admin, body }: Ctx): SimResponse => {
+    const b = P.object(body);
+    const domain = P.optString(b, 'domain');
+    admin.grantRole({ userName: P.string(b, 'userName'), projectId: P.string(b, 'projectId'), role: P.string(b, 'role'), ...(domain ? { domain } : {}) });
+    return empty(204);
+};
+
+const addUser = ({ admin, body }: Ctx): SimResponse => {
+    const b = P.object(body);
+    const domain = P.optString(b, 'domain');
+    const defaultProjectId = P.optString(b, 'defaultProjectId');
+    return json(201, {
+        user: admin.addUser({
+            name: P.string(b, 'name'),
+            password: P.string(b, 'password'),
+            roles: P.roles(b),
+            ...(domain ? { domain } : {}),
+            ...(defaultProjectId ? { defaultProjectId } : {})
+        })
+    });
+};
+
+const issueToken = ({ admin, body }: Ctx): SimResponse => {
+    const b = P.object(body);
+    const projectId = P.optString(b, 'projectId');
+    const expiresInS = P.optNumber(b, 'expiresInS');
+    const token = admin.issueToken({
+        userName: P.string(b, 'userName'),
+        ...(projectId ? { projectId } : {}),
+        ...(expiresInS === undefined ? {} : { expiresInS })
+    });
+    return json(201, { token });
+};
+
+const setQuota = ({ admin, body }: Ctx, { projectId }: Params): SimResponse => {
+    const b = P.object(body);
+    const instances = b.instances;
+    if (instances !== null && (typeof instances !== 'number' || !Number.isInteger(instances) || instances < 0)) {
+        throw new SimInputError('instances must be a non-negative integer or null');
+    }
+
+    admin.setQuota(projectId, instances);
+    return empty(204);
+};
+
+const routes: readonly Route<Ctx>[] = [
+    { method: 'GET', pattern: '/', handler: ({ state }) => json(200, { ...state.endpoints, region: state.config.region }) },
+
+    { method: 'GET', pattern: '/faults', handler: ({ state }) => json(200, { faults: state.faults.list().map(P.faultJson) }) },
+    { method: 'POST', pattern: '/faults', handler: ({ state, body }) => json(201, { id: state.faults.add(P.faultRule(body)).id }) },
+    { method: 'DELETE', pattern: '/faults', handler: ({ state }) => (state.faults.clear(), empty(204)) },
+    { method: 'DELETE', pattern: '/faults/:id', handler: ({ state }, { id }) => found(state.faults.remove(id)) },
+    { method: 'PUT', pattern: '/outage', handler: outage },
+
+    { method: 'GET', pattern: '/requests', handler: ({ state }) => json(200, { requests: state.requests }) },
+    { method: 'DELETE', pattern: '/requests', handler: ({ state }) => (state.requests.length = 0, empty(204)) },
+
+    { method: 'GET', pattern: '/servers', handler: ({ admin, req }) => json(200, { servers: admin.servers(queryObject(req.query).projectId) }) },
+    { method: 'POST', pattern: '/servers', handler: addServer },
+    { method: 'POST', pattern: '/servers/bulk', handler: addServers },
+    { method: 'DELETE', pattern: '/servers/:id', handler: ({ admin }, { id }) => found(admin.deleteServerOutOfBand(id)) },
+    { method: 'PUT', pattern: '/servers/:id/status', handler: setStatus },
+
+    { method: 'POST', pattern: '/projects', handler: addProject },
+    { method: 'POST', pattern: '/grants', handler: grantRole },
+    { method: 'POST', pattern: '/users', handler: addUser },
+    { method: 'DELETE', pattern: '/users/:name', handler: ({ admin }, { name }) => found(admin.deleteUser(name)) },
+    { method: 'POST', pattern: '/tokens', handler: issueToken },
+    { method: 'DELETE', pattern: '/tokens/:token', handler: ({ admin }, { token }) => found(admin.revokeToken(token)) },
+    { method: 'PUT', pattern: '/quotas/:projectId', handler: setQuota }
+];

@@ -1,0 +1,126 @@
+// Reading /_sim JSON bodies into the in-process types, refusing anything else.
+import { SERVER_STATUSES } from './admin';
+import { isRecord } from '../http/messages';
+import { SimInputError } from '../model/sim-error';
+import type { FaultInfo, FaultRule, RoleGrant, ServerStatus, Service } from '../model/types';
+
+export type Body = Record<string, unknown>;
+
+export const object = (value: unknown): Body => {
+    if (!isRecord(value)) {
+        throw new SimInputError('body must be a JSON object');
+    }
+
+    return value;
+};
+
+export const optString = (body: Body, key: string): string | undefined => {
+    const value = body[key];
+    if (value !== undefined && typeof value !== 'string') {
+        throw new SimInputError(`${key} must be a string`);
+    }
+
+    return value;
+};
+
+export const string = (body: Body, key: string): string => {
+    const value = optString(body, key);
+    if (value === undefined) {
+        throw new SimInputError(`${key} is required`);
+    }
+
+    return value;
+};
+
+export const optNumber = (body: Body, key: string): number | undefined => {
+    const value = body[key];
+    if (value !== undefined && typeof value !== 'number') {
+        throw new SimInputError(`${key} must be a number`);
+    }
+
+    return value;
+};
+
+export const optBoolean = (body: Body, key: string): boolean | undefined => {
+    const value = body[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+        throw new SimInputError(`${key} must be a boolean`);
+    }
+
+    return value;
+};
+
+export const optStringMap = (body: Body, key: string): Record<string, string> | undefined => {
+    const value = body[key];
+    if (value === undefined) {
+        return undefined;
+    }
+
+    if (!isRecord(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+        throw new SimInputError(`${key} must be an object of strings`);
+    }
+
+    return value as Record<string, string>;
+};
+
+export const optStatus = (body: Body, key: string): ServerStatus | undefined => {
+    const value = optString(body, key);
+    if (value !== undefined && !(SERVER_STATUSES as readonly string[]).includes(value)) {
+        throw new SimInputError(`${key} must be one of ${SERVER_STATUSES.join(', ')}`);
+    }
+
+    return value as ServerStatus | undefined;
+};
+
+export const roles = (body: Body): RoleGrant[] => {
+    const value = body.roles ?? [];
+    if (!Array.isArray(value)) {
+        throw new SimInputError('roles must be a list');
+    }
+
+    return value.map((grant) => {
+        const g = object(grant);
+        return { projectId: string(g, 'projectId'), role: string(g, 'role') };
+    });
+};
+
+// Over HTTP a fault's path is the source of a regular expression (pathFlags its flags).
+export const faultRule = (value: unknown): FaultRule => {
+    const body = object(value);
+    const service = optString(body, 'service');
+    if (service !== undefined && service !== 'identity' && service !== 'compute') {
+        throw new SimInputError("service must be 'identity' or 'compute'");
+    }
+
+    const source = optString(body, 'path');
+    let path: RegExp | undefined;
+    try {
+        path = source === undefined ? undefined : new RegExp(source, optString(body, 'pathFlags'));
+    }
+    catch (err) {
+        throw new SimInputError(`path: ${(err as Error).message}`);
+    }
+
+    const rule: Record<string, unknown> = {
+        service: service as Service | undefined,
+        method: optString(body, 'method'),
+        path,
+        times: optNumber(body, 'times'),
+        status: optNumber(body, 'status'),
+        body: body.body,
+        headers: optStringMap(body, 'headers'),
+        delayMs: optNumber(body, 'delayMs'),
+        hang: optBoolean(body, 'hang'),
+        passThrough: optBoolean(body, 'passThrough')
+    };
+    return Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== undefined)) as FaultRule;
+};
+
+export const faultJson = (info: FaultInfo): unknown => {
+    const { path, ...rest } = info.rule;
+    return {
+        id: info.id,
+        remaining: info.remaining,
+        rule: { ...rest, ...(path === undefined ? {} : typeof path === 'string' ? { path } : { path: path.source, ...(path.flags ? { pathFlags: path.flags } : {}) }) }
+    };
+};

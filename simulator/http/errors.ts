@@ -1,0 +1,29 @@
+// Error bodies in each service's own shape.
+import { STATUS_CODES } from 'node:http';
+import { json, type SimResponse } from './messages';
+
+// nova.api.openstack.wsgi.Fault._fault_names
+const NOVA_FAULTS: Readonly<Record<number, string>> = {
+    400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 405: 'badMethod',
+    409: 'conflictingRequest', 413: 'overLimit', 415: 'badMediaType', 429: 'overLimit', 501: 'notImplemented',
+    503: 'serviceUnavailable'
+};
+
+export const novaErrorBody = (status: number, message: string, extra: Record<string, unknown> = {}): unknown => {
+    return { [NOVA_FAULTS[status] ?? 'computeFault']: { code: status, message, ...extra } };
+};
+
+export const novaError = (status: number, message: string, headers: Record<string, string> = {}): SimResponse => {
+    return json(status, novaErrorBody(status, message), headers);
+};
+
+export const keystoneErrorBody = (status: number, message: string): unknown => ({ error: { code: status, message, title: STATUS_CODES[status] ?? 'Error' } });
+
+export const keystoneError = (status: number, message: string, headers: Record<string, string> = {}): SimResponse => {
+    return json(status, keystoneErrorBody(status, message), headers);
+};
+
+export const UNAUTHENTICATED = 'The request you have made requires authentication.';
+
+// keystonemiddleware in front of Nova answers 401 in Keystone's shape, naming where to log in.
+export const unauthenticated = (authUrl: string): SimResponse => keystoneError(401, UNAUTHENTICATED, { 'WWW-Authenticate': `Keystone uri="${authUrl}"` });

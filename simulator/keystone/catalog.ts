@@ -1,0 +1,24 @@
+// The service catalog a project-scoped token carries.
+import { createHash } from 'node:crypto';
+import type { Endpoints } from '../model/state';
+
+const INTERFACES = ['public', 'internal', 'admin'] as const;
+
+// Stable ids (the same on every token), shaped like Keystone's.
+const stableId = (...parts: string[]): string => createHash('md5').update(parts.join(':')).digest('hex');
+
+const entry = (type: string, name: string, url: string, region: string): unknown => {
+    return {
+        type,
+        name,
+        id: stableId(type),
+        endpoints: INTERFACES.map((iface) => ({ id: stableId(type, iface, region), interface: iface, region, region_id: region, url }))
+    };
+};
+
+export const catalog = (endpoints: Endpoints, region: string): unknown[] => {
+    return [
+        entry('compute', 'nova', endpoints.computeUrl, region),
+        entry('identity', 'keystone', endpoints.authUrl, region)
+    ];
+};

@@ -1,0 +1,39 @@
+// Everything the simulator knows, in one place the handlers share.
+import { Directory } from './directory';
+import { FaultList } from '../control/faults';
+import { Resources } from './resources';
+import { ServerStore } from './servers';
+import { TokenStore } from '../keystone/tokens';
+import type { RequestLogEntry } from './types';
+
+export interface SimConfig {
+    readonly region: string;
+    readonly buildDelayMs: number;
+    readonly deleteDelayMs: number;
+    readonly tokenTtlS: number;
+    readonly now: () => Date;
+}
+
+// The addresses are known only once the server listens; handlers read them per request.
+export interface Endpoints {
+    readonly origin: string;      // http://127.0.0.1:PORT
+    readonly authUrl: string;     // origin + /identity/v3
+    readonly computeUrl: string;  // origin + /compute/v2.1
+}
+
+export class SimState {
+    readonly directory = new Directory();
+    readonly tokens = new TokenStore();
+    readonly resources = new Resources();
+    readonly servers = new ServerStore();
+    readonly faults = new FaultList();
+    readonly requests: RequestLogEntry[] = [];
+    readonly quotas = new Map<string, number>(); // project → max instances
+    endpoints: Endpoints = { origin: '', authUrl: '', computeUrl: '' };
+
+    constructor(readonly config: SimConfig) {}
+
+    now(): Date {
+        return this.config.now();
+    }
+}
