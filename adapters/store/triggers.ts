@@ -5,7 +5,7 @@
 // the state it was made from; when another decision got there first, the
 // engine decides again under the group's row lock. A trigger never calls Nova.
 import type { Knex } from 'knex';
-import type { PriorOutcome, TriggerOutcome, TriggerSnapshot } from '../../core/decide/trigger';
+import type { PriorOutcome, TriggerOutcome, TriggerRead } from '../../core/decide/trigger';
 import { notFound } from '../../core/model/errors';
 import { ActivityId } from '../../core/model/ids';
 import { parseScope, type KillSwitch } from '../../core/model/kill-switch';
@@ -68,9 +68,8 @@ const applyOther = prepare('autoscale_trigger_record', `
 
 const date = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
-const toSnapshot = (row: SnapshotRow, request: TriggerRequest, region: string | null, now: Date): TriggerSnapshot => ({
+const toRead = (row: SnapshotRow, request: TriggerRequest, region: string | null): TriggerRead => ({
     decisionInput: {
-        now,
         group: {
             config: { cooldown: row.cooldown, minEntities: row.min_entities, maxEntities: row.max_entities },
             desired: row.desired,
@@ -139,7 +138,7 @@ const record = async (ctx: StoreContext, db: Knex | Knex.Transaction, request: T
 const uniqueViolation = (err: unknown): boolean => typeof err === 'object' && err !== null && 'code' in err && err.code === '23505';
 
 const table = (ctx: StoreContext, db: Knex | Knex.Transaction, lock: boolean): TriggerTable => ({
-    readTrigger: async (request, region, now) => {
+    readTrigger: async (request, region) => {
         const [row] = await runPrepared<SnapshotRow>(db, ctx.kind === 'postgres', lock ? lockSnapshot : readSnapshot,
             [request.eventId, request.policyId, request.tenantId, request.groupId]);
         if (!row) {
@@ -150,7 +149,7 @@ const table = (ctx: StoreContext, db: Knex | Knex.Transaction, lock: boolean): T
             throw notFound('policy', request.policyId);
         }
 
-        return { snapshot: toSnapshot(row, request, region, now), version: row.version };
+        return { read: toRead(row, request, region), version: row.version };
     },
     recordTrigger: async (request, version, outcome, now) => {
         try {

@@ -22,6 +22,12 @@ export interface TriggerSnapshot {
     readonly lastDecision: { readonly id: string; readonly at: Date } | null;
 }
 
+// What the store reads for a trigger: the snapshot but the time, which is
+// taken after the read (a decision committed meanwhile is never in its future).
+export interface TriggerRead extends Omit<TriggerSnapshot, 'decisionInput'> {
+    readonly decisionInput: Omit<DecisionInput, 'now'>;
+}
+
 export type TriggerOutcome =
     | { readonly kind: 'replay'; readonly prior: PriorOutcome }
     | { readonly kind: 'coalesced'; readonly decisionId: string; readonly desired: number; readonly message: string }

@@ -46,9 +46,9 @@ export interface Supervisor {
 export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Supervisor => {
     // One decision on what `table` reads; null when the compare-and-set lost.
     const decideOnce = async (table: TriggerTable, request: TriggerRequest): Promise<TriggerResult | null> => {
+        const { read, version } = await table.readTrigger(request, rules.region);
         const now = clock.now();
-        const { snapshot, version } = await table.readTrigger(request, rules.region, now);
-        const outcome = decideTrigger(snapshot, rules.debounceMs);
+        const outcome = decideTrigger({ ...read, decisionInput: { ...read.decisionInput, now } }, rules.debounceMs);
         if (outcome.kind === 'replay') {
             const { prior } = outcome;
             return { ...prior, activityId: ActivityId(prior.activityId), decisionId: ActivityId(prior.decisionId), replay: true };

@@ -9,12 +9,12 @@ import type { ActivityId, GroupId, TenantId } from '../model/ids';
 import type { KillSwitch, KillSwitchScope } from '../model/kill-switch';
 import type { Override } from '../model/override';
 import type { TriggerRequest, TriggerResult } from '../model/trigger';
-import type { TriggerOutcome, TriggerSnapshot } from '../decide/trigger';
+import type { TriggerOutcome, TriggerRead } from '../decide/trigger';
 
 // A trigger's reads and write (the hot path: two statements, no transaction).
 export interface TriggerTable {
     // Everything decideTrigger reads, and the version it was read at. NotFound: group or policy.
-    readTrigger(request: TriggerRequest, region: string | null, now: Date): Promise<{ readonly snapshot: TriggerSnapshot; readonly version: number }>;
+    readTrigger(request: TriggerRequest, region: string | null): Promise<{ readonly read: TriggerRead; readonly version: number }>;
     // Writes the outcome if the group is still at `version` (and the event id
     // is still free); null when another decision got there first.
     recordTrigger(request: TriggerRequest, version: number, outcome: Exclude<TriggerOutcome, { kind: 'replay' }>, now: Date): Promise<TriggerResult | null>;
