@@ -2,7 +2,8 @@
 
 // `npm test`: typecheck, lint (with the rule that keeps core/ free of adapters),
 // then the lab suite twice: on embedded PGlite, and on the real PostgreSQL
-// (a fresh database for this run, dropped after). Ends with `N passed, N failed`.
+// (a fresh database for this run, dropped after). Each summary line says
+// `N passed, N failed, N skipped`; a skipped test never counts as passed.
 
 const { spawnSync } = require('node:child_process');
 const Fs = require('node:fs');
@@ -19,37 +20,30 @@ const step = (title, command, args, env = {}) => {
     return result.status === 0;
 };
 
-const countTests = (file) => {
-    const tally = { passed: 0, failed: 0 };
-    if (!Fs.existsSync(file)) {
-        return null;
-    }
+const summary = (tally) => `${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`;
 
-    const report = JSON.parse(Fs.readFileSync(file, 'utf8'));
-    for (const tests of Object.values(report.tests)) {
-        for (const test of tests) {
-            if (test.skipped || test.todo) {
-                continue;
-            }
-
-            tally[test.err ? 'failed' : 'passed']++;
-        }
-    }
-
-    return tally;
-};
+const readJson = (file) => (Fs.existsSync(file) ? JSON.parse(Fs.readFileSync(file, 'utf8')) : null);
 
 const lab = (title, env) => {
-    const out = Path.join(Os.tmpdir(), `nova-autoscale-lab-${process.pid}-${title.replace(/\W+/g, '-')}.json`);
-    Fs.rmSync(out, { force: true });
-    const ok = step(`lab (${title})`, bin('lab'), ['-r', 'console', '-o', 'stdout', '-r', 'json', '-o', out, ...process.argv.slice(2)], env);
-    const tally = countTests(out) ?? { passed: 0, failed: 1 };
-    Fs.rmSync(out, { force: true });
+    const out = (kind) => Path.join(Os.tmpdir(), `nova-autoscale-lab-${process.pid}-${title.replace(/\W+/g, '-')}.${kind}.json`);
+    const [jsonOut, tallyOut] = [out('report'), out('tally')];
+    Fs.rmSync(jsonOut, { force: true });
+    Fs.rmSync(tallyOut, { force: true });
+    const args = ['-r', 'console', '-o', 'stdout', '-r', 'json', '-o', jsonOut, '-r', './scripts/lab-tally.js', '-o', tallyOut, ...process.argv.slice(2)];
+    const ok = step(`lab (${title})`, bin('lab'), args, env);
+    const counted = readJson(tallyOut);
+    Fs.rmSync(jsonOut, { force: true });
+    Fs.rmSync(tallyOut, { force: true });
+    const tally = counted ? { passed: counted.passed, failed: counted.failed, skipped: counted.skipped } : { passed: 0, failed: 1, skipped: 0 };
     if (!ok && tally.failed === 0) {
         tally.failed = 1; // lab failed outside a test: a leak, coverage, or a file that did not load
     }
 
-    console.log(`lab (${title}): ${tally.passed} passed, ${tally.failed} failed`);
+    for (const skipped of counted?.skippedTitles ?? []) {
+        console.log(`skipped: ${skipped}`);
+    }
+
+    console.log(`lab (${title}): ${summary(tally)}`);
     return tally;
 };
 
@@ -78,28 +72,29 @@ const withPostgres = async (run) => {
 };
 
 const main = async () => {
-    const total = { passed: 0, failed: 0 };
+    const total = { passed: 0, failed: 0, skipped: 0 };
     const add = (tally) => {
         if (tally) {
             total.passed += tally.passed;
             total.failed += tally.failed;
+            total.skipped += tally.skipped;
         }
     };
 
     const typecheck = step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
-    add({ passed: typecheck ? 1 : 0, failed: typecheck ? 0 : 1 });
+    add({ passed: typecheck ? 1 : 0, failed: typecheck ? 0 : 1, skipped: 0 });
     const lint = step('lint', bin('eslint'), ['.']);
-    add({ passed: lint ? 1 : 0, failed: lint ? 0 : 1 });
+    add({ passed: lint ? 1 : 0, failed: lint ? 0 : 1, skipped: 0 });
 
     add(lab('pglite', { DATABASE_URL: '' }));
     add(await withPostgres((url) => lab('postgres', { DATABASE_URL: url })));
 
-    console.log(`\n${total.passed} passed, ${total.failed} failed`);
+    console.log(`\n${summary(total)}`);
     process.exit(total.failed === 0 ? 0 : 1);
 };
 
 main().catch((err) => {
     console.error(err);
-    console.log('\n0 passed, 1 failed');
+    console.log('\n0 passed, 1 failed, 0 skipped');
     process.exit(1);
 });
