@@ -7,7 +7,10 @@ module.exports = {
     coverage: true,
     'coverage-path': '.',
     'coverage-exclude': ['node_modules', 'test', 'bench', 'examples', 'dist', 'scripts'],
-    threshold: 0,
+    // The suite's line coverage, measured on PGlite (96.33 % when set), rounded
+    // down: lab fails a run below it. Raise it as coverage grows; scripts/test.js
+    // also holds every file under core/ to 100 %.
+    threshold: 96,
     globals: 'Symbol(undici.globalDispatcher.1),Symbol(undici.globalDispatcher.2)',
     timeout: 30000,
     'context-timeout': 60000

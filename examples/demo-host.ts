@@ -3,10 +3,8 @@
 // (contract §1). With no OS_AUTH_URL/OS_CLOUD it brings its own Keystone +
 // Nova simulator and prints a token for tenant `demo`.
 import Hapi from '@hapi/hapi';
-import { serviceAccountFromEnv, type ServiceAccount } from '../adapters/keystone/service-account';
-import { plugin } from '../plugin';
-import { startSimulator } from '../simulator';
-import { demoImageId, demoProjectId, demoServiceAccount } from '../simulator/demo';
+import { plugin, serviceAccountFromEnv, type ServiceAccount } from '../plugin';
+import { demoImageId, demoProjectId, demoServiceAccount, startSimulator } from '../simulator';
 import { monitoringApi } from './monitoring-api';
 
 type Env = NodeJS.ProcessEnv;

@@ -1,15 +1,13 @@
 // The demo host's own little alert API (contract §6): alert rules kept in
 // memory, and transitions a user posts by hand. It uses only what the plugin
 // exposes on server.plugins['nova-autoscale'] (actionSchema, validateAction,
-// alertTransition, strategy), as a real monitoring server would.
+// alertTransition, strategy) and what the package exports (its errors and how
+// they render, the tenant scope), as a real monitoring server would.
 // Register it after nova-autoscale.
 import { randomUUID } from 'node:crypto';
 import type { Plugin, RouteOptions } from '@hapi/hapi';
 import Joi from 'joi';
-import { DomainError } from '../core/model/errors';
-import type { AlertState, AutoscaleAction } from '../plugin';
-import { TENANT_SCOPE } from '../plugin/auth';
-import { renderErrors, validationFailed } from '../plugin/errors';
+import { DomainError, renderErrors, TENANT_SCOPE, validationFailed, type AlertState, type AutoscaleAction } from '../plugin';
 
 interface AlertRule {
     readonly name: string;

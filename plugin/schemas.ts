@@ -3,11 +3,8 @@
 import Joi from 'joi';
 import { validate as validCron } from 'node-cron';
 import { maxEntitiesCeiling } from '../core/model/group';
+import { unstorable } from '../core/model/text';
 
-// Text PostgreSQL stores as given: no NUL (text and jsonb refuse it, a 500) and
-// no lone UTF-16 surrogate (it would be stored as U+FFFD, not as written).
-// eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
-const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const text = Joi.string().pattern(unstorable, { name: 'storable', invert: true })
     .messages({ 'string.pattern.invert.name': '{{#label}} must not contain NUL or unpaired surrogate characters' });
 const name = text.max(256).pattern(/\S/, 'non-blank').messages({ 'string.pattern.name': '{{#label}} must not be blank' });

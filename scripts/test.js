@@ -2,13 +2,16 @@
 
 // `npm test`: typecheck, lint (with the rule that keeps core/ free of adapters),
 // then the lab suite twice: on embedded PGlite, and on the real PostgreSQL
-// (a fresh database for this run, dropped after). Ends with `N passed, N failed`.
+// (a fresh database for this run, dropped after). After the PGlite run, every
+// file under core/ must have all of its lines covered. Each summary line says
+// `N passed, N failed, N skipped`; a skipped test never counts as passed.
 
 const { spawnSync } = require('node:child_process');
 const Fs = require('node:fs');
 const Os = require('node:os');
 const Path = require('node:path');
 const { Client } = require('pg');
+const Ts = require('typescript');
 
 const bin = (name) => Path.join(__dirname, '..', 'node_modules', '.bin', name);
 const adminUrl = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -19,37 +22,81 @@ const step = (title, command, args, env = {}) => {
     return result.status === 0;
 };
 
-const countTests = (file) => {
-    const tally = { passed: 0, failed: 0 };
-    if (!Fs.existsSync(file)) {
-        return null;
-    }
+const summary = (tally) => `${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`;
 
-    const report = JSON.parse(Fs.readFileSync(file, 'utf8'));
-    for (const tests of Object.values(report.tests)) {
-        for (const test of tests) {
-            if (test.skipped || test.todo) {
-                continue;
-            }
+const readJson = (file) => (Fs.existsSync(file) ? JSON.parse(Fs.readFileSync(file, 'utf8')) : null);
 
-            tally[test.err ? 'failed' : 'passed']++;
-        }
-    }
+const coreFiles = (dir) => Fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    return entry.isDirectory() ? coreFiles(path) : entry.name.endsWith('.ts') ? [path] : [];
+});
 
-    return tally;
+// A file of types alone compiles to nothing and never shows in lab's report;
+// one with code that no test loaded must not pass for covered.
+const hasRuntimeCode = (file) => {
+    const js = Ts.transpileModule(Fs.readFileSync(file, 'utf8'), { compilerOptions: { module: Ts.ModuleKind.CommonJS, target: Ts.ScriptTarget.ES2022 } }).outputText;
+    const out = Ts.createSourceFile('out.js', js, Ts.ScriptTarget.ES2022);
+    return out.statements.some((statement) => !/^("use strict"|Object\.defineProperty\(exports, "__esModule")/.test(statement.getText(out)));
 };
 
-const lab = (title, env) => {
-    const out = Path.join(Os.tmpdir(), `nova-autoscale-lab-${process.pid}-${title.replace(/\W+/g, '-')}.json`);
-    Fs.rmSync(out, { force: true });
-    const ok = step(`lab (${title})`, bin('lab'), ['-r', 'console', '-o', 'stdout', '-r', 'json', '-o', out, ...process.argv.slice(2)], env);
-    const tally = countTests(out) ?? { passed: 0, failed: 1 };
-    Fs.rmSync(out, { force: true });
+// Every file under core/ has each of its lines covered (lab counts a line with
+// an untaken branch as missed). `report` is lab's json reporter output.
+const coreCoverage = (report) => {
+    console.log('\n== core/ coverage: every line of every file');
+    const files = report?.coverage?.files;
+    if (!files) {
+        console.log('core/ coverage: lab wrote no coverage report');
+        return false;
+    }
+
+    const core = files.filter((file) => file.filename.startsWith('core/'));
+    const reported = new Set(core.map((file) => file.filename));
+    const unloaded = coreFiles('core').filter((file) => !reported.has(file) && hasRuntimeCode(file));
+    const short = unloaded.map((file) => `${file}: never loaded by a test`).concat(core.flatMap((file) => {
+        const missing = [...new Set(Object.values(file.source).filter((line) => line.miss).map((line) => line.originalLine ?? line.lineNumber))]
+            .sort((a, b) => a - b);
+        return missing.length === 0 && file.misses === 0 ? [] : [`${file.filename} (${file.percent.toFixed(2)} %): line(s) ${missing.join(', ')}`];
+    }));
+    for (const line of short) {
+        console.log(`  ${line}`);
+    }
+
+    console.log(short.length === 0 ? `core/ coverage: ${core.length} files, 100 % of lines each` : `core/ coverage: ${short.length} file(s) below 100 %`);
+    return short.length === 0 && core.length > 0;
+};
+
+const lab = (title, env, { checkCore = false } = {}) => {
+    const out = (kind) => Path.join(Os.tmpdir(), `nova-autoscale-lab-${process.pid}-${title.replace(/\W+/g, '-')}.${kind}.json`);
+    const [jsonOut, tallyOut] = [out('report'), out('tally')];
+    Fs.rmSync(jsonOut, { force: true });
+    Fs.rmSync(tallyOut, { force: true });
+    const args = ['-r', 'console', '-o', 'stdout', '-r', 'json', '-o', jsonOut, '-r', './scripts/lab-tally.js', '-o', tallyOut, ...process.argv.slice(2)];
+    const ok = step(`lab (${title})`, bin('lab'), args, env);
+    const counted = readJson(tallyOut);
+    const report = readJson(jsonOut);
+    Fs.rmSync(jsonOut, { force: true });
+    Fs.rmSync(tallyOut, { force: true });
+    const tally = counted ? { passed: counted.passed, failed: counted.failed, skipped: counted.skipped } : { passed: 0, failed: 1, skipped: 0 };
     if (!ok && tally.failed === 0) {
         tally.failed = 1; // lab failed outside a test: a leak, coverage, or a file that did not load
     }
 
-    console.log(`lab (${title}): ${tally.passed} passed, ${tally.failed} failed`);
+    for (const skipped of counted?.skippedTitles ?? []) {
+        console.log(`skipped: ${skipped}`);
+    }
+
+    console.log(`lab (${title}): ${summary(tally)}`);
+    if (checkCore) {
+        // A run of chosen files (npm test -- FILE...) covers only what they reach.
+        const partial = process.argv.length > 2;
+        if (partial) {
+            console.log('\n== core/ coverage: not checked on a partial run (arguments given to lab)');
+        }
+        else if (!coreCoverage(report)) {
+            tally.failed++;
+        }
+    }
+
     return tally;
 };
 
@@ -78,28 +125,29 @@ const withPostgres = async (run) => {
 };
 
 const main = async () => {
-    const total = { passed: 0, failed: 0 };
+    const total = { passed: 0, failed: 0, skipped: 0 };
     const add = (tally) => {
         if (tally) {
             total.passed += tally.passed;
             total.failed += tally.failed;
+            total.skipped += tally.skipped;
         }
     };
 
     const typecheck = step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
-    add({ passed: typecheck ? 1 : 0, failed: typecheck ? 0 : 1 });
+    add({ passed: typecheck ? 1 : 0, failed: typecheck ? 0 : 1, skipped: 0 });
     const lint = step('lint', bin('eslint'), ['.']);
-    add({ passed: lint ? 1 : 0, failed: lint ? 0 : 1 });
+    add({ passed: lint ? 1 : 0, failed: lint ? 0 : 1, skipped: 0 });
 
-    add(lab('pglite', { DATABASE_URL: '' }));
+    add(lab('pglite', { DATABASE_URL: '' }, { checkCore: true }));
     add(await withPostgres((url) => lab('postgres', { DATABASE_URL: url })));
 
-    console.log(`\n${total.passed} passed, ${total.failed} failed`);
+    console.log(`\n${summary(total)}`);
     process.exit(total.failed === 0 ? 0 : 1);
 };
 
 main().catch((err) => {
     console.error(err);
-    console.log('\n0 passed, 1 failed');
+    console.log('\n0 passed, 1 failed, 0 skipped');
     process.exit(1);
 });

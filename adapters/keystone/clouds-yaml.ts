@@ -2,6 +2,7 @@
 // it, found where openstacksdk looks for them.
 import * as Path from 'node:path';
 import * as Yaml from 'yaml';
+import { isRecord } from '../../core/model/json';
 import { type Env, nonEmpty, type ReadFile, ServiceAccountError } from './config-input';
 
 // Flat: the keys of `auth:` (auth_url, username, ...) beside region_name,
@@ -52,9 +53,6 @@ const firstFound = (paths: readonly string[], readFile: ReadFile): Found | null 
 
     return null;
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const cloudsOf = (found: Found): Record<string, unknown> => {
     const clouds = isRecord(found.doc) ? found.doc.clouds : undefined;

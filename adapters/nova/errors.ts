@@ -1,6 +1,7 @@
 // Nova's error answers as ComputeErrors: the kind from the status, the message
 // from Nova's own body ({"forbidden": {"code": 403, "message": ...}}), and how
 // long to hold off from Retry-After or Nova's overLimit.retryAfter.
+import { isRecord } from '../../core/model/json';
 import { ComputeError, type ComputeErrorKind } from '../../core/model/server';
 import type { NovaAnswer } from './http';
 
@@ -28,12 +29,12 @@ export const novaError = (answer: NovaAnswer, what: string, nowMs: number): Comp
 // Nova wraps every error in one key named for the fault (badRequest, forbidden,
 // overLimit, itemNotFound, computeFault...); keystonemiddleware's 401 says {error}.
 export const faultOf = (json: unknown): Record<string, unknown> | null => {
-    if (!isObject(json)) {
+    if (!isRecord(json)) {
         return null;
     }
 
     for (const value of Object.values(json)) {
-        if (isObject(value)) {
+        if (isRecord(value)) {
             return value;
         }
     }
@@ -84,6 +85,3 @@ export const parseRetryAfter = (value: string, nowMs: number): number | null => 
 
     return Math.max(0, Math.ceil((at - nowMs) / 1000));
 };
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 // Nova's server JSON, checked by hand: a listing of thousands of servers is
 // parsed on every sweep, and a malformed server must fail the whole answer
 // (never dropped quietly, never half-read) because the converger counts them.
+import { isRecord } from '../../core/model/json';
 import type { NovaServer } from '../../core/model/server';
 
 export class MalformedAnswer extends Error {}
@@ -11,7 +12,7 @@ export interface ServerPage {
 }
 
 export const parseServer = (raw: unknown, where: string): NovaServer => {
-    if (!isObject(raw)) {
+    if (!isRecord(raw)) {
         throw new MalformedAnswer(`${where}: a server is not an object`);
     }
 
@@ -48,7 +49,7 @@ const parseMetadata = (raw: unknown, id: string, where: string): Record<string, 
         return {};
     }
 
-    if (!isObject(raw)) {
+    if (!isRecord(raw)) {
         throw new MalformedAnswer(`${where}: server ${id} has metadata that is not an object`);
     }
 
@@ -65,7 +66,7 @@ const parseMetadata = (raw: unknown, id: string, where: string): Record<string, 
 };
 
 export const parseServerAnswer = (json: unknown, where: string): NovaServer => {
-    if (!isObject(json)) {
+    if (!isRecord(json)) {
         throw new MalformedAnswer(`${where}: the answer is not a JSON object`);
     }
 
@@ -73,7 +74,7 @@ export const parseServerAnswer = (json: unknown, where: string): NovaServer => {
 };
 
 export const parseServerPage = (json: unknown, where: string): ServerPage => {
-    if (!isObject(json) || !Array.isArray(json.servers)) {
+    if (!isRecord(json) || !Array.isArray(json.servers)) {
         throw new MalformedAnswer(`${where}: the answer has no servers list`);
     }
 
@@ -82,7 +83,7 @@ export const parseServerPage = (json: unknown, where: string): ServerPage => {
     let next: string | null = null;
     if (Array.isArray(links)) {
         for (const link of links) {
-            if (isObject(link) && link.rel === 'next' && typeof link.href === 'string') {
+            if (isRecord(link) && link.rel === 'next' && typeof link.href === 'string') {
                 next = link.href;
             }
         }
@@ -92,13 +93,10 @@ export const parseServerPage = (json: unknown, where: string): ServerPage => {
 };
 
 export const parseCreateAnswer = (json: unknown, where: string): string => {
-    const server = isObject(json) ? json.server : undefined;
-    if (!isObject(server) || typeof server.id !== 'string' || server.id === '') {
+    const server = isRecord(json) ? json.server : undefined;
+    if (!isRecord(server) || typeof server.id !== 'string' || server.id === '') {
         throw new MalformedAnswer(`${where}: the answer has no server id`);
     }
 
     return server.id;
 };
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -2,6 +2,8 @@
 // read (a plain trigger), an Alertmanager notification (contract §4), or a
 // body we refuse. Pure: bytes in, a classification out.
 import { createHash } from 'node:crypto';
+import { isRecord } from '../../core/model/json';
+import { unstorable } from '../../core/model/text';
 
 export type AlertmanagerStatus = 'firing' | 'resolved';
 
@@ -24,16 +26,11 @@ export type CapabilityBody =
 // The group key becomes the alert's entity id: an id of at most 256 storable
 // characters (plugin/schemas.ts), part of the alert_episodes key.
 export const MAX_GROUP_KEY = 256;
-// eslint-disable-next-line no-control-regex -- NUL is exactly what it looks for
-const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 // Any of these marks an object as an attempt at an Alertmanager notification,
 // so a broken one is refused rather than taken as a plain trigger. (`status`
 // alone is too common in other monitors' JSON to count.)
 const MARKERS = ['version', 'groupKey', 'alerts'] as const;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isStatus = (value: unknown): value is AlertmanagerStatus => value === 'firing' || value === 'resolved';
 

@@ -78,6 +78,8 @@ const cases: Case[] = [
     { name: 'all kill-switch refuses a decrease', killSwitches: [{ mode: 'all' }], adjustment: { change: -1 }, expect: ['refused', 'kill_switch', 4] },
     { name: 'override pinning desired refuses a move', override: { desiredCapacity: 4 }, expect: ['refused', 'override', 4] },
     { name: 'expired override no longer pins', override: { desiredCapacity: 4, expiresAt: now }, expect: ['accepted', 'policy', 5] },
+    { name: 'a move onto the pinned value is not refused by the pin', override: { desiredCapacity: 5 }, expect: ['accepted', 'policy', 5] },
+    { name: 'a pin at desired with nothing to move is no_change, not override', override: { desiredCapacity: 4 }, adjustment: { desiredCapacity: 4 }, expect: ['refused', 'no_change', 4] },
     { name: "override's max wins over the group's", override: { maxEntities: 4 }, expect: ['refused', 'override', 4] },
     { name: "override's min wins over the group's", override: { minEntities: 4 }, adjustment: { change: -1 }, expect: ['refused', 'override', 4] },
     { name: "override's max above the group's lets it grow", override: { maxEntities: 20 }, group: { desired: 10 }, expect: ['accepted', 'policy', 11] },

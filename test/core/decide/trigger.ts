@@ -44,6 +44,11 @@ describe('decideTrigger', () => {
         expect(outcome.kind === 'decided' && outcome.decision.reason).to.equal('forced');
     });
 
+    it('decides the first trigger of a policy, with no decision to join', () => {
+        const outcome = decideTrigger(snapshot(), 60_000);
+        expect(outcome.kind === 'decided' && outcome.decision.desiredAfter).to.equal(4);
+    });
+
     it('decides with no window at all', () => {
         expect(decideTrigger(snapshot({ lastDecision: { id: '9', at: now } }), 0).kind).to.equal('decided');
     });

@@ -1,0 +1,196 @@
+// Apply (core/converge/apply.ts) against an in-memory store and Nova: the
+// ledger is written before Nova is asked, every step leaves one activity row,
+// a failed call is an outcome with its reason and never an exception, and no
+// more calls are in flight than the concurrency allows.
+import * as Code from '@hapi/code';
+import * as Lab from '@hapi/lab';
+import { applyPlan, type ApplyDeps } from '../../../core/converge/apply';
+import type { Plan, PlannedDelete } from '../../../core/converge/plan';
+import { GroupId, TenantId } from '../../../core/model/ids';
+import type { ConvergenceSnapshot } from '../../../core/ports/convergence';
+import { computeError, FakeCompute, FakeConvergenceStore, TestClock } from '../../support/fake-convergence';
+
+const { describe, it } = exports.lab = Lab.script();
+const { expect } = Code;
+
+const scope = { projectId: 't1', region: 'r1' };
+
+const plan = (steps: { create?: number; deletes?: PlannedDelete[] }): Plan => ({
+    outcome: 'act', create: steps.create ?? 0, deletes: steps.deletes ?? [], adopts: [], retires: [], orphans: [], holds: [], counts: null, members: []
+});
+
+const setup = (options: { concurrency?: number; delayMs?: number } = {}) => {
+    const clock = new TestClock();
+    const store = new FakeConvergenceStore(clock);
+    const compute = new FakeCompute(clock, options.delayMs ?? 0);
+    const group = store.addGroup({ groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: 3, launchServer: { name: 'web', flavorRef: '1' } });
+    const deps: ApplyDeps = { store, compute, clock, concurrency: options.concurrency ?? 10 };
+    const snap = (): ConvergenceSnapshot => ({ ...group, ledger: group.ledger.map((e) => ({ ...e })) });
+    // A ledger server of ours, in Nova too.
+    const owned = (intentId: string, serverId: string) => {
+        group.ledger.push({ intentId, serverId, state: 'active', createdAt: clock.now() });
+        compute.add('t1', { id: serverId, metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId } });
+    };
+
+    return { clock, store, compute, group, deps, snap, owned };
+};
+
+describe('applyPlan: deletes', () => {
+
+    it('marks ledger servers deleting before any delete is sent, then deletes each with a row', async () => {
+        const { store, compute, group, deps, snap, owned } = setup();
+        owned('i1', 's1');
+        owned('i2', 's2');
+        const result = await applyPlan(deps, snap(), scope, plan({ deletes: [
+            { serverId: 's1', intentId: 'i1', reason: 'scale_down' },
+            { serverId: 's2', intentId: 'i2', reason: 'error' }
+        ] }));
+
+        expect(result).to.equal({ failures: 0, created: 0, refusedBuilds: 0, groupError: null, retryAt: null });
+        expect(store.calls[0]).to.equal('markDeleting i1,i2');                 // before Nova heard of it
+        expect(compute.calls).to.equal(['deleteServer t1 s1', 'deleteServer t1 s2']);
+        expect(group.ledger.map((e) => e.state)).to.equal(['deleting', 'deleting']);
+        expect(store.rows('g1').map((r) => [r.kind, r.outcome, r.reason, r.message])).to.equal([
+            ['delete', 'done', 'scale_down', 'Deleting server s1 (scale_down)'],
+            ['delete', 'done', 'error', 'Deleting server s2 (error)']
+        ]);
+        expect(store.rows('g1')[0]).to.include({ source: 'converger', who: 'converger', desiredBefore: 3, desiredAfter: 3 });
+    });
+
+    it('retires the intent of a server Nova says is already gone; an orphan has no intent to retire', async () => {
+        const { store, deps, snap, group } = setup();
+        group.ledger.push({ intentId: 'i1', serverId: 's1', state: 'active', createdAt: new Date(0) });
+        const result = await applyPlan(deps, snap(), scope, plan({ deletes: [
+            { serverId: 's1', intentId: 'i1', reason: 'scale_down' },       // not in Nova: 404
+            { serverId: 'o1', intentId: null, reason: 'orphan' }             // not in Nova either
+        ] }));
+
+        expect(result.failures).to.equal(0);
+        expect(store.calls.filter((c) => c.startsWith('markDeleting'))).to.equal(['markDeleting i1']);   // orphans are not in the ledger
+        expect(store.retired).to.equal([{ intentId: 'i1', reason: 'scale_down' }]);
+        expect(group.ledger).to.equal([]);
+        expect(store.rows('g1').map((r) => r.message)).to.equal([
+            'Deleting server s1 (scale_down): already gone',
+            'Deleting server o1 (orphan): already gone'
+        ]);
+    });
+
+    it('sends no markDeleting when only orphans are deleted', async () => {
+        const { store, compute, deps, snap } = setup();
+        compute.add('t1', { id: 'o1' });
+        await applyPlan(deps, snap(), scope, plan({ deletes: [{ serverId: 'o1', intentId: null, reason: 'orphan' }] }));
+        expect(store.calls.some((c) => c.startsWith('markDeleting'))).to.be.false();
+        expect(store.retired).to.equal([]);
+        expect(compute.servers.get('t1')).to.equal([]);
+    });
+
+    it('records a failed delete with the compute error kind as its reason, and counts it', async () => {
+        const { store, compute, deps, snap, owned } = setup();
+        owned('i1', 's1');
+        owned('i2', 's2');
+        compute.failNext('deleteServer', computeError('server_error'));
+        const result = await applyPlan(deps, snap(), scope, plan({ deletes: [
+            { serverId: 's1', intentId: 'i1', reason: 'scale_down' },
+            { serverId: 's2', intentId: 'i2', reason: 'scale_down' }
+        ] }));
+
+        expect(result.failures).to.equal(1);
+        expect(store.rows('g1').map((r) => [r.outcome, r.reason, r.message])).to.equal([
+            ['failed', 'server_error', 'Delete of server s1 (scale_down) failed: Nova said server_error'],
+            ['done', 'scale_down', 'Deleting server s2 (scale_down)']
+        ]);
+        expect(store.retired).to.equal([]);
+    });
+
+    it('lets an error that is not a ComputeError escape a delete: a bug is not an outcome', async () => {
+        const { compute, deps, snap, owned } = setup();
+        owned('i1', 's1');
+        compute.failNext('deleteServer', new TypeError('bug'));
+        await expect(applyPlan(deps, snap(), scope, plan({ deletes: [{ serverId: 's1', intentId: 'i1', reason: 'scale_down' }] }))).to.reject(TypeError, 'bug');
+    });
+});
+
+describe('applyPlan: creates', () => {
+
+    it('writes the intents first, then creates each with our name and metadata, replacements before growth', async () => {
+        const { store, compute, group, deps, snap, owned } = setup();
+        owned('i0', 's0');
+        const result = await applyPlan(deps, snap(), scope, plan({
+            create: 3,
+            deletes: [{ serverId: 's0', intentId: 'i0', reason: 'error' }]
+        }));
+
+        expect(result).to.equal({ failures: 0, created: 3, refusedBuilds: 0, groupError: null, retryAt: null });
+        expect(store.calls.findIndex((c) => c.startsWith('writeIntents g1 3'))).to.be.below(store.calls.findIndex((c) => c.startsWith('setServerId')));
+        const made = compute.servers.get('t1') ?? [];
+        expect(made.map((s) => s.id)).to.equal(['s1', 's2', 's3']);
+        for (const server of made) {
+            const intentId = server.metadata['autoscale:intent_id'];
+            expect(server.metadata['autoscale:group_id']).to.equal('g1');
+            expect(group.ledger.find((e) => e.intentId === intentId)).to.include({ serverId: server.id, state: 'building' });
+            expect(server.name).to.match(/^web-as[0-9a-f]{8}$/);
+        }
+
+        const creates = store.rows('g1').filter((r) => r.kind === 'create');
+        expect(creates.map((r) => r.reason).sort()).to.equal(['replace', 'scale_up', 'scale_up']);
+        expect(creates.every((r) => r.outcome === 'done' && /^Creating server s\d \(intent .+\)$/.test(r.message))).to.be.true();
+        expect(store.calls.filter((c) => c.startsWith('recordActivity'))).to.equal(['recordActivity g1 4']);   // one write for all rows
+    });
+
+    it('writes no intent when the plan creates nothing', async () => {
+        const { store, deps, snap } = setup();
+        const result = await applyPlan(deps, snap(), scope, plan({}));
+        expect(result.created).to.equal(0);
+        expect(store.calls).to.equal(['recordActivity g1 0']);
+    });
+
+    it('retires the intent of a create Nova refused outright; a timeout or a 5xx may have landed and keeps it', async () => {
+        const { store, compute, group, deps, snap } = setup({ concurrency: 1 });
+        compute.failNext('createServer', computeError('bad_request'), computeError('timeout'), computeError('server_error'), computeError('breaker_open'));
+        const result = await applyPlan(deps, snap(), scope, plan({ create: 4 }));
+
+        expect(result).to.include({ failures: 4, created: 0, refusedBuilds: 1, groupError: 'Nova said bad_request', retryAt: null });
+        expect(store.retired.map((r) => r.reason)).to.equal(['create_bad_request', 'create_breaker_open']);
+        expect(group.ledger.map((e) => e.state)).to.equal(['intent', 'intent']);     // timeout and server_error: to be adopted or retired later
+        expect(store.rows('g1').map((r) => [r.kind, r.outcome, r.reason])).to.equal([
+            ['create', 'failed', 'bad_request'], ['create', 'failed', 'timeout'], ['create', 'failed', 'server_error'], ['create', 'failed', 'breaker_open']
+        ]);
+    });
+
+    it('a quota refusal is the group\'s fault too: an error for its status and a failed build', async () => {
+        const { compute, deps, snap } = setup();
+        compute.failNext('createServer', computeError('quota'), computeError('quota'));
+        const result = await applyPlan(deps, snap(), scope, plan({ create: 3 }));
+        expect(result).to.include({ failures: 2, created: 1, refusedBuilds: 2, groupError: 'Nova said quota' });
+    });
+
+    it('answers the soonest time a held or rate-limited call may be tried again', async () => {
+        const { clock, compute, deps, snap } = setup();
+        compute.failNext('createServer', computeError('over_limit', 30), computeError('held', 10), computeError('unavailable'));
+        const result = await applyPlan(deps, snap(), scope, plan({ create: 3 }));
+        expect(result.failures).to.equal(3);
+        expect(result.retryAt).to.equal(new Date(clock.now().getTime() + 10_000));
+    });
+
+    it('lets an error that is not a ComputeError escape a create', async () => {
+        const { compute, deps, snap } = setup();
+        compute.failNext('createServer', new RangeError('bug'));
+        await expect(applyPlan(deps, snap(), scope, plan({ create: 1 }))).to.reject(RangeError, 'bug');
+    });
+
+    it('never has more calls in flight than its concurrency, deletes and creates alike', async () => {
+        for (const concurrency of [1, 3]) {
+            const { compute, deps, snap, owned } = setup({ concurrency, delayMs: 1 });
+            for (let i = 0; i < 5; i++) {
+                owned(`i${i}`, `old${i}`);
+            }
+
+            const result = await applyPlan(deps, snap(), scope, plan({
+                create: 7,
+                deletes: Array.from({ length: 5 }, (_, i) => ({ serverId: `old${i}`, intentId: `i${i}`, reason: 'scale_down' as const }))
+            }));
+            expect(result).to.include({ failures: 0, created: 7 });
+            expect(compute.maxInFlight, `concurrency ${concurrency}`).to.equal(concurrency);
+        }
+    });
+});

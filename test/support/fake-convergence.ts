@@ -1,0 +1,316 @@
+// In-memory stand-ins for the converger's two ports, for pure tests of
+// core/converge/run.ts, apply.ts and sweep.ts: a ConvergenceStore that keeps
+// groups, ledgers and activity in maps (the same rules as adapters/store/, in
+// miniature), and a Compute that keeps servers per project and fails on cue.
+// Both record what they were asked, in order.
+import type { ActivityInput } from '../../core/model/activity';
+import { ComputeError, type NovaServer } from '../../core/model/server';
+import type { GroupId } from '../../core/model/ids';
+import type { LedgerEntry } from '../../core/model/ledger';
+import type { Clock } from '../../core/ports/clock';
+import type { Compute, ComputeScope } from '../../core/ports/compute';
+import type { ConvergenceSnapshot, ConvergenceStore, Observation, ServerRemovalResult } from '../../core/ports/convergence';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export class TestClock implements Clock {
+    constructor(public at: Date = new Date('2030-01-01T12:00:00Z')) {}
+
+    now(): Date {
+        return new Date(this.at.getTime());
+    }
+
+    advance(ms: number): void {
+        this.at = new Date(this.at.getTime() + ms);
+    }
+}
+
+export type FakeGroup = Mutable<Omit<ConvergenceSnapshot, 'ledger'>> & { ledger: Mutable<LedgerEntry>[] };
+
+export class FakeConvergenceStore implements ConvergenceStore {
+    readonly groups = new Map<string, FakeGroup>();
+    readonly activity: { groupId: string; row: ActivityInput }[] = [];
+    readonly calls: string[] = [];
+    readonly retired: { intentId: string; reason: string }[] = [];
+    leaseAnswers: boolean[] = [];           // claimLease answers these in turn, then true
+    scaleUp = { wanting: 0, total: 0 };
+    private nextIntent = 1;
+
+    constructor(private readonly clock: Clock) {}
+
+    addGroup(group: Partial<FakeGroup> & Pick<FakeGroup, 'groupId'>): FakeGroup {
+        const full: FakeGroup = {
+            tenantId: 't1' as FakeGroup['tenantId'], desired: 0, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: { name: 'web' },
+            ledger: [], orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null, ...group
+        };
+        this.groups.set(full.groupId, full);
+        return full;
+    }
+
+    rows(groupId?: string): ActivityInput[] {
+        return this.activity.filter((a) => groupId === undefined || a.groupId === groupId).map((a) => a.row);
+    }
+
+    private group(groupId: string): FakeGroup {
+        const group = this.groups.get(groupId);
+        if (!group) {
+            throw new Error(`no group ${groupId}`);
+        }
+
+        return group;
+    }
+
+    private entry(intentId: string): { group: FakeGroup; entry: Mutable<LedgerEntry> } | null {
+        for (const group of this.groups.values()) {
+            const entry = group.ledger.find((e) => e.intentId === intentId);
+            if (entry) {
+                return { group, entry };
+            }
+        }
+
+        return null;
+    }
+
+    private record(groupId: string, rows: readonly ActivityInput[]): void {
+        this.activity.push(...rows.map((row) => ({ groupId, row })));
+    }
+
+    claimLease(groupId: GroupId): Promise<boolean> {
+        this.calls.push(`claimLease ${groupId}`);
+        return Promise.resolve(this.leaseAnswers.shift() ?? true);
+    }
+
+    releaseLease(groupId: GroupId): Promise<void> {
+        this.calls.push(`releaseLease ${groupId}`);
+        return Promise.resolve();
+    }
+
+    groupsToConverge(): Promise<readonly GroupId[]> {
+        throw new Error('not used by core/');
+    }
+
+    readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null> {
+        this.calls.push(`readConvergence ${groupId}`);
+        const group = this.groups.get(groupId);
+        return Promise.resolve(group ? { ...group, ledger: group.ledger.filter((e) => e.state !== 'gone').map((e) => ({ ...e })) } : null);
+    }
+
+    sweepPage(): Promise<readonly ConvergenceSnapshot[]> {
+        throw new Error('not used by core/');
+    }
+
+    recordObservation(groupId: GroupId, o: Observation): Promise<void> {
+        this.calls.push(`recordObservation ${groupId}`);
+        const group = this.group(groupId);
+        for (const adopt of o.adopts) {
+            const found = group.ledger.find((e) => e.intentId === adopt.intentId && e.serverId === null);
+            if (found) {
+                Object.assign(found, { serverId: adopt.serverId, state: 'building' });
+            }
+        }
+
+        for (const retire of o.retires) {
+            this.retireIntentNow(retire.intentId, retire.reason);
+        }
+
+        for (const { intentId, state } of o.states) {
+            const found = group.ledger.find((e) => e.intentId === intentId);
+            if (found) {
+                found.state = state;
+            }
+        }
+
+        if (o.orphans !== null) {
+            group.orphans = [...o.orphans];
+        }
+
+        this.record(groupId, o.activity);
+        return Promise.resolve();
+    }
+
+    writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]> {
+        this.calls.push(`writeIntents ${groupId} ${count}`);
+        const entries = Array.from({ length: count }, () => ({
+            intentId: `0000000${this.nextIntent++}-0000-4000-8000-000000000000`.slice(-36), serverId: null, state: 'intent' as const, createdAt: this.clock.now()
+        }));
+        this.group(groupId).ledger.push(...entries);
+        return Promise.resolve(entries.map((e) => ({ ...e })));
+    }
+
+    setServerId(intentId: string, serverId: string): Promise<void> {
+        this.calls.push(`setServerId ${intentId} ${serverId}`);
+        const found = this.entry(intentId)?.entry;
+        if (found && found.serverId === null && found.state !== 'gone') {
+            Object.assign(found, { serverId, state: 'building' });
+        }
+
+        return Promise.resolve();
+    }
+
+    private retireIntentNow(intentId: string, reason: string): void {
+        this.retired.push({ intentId, reason });
+        const found = this.entry(intentId);
+        if (found) {
+            found.group.ledger = found.group.ledger.filter((e) => e !== found.entry);
+        }
+    }
+
+    retireIntent(intentId: string, reason: string): Promise<void> {
+        this.calls.push(`retireIntent ${intentId} ${reason}`);
+        this.retireIntentNow(intentId, reason);
+        return Promise.resolve();
+    }
+
+    markDeleting(deletes: readonly { readonly intentId: string; readonly reason: string }[]): Promise<void> {
+        this.calls.push(`markDeleting ${deletes.map((d) => d.intentId).join(',')}`);
+        for (const d of deletes) {
+            const found = this.entry(d.intentId)?.entry;
+            if (found) {
+                found.state = 'deleting';
+            }
+        }
+
+        return Promise.resolve();
+    }
+
+    recordActivity(groupId: GroupId, rows: readonly ActivityInput[]): Promise<void> {
+        this.calls.push(`recordActivity ${groupId} ${rows.length}`);
+        this.record(groupId, rows);
+        return Promise.resolve();
+    }
+
+    setGroupError(groupId: GroupId, message: string | null, row: ActivityInput): Promise<boolean> {
+        this.calls.push(`setGroupError ${groupId} ${message}`);
+        const group = this.group(groupId);
+        const next = message === null ? 'ACTIVE' : 'ERROR';
+        if (group.status === 'DELETING' || group.status === next) {
+            return Promise.resolve(false);
+        }
+
+        group.status = next;
+        this.record(groupId, [row]);
+        return Promise.resolve(true);
+    }
+
+    recordBuildFailures(groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
+        activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date> {
+        this.calls.push(`recordBuildFailures ${groupId} ${count}`);
+        const group = this.group(groupId);
+        group.buildFailures += count;
+        const waitMs = delayFor(group.buildFailures);
+        group.createsNotBefore = new Date(now.getTime() + waitMs);
+        this.record(groupId, [activity(group.buildFailures, waitMs)]);
+        return Promise.resolve(group.createsNotBefore);
+    }
+
+    paceCreates(groupId: GroupId, until: Date, row: ActivityInput): Promise<void> {
+        this.calls.push(`paceCreates ${groupId} ${until.toISOString()}`);
+        const group = this.group(groupId);
+        if (group.createsNotBefore === null || group.createsNotBefore.getTime() < until.getTime()) {
+            group.createsNotBefore = until;
+        }
+
+        this.record(groupId, [row]);
+        return Promise.resolve();
+    }
+
+    scaleUpCounts(): Promise<{ readonly wanting: number; readonly total: number }> {
+        this.calls.push('scaleUpCounts');
+        return Promise.resolve(this.scaleUp);
+    }
+
+    finishGroupDeletion(groupId: GroupId): Promise<boolean> {
+        this.calls.push(`finishGroupDeletion ${groupId}`);
+        const group = this.group(groupId);
+        if (group.status !== 'DELETING' || group.ledger.some((e) => e.state !== 'gone')) {
+            return Promise.resolve(false);
+        }
+
+        this.groups.delete(groupId);
+        return Promise.resolve(true);
+    }
+
+    removeServer(): Promise<ServerRemovalResult> {
+        throw new Error('not used by core/');
+    }
+}
+
+type Method = 'createServer' | 'listServers' | 'deleteServer';
+
+// Nova in miniature: a create lands in BUILD (or `createStatus`), a delete
+// takes the server away at once. failNext(method, ...) makes the next calls
+// of that method throw, in turn; `delayMs` makes every call wait a macrotask
+// turn that long (to see how many are in flight at once).
+export class FakeCompute implements Compute {
+    readonly servers = new Map<string, NovaServer[]>();
+    readonly calls: string[] = [];
+    createStatus = 'BUILD';
+    inFlight = 0;
+    maxInFlight = 0;
+    private readonly failures = new Map<Method, Error[]>();
+    private nextServer = 1;
+
+    constructor(private readonly clock: Clock, private readonly delayMs = 0) {}
+
+    failNext(method: Method, ...errors: Error[]): void {
+        this.failures.set(method, [...(this.failures.get(method) ?? []), ...errors]);
+    }
+
+    add(projectId: string, server: Partial<NovaServer> & Pick<NovaServer, 'id'>): NovaServer {
+        const full: NovaServer = { name: server.id, status: 'ACTIVE', taskState: null, metadata: {}, created: this.clock.now(), ...server };
+        this.servers.set(projectId, [...(this.servers.get(projectId) ?? []), full]);
+        return full;
+    }
+
+    private async call<T>(method: Method, scope: ComputeScope, detail: string, answer: () => T): Promise<T> {
+        this.calls.push(`${method} ${scope.projectId}${detail}`);
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        try {
+            if (this.delayMs > 0) {
+                await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+            }
+
+            const failure = this.failures.get(method)?.shift();
+            if (failure) {
+                throw failure;
+            }
+
+            return answer();
+        }
+        finally {
+            this.inFlight--;
+        }
+    }
+
+    createServer(scope: ComputeScope, server: Readonly<Record<string, unknown>>): Promise<{ readonly id: string }> {
+        return this.call('createServer', scope, '', () => {
+            const id = `s${this.nextServer++}`;
+            this.add(scope.projectId, { id, name: String(server.name), status: this.createStatus, metadata: server.metadata as Record<string, string> });
+            return { id };
+        });
+    }
+
+    listServers(scope: ComputeScope): Promise<readonly NovaServer[]> {
+        return this.call('listServers', scope, '', () => [...(this.servers.get(scope.projectId) ?? [])]);
+    }
+
+    showServer(scope: ComputeScope, serverId: string): Promise<NovaServer | null> {
+        return Promise.resolve(this.servers.get(scope.projectId)?.find((s) => s.id === serverId) ?? null);
+    }
+
+    deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'> {
+        return this.call('deleteServer', scope, ` ${serverId}`, () => {
+            const servers = this.servers.get(scope.projectId) ?? [];
+            if (!servers.some((s) => s.id === serverId)) {
+                return 'gone' as const;
+            }
+
+            this.servers.set(scope.projectId, servers.filter((s) => s.id !== serverId));
+            return 'deleting' as const;
+        });
+    }
+}
+
+export const computeError = (kind: ComputeError['kind'], retryAfterS: number | null = null): ComputeError =>
+    new ComputeError(kind, `Nova said ${kind}`, null, retryAfterS);
