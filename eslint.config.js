@@ -81,28 +81,6 @@ module.exports = tseslint.config(
         }
     },
 
-    // ---- TEMPORARY: cycles being untangled (adapters/store/, another engineer) ----
-    // Remove each file from this list as its cycle goes; remove the block when empty.
-    {
-        files: ['adapters/store/groups.ts', 'adapters/store/policies.ts'],
-        rules: { 'import-x/no-cycle': 'off', 'local/no-type-cycle': 'off' }
-    },
-    // ---- TEMPORARY: runtime moving to core/engine ----
-    // These own timers until the runtime moves behind core/ports/scheduler.ts; remove with them.
-    {
-        files: ['plugin/converger-loop.ts', 'plugin/loops.ts', 'plugin/compute.ts'],
-        rules: { 'no-restricted-imports': 'off', 'no-restricted-globals': 'off' }
-    },
-    // ---- TEMPORARY: the sweep yields to I/O with setImmediate (core/converge/sweep.ts yieldToIo) ----
-    // Until that yield comes through a port from adapters/schedule/: the other core/ rules still apply.
-    {
-        files: ['core/converge/sweep.ts'],
-        rules: {
-            'no-restricted-imports': ['error', { paths: timerModules, patterns: corePatterns }],
-            'no-restricted-globals': ['error', ...timerGlobals.filter((g) => g.name !== 'setImmediate')]
-        }
-    },
-    // ---- end of temporary blocks ----
 
     {
         files: ['**/*.js'],

@@ -6,5 +6,6 @@ export const timerScheduler: Scheduler = {
     after: (ms, fn) => {
         const timer = setTimeout(fn, ms).unref();
         return { cancel: () => clearTimeout(timer) };
-    }
+    },
+    turn: () => new Promise((resolve) => setImmediate(resolve))
 };

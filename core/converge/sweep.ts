@@ -68,30 +68,26 @@ const byProject = (snaps: readonly ConvergenceSnapshot[]): ConvergenceSnapshot[]
     return runs;
 };
 
-// A turn of the event loop: a request just begun reaches its socket only
-// after the microtasks before it have run, not during the planning that follows.
-const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 // Listings one at a time, the next sent before this project's groups are
 // planned, so planning overlaps the wait for Nova rather than adding to it.
-export const triage = async (deps: ConvergerDeps, snaps: readonly ConvergenceSnapshot[]): Promise<Triage> => {
+// `turn` is a turn of the event loop (Scheduler.turn): a request just begun
+// reaches its socket only after it, not during the planning that follows.
+export const triage = async (deps: ConvergerDeps, snaps: readonly ConvergenceSnapshot[], turn: () => Promise<void>): Promise<Triage> => {
     const steady: ConvergeResult[] = [];
     const unsettled: GroupId[] = [];
     const projects = byProject(snaps);
-    const list = (i: number): Promise<NovaListing> | null => {
-        const first = projects[i]?.[0];
-        return first === undefined ? null : observeListing(deps.compute, scopeOf(deps, first));
-    };
+    const listingOf = (project: readonly ConvergenceSnapshot[]): Promise<NovaListing> =>
+        observeListing(deps.compute, scopeOf(deps, project[0] as ConvergenceSnapshot));   // a project has at least one group
 
-    let next = list(0);
-    for (let i = 0; next !== null; i++) {
-        const listing = await next;
-        next = list(i + 1);
+    let next: Promise<NovaListing> | undefined;
+    for (const [i, project] of projects.entries()) {
+        const listing = await (next ?? listingOf(project));
+        const following = projects[i + 1];
+        next = following && listingOf(following);
         next?.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
-        await yieldToIo();    // let the next request go out before this project is looked at
+        await turn();    // let the next request go out before this project is looked at
         const now = deps.clock.now();
-        // projects[i] is there (its listing was just awaited): `?? []` only spares a cast.
-        for (const snap of projects[i] ?? []) { // $lab:coverage:ignore$
+        for (const snap of project) {
             if (plainlySteady(snap, listing)) {
                 steady.push({ groupId: snap.groupId, outcome: 'done', passes: 1, plan: null, retryAt: null });
                 continue;

@@ -239,7 +239,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
                 next.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
             }
 
-            const { steady, unsettled: rest } = await triage(depsOf(compute), page);
+            const { steady, unsettled: rest } = await triage(depsOf(compute), page, scheduler.turn);
             const ran = await runAll(rest);
             steady.forEach((r) => waits.delete(r.groupId));
             ran.forEach(recheckLater);

@@ -6,4 +6,6 @@ export interface Timer {
 
 export interface Scheduler {
     after(ms: number, fn: () => void): Timer;
+    // A turn of the event loop: what was started before it (a request) goes out first.
+    turn(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { GroupId } from '../../core/model/ids';
 import type { LedgerEntry } from '../../core/model/ledger';
 import type { Clock } from '../../core/ports/clock';
 import type { Compute, ComputeScope } from '../../core/ports/compute';
-import type { ConvergenceSnapshot, ConvergenceStore, Observation, ServerRemovalResult } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, ConvergenceStore, Observation } from '../../core/ports/convergence';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -228,10 +228,6 @@ export class FakeConvergenceStore implements ConvergenceStore {
 
         this.groups.delete(groupId);
         return Promise.resolve(true);
-    }
-
-    removeServer(): Promise<ServerRemovalResult> {
-        throw new Error('not used by core/');
     }
 }
 

@@ -16,6 +16,12 @@ const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
 const clock = new TestClock();
+// A turn of the event loop, counted: one per project, after its listing and before its planning.
+let turns = 0;
+const turn = (): Promise<void> => {
+    turns++;
+    return Promise.resolve();
+};
 const hourAgo = new Date(clock.now().getTime() - 3_600_000);
 
 const setup = () => {
@@ -51,7 +57,7 @@ describe('triage', () => {
             group('b1', 't2', 0),
             group('c1', 't3', 1, 'ACTIVE', { status: 'ERROR' }) // converged, but its status needs the run
         ];
-        const result = await triage(deps, page);
+        const result = await triage(deps, page, turn);
 
         expect(compute.calls).to.equal(['listServers t1', 'listServers t2', 'listServers t3']);
         expect(result.steady.map((r) => [r.groupId, r.outcome, r.passes, r.plan === null])).to.equal([
@@ -64,32 +70,34 @@ describe('triage', () => {
         const { compute, deps, group } = setup();
         const page = [group('a1', 't1', 1), group('a2', 't1', 1), group('b1', 't2', 1)];
         compute.failNext('listServers', computeError('unavailable'));
-        const result = await triage(deps, page);
+        const result = await triage(deps, page, turn);
         expect(result.unsettled).to.equal(['a1', 'a2']);
         expect(result.steady.map((r) => r.groupId)).to.equal(['b1']);
     });
 
     it('a project seen again after another is listed again: projects are consecutive runs of the page', async () => {
         const { compute, deps, group } = setup();
-        await triage(deps, [group('a1', 't1', 1), group('b1', 't2', 1), group('a2', 't1', 1)]);
+        const before = turns;
+        await triage(deps, [group('a1', 't1', 1), group('b1', 't2', 1), group('a2', 't1', 1)], turn);
         expect(compute.calls).to.equal(['listServers t1', 'listServers t2', 'listServers t1']);
+        expect(turns - before).to.equal(3);
     });
 
     it('an empty page lists nothing', async () => {
         const { compute, deps } = setup();
-        expect(await triage(deps, [])).to.equal({ steady: [], unsettled: [] });
+        expect(await triage(deps, [], turn)).to.equal({ steady: [], unsettled: [] });
         expect(compute.calls).to.equal([]);
     });
 
     it('fails when a listing fails with something other than a ComputeError, even the one sent ahead', async () => {
         const { compute, deps, group } = setup();
         compute.failNext('listServers', new Error('bug'));
-        await expect(triage(deps, [group('a1', 't1', 1)])).to.reject(Error, 'bug');
+        await expect(triage(deps, [group('a1', 't1', 1)], turn)).to.reject(Error, 'bug');
 
         const second = setup();
         const page = [second.group('a1', 't1', 1), second.group('b1', 't2', 1)];
         second.compute.failNext('listServers', computeError('timeout'), new Error('bug 2'));
-        await expect(triage(second.deps, page)).to.reject(Error, 'bug 2');
+        await expect(triage(second.deps, page, turn)).to.reject(Error, 'bug 2');
     });
 });
 
