@@ -56,6 +56,8 @@ export interface ManualTimer extends Timer {
 
 export interface ManualScheduler extends Scheduler {
     readonly timers: ManualTimer[];
+    // A real turn of the event loop (Scheduler.turn on main): not a timer, nothing for a test to fire.
+    turn(): Promise<void>;
     pending(): ManualTimer[];
     // Fires one pending timer (the only one, or the one of that delay).
     fire(ms?: number): void;
@@ -67,6 +69,7 @@ export const manualScheduler = (): ManualScheduler => {
     return {
         timers,
         pending,
+        turn: () => turn(),
         after: (ms, fn) => {
             const timer: ManualTimer = {
                 ms, fn, cancelled: false, fired: false,
