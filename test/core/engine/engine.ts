@@ -1,0 +1,154 @@
+// makeEngine (core/engine/engine.ts): one engine over the ports, whole. An
+// accepted decision from any service kicks the converger over the same store;
+// alerts circle back at the floor of the debounce window; the loops start and
+// stop together, the Compute with them.
+import * as Code from '@hapi/code';
+import * as Lab from '@hapi/lab';
+import { makeEngine, type Engine, type EngineSettings } from '../../../core/engine/engine';
+import { defaultLimits } from '../../../core/model/group';
+import { GroupId, PolicyId, TenantId } from '../../../core/model/ids';
+import type { ComputeScope } from '../../../core/ports/compute';
+import {
+    fakeCompute, fakeConvergence, fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, logRecorder, makeGroup, manualClock, manualScheduler, settle,
+    type FakeConvergence, type FakeSupervision, type LogEntry, type ManualClock, type ManualScheduler, type StoreCall
+} from './fakes';
+
+const { describe, it } = exports.lab = Lab.script();
+const { expect } = Code;
+
+const t1 = TenantId('t1');
+const g1 = GroupId('g1');
+
+const settings: EngineSettings = {
+    region: 'r1',
+    limits: defaultLimits,
+    debounceMs: 5000,
+    activityPerGroup: 40,
+    alerts: { circleBackCap: 4, intervalMs: 15_000, minDelayMs: 2000, pruneIntervalMs: 3600_000 },
+    converger: {
+        convergeS: 300, buildTimeoutS: 600, orphanGraceS: 3600, leaseTtlS: 120, maxPasses: 3, recheckMs: 100,
+        concurrency: 4, parallelGroups: 2, sweepBatch: 10, backoffBaseMs: 0, backoffCapMs: 0, stormGuard: false
+    }
+};
+
+interface World {
+    readonly clock: ManualClock;
+    readonly scheduler: ManualScheduler;
+    readonly logs: LogEntry[];
+    readonly sup: FakeSupervision;
+    readonly conv: FakeConvergence;
+    readonly groupCalls: StoreCall[];
+    readonly asked: ComputeScope[];
+    readonly closed: { count: number };
+    readonly engine: Engine;
+}
+
+const world = (computeEnabled = true): World => {
+    const clock = manualClock();
+    const scheduler = manualScheduler();
+    const { log, entries } = logRecorder();
+    const sup = fakeSupervision();
+    const conv = fakeConvergence(clock);
+    const groups = fakeGroupsStore();
+    const asked: ComputeScope[] = [];
+    const nova = fakeCompute(clock, async (scope) => {
+        asked.push(scope);
+        return `https://nova.example/v2.1/${scope.projectId}`;
+    });
+    const closed = { count: 0 };
+    // One group, as the supervision and the convergence sides of one database see it.
+    sup.addGroup(makeGroup('g1', { desired: 0 }));
+    sup.addPolicy('g1', 'p1', { change: 1 });
+    conv.addGroup('g1');
+    const engine = makeEngine({
+        groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1',
+        openCompute: () => (computeEnabled ? { compute: nova.compute, close: () => closed.count++ } : null)
+    }, settings);
+    return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
+};
+
+describe('makeEngine', () => {
+
+    it('starts its loops and the converger together, and stops them together', async () => {
+        const w = world();
+        expect(w.engine.convergerEnabled).to.be.true();
+        expect(w.scheduler.timers).to.equal([]);
+        w.engine.start();
+        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([15_000, 3600_000, 300_000]);
+        await w.engine.stop();
+        expect(w.scheduler.pending()).to.equal([]);
+        expect(w.closed.count).to.equal(1);
+    });
+
+    it('kicks the converger for an accepted trigger, over the same group', async () => {
+        const w = world();
+        w.engine.start();
+        const result = await w.engine.supervisor.trigger({
+            tenantId: t1, groupId: g1, policyId: PolicyId('p1'), source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'webhook:w1', note: null
+        });
+        expect(result.outcome).to.equal('accepted');
+        await settle();
+        expect(w.conv.reads).to.equal(['g1']);
+        await w.engine.stop();
+    });
+
+    it('kicks the converger for a new group with servers to make', async () => {
+        const w = world();
+        w.engine.start();
+        const created = await w.engine.groups.createGroup(t1, { config: groupConfig({ minEntities: 1 }), launch: launchConfig, policies: [] });
+        await settle();
+        expect(w.conv.reads).to.equal([created.group.id]);
+        await w.engine.stop();
+    });
+
+    it('circles back no sooner than the debounce window', async () => {
+        const w = world();
+        const outcome = await w.engine.alerts.transition({
+            tenantId: 't1', ruleId: 'r1', eventId: 'e1', at: w.clock.now(), from: 'OK', to: 'CRITICAL', actions: [{ type: 'autoscale', groupId: 'g1', policyId: 'p1' }]
+        });
+        expect(outcome.triggers.map((r) => r.outcome)).to.equal(['accepted']);
+        expect(w.sup.episodes.get('t1/r1/')?.episode.nextAttemptAt).to.equal(new Date(w.clock.now().getTime() + settings.debounceMs));
+
+        const later = new Date(w.clock.now().getTime() + settings.debounceMs);
+        expect(await w.engine.runOnce(later)).to.equal({ attempts: 1 });
+        expect(w.sup.claims).to.equal([{ now: later, cap: 4, floorMs: 5000, limit: 100 }]);
+        expect(w.sup.activity.map((a) => a.kind)).to.equal(['execute', 'circle_back']);
+    });
+
+    it('answers the server links from the running converger\'s Compute, in its region', async () => {
+        const w = world();
+        expect(await w.engine.serverEndpoint(t1)).to.equal({ endpoint: null, warning: null });
+        w.engine.start();
+        expect(await w.engine.serverEndpoint(t1)).to.equal({ endpoint: 'https://nova.example/v2.1/t1', warning: null });
+        expect(w.asked).to.equal([{ projectId: 't1', region: 'r1' }]);
+        await w.engine.stop();
+    });
+
+    it('runs the loops\' rounds when the host asks', async () => {
+        const w = world();
+        expect(await w.engine.pruneOnce()).to.equal(7);
+        expect(w.groupCalls).to.equal([{ method: 'pruneActivity', args: [40] }]);
+        w.engine.start();
+        const status = w.conv.groups.get(g1);
+        if (status) {
+            status.status = 'ERROR';
+        }
+
+        expect((await w.engine.convergeOnce()).map((r) => [r.groupId, r.outcome])).to.equal([['g1', 'done']]);
+        expect((await w.engine.sweepOnce()).map((r) => [r.groupId, r.outcome])).to.equal([['g1', 'done']]);
+        await w.engine.stop();
+    });
+
+    it('records desired capacity only when no Compute is configured', async () => {
+        const w = world(false);
+        expect(w.engine.convergerEnabled).to.be.false();
+        w.engine.start();
+        expect(w.logs.map((l) => l.tags)).to.equal([['converger', 'info']]);
+        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([15_000, 3600_000]);
+        await w.engine.supervisor.requestConverge(t1, g1, 'ops');
+        await settle();
+        expect(w.conv.reads).to.equal([]);
+        await w.engine.stop();
+        expect(w.scheduler.pending()).to.equal([]);
+    });
+});

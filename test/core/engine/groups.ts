@@ -1,0 +1,164 @@
+// The groups service (core/engine/groups.ts): reads and plain writes go to
+// the store as they are (creates with the tenant's limits), and a write that
+// moves desired capacity is decided under the group's lock and kicks the converger.
+import * as Code from '@hapi/code';
+import * as Lab from '@hapi/lab';
+import { groups, type Groups } from '../../../core/engine/groups';
+import { DomainError } from '../../../core/model/errors';
+import { defaultLimits, type GroupSpec } from '../../../core/model/group';
+import { GroupId, PolicyId, TenantId, WebhookId } from '../../../core/model/ids';
+import type { CapabilityTarget, PolicySpec } from '../../../core/model/policy';
+import { fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, makeGroup, manualClock, type FakeSupervision, type StoreCall } from './fakes';
+
+const { describe, it } = exports.lab = Lab.script();
+const { expect } = Code;
+
+const t1 = TenantId('t1');
+const g1 = GroupId('g1');
+const p1 = PolicyId('p1');
+const w1 = WebhookId('w1');
+const limits = { ...defaultLimits, maxGroups: 3 };
+
+interface World {
+    readonly sup: FakeSupervision;
+    readonly calls: StoreCall[];
+    readonly kicks: string[];
+    readonly service: Groups;
+}
+
+const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE'): World => {
+    const sup = fakeSupervision();
+    const store = fakeGroupsStore();
+    const kicks: string[] = [];
+    sup.addGroup(makeGroup('g1', { desired, status, config: { minEntities: 1, maxEntities: 5 } }));
+    return { sup, calls: store.calls, kicks, service: groups({ store: store.store, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id) }) };
+};
+
+const spec = (minEntities: number): GroupSpec => ({ config: groupConfig({ minEntities }), launch: launchConfig, policies: [] });
+const policySpec: PolicySpec = { name: 'up', cooldown: 0, adjustment: { change: 1 }, trigger: { type: 'webhook' } };
+
+describe('groups', () => {
+
+    it('creates a group with the tenant\'s limits, and kicks it when it starts with servers to make', async () => {
+        const w = world();
+        const empty = await w.service.createGroup(t1, spec(0));
+        expect(empty.group.state.desiredCapacity).to.equal(0);
+        expect(w.kicks).to.equal([]);
+        const two = await w.service.createGroup(t1, spec(2));
+        expect(w.kicks).to.equal([two.group.id]);
+        expect(w.calls).to.equal([{ method: 'createGroup', args: [t1, spec(0), limits] }, { method: 'createGroup', args: [t1, spec(2), limits] }]);
+    });
+
+    it('hands reads and plain writes to the store as they are, creates with the limits', async () => {
+        const w = world();
+        const page = { limit: 10 };
+        const target: CapabilityTarget = { tenantId: t1, groupId: g1, policyId: p1, webhookId: w1 };
+        const answers = [
+            await w.service.ready(),
+            await w.service.listGroups(t1, page),
+            await w.service.getGroup(t1, g1),
+            await w.service.getGroupWithPolicies(t1, g1),
+            await w.service.createPolicies(t1, g1, [policySpec]),
+            await w.service.listPolicies(t1, g1, page),
+            await w.service.getPolicy(t1, g1, p1),
+            await w.service.updatePolicy(t1, g1, p1, policySpec),
+            await w.service.deletePolicy(t1, g1, p1),
+            await w.service.createWebhooks(t1, g1, p1, [{ name: 'h', metadata: {} }]),
+            await w.service.listWebhooks(t1, g1, p1, page),
+            await w.service.getWebhook(t1, g1, p1, w1),
+            await w.service.updateWebhook(t1, g1, p1, w1, { name: 'h2', metadata: { a: 'b' } }),
+            await w.service.deleteWebhook(t1, g1, p1, w1),
+            await w.service.webhooksOfGroup(t1, g1),
+            await w.service.findCapability('hash'),
+            await w.service.recordRejectedBody(target, 'not JSON'),
+            await w.service.listActivity(t1, g1, page),
+            await w.service.pruneActivity(20)
+        ];
+        expect(w.calls).to.equal([
+            { method: 'ready', args: [] },
+            { method: 'listGroups', args: [t1, page] },
+            { method: 'getGroup', args: [t1, g1] },
+            { method: 'getGroupWithPolicies', args: [t1, g1] },
+            { method: 'createPolicies', args: [t1, g1, [policySpec], limits] },
+            { method: 'listPolicies', args: [t1, g1, page] },
+            { method: 'getPolicy', args: [t1, g1, p1] },
+            { method: 'updatePolicy', args: [t1, g1, p1, policySpec] },
+            { method: 'deletePolicy', args: [t1, g1, p1] },
+            { method: 'createWebhooks', args: [t1, g1, p1, [{ name: 'h', metadata: {} }], limits] },
+            { method: 'listWebhooks', args: [t1, g1, p1, page] },
+            { method: 'getWebhook', args: [t1, g1, p1, w1] },
+            { method: 'updateWebhook', args: [t1, g1, p1, w1, { name: 'h2', metadata: { a: 'b' } }] },
+            { method: 'deleteWebhook', args: [t1, g1, p1, w1] },
+            { method: 'webhooksOfGroup', args: [t1, g1] },
+            { method: 'findCapability', args: ['hash'] },
+            { method: 'recordRejectedBody', args: [target, 'not JSON'] },
+            { method: 'listActivity', args: [t1, g1, page] },
+            { method: 'pruneActivity', args: [20] }
+        ]);
+        expect(answers[16]).to.equal('9');
+        expect(answers[18]).to.equal(7);
+        expect(w.kicks).to.equal([]);
+        expect(w.sup.locks).to.equal([]);
+    });
+
+    it('moves desired into a new config\'s bounds, says so, and kicks', async () => {
+        const w = world(2);
+        await w.service.updateConfig(t1, g1, groupConfig({ minEntities: 3, maxEntities: 5 }), 'ops');
+        const row = w.sup.groups.get(g1);
+        expect(row?.group.config).to.include({ minEntities: 3, maxEntities: 5 });
+        expect(row?.group.state.desiredCapacity).to.equal(3);
+        expect(w.sup.activity.map((a) => [a.kind, a.reason, a.desiredBefore, a.desiredAfter, a.who])).to.equal([['config', 'at_min', 2, 3, 'ops']]);
+        expect(w.kicks).to.equal(['g1']);
+    });
+
+    it('writes a config that still holds desired without an activity row', async () => {
+        const w = world(2);
+        await w.service.updateConfig(t1, g1, groupConfig({ name: 'renamed', minEntities: 0, maxEntities: 5 }), 'ops');
+        expect(w.sup.groups.get(g1)?.group.config.name).to.equal('renamed');
+        expect(w.sup.groups.get(g1)?.group.state.desiredCapacity).to.equal(2);
+        expect(w.sup.activity).to.equal([]);
+        expect(w.kicks).to.equal(['g1']);
+    });
+
+    it('writes a launch configuration under the lock, without a new version or a kick', async () => {
+        const w = world();
+        const version = w.sup.groups.get(g1)?.version;
+        const launch = { type: 'launch_server' as const, args: { server: { name: 'api', flavorRef: '2' } } };
+        await w.service.updateLaunch(t1, g1, launch);
+        expect(w.sup.groups.get(g1)?.group.launch).to.equal(launch);
+        expect(w.sup.groups.get(g1)?.version).to.equal(version);
+        expect(w.sup.locks).to.equal(['group:g1']);
+        expect(w.kicks).to.equal([]);
+    });
+
+    describe('deleteGroup', () => {
+
+        it('deletes an empty group at once', async () => {
+            const w = world(0);
+            expect(await w.service.deleteGroup(t1, g1, false, 'ops')).to.equal('deleted');
+            expect(w.sup.groups.has(g1)).to.be.false();
+            expect(w.kicks).to.equal([]);
+        });
+
+        it('refuses a group with servers unless forced, writing nothing', async () => {
+            const w = world(2);
+            w.sup.addServer('g1', 's1', 'i1');
+            const err = await expect(w.service.deleteGroup(t1, g1, false, 'ops')).to.reject(DomainError);
+            expect(err.type).to.equal('GroupNotEmptyError');
+            expect(w.sup.groups.get(g1)?.group.state).to.include({ desiredCapacity: 2, status: 'ACTIVE' });
+            expect(w.kicks).to.equal([]);
+        });
+
+        it('scales a forced group to 0 and leaves it DELETING for the converger, recorded once', async () => {
+            const w = world(2);
+            w.sup.addServer('g1', 's1', 'i1');
+            expect(await w.service.deleteGroup(t1, g1, true, 'ops')).to.equal('deleting');
+            expect(w.sup.groups.get(g1)?.group.state).to.include({ desiredCapacity: 0, status: 'DELETING' });
+            expect(w.sup.activity.map((a) => [a.kind, a.reason, a.desiredBefore, a.desiredAfter])).to.equal([['delete_group', 'forced', 2, 0]]);
+            expect(w.kicks).to.equal(['g1']);
+            expect(await w.service.deleteGroup(t1, g1, true, 'ops')).to.equal('deleting');
+            expect(w.sup.activity).to.have.length(1);
+            expect(w.kicks).to.equal(['g1', 'g1']);
+        });
+    });
+});
