@@ -16,7 +16,7 @@ import type { AlertState, Episode, EpisodeStep } from '../model/alert';
 export const stepEpisode = (current: Episode | null, transition: { readonly at: Date; readonly to: AlertState }, now: Date): EpisodeStep => {
     const { at, to } = transition;
     if (current && at.getTime() < current.lastAt.getTime()) {
-        return { kind: 'stale' };
+        return { kind: 'stale', lastAt: current.lastAt };
     }
 
     const wasCritical = current?.state === 'CRITICAL';

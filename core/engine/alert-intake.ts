@@ -100,7 +100,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
 
             const step = stepEpisode(locked.current, record, now);
             if (step.kind === 'stale') {
-                return { status: 'stale', lastAt: locked.current?.lastAt ?? record.at };
+                return { status: 'stale', lastAt: step.lastAt };
             }
 
             await locked.write(step.episode, record.actions);

@@ -99,24 +99,23 @@ export const recheckDelay = (result: ConvergeResult, waitsSoFar: number, recheck
         Math.max(MIN_RECHECK_MS, result.retryAt.getTime() - now.getTime()) :
         Math.min(recheckMs * 2 ** waitsSoFar, MAX_RECHECK_MS);
 
-// Runs of one group one after another, each after the one before it settles.
-const groupChains = (runGroup: (groupId: GroupId) => Promise<ConvergeResult | null>) => {
-    const chains = new Map<GroupId, Promise<ConvergeResult | null>>();
+// Runs of one group one after another, each after the one before it settles;
+// a group's entry goes when its last run has.
+export const groupChains = () => {
+    const chains = new Map<GroupId, Promise<unknown>>();
     const queued = new Set<GroupId>();
-    const run = (groupId: GroupId): Promise<ConvergeResult | null> => {
-        const previous = chains.get(groupId) ?? Promise.resolve(null);
-        const next = previous.then(() => {
+    const run = <T>(groupId: GroupId, work: () => Promise<T>): Promise<T> => {
+        const next = (chains.get(groupId) ?? Promise.resolve()).then(() => {
             queued.delete(groupId);
-            return runGroup(groupId);
+            return work();
         });
-        chains.set(groupId, next.catch(() => null));
-        const settle = () => {
-            if (chains.get(groupId) === next) {
+        const settled = next.then(() => undefined, () => undefined);
+        chains.set(groupId, settled);
+        void settled.then(() => {
+            if (chains.get(groupId) === settled) {
                 chains.delete(groupId);
             }
-        };
-
-        next.then(settle, settle);
+        });
         return next;
     };
 
@@ -131,6 +130,7 @@ const groupChains = (runGroup: (groupId: GroupId) => Promise<ConvergeResult | nu
             queued.add(groupId);
             return true;
         },
+        size: () => chains.size,
         drain: () => Promise.all([...chains.values()])
     };
 };
@@ -143,7 +143,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     let stopped = true;
     let runs = 0;
     let sweep: Ticker | null = null;
-    const rechecks = new Set<Timer>();
+    const rechecks = new Map<GroupId, Timer>();
     const waits = new Map<GroupId, number>();
 
     const depsOf = (compute: Compute): ConvergerDeps => ({
@@ -163,12 +163,19 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
 
     // Runs of different groups at once, across kicks, rechecks and sweeps.
     const slots: Limiter = limiter(settings.parallelGroups);
-    const chains = groupChains((groupId) => {
+    const chains = groupChains();
+    const runWith = (compute: Compute, groupId: GroupId): Promise<ConvergeResult> =>
+        chains.run(groupId, () => slots(() => convergeGroup(depsOf(compute), groupId)));
+    // A run asked for by hand finds no Compute before start and after stop.
+    const run = (groupId: GroupId): Promise<ConvergeResult | null> => {
         const compute = opened?.compute;
-        return compute ? slots(() => convergeGroup(depsOf(compute), groupId)) : Promise.resolve(null);
-    });
+        return compute ? runWith(compute, groupId) : Promise.resolve(null);
+    };
 
+    // At most one recheck per group: the newest result says when.
     const recheckLater = (result: ConvergeResult): void => {
+        rechecks.get(result.groupId)?.cancel();
+        rechecks.delete(result.groupId);
         if (stopped || settings.recheckMs === 0 || !unsettled(result)) {
             waits.delete(result.groupId);
             return;
@@ -179,11 +186,10 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             waits.set(result.groupId, n + 1);
         }
 
-        const timer = scheduler.after(recheckDelay(result, n, settings.recheckMs, clock.now()), () => {
-            rechecks.delete(timer);
+        rechecks.set(result.groupId, scheduler.after(recheckDelay(result, n, settings.recheckMs, clock.now()), () => {
+            rechecks.delete(result.groupId);
             kick(result.groupId);
-        });
-        rechecks.add(timer);
+        }));
     };
 
     const kick = (groupId: GroupId): void => {
@@ -191,15 +197,12 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             return;
         }
 
-        chains.run(groupId).then((result) => {
-            if (result) {
-                recheckLater(result);
-            }
-        }, (err: unknown) => deps.log(['converger', 'error'], errorData(err)));
+        // The run is chained before stop() drains the chains: the Compute outlives it.
+        runWith(opened.compute, groupId).then(recheckLater, (err: unknown) => deps.log(['converger', 'error'], errorData(err)));
     };
 
     const runAll = async (ids: readonly GroupId[]): Promise<ConvergeResult[]> =>
-        (await Promise.all(ids.map(chains.run))).filter((r): r is ConvergeResult => r !== null);
+        (await Promise.all(ids.map(run))).filter((r): r is ConvergeResult => r !== null);
 
     // Every group with something to do, a page at a time.
     const convergeOnce = async (groupId?: string): Promise<readonly ConvergeResult[]> => {
@@ -268,7 +271,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
         },
         stop: async () => {
             stopped = true;
-            rechecks.forEach((t) => t.cancel());
+            rechecks.forEach((timer) => timer.cancel());
             rechecks.clear();
             await sweep?.stop();
             sweep = null;

@@ -47,7 +47,7 @@ export interface Episode {
 }
 
 export type EpisodeStep =
-    | { readonly kind: 'stale' }                               // older than the last seen: ignored
+    | { readonly kind: 'stale'; readonly lastAt: Date }        // older than the last seen (lastAt): ignored
     | { readonly kind: 'start'; readonly episode: Episode }    // a new episode: its first attempt is due now
     | { readonly kind: 'hold'; readonly episode: Episode }     // still CRITICAL: nothing new to do
     | { readonly kind: 'end'; readonly episode: Episode }      // no longer CRITICAL: no more circling back

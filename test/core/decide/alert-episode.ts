@@ -46,6 +46,9 @@ describe('stepEpisode', () => {
             if (c.after) {
                 expect('episode' in step ? step.episode : null).to.include(c.after);
             }
+
+            // A stale transition says how new the last one seen was (the log says so).
+            expect(step.kind === 'stale' ? step.lastAt : null).to.equal(c.kind === 'stale' ? c.current?.lastAt ?? null : null);
         });
     }
 });

@@ -6,7 +6,7 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import type { ConvergeResult } from '../../../core/converge/run';
 import type { Plan } from '../../../core/converge/plan';
-import { convergerLoop, countsCached, recheckDelay, unsettled, type ConvergerLoop, type ConvergerSettings } from '../../../core/engine/converger-loop';
+import { convergerLoop, countsCached, groupChains, recheckDelay, unsettled, type ConvergerLoop, type ConvergerSettings } from '../../../core/engine/converger-loop';
 import { GroupId } from '../../../core/model/ids';
 import { ComputeError } from '../../../core/model/server';
 import {
@@ -139,6 +139,44 @@ describe('converger loop helpers', () => {
             expect(await store.scaleUpCounts()).to.equal({ wanting: 0, total: 0 });       // the same instant, counted again
             expect(conv.counts.scaleUpCounts).to.equal(2);
         });
+    });
+});
+
+describe('groupChains', () => {
+
+    it('runs the work of a group one after another, and forgets the group once its last run settled', async () => {
+        const chains = groupChains();
+        const order: string[] = [];
+        const first = gate();
+        const a = chains.run(g1, async () => {
+            await first.pass();
+            order.push('a');
+            return 'a';
+        });
+        const b = chains.run(g1, () => {
+            order.push('b');
+            return Promise.reject(new Error('b failed'));
+        });
+        const other = chains.run(GroupId('g2'), () => {
+            order.push('other');
+            return Promise.resolve('other');
+        });
+        expect(chains.size()).to.equal(2);
+        await other;
+        expect(order).to.equal(['other']);        // g1's second waits for its first
+        first.open();
+        expect(await a).to.equal('a');
+        await expect(b).to.reject(Error, 'b failed');
+        await settle();
+        expect(order).to.equal(['other', 'a', 'b']);
+        expect(chains.size()).to.equal(0);        // a failed run is forgotten too
+    });
+
+    it('queues a group once until its queued run starts', () => {
+        const chains = groupChains();
+        expect(chains.queue(g1)).to.be.true();
+        expect(chains.queue(g1)).to.be.false();
+        expect(chains.queue(GroupId('g2'))).to.be.true();
     });
 });
 
@@ -373,6 +411,24 @@ describe('convergerLoop', () => {
             expect(w.conv.activity.map((a) => a.row.reason)).to.equal(['listing_unknown', 'paused']);
             expect(rechecks(w)).to.equal([100, 100]);            // nothing more for the paused one
             await w.loop.stop();
+        });
+
+        it('keeps one recheck per group, however many runs leave it waiting (a sweep included)', async () => {
+            const w = world();
+            building(w, 'g1');
+            w.loop.start();
+            w.loop.kick(g1);
+            await settle();
+            expect(rechecks(w)).to.equal([100]);
+            for (let sweep = 0; sweep < 3; sweep++) {
+                await w.loop.sweepOnce();
+                await settle();
+            }
+
+            // Each sweep's run replaced the timer before it: still one, its wait grown.
+            expect(rechecks(w)).to.equal([800]);
+            await w.loop.stop();
+            expect(w.scheduler.pending()).to.equal([]);
         });
 
         it('never looks again with a recheckMs of 0', async () => {
