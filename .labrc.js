@@ -10,7 +10,7 @@ module.exports = {
     // The suite's line coverage, measured on PGlite (96.33 % when set), rounded
     // down: lab fails a run below it. Raise it as coverage grows; scripts/test.js
     // also holds every file under core/ to 100 %.
-    threshold: 96,
+    threshold: 97,
     globals: 'Symbol(undici.globalDispatcher.1),Symbol(undici.globalDispatcher.2)',
     timeout: 30000,
     'context-timeout': 60000

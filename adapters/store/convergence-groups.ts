@@ -1,7 +1,7 @@
 // Group-level writes around convergence: which groups need a converger, the
 // group's ERROR status, a forced delete's last step, backoff and pacing.
 import { GroupId } from '../../core/model/ids';
-import type { ConvergenceSnapshot, SweepCursor } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, LockedBuildFailures, SweepCursor } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { insertActivity } from './activity';
@@ -58,16 +58,16 @@ export const finishGroupDeletion = (ctx: StoreContext, groupId: GroupId): Promis
         return true;
     });
 
-export const recordBuildFailures = (ctx: StoreContext, groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
-    activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date> =>
+export const withBuildFailures = <T>(ctx: StoreContext, groupId: GroupId, work: (locked: LockedBuildFailures) => Promise<T>): Promise<T> =>
     ctx.knex.transaction(async (trx) => {
         const row: { build_failures: number } | undefined = await trx('groups').where({ id: groupId }).forUpdate().first('build_failures');
-        const failures = (row?.build_failures ?? 0) + count;
-        const waitMs = delayFor(failures);
-        const until = new Date(now.getTime() + waitMs);
-        await trx('groups').where({ id: groupId }).update({ build_failures: failures, next_converge_at: until });
-        await insertActivity(trx, groupId, now, activity(failures, waitMs));
-        return until;
+        return work({
+            failures: row?.build_failures ?? 0,
+            write: async (failures, notBefore, activity) => {
+                await trx('groups').where({ id: groupId }).update({ build_failures: failures, next_converge_at: notBefore });
+                await insertActivity(trx, groupId, ctx.clock.now(), activity);
+            }
+        });
     });
 
 export const paceCreates = (ctx: StoreContext, groupId: GroupId, until: Date, activity: ActivityInput): Promise<void> =>

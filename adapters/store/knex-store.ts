@@ -100,7 +100,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         markDeleting: (deletes) => Ledger.markDeleting(ctx(), deletes),
         recordActivity: (...args) => Ledger.recordActivity(ctx(), ...args),
         setGroupError: (...args) => ConvergenceGroups.setGroupError(ctx(), ...args),
-        recordBuildFailures: (...args) => ConvergenceGroups.recordBuildFailures(ctx(), ...args),
+        withBuildFailures: (groupId, work) => ConvergenceGroups.withBuildFailures(ctx(), groupId, work),
         paceCreates: (...args) => ConvergenceGroups.paceCreates(ctx(), ...args),
         scaleUpCounts: () => ConvergenceGroups.scaleUpCounts(ctx()),
         finishGroupDeletion: (groupId) => ConvergenceGroups.finishGroupDeletion(ctx(), groupId)

@@ -83,10 +83,16 @@ const recordBuildFailures = async (deps: ConvergerDeps, snap: ConvergenceSnapsho
         return snap.createsNotBefore;      // no backoff configured
     }
 
-    return deps.store.recordBuildFailures(snap.groupId, count, now, (failures) => backoffFor(failures, baseMs, capMs), (failures, waitMs) => convergerRow(snap, {
-        kind: 'backoff', outcome: 'refused', reason: 'backoff',
-        message: `${failures} failed build${failures === 1 ? '' : 's'} in a row: no create for ${waitMs / 1000} s (until ${new Date(now.getTime() + waitMs).toISOString()})`
-    }));
+    return deps.store.withBuildFailures(snap.groupId, async (locked) => {
+        const failures = locked.failures + count;
+        const waitMs = backoffFor(failures, baseMs, capMs);
+        const until = new Date(now.getTime() + waitMs);
+        await locked.write(failures, until, convergerRow(snap, {
+            kind: 'backoff', outcome: 'refused', reason: 'backoff',
+            message: `${failures} failed build${failures === 1 ? '' : 's'} in a row: no create for ${waitMs / 1000} s (until ${until.toISOString()})`
+        }));
+        return until;
+    });
 };
 
 interface CreateAllowance {

@@ -39,6 +39,12 @@ export interface SweepCursor {
     readonly groupId: string;
 }
 
+export interface LockedBuildFailures {
+    readonly failures: number;
+    // The new count, no create before `notBefore`, and the row that says why.
+    write(failures: number, notBefore: Date, activity: ActivityInput): Promise<void>;
+}
+
 export interface ConvergenceStore {
     // True when `holder` now holds the group's lease until now + ttlMs (taken,
     // renewed, or expired and taken over); false while another holder has it.
@@ -58,11 +64,9 @@ export interface ConvergenceStore {
     // Sets ERROR with the message (never over DELETING), or clears an ERROR
     // (null); the activity row is written only when the status changed.
     setGroupError(groupId: GroupId, message: string | null, activity: ActivityInput): Promise<boolean>;
-    // Adds `count` failed builds to the group's run and starts its backoff:
-    // no create before now + delayFor(failures in a row), with one activity
-    // row (made by `activity` from the count and the wait). Returns that time.
-    recordBuildFailures(groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
-        activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date>;
+    // The group's failed builds in a row, held under its row lock while
+    // core/converge decides its backoff (one transaction).
+    withBuildFailures<T>(groupId: GroupId, work: (locked: LockedBuildFailures) => Promise<T>): Promise<T>;
     // Paces the group's creates: none before `until` (a later time in force stays), with its activity row.
     paceCreates(groupId: GroupId, until: Date, activity: ActivityInput): Promise<void>;
     // The storm guard's count: unpaused live groups wanting more servers than they have, of all of them.

@@ -9,7 +9,7 @@ import type { GroupId } from '../../core/model/ids';
 import type { LedgerEntry } from '../../core/model/ledger';
 import type { Clock } from '../../core/ports/clock';
 import type { Compute, ComputeScope } from '../../core/ports/compute';
-import type { ConvergenceSnapshot, ConvergenceStore, Observation } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, ConvergenceStore, LockedBuildFailures, Observation } from '../../core/ports/convergence';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -192,15 +192,18 @@ export class FakeConvergenceStore implements ConvergenceStore {
         return Promise.resolve(true);
     }
 
-    recordBuildFailures(groupId: GroupId, count: number, now: Date, delayFor: (failures: number) => number,
-        activity: (failures: number, waitMs: number) => ActivityInput): Promise<Date> {
-        this.calls.push(`recordBuildFailures ${groupId} ${count}`);
+    withBuildFailures<T>(groupId: GroupId, work: (locked: LockedBuildFailures) => Promise<T>): Promise<T> {
         const group = this.group(groupId);
-        group.buildFailures += count;
-        const waitMs = delayFor(group.buildFailures);
-        group.createsNotBefore = new Date(now.getTime() + waitMs);
-        this.record(groupId, [activity(group.buildFailures, waitMs)]);
-        return Promise.resolve(group.createsNotBefore);
+        return work({
+            failures: group.buildFailures,
+            write: (failures, notBefore, activity) => {
+                this.calls.push(`recordBuildFailures ${groupId} ${failures - group.buildFailures}`);
+                group.buildFailures = failures;
+                group.createsNotBefore = notBefore;
+                this.record(groupId, [activity]);
+                return Promise.resolve();
+            }
+        });
     }
 
     paceCreates(groupId: GroupId, until: Date, row: ActivityInput): Promise<void> {

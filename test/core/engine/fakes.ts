@@ -750,18 +750,19 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             note(groupId, [row]);
             return true;
         },
-        recordBuildFailures: async (groupId, count, now, delayFor, row) => {
+        withBuildFailures: (groupId, work) => {
             const g = groups.get(groupId);
-            const failures = (g?.buildFailures ?? 0) + count;
-            const waitMs = delayFor(failures);
-            const until = new Date(now.getTime() + waitMs);
-            if (g) {
-                g.buildFailures = failures;
-                g.createsNotBefore = until;
-            }
+            return work({
+                failures: g?.buildFailures ?? 0,
+                write: async (failures, notBefore, row) => {
+                    if (g) {
+                        g.buildFailures = failures;
+                        g.createsNotBefore = notBefore;
+                    }
 
-            note(groupId, [row(failures, waitMs)]);
-            return until;
+                    note(groupId, [row]);
+                }
+            });
         },
         paceCreates: async (groupId, until, row) => {
             const g = groups.get(groupId);
