@@ -5,8 +5,6 @@
 import type { Plugin, Server } from '@hapi/hapi';
 import { name, version } from '../package.json';
 import type Joi from 'joi';
-import type { ConvergeResult } from '../core/converge/run';
-import type { LoopReport } from '../core/engine/circle-back';
 import { makeEngine, type Engine } from '../core/engine/engine';
 import type { AutoscaleAction } from '../core/model/alert';
 import type { ConvergenceStore } from '../core/ports/convergence';
@@ -39,8 +37,10 @@ export type { AlertState, AutoscaleAction } from '../core/model/alert';
 // The name and version are the package's own.
 const pkg = { name, version };
 
-// What a host reaches through server.plugins['nova-autoscale'].
-export interface NovaAutoscaleApi {
+// What a host reaches through server.plugins['nova-autoscale']: besides the
+// alert API, the engine's calls for tests and hosts that drive time (one
+// circle-back round, one pruning, one converger run or sweep; see core/engine/engine.ts).
+export interface NovaAutoscaleApi extends Pick<Engine, 'runOnce' | 'pruneOnce' | 'convergeOnce' | 'sweepOnce' | 'convergerEnabled'> {
     readonly settings: Readonly<Settings>;
     // The engine's services (groups, supervisor, alerts) and loops, for hosts and tests that drive them.
     readonly engine: Engine;
@@ -52,15 +52,6 @@ export interface NovaAutoscaleApi {
     readonly actionSchema: Joi.ObjectSchema<AutoscaleAction>;
     validateAction(tenantId: string, action: unknown): Promise<AutoscaleAction>;
     alertTransition(transition: AlertTransitionInput): Promise<AlertOutcome>;
-    // One round of the circle-back loop / of activity pruning, for tests and hosts that drive time.
-    runOnce(now?: Date): Promise<LoopReport>;
-    pruneOnce(): Promise<number>;
-    // The converger, for tests and hosts that drive time: one run for a group
-    // (after any in flight), or for every group with something to do; one
-    // self-heal sweep. Empty when no converger runs (no compute configured).
-    convergeOnce(groupId?: string): Promise<readonly ConvergeResult[]>;
-    sweepOnce(): Promise<readonly ConvergeResult[]>;
-    readonly convergerEnabled: boolean;
 }
 
 declare module '@hapi/hapi' {

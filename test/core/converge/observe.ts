@@ -44,6 +44,17 @@ describe('observeListing', () => {
 
 describe('serverRequest', () => {
 
+    it('sends args.server as given, with the name suffix and our metadata added (ours win)', () => {
+        const intentId = '0a1b2c3d-4e5f-4000-8000-000000000000';
+        const launch = { name: 'web', flavorRef: '1', networks: 'auto', user_data: 'eA==', metadata: { team: 'x', 'autoscale:group_id': 'forged' } };
+        expect(serverRequest(launch, 'g1', intentId)).to.equal({
+            name: 'web-as0a1b2c3d', flavorRef: '1', networks: 'auto', user_data: 'eA==',
+            metadata: { team: 'x', 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId }
+        });
+        expect(serverRequest({ flavorRef: '1' }, 'g1', intentId)).to.include({ name: 'server-as0a1b2c3d' });
+        expect(launch.metadata['autoscale:group_id']).to.equal('forged');   // the launch config itself is not changed
+    });
+
     it('adds our metadata to none when the launch configuration has none, or null', () => {
         const intentId = '0a1b2c3d-4e5f-4000-8000-000000000000';
         for (const metadata of [undefined, null, 'not an object']) {

@@ -1,7 +1,7 @@
 // Kill-switch scopes by name, and the switch that stops a move.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { parseScope, scopeName, stoppingSwitch, type KillSwitch } from '../../../core/model/kill-switch';
+import { modeInForce, parseScope, scopeName, stoppingSwitch, type KillSwitch } from '../../../core/model/kill-switch';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -53,5 +53,23 @@ describe('stoppingSwitch', () => {
         const global = ks({ kind: 'global' }, 'scale-up');
         expect(stoppingSwitch([ks({ kind: 'region', region: 'r2' }, 'all'), regional, global], 'r1', 1, 2, now)).to.shallow.equal(regional);
         expect(stoppingSwitch([global, regional], 'r1', 2, 1, now)).to.shallow.equal(regional);
+    });
+});
+
+describe('modeInForce', () => {
+
+    it('obeys the strongest live kill-switch of its region or global', () => {
+        const cases: [KillSwitch[], string | null, ReturnType<typeof modeInForce>][] = [
+            [[], 'r1', 'none'],
+            [[ks({ kind: 'global' }, 'scale-up')], 'r1', 'scale-up'],
+            [[ks({ kind: 'region', region: 'r2' }, 'all')], 'r1', 'none'],
+            [[ks({ kind: 'region', region: 'r1' }, 'all')], 'r1', 'all'],
+            [[ks({ kind: 'global' }, 'scale-up'), ks({ kind: 'region', region: 'r1' }, 'all')], 'r1', 'all'],
+            [[ks({ kind: 'global' }, 'all', now)], 'r1', 'none'],                                     // expired at exactly now
+            [[ks({ kind: 'global' }, 'all', new Date(now.getTime() + 1))], null, 'all']
+        ];
+        for (const [switches, region, mode] of cases) {
+            expect(modeInForce(switches, region, now), JSON.stringify(switches)).to.equal(mode);
+        }
     });
 });
