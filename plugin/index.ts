@@ -125,8 +125,8 @@ export default plugin;
 // For hosts: the service account from OS_* / OS_CLOUD, the OpenStack way.
 export { serviceAccountFromEnv, type ServiceAccount } from '../adapters/keystone/service-account';
 
-// ---- For hosts' own routes (examples/monitoring-api.ts): the errors the
-// plugin renders, how it renders them, and the scope its tenant routes require.
+// For hosts' own routes (examples/monitoring-api.ts): the errors the plugin
+// renders, how it renders them, and the scope its tenant routes require.
 export { DomainError, type DomainErrorKind } from '../core/model/errors';
 export { TENANT_SCOPE } from './auth';
 export { renderErrors, validationFailed } from './errors';
