@@ -5,7 +5,8 @@
 import { decideConfigChange } from '../decide/config-change';
 import { decideGroupDeletion } from '../decide/group-deletion';
 import type { GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
-import type { GroupId, TenantId } from '../model/ids';
+import type { GroupId, PolicyId, TenantId } from '../model/ids';
+import type { Policy, PolicySpec, Webhook, WebhookSpec } from '../model/policy';
 import type { Clock } from '../ports/clock';
 import type { GroupsStore } from '../ports/groups';
 import type { SupervisionStore } from '../ports/supervision';
@@ -21,8 +22,9 @@ export interface GroupsDeps {
 // The store's reads and plain writes as they are, and the decided writes.
 export type Groups = Omit<GroupsStore, 'createGroup' | 'createPolicies' | 'createWebhooks' | 'kind'> & {
     createGroup(tenantId: TenantId, spec: GroupSpec): Promise<GroupWithPolicies>;
-    createPolicies(tenantId: TenantId, groupId: GroupId, specs: Parameters<GroupsStore['createPolicies']>[2]): ReturnType<GroupsStore['createPolicies']>;
-    createWebhooks(tenantId: TenantId, groupId: GroupId, policyId: Parameters<GroupsStore['createWebhooks']>[2], specs: Parameters<GroupsStore['createWebhooks']>[3]): ReturnType<GroupsStore['createWebhooks']>;
+    // Within the tenant's limits (the engine's settings).
+    createPolicies(tenantId: TenantId, groupId: GroupId, specs: readonly PolicySpec[]): Promise<readonly Policy[]>;
+    createWebhooks(tenantId: TenantId, groupId: GroupId, policyId: PolicyId, specs: readonly WebhookSpec[]): Promise<readonly Webhook[]>;
     updateConfig(tenantId: TenantId, groupId: GroupId, config: GroupConfig, who: string): Promise<void>;
     updateLaunch(tenantId: TenantId, groupId: GroupId, launch: LaunchConfig): Promise<void>;
     // 'deleted' now; 'deleting': servers remain, the converger deletes them, then the group. 403 unless empty or forced.
