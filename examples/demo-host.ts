@@ -42,6 +42,7 @@ export const startDemoHost = async (env: Env = process.env) => {
             database: env.DATABASE_URL || { embedded: { dataDir: env.AUTOSCALE_DATA_DIR || './.data' } },
             openstack: { serviceAccount: cloud.serviceAccount },
             auth: { adminRole: env.AUTOSCALE_ADMIN_ROLE || 'admin' },
+            ...(env.AUTOSCALE_PUBLIC_URL ? { publicUrl: env.AUTOSCALE_PUBLIC_URL } : {}),
             intervals: {
                 convergeS: Number(env.AUTOSCALE_CONVERGE_INTERVAL_S || 300),
                 buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)

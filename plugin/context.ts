@@ -14,10 +14,12 @@ export interface Context {
     readonly engine: Engine;
 }
 
-const origin = (request: Request): string => `${request.server.info.protocol}://${request.info.host}`;
+// The configured public URL, else the request's scheme and Host.
+const origin = (context: Context, request: Request): string =>
+    context.settings.publicUrl ?? `${request.server.info.protocol}://${request.info.host}`;
 
 // scheme://host/prefix/v1.0: capability URLs hang off this.
-export const apiRoot = (context: Context, request: Request): string => `${origin(request)}${context.prefix}/v1.0`;
+export const apiRoot = (context: Context, request: Request): string => `${origin(context, request)}${context.prefix}/v1.0`;
 
 // scheme://host/prefix/v1.0/{tenantId}: every tenant resource hangs off this.
 export const tenantRoot = (context: Context, request: Request, tenantId: TenantId): string => `${apiRoot(context, request)}/${encodeURIComponent(tenantId)}`;

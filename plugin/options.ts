@@ -58,6 +58,10 @@ export interface PluginOptions {
     region?: string;
     // Capability URLs are derived from this; unset: a key generated once and kept in the database.
     capabilityKey?: string;
+    // Where clients reach the host (`https://monitor.example.com`, a path
+    // allowed): the base of Location, links and capability URLs. Unset: the
+    // request's own scheme and Host, which a client can set to anything.
+    publicUrl?: string;
     clock?: Clock;
 }
 
@@ -77,6 +81,7 @@ export interface Settings {
     alerts: { circleBackCap: number; intervalMs: number; minDelayMs: number; pruneIntervalMs: number };
     region?: string;
     capabilityKey?: string;
+    publicUrl?: string;
     clock: Clock;
 }
 
@@ -165,6 +170,8 @@ export const optionsSchema = Joi.object({
     }).default(),
     region: Joi.string(),
     capabilityKey: Joi.string().min(32),
+    // Absolute http(s), no query or fragment; a trailing slash is dropped.
+    publicUrl: Joi.string().uri({ scheme: ['http', 'https'] }).pattern(/^[^?#]*$/, 'no query or fragment').replace(/\/+$/, ''),
     clock: Joi.object({ now: Joi.function().required() }).unknown(true).default(systemClock)
 });
 
