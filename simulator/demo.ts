@@ -41,7 +41,8 @@ export const seedDemo = (sim: Seedable): DemoIds => {
     const service = sim.addUser({
         ...serviceUser,
         defaultProjectId: serviceProject.id,
-        roles: [{ projectId: serviceProject.id, role: 'admin' }, { projectId: demoProject.id, role: 'admin' }]
+        // admin only in its own project (to validate customers' tokens); on a customer's project a member, as in a real cloud
+        roles: [{ projectId: serviceProject.id, role: 'admin' }, { projectId: demoProject.id, role: 'member' }]
     });
     const alice = sim.addUser({ ...customer, defaultProjectId: demoProject.id, roles: [{ projectId: demoProject.id, role: 'member' }] });
     sim.addFlavor(flavors.tiny);
