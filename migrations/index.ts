@@ -5,6 +5,7 @@ import * as foundation from './001_foundation';
 import * as supervisor from './002_supervisor';
 import * as convergence from './003_convergence';
 import * as backoff from './004_backoff';
+import * as overrideSource from './005_override_source';
 
 export interface Migration {
     readonly name: string;
@@ -16,5 +17,6 @@ export const migrations: readonly Migration[] = [
     { name: '001_foundation', ...foundation },
     { name: '002_supervisor', ...supervisor },
     { name: '003_convergence', ...convergence },
-    { name: '004_backoff', ...backoff }
+    { name: '004_backoff', ...backoff },
+    { name: '005_override_source', ...overrideSource }
 ];

@@ -273,6 +273,24 @@ describe('admin routes', () => {
         await refusedAndUnwritten(tenant, () => admin('PUT', g.override.replace(`/tenants/${tenant}/`, '/tenants/other/'), { desiredCapacity: 1, reason: 'x', expiresAt }), 404, 'NoSuchScalingGroupError');
     });
 
+    it("an admin's override survives the tenant's PUT and DELETE (403 admin_override) until an admin clears it", async () => {
+        const g = await group({ minEntities: 0 });
+        const expiresAt = inMinutes(60);
+        expect((await admin('PUT', g.override, { desiredCapacity: 0, reason: 'incident: freeze', expiresAt })).statusCode).to.equal(204);
+        const put = await refusedAndUnwritten(tenant, () => api('PUT', `${g.url}/override`, { desiredCapacity: 3, reason: 'need more', expiresAt }), 403, 'CannotSetOverrideError');
+        expect(put.details.reason).to.equal('admin_override');
+        const cleared = await refusedAndUnwritten(tenant, () => api('DELETE', `${g.url}/override`), 403, 'CannotClearOverrideError');
+        expect(cleared.details.reason).to.equal('admin_override');
+        expect(field((await api('GET', `${g.url}/override`)).result, 'override')).to.include({ desiredCapacity: 0, reason: 'incident: freeze' });
+
+        expect((await admin('DELETE', g.override)).statusCode).to.equal(204);
+        expect(field((await api('GET', `${g.url}/override`)).result, 'override')).to.be.null();
+        // The tenant's own override is the tenant's again, and an admin may still replace it.
+        expect((await api('PUT', `${g.url}/override`, { desiredCapacity: 2, reason: 'mine', expiresAt })).statusCode).to.equal(204);
+        expect((await admin('PUT', g.override, { desiredCapacity: 1, reason: 'ours now', expiresAt })).statusCode).to.equal(204);
+        expect(await desired(g.url)).to.equal(1);
+    });
+
     it('a kill-switch stops an override that would move desired past it, from tenant or admin', async () => {
         const g = await group({ minEntities: 2 });
         await setSwitch('global', { mode: 'scale-up', reason: 'hold' });

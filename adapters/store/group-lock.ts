@@ -46,7 +46,7 @@ const writeChange = async (trx: Knex.Transaction, groupId: GroupId, change: Grou
             trx('overrides').where({ group_id: groupId }).delete() :
             trx('overrides').insert({
                 group_id: groupId, desired: o.desiredCapacity, min_entities: o.minEntities, max_entities: o.maxEntities,
-                reason: o.reason, who: o.who, expires_at: o.expiresAt, created_at: change.at
+                reason: o.reason, who: o.who, expires_at: o.expiresAt, by_admin: o.byAdmin, created_at: change.at
             }).onConflict('group_id').merge());
     }
 

@@ -13,6 +13,7 @@ interface OverrideRow {
     reason: string;
     who: string;
     expires_at: Date;
+    by_admin: boolean;
 }
 
 interface KillSwitchRow {
@@ -25,7 +26,7 @@ interface KillSwitchRow {
 
 const toOverride = (row: OverrideRow): Override => ({
     desiredCapacity: row.desired, minEntities: row.min_entities, maxEntities: row.max_entities,
-    reason: row.reason, who: row.who, expiresAt: new Date(row.expires_at)
+    reason: row.reason, who: row.who, expiresAt: new Date(row.expires_at), byAdmin: row.by_admin
 });
 
 export const readOverride = async (db: Knex | Knex.Transaction, groupId: GroupId): Promise<Override | null> => {

@@ -30,7 +30,7 @@ interface SnapshotRow extends Omit<PolicyRow, 'id' | 'group_id' | 'cooldown'> {
     last_executed_at: Date | string | null;
     prior: { id: number | string; decision_id: number | string | null; outcome: PriorOutcome['outcome']; reason: TriggerReason; desired_before: number | null; desired_after: number | null; message: string } | null;
     last_decision: { id: number | string; at: string } | null;
-    override: { desired: number | null; min_entities: number | null; max_entities: number | null; reason: string; who: string; expires_at: string } | null;
+    override: { desired: number | null; min_entities: number | null; max_entities: number | null; reason: string; who: string; expires_at: string; by_admin: boolean } | null;
     kill_switches: { scope: string; mode: KillSwitch['mode']; reason: string; who: string; expires_at: string | null }[];
 }
 
@@ -42,7 +42,7 @@ const snapshotSql = (lock: boolean): string => `
             FROM activity WHERE event_id = ?) a) AS prior,
         (SELECT row_to_json(d) FROM (SELECT id, at FROM activity
             WHERE policy_id = p.id AND decision_id IS NULL AND outcome IN ('accepted', 'refused') ORDER BY id DESC LIMIT 1) d) AS last_decision,
-        (SELECT row_to_json(o) FROM (SELECT desired, min_entities, max_entities, reason, who, expires_at
+        (SELECT row_to_json(o) FROM (SELECT desired, min_entities, max_entities, reason, who, expires_at, by_admin
             FROM overrides WHERE group_id = g.id) o) AS override,
         (SELECT coalesce(json_agg(k), '[]'::json) FROM (SELECT scope, mode, reason, who, expires_at FROM kill_switches) k) AS kill_switches
     FROM groups g LEFT JOIN policies p ON p.group_id = g.id AND p.id = ?
@@ -85,7 +85,7 @@ const toRead = (row: SnapshotRow, request: TriggerRequest, region: string | null
         },
         override: row.override && {
             desiredCapacity: row.override.desired, minEntities: row.override.min_entities, maxEntities: row.override.max_entities,
-            reason: row.override.reason, who: row.override.who, expiresAt: new Date(row.override.expires_at)
+            reason: row.override.reason, who: row.override.who, expiresAt: new Date(row.override.expires_at), byAdmin: row.override.by_admin
         },
         killSwitches: row.kill_switches.flatMap((k) => {
             const scope = parseScope(k.scope);

@@ -4,11 +4,12 @@ import { clamp, effectiveMax } from '../model/bounds';
 import { badRequest, DomainError } from '../model/errors';
 import type { GroupConfig } from '../model/group';
 import { scopeName, stoppingSwitch, type KillSwitch } from '../model/kill-switch';
-import type { Override } from '../model/override';
+import { inForce, type Override } from '../model/override';
 import type { ActivityInput, ActivitySource } from '../model/activity';
 
 export interface OverrideInput {
     readonly override: Override;                 // the pin asked for, who included
+    readonly current: Override | null;           // the override stored now, if any (expired ones included)
     readonly desired: number;                    // the group's current desired
     readonly config: Pick<GroupConfig, 'minEntities' | 'maxEntities'>;   // the group's own bounds
     readonly killSwitches: readonly KillSwitch[];
@@ -37,10 +38,25 @@ const boundsError = (override: Override, bounds: Pick<GroupConfig, 'minEntities'
     return null;
 };
 
+// An admin's override in force is the admin's to change or clear: a tenant
+// could otherwise lift an incident freeze. An expired one binds nobody.
+const adminOverride = (current: Override | null, source: ActivitySource, now: Date, verb: 'change' | 'clear'): DomainError | null => {
+    const pinned = inForce(current, now);
+    return pinned?.byAdmin && source !== 'admin' ?
+        new DomainError('forbidden', verb === 'change' ? 'CannotSetOverrideError' : 'CannotClearOverrideError',
+            `An admin (${pinned.who}) set this override: only an admin may ${verb} it (${pinned.reason})`, { reason: 'admin_override' }) :
+        null;
+};
+
 // An override moves desired at once to what it pins. A kill-switch in force
 // stops that move: an override is no way around it. One that moves nothing passes.
 export const decideOverride = (input: OverrideInput): OverrideDecision => {
     const { override, desired: before } = input;
+    const taken = adminOverride(input.current, input.source, input.now, 'change');
+    if (taken) {
+        return { kind: 'refused', error: taken };
+    }
+
     const bounds = { minEntities: override.minEntities ?? input.config.minEntities, maxEntities: override.maxEntities ?? input.config.maxEntities };
     const error = boundsError(override, bounds);
     if (error) {
@@ -70,11 +86,30 @@ export const decideOverride = (input: OverrideInput): OverrideDecision => {
     };
 };
 
+export interface OverrideRemovalInput {
+    readonly current: Override;                  // the override stored now
+    readonly desired: number;
+    readonly config: Pick<GroupConfig, 'minEntities' | 'maxEntities'>;
+    readonly who: string;
+    readonly source: ActivitySource;
+    readonly now: Date;
+}
+
+export type OverrideRemovalDecision =
+    | { readonly kind: 'refused'; readonly error: DomainError }
+    | { readonly kind: 'removed'; readonly desiredAfter: number; readonly activity: ActivityInput };
+
 // Removing an override brings desired back within the group's own bounds.
-export const decideOverrideRemoval = (input: { readonly desired: number; readonly config: Pick<GroupConfig, 'minEntities' | 'maxEntities'>; readonly who: string; readonly source: ActivitySource }): { readonly desiredAfter: number; readonly activity: ActivityInput } => {
+export const decideOverrideRemoval = (input: OverrideRemovalInput): OverrideRemovalDecision => {
+    const taken = adminOverride(input.current, input.source, input.now, 'clear');
+    if (taken) {
+        return { kind: 'refused', error: taken };
+    }
+
     const before = input.desired;
     const after = clamp(before, input.config);
     return {
+        kind: 'removed',
         desiredAfter: after,
         activity: {
             source: input.source, kind: 'override', outcome: 'done', reason: 'override',

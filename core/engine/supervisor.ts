@@ -11,7 +11,7 @@ import { decideTrigger } from '../decide/trigger';
 import type { ActivitySource } from '../model/activity';
 import { ActivityId, type GroupId, type TenantId } from '../model/ids';
 import type { KillSwitch, KillSwitchScope } from '../model/kill-switch';
-import { inForce, type Override } from '../model/override';
+import { inForce, type Override, type OverridePin } from '../model/override';
 import type { TriggerRequest, TriggerResult, TriggerRules } from '../model/trigger';
 import type { Clock } from '../ports/clock';
 import type { SupervisionStore, TriggerTable } from '../ports/supervision';
@@ -31,7 +31,8 @@ export interface Supervisor {
     trigger(request: TriggerRequest): Promise<TriggerResult>;
     // The override in force (an expired one is none).
     getOverride(tenantId: TenantId, groupId: GroupId): Promise<Override | null>;
-    setOverride(tenantId: TenantId, groupId: GroupId, override: Override, source: ActivitySource): Promise<void>;   // 400 out of bounds, 403 kill_switch
+    // 400 out of bounds; 403 kill_switch, or admin_override when a tenant would change an admin's.
+    setOverride(tenantId: TenantId, groupId: GroupId, override: OverridePin, source: ActivitySource): Promise<void>;
     clearOverride(tenantId: TenantId, groupId: GroupId, who: string, source: ActivitySource): Promise<void>;
     // Writes its activity row, refused (paused) or not.
     requestConverge(tenantId: TenantId, groupId: GroupId, who: string): Promise<{ readonly activityId: ActivityId; readonly paused: boolean }>;
@@ -76,11 +77,12 @@ export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Super
         trigger,
         getOverride: async (tenantId, groupId) => inForce(await store.getOverride(tenantId, groupId), clock.now()),
         // An override moves desired at once to what it pins; a kill-switch stops that move as it stops a trigger's.
-        setOverride: async (tenantId, groupId, override, source) => {
+        setOverride: async (tenantId, groupId, pin, source) => {
             await store.withGroup(tenantId, groupId, async (locked) => {
                 const now = clock.now();
+                const override: Override = { ...pin, byAdmin: source === 'admin' };
                 const decision = decideOverride({
-                    override, desired: locked.group.state.desiredCapacity, config: locked.group.config,
+                    override, current: await locked.override(), desired: locked.group.state.desiredCapacity, config: locked.group.config,
                     killSwitches: await locked.killSwitches(), region: rules.region, source, now
                 });
                 if (decision.kind === 'refused') {
@@ -94,12 +96,18 @@ export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Super
         // Desired back within the group's own bounds; nothing when there was no override.
         clearOverride: async (tenantId, groupId, who, source) => {
             await store.withGroup(tenantId, groupId, async (locked) => {
-                if (!(await locked.override())) {
+                const current = await locked.override();
+                if (!current) {
                     return;
                 }
 
-                const decision = decideOverrideRemoval({ desired: locked.group.state.desiredCapacity, config: locked.group.config, who, source });
-                await locked.write({ at: clock.now(), override: null, desired: decision.desiredAfter, activity: decision.activity });
+                const now = clock.now();
+                const decision = decideOverrideRemoval({ current, desired: locked.group.state.desiredCapacity, config: locked.group.config, who, source, now });
+                if (decision.kind === 'refused') {
+                    throw decision.error;
+                }
+
+                await locked.write({ at: now, override: null, desired: decision.desiredAfter, activity: decision.activity });
             });
             kick(groupId);
         },

@@ -18,7 +18,7 @@ const until = later(3600);
 const iso = until.toISOString();    // 2030-01-01T13:00:00.000Z
 
 const override = (o: Partial<Override>): Override => ({
-    desiredCapacity: null, minEntities: null, maxEntities: null, reason: 'incident', expiresAt: until, who: 'ops', ...o
+    desiredCapacity: null, minEntities: null, maxEntities: null, reason: 'incident', expiresAt: until, who: 'ops', byAdmin: false, ...o
 });
 
 // Set by someone other than the override's author, so a message naming the wrong one fails.
@@ -30,6 +30,7 @@ const region = (name: string) => ({ kind: 'region' as const, region: name });
 
 const base: OverrideInput = {
     override: override({}),
+    current: null,
     desired: 4,
     config: { minEntities: 1, maxEntities: 10 },
     killSwitches: [],
@@ -57,6 +58,7 @@ interface Row {
     readonly killSwitches?: readonly Partial<KillSwitch>[];
     readonly region?: string | null;
     readonly source?: ActivitySource;
+    readonly current?: Partial<Override>;      // the override stored now (none when absent)
     readonly expect: Expected;
 }
 
@@ -66,7 +68,19 @@ const set = (after: number, message: string): Expected => ({ set: after, message
 const moved = (before: number, after: number) => set(after, `Override until ${iso}: incident; desired ${before} → ${after}`);
 const still = (desired: number) => set(desired, `Override until ${iso}: incident`);
 
+const adminHolds = (verb: 'change' | 'clear'): ErrorExpectation => ({
+    kind: 'forbidden', type: verb === 'change' ? 'CannotSetOverrideError' : 'CannotClearOverrideError',
+    message: `An admin (freezer) set this override: only an admin may ${verb} it (incident freeze)`, details: { reason: 'admin_override' }
+});
+const adminPin: Partial<Override> = { byAdmin: true, who: 'freezer', reason: 'incident freeze', desiredCapacity: 0 };
+
 const rows: Row[] = [
+    // whose override it is
+    { name: "a tenant may not change an admin's override in force", override: { desiredCapacity: 6 }, current: adminPin, expect: { refused: adminHolds('change') } },
+    { name: "an admin may change an admin's override", override: { desiredCapacity: 6 }, current: adminPin, source: 'admin', expect: moved(4, 6) },
+    { name: "an admin may change a tenant's override", override: { desiredCapacity: 6 }, current: { who: 'alice' }, source: 'admin', expect: moved(4, 6) },
+    { name: "a tenant may change its own override", override: { desiredCapacity: 6 }, current: { who: 'alice' }, expect: moved(4, 6) },
+    { name: "an admin's override that expired binds nobody", override: { desiredCapacity: 6 }, current: { ...adminPin, expiresAt: ago(1) }, expect: moved(4, 6) },
     // what it pins, within bounds
     { name: 'a pin inside the group bounds moves desired to it', override: { desiredCapacity: 6 }, expect: moved(4, 6) },
     { name: 'a pin below desired moves it down', override: { desiredCapacity: 2 }, expect: moved(4, 2) },
@@ -143,6 +157,7 @@ describe('decideOverride', () => {
             const input: OverrideInput = {
                 ...base,
                 override: override(row.override ?? {}),
+                current: row.current === undefined ? null : override(row.current),
                 desired: row.desired ?? base.desired,
                 config: row.config ?? base.config,
                 killSwitches: (row.killSwitches ?? []).map(killSwitch),
@@ -187,12 +202,31 @@ const removals: RemovalRow[] = [
     { name: 'the source is carried to the row', desired: 3, config: { minEntities: 5, maxEntities: null }, source: 'admin', expect: [5, 'Override removed; desired 3 → 5'] }
 ];
 
+describe('decideOverrideRemoval, whose override it is', () => {
+    const cases: [name: string, current: Partial<Override>, source: ActivitySource, refused: boolean][] = [
+        ["a tenant may not clear an admin's override in force", adminPin, 'manual', true],
+        ["an admin may clear an admin's override", adminPin, 'admin', false],
+        ["a tenant may clear its own override", { who: 'alice' }, 'manual', false],
+        ["a tenant may clear an admin's override that expired", { ...adminPin, expiresAt: now }, 'manual', false]
+    ];
+    for (const [name, current, source, refused] of cases) {
+        it(name, () => {
+            const decision = decideOverrideRemoval({ current: override(current), desired: 4, config: { minEntities: 1, maxEntities: 10 }, who: 'carol', source, now });
+            expect(decision.kind).to.equal(refused ? 'refused' : 'removed');
+            if (decision.kind === 'refused') {
+                expect(expectedError(decision.error)).to.equal(adminHolds('clear'));
+            }
+        });
+    }
+});
+
 describe('decideOverrideRemoval', () => {
     for (const row of removals) {
         it(row.name, () => {
             const source = row.source ?? 'manual';
             const [after, message] = row.expect;
-            expect(decideOverrideRemoval({ desired: row.desired, config: row.config, who: 'carol', source })).to.equal({
+            expect(decideOverrideRemoval({ current: override({}), desired: row.desired, config: row.config, who: 'carol', source, now })).to.equal({
+                kind: 'removed',
                 desiredAfter: after,
                 activity: { source, kind: 'override', outcome: 'done', reason: 'override', message, desiredBefore: row.desired, desiredAfter: after, who: 'carol' }
             });

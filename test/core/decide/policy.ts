@@ -36,7 +36,7 @@ interface Case {
 }
 
 const override = (o: Partial<Override>): Override => ({
-    desiredCapacity: null, minEntities: null, maxEntities: null, reason: 'incident', expiresAt: later(3600), who: 'ops', ...o
+    desiredCapacity: null, minEntities: null, maxEntities: null, reason: 'incident', expiresAt: later(3600), who: 'ops', byAdmin: false, ...o
 });
 
 const killSwitch = (k: Partial<KillSwitch>): KillSwitch => ({

@@ -40,7 +40,7 @@ const request = (change: Partial<TriggerRequest> = {}): TriggerRequest => ({
 const desiredOf = (w: World): number | undefined => w.sup.groups.get(g1)?.group.state.desiredCapacity;
 
 const override = (change: Partial<Override>, clock: ManualClock): Override => ({
-    desiredCapacity: null, minEntities: null, maxEntities: null, reason: 'launch day', who: 'ops', expiresAt: new Date(clock.now().getTime() + 3600_000), ...change
+    desiredCapacity: null, minEntities: null, maxEntities: null, reason: 'launch day', who: 'ops', expiresAt: new Date(clock.now().getTime() + 3600_000), byAdmin: false, ...change
 });
 
 describe('supervisor', () => {
@@ -149,12 +149,29 @@ describe('supervisor', () => {
 
     describe('overrides', () => {
 
+        it("keeps an admin's override from a tenant: neither changed nor cleared, until an admin does", async () => {
+            const w = world();
+            const pin = override({ desiredCapacity: 0, reason: 'freeze' }, w.clock);
+            await w.supervisor.setOverride(t1, g1, pin, 'admin');
+            const kicks = w.kicks.length;
+            const refusal = { reason: 'admin_override' };
+            const put = await expect(w.supervisor.setOverride(t1, g1, { ...pin, desiredCapacity: 3 }, 'manual')).to.reject(DomainError);
+            expect([put.name, (put as DomainError).details]).to.equal(['CannotSetOverrideError', refusal]);
+            const cleared = await expect(w.supervisor.clearOverride(t1, g1, 'alice', 'manual')).to.reject(DomainError);
+            expect([cleared.name, (cleared as DomainError).details]).to.equal(['CannotClearOverrideError', refusal]);
+            expect(await w.supervisor.getOverride(t1, g1)).to.include({ desiredCapacity: 0, byAdmin: true });
+            expect(w.kicks.length).to.equal(kicks);                 // a refusal moves nothing
+
+            await w.supervisor.clearOverride(t1, g1, 'ops', 'admin');
+            expect(await w.supervisor.getOverride(t1, g1)).to.be.null();
+        });
+
         it('reads the override in force only', async () => {
             const w = world();
             expect(await w.supervisor.getOverride(t1, g1)).to.be.null();
             const pin = override({ desiredCapacity: 4 }, w.clock);
             await w.supervisor.setOverride(t1, g1, pin, 'admin');
-            expect(await w.supervisor.getOverride(t1, g1)).to.equal(pin);
+            expect(await w.supervisor.getOverride(t1, g1)).to.equal({ ...pin, byAdmin: true });
             w.clock.set(pin.expiresAt);
             expect(await w.supervisor.getOverride(t1, g1)).to.be.null();
         });
