@@ -6,6 +6,7 @@ import * as supervisor from './002_supervisor';
 import * as convergence from './003_convergence';
 import * as backoff from './004_backoff';
 import * as overrideSource from './005_override_source';
+import * as alertEventScope from './006_alert_event_scope';
 
 export interface Migration {
     readonly name: string;
@@ -18,5 +19,6 @@ export const migrations: readonly Migration[] = [
     { name: '002_supervisor', ...supervisor },
     { name: '003_convergence', ...convergence },
     { name: '004_backoff', ...backoff },
-    { name: '005_override_source', ...overrideSource }
+    { name: '005_override_source', ...overrideSource },
+    { name: '006_alert_event_scope', ...alertEventScope }
 ];

@@ -52,7 +52,8 @@ export interface PluginOptions {
     // (circleBackCap); how often the loop looks for due attempts (intervalMs,
     // 0: never, the host calls runOnce); the least wait between attempts
     // (minDelayMs); how often the activity log is pruned (pruneIntervalMs, 0: never).
-    alerts?: { circleBackCap?: number; intervalMs?: number; minDelayMs?: number; pruneIntervalMs?: number };
+    // eventRetentionS: how long a taken event id answers as a replay (then it is pruned).
+    alerts?: { circleBackCap?: number; intervalMs?: number; minDelayMs?: number; pruneIntervalMs?: number; eventRetentionS?: number };
     // The region kill-switches of this installation's groups are matched against
     // (default: the service account's OS_REGION_NAME).
     region?: string;
@@ -78,7 +79,7 @@ export interface Settings {
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
     supervisor: { debounceMs: number; activityPerGroup: number };
-    alerts: { circleBackCap: number; intervalMs: number; minDelayMs: number; pruneIntervalMs: number };
+    alerts: { circleBackCap: number; intervalMs: number; minDelayMs: number; pruneIntervalMs: number; eventRetentionS: number };
     region?: string;
     capabilityKey?: string;
     publicUrl?: string;
@@ -166,7 +167,9 @@ export const optionsSchema = Joi.object({
         circleBackCap: positive.max(100).default(3),
         intervalMs: Joi.number().integer().min(0).default(1000),
         minDelayMs: positive.default(1000),
-        pruneIntervalMs: Joi.number().integer().min(0).default(60_000)
+        pruneIntervalMs: Joi.number().integer().min(0).default(60_000),
+        // A week: far past any resend of a notification, short enough to keep the table small.
+        eventRetentionS: positive.default(7 * 24 * 3600)
     }).default(),
     region: Joi.string(),
     capabilityKey: Joi.string().min(32),

@@ -191,6 +191,55 @@ describe(`alert episodes (${testDatabaseKind()})`, () => {
         }
     });
 
+    it('an event id is its tenant\'s and its rule\'s: the same id from another tenant or rule is a transition of its own', async () => {
+        const tenantA = freshTenant(), tenantB = freshTenant(), clock = movableClock();
+        const server = await testServer({
+            validator: tableValidator({ a: { projectId: tenantA }, b: { projectId: tenantB } }),
+            clock, supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }
+        });
+        try {
+            const api = apiOf(server);
+            const ga = await groupFor(caller(server, 'a'), tenantA);
+            const gb = await groupFor(caller(server, 'b'), tenantB);
+            const shared = { eventId: 'prom-evt-42', at: clock.now(), from: 'OK' as const, to: 'CRITICAL' as const };
+            expect((await api.alertTransition({ ...shared, tenantId: tenantA, ruleId: 'cpu', actions: [ga.action] })).status).to.equal('taken');
+            const b = await api.alertTransition({ ...shared, tenantId: tenantB, ruleId: 'cpu', actions: [gb.action] });
+            expect([b.status, b.triggers.map((r) => r.desiredAfter)]).to.equal(['taken', [1]]);
+            // Another rule of the same tenant, the same id: its own episode.
+            expect((await api.alertTransition({ ...shared, tenantId: tenantA, ruleId: 'mem', actions: [ga.action] })).status).to.equal('taken');
+            expect(await episodeOf(tenantA, 'mem')).to.include({ state: 'CRITICAL' });
+            // The same tenant, rule and id: a replay, as before.
+            expect((await api.alertTransition({ ...shared, tenantId: tenantB, ruleId: 'cpu', actions: [gb.action] })).status).to.equal('replay');
+        }
+        finally {
+            await server.stop();
+        }
+    });
+
+    it('a taken event id is forgotten once past its retention, not before', async () => {
+        const tenant = freshTenant(), clock = movableClock();
+        const server = await alertServer(tenant, clock, { alerts: { intervalMs: 0, pruneIntervalMs: 0, eventRetentionS: 3600 } });
+        try {
+            const api = apiOf(server);
+            const g = await groupFor(caller(server, 'tok'), tenant);
+            const first = transitionOf(tenant, 'cpu', clock, 'OK', [g.action], 'CRITICAL');
+            expect((await api.alertTransition(first)).status).to.equal('taken');
+            const taken = async () => (await (await testKnex())('alert_events').where({ tenant_id: tenant, event_id: first.eventId })).length;
+            clock.advance(3500_000);
+            await api.pruneOnce();
+            expect(await taken()).to.equal(1);
+            expect((await api.alertTransition(first)).status).to.equal('replay');
+
+            clock.advance(200_000);
+            await api.pruneOnce();
+            expect(await taken()).to.equal(0);
+            expect((await api.alertTransition({ ...first, at: clock.now() })).status).to.equal('taken');
+        }
+        finally {
+            await server.stop();
+        }
+    });
+
     it('a transition older than the last one seen is ignored and logged', async () => {
         const tenant = freshTenant(), clock = movableClock();
         const server = await alertServer(tenant, clock);

@@ -52,8 +52,8 @@ export const withAlertEpisode = async <T>(ctx: StoreContext, record: AlertRecord
             return await ctx.knex.transaction(async (trx) => {
                 // A concurrent twin waits on the primary key here, then finds it taken.
                 const fresh: unknown[] = await trx('alert_events')
-                    .insert({ event_id: record.eventId, tenant_id: record.tenantId, received_at: record.now })
-                    .onConflict('event_id').ignore().returning('event_id');
+                    .insert({ event_id: record.eventId, tenant_id: record.tenantId, rule_id: record.ruleId, received_at: record.now })
+                    .onConflict(['tenant_id', 'rule_id', 'event_id']).ignore().returning('event_id');
                 if (fresh.length === 0) {
                     return work(null);
                 }
@@ -90,7 +90,7 @@ export const withAlertEpisode = async <T>(ctx: StoreContext, record: AlertRecord
 // general path decides that one under the row lock). The wait before the next
 // attempt is the longest cooldown of the actions' groups and policies.
 const startEpisode = prepare('autoscale_start_alert_episode', `
-    WITH seen AS (SELECT 1 FROM alert_events WHERE event_id = ?),
+    WITH seen AS (SELECT 1 FROM alert_events WHERE tenant_id = ? AND rule_id = ? AND event_id = ?),
          cool AS (SELECT coalesce(max(greatest(g.cooldown, p.cooldown)), 0) AS s
                   FROM jsonb_to_recordset(?::jsonb) AS a("groupId" text, "policyId" text)
                   JOIN groups g ON g.id = a."groupId" AND g.tenant_id = ?
@@ -99,15 +99,15 @@ const startEpisode = prepare('autoscale_start_alert_episode', `
                  SELECT ?, ?, ?, 'CRITICAL', ?, ?::jsonb, 1, ?::timestamptz + make_interval(secs => greatest(?::float8, (SELECT s FROM cool)))
                  WHERE NOT EXISTS (SELECT 1 FROM seen)
                  ON CONFLICT (tenant_id, rule_id, entity_id) DO NOTHING RETURNING next_attempt_at),
-         ev AS (INSERT INTO alert_events (event_id, tenant_id, received_at) SELECT ?, ?, ? FROM ins RETURNING 1)
+         ev AS (INSERT INTO alert_events (event_id, tenant_id, rule_id, received_at) SELECT ?, ?, ?, ? FROM ins RETURNING 1)
     SELECT EXISTS (SELECT 1 FROM seen) AS replay, (SELECT next_attempt_at FROM ins) AS next_attempt_at, (SELECT count(*) FROM ev) AS recorded`);
 
 export const startAlertEpisode = async (ctx: StoreContext, record: AlertRecord, floorMs: number): Promise<EpisodeStart> => {
     const actions = JSON.stringify(record.actions);
     const [row] = await runPrepared<{ replay: boolean; next_attempt_at: Date | string | null }>(ctx.knex, ctx.kind === 'postgres', startEpisode, [
-        record.eventId, actions, record.tenantId,
+        record.tenantId, record.ruleId, record.eventId, actions, record.tenantId,
         record.tenantId, record.ruleId, record.entityId, record.at, actions, record.now, floorMs / 1000,
-        record.eventId, record.tenantId, record.now
+        record.eventId, record.tenantId, record.ruleId, record.now
     ]);
     if (!row || row.replay) {
         return { status: 'replay' };
@@ -177,3 +177,9 @@ export const claimAlertAttempts = (ctx: StoreContext, request: AttemptClaimReque
 
         return claims;
     });
+
+// Event ids taken before `before` are forgotten: a transition that old is past any replay.
+export const pruneAlertEvents = async (ctx: StoreContext, before: Date): Promise<number> => {
+    const gone: unknown[] = await ctx.knex('alert_events').where('received_at', '<', before).delete().returning('event_id');
+    return gone.length;
+};

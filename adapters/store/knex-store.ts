@@ -84,7 +84,8 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         clearKillSwitch: (scope) => Overrides.clearKillSwitch(ctx(), scope),
         withAlertEpisode: (record, work) => Alerts.withAlertEpisode(ctx(), record, work),
         startAlertEpisode: (record, floorMs) => Alerts.startAlertEpisode(ctx(), record, floorMs),
-        claimAlertAttempts: (request) => Alerts.claimAlertAttempts(ctx(), request)
+        claimAlertAttempts: (request) => Alerts.claimAlertAttempts(ctx(), request),
+        pruneAlertEvents: (before) => Alerts.pruneAlertEvents(ctx(), before)
     };
 
     const convergence: ConvergenceStore = {

@@ -18,6 +18,7 @@ export interface LoopReport {
 export interface SupervisorLoops {
     // One round of the circle-back, as the timer runs it; tests pass a moved clock's now.
     runOnce(now?: Date): Promise<LoopReport>;
+    // Rows pruned: activity past each group's newest activityPerGroup, and alert event ids past their retention.
     pruneOnce(): Promise<number>;
     start(): void;
     stop(): Promise<void>;
@@ -35,6 +36,7 @@ export interface SupervisorLoopsDeps {
     readonly intervalMs: number;         // 0: never (the host calls runOnce)
     readonly pruneIntervalMs: number;    // 0: never
     readonly activityPerGroup: number;
+    readonly eventRetentionS: number;    // how long a taken alert event id answers as a replay
 }
 
 const BATCH = 100;
@@ -54,7 +56,11 @@ export const supervisorLoops = (deps: SupervisorLoopsDeps): SupervisorLoops => {
         return { attempts };
     };
 
-    const pruneOnce = () => deps.groups.pruneActivity(deps.activityPerGroup);
+    const pruneOnce = async (): Promise<number> => {
+        const activity = await deps.groups.pruneActivity(deps.activityPerGroup);
+        const events = await deps.supervision.pruneAlertEvents(new Date(deps.clock.now().getTime() - deps.eventRetentionS * 1000));
+        return activity + events;
+    };
     const onError = (err: unknown) => deps.log(['loop', 'error'], errorData(err));
 
     return {

@@ -23,7 +23,9 @@ export interface EngineSettings {
     readonly limits: Limits;
     readonly debounceMs: number;
     readonly activityPerGroup: number;
-    readonly alerts: { readonly circleBackCap: number; readonly intervalMs: number; readonly minDelayMs: number; readonly pruneIntervalMs: number };
+    readonly alerts: {
+        readonly circleBackCap: number; readonly intervalMs: number; readonly minDelayMs: number; readonly pruneIntervalMs: number; readonly eventRetentionS: number;
+    };
     readonly converger: ConvergerSettings;
 }
 
@@ -68,7 +70,8 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     const alerts = alertIntake({ store: ports.supervision, supervisor: supervision, clock, circleBackCap: settings.alerts.circleBackCap, floorMs, log });
     const loops = supervisorLoops({
         supervision: ports.supervision, groups: ports.groups, alerts, clock, scheduler, log, circleBackCap: settings.alerts.circleBackCap, floorMs,
-        intervalMs: settings.alerts.intervalMs, pruneIntervalMs: settings.alerts.pruneIntervalMs, activityPerGroup: settings.activityPerGroup
+        intervalMs: settings.alerts.intervalMs, pruneIntervalMs: settings.alerts.pruneIntervalMs, activityPerGroup: settings.activityPerGroup,
+        eventRetentionS: settings.alerts.eventRetentionS
     });
 
     return {

@@ -72,4 +72,6 @@ export interface SupervisionStore extends TriggerTable {
     // Counts due attempts and moves their next one on, atomically: two plugin
     // instances never claim the same attempt. The caller then fires them.
     claimAlertAttempts(request: AttemptClaimRequest): Promise<readonly AttemptClaim[]>;
+    // Forgets event ids taken before `before`; returns how many went.
+    pruneAlertEvents(before: Date): Promise<number>;
 }

@@ -39,7 +39,7 @@ const world = (options: { intervalMs?: number; pruneIntervalMs?: number; pruneFa
     const alerts = alertIntake({ store: sup.store, supervisor: sv, clock, circleBackCap: 3, floorMs: FLOOR_MS, log });
     const loops = supervisorLoops({
         supervision: sup.store, groups: groups.store, alerts, clock, scheduler, log, circleBackCap: 3, floorMs: FLOOR_MS,
-        intervalMs: options.intervalMs ?? 0, pruneIntervalMs: options.pruneIntervalMs ?? 0, activityPerGroup: 50
+        intervalMs: options.intervalMs ?? 0, pruneIntervalMs: options.pruneIntervalMs ?? 0, activityPerGroup: 50, eventRetentionS: 600
     });
     return { sup, clock, scheduler, logs: entries, groupCalls: groups.calls, loops };
 };
@@ -77,10 +77,11 @@ describe('supervisorLoops', () => {
         expect(w.logs.map((l) => l.tags)).to.equal([['alert']]);
     });
 
-    it('prunes the activity log to its size per group', async () => {
+    it('prunes the activity log to its size per group, and alert event ids past their retention', async () => {
         const w = world();
-        expect(await w.loops.pruneOnce()).to.equal(7);
+        expect(await w.loops.pruneOnce()).to.equal(7 + 3);
         expect(w.groupCalls).to.equal([{ method: 'pruneActivity', args: [50] }]);
+        expect(w.sup.eventPrunes).to.equal([new Date(w.clock.now().getTime() - 600_000)]);
     });
 
     it('runs no timer for an interval of 0', async () => {

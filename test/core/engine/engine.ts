@@ -24,7 +24,7 @@ const settings: EngineSettings = {
     limits: defaultLimits,
     debounceMs: 5000,
     activityPerGroup: 40,
-    alerts: { circleBackCap: 4, intervalMs: 15_000, minDelayMs: 2000, pruneIntervalMs: 3600_000 },
+    alerts: { circleBackCap: 4, intervalMs: 15_000, minDelayMs: 2000, pruneIntervalMs: 3600_000, eventRetentionS: 86_400 },
     converger: {
         convergeS: 300, buildTimeoutS: 600, orphanGraceS: 3600, leaseTtlS: 120, maxPasses: 3, recheckMs: 100,
         concurrency: 4, parallelGroups: 2, sweepBatch: 10, backoffBaseMs: 0, backoffCapMs: 0, stormGuard: false
@@ -126,7 +126,7 @@ describe('makeEngine', () => {
 
     it('runs the loops\' rounds when the host asks', async () => {
         const w = world();
-        expect(await w.engine.pruneOnce()).to.equal(7);
+        expect(await w.engine.pruneOnce()).to.equal(7 + 3);
         expect(w.groupCalls).to.equal([{ method: 'pruneActivity', args: [40] }]);
         w.engine.start();
         const status = w.conv.groups.get(g1);

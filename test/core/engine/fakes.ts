@@ -204,6 +204,7 @@ export interface FakeSupervision {
     readonly activity: ActivityRow[];
     readonly episodes: Map<string, EpisodeRow>;
     readonly alertEvents: Set<string>;
+    readonly eventPrunes: Date[];              // each pruneAlertEvents' cut-off
     readonly killSwitches: KillSwitch[];
     readonly claims: AttemptClaimRequest[];
     readonly locks: string[];                  // 'trigger:<group>' or 'group:<group>', per lock taken
@@ -223,6 +224,7 @@ export const fakeSupervision = (): FakeSupervision => {
     const activity: ActivityRow[] = [];
     const episodes = new Map<string, EpisodeRow>();
     const alertEvents = new Set<string>();
+    const eventPrunes: Date[] = [];
     const killSwitches: KillSwitch[] = [];
     const claims: AttemptClaimRequest[] = [];
     const locks: string[] = [];
@@ -433,6 +435,11 @@ export const fakeSupervision = (): FakeSupervision => {
             episodes.set(keyOf(key), { key, episode: { state: 'CRITICAL', lastAt: record.at, attempts: 1, nextAttemptAt: next }, actions: record.actions });
             return { status: 'started', claim: { key, attempt: 1, actions: record.actions, nextAttemptAt: next } };
         },
+        // Taken ids carry no time here: the cut-off is what a test checks, and 3 ids always go.
+        pruneAlertEvents: (before) => {
+            eventPrunes.push(before);
+            return Promise.resolve(3);
+        },
         claimAlertAttempts: async (request) => {
             claims.push(request);
             await hooks.beforeClaim?.(request);
@@ -457,7 +464,7 @@ export const fakeSupervision = (): FakeSupervision => {
     });
 
     return {
-        store, groups, policies, activity, episodes, alertEvents, killSwitches, claims, locks, hooks,
+        store, groups, policies, activity, episodes, alertEvents, eventPrunes, killSwitches, claims, locks, hooks,
         addGroup: (group, rest = {}) => {
             const row: GroupRow = { group, version: 1, lastScaledAt: null, override: null, servers: new Map(), ...rest };
             groups.set(group.id, row);
