@@ -41,7 +41,7 @@ export const startDemoHost = async (env: Env = process.env) => {
         options: {
             database: env.DATABASE_URL || { embedded: { dataDir: env.AUTOSCALE_DATA_DIR || './.data' } },
             openstack: { serviceAccount: cloud.serviceAccount },
-            auth: { adminRole: env.AUTOSCALE_ADMIN_ROLE || 'admin' },
+            auth: { adminRole: env.AUTOSCALE_ADMIN_ROLE || 'admin', adminProject: env.AUTOSCALE_ADMIN_PROJECT || 'admin' },
             ...(env.AUTOSCALE_PUBLIC_URL ? { publicUrl: env.AUTOSCALE_PUBLIC_URL } : {}),
             intervals: {
                 convergeS: Number(env.AUTOSCALE_CONVERGE_INTERVAL_S || 300),

@@ -17,6 +17,9 @@ export const tenantScope = (projectId: string): string => `tenant-${projectId}`;
 export interface KeystoneSchemeOptions {
     readonly validator: TokenValidator;
     readonly adminRole: string;
+    // The project (name or id) on which adminRole makes an admin (contract §2);
+    // the role on any other project is only that project's member.
+    readonly adminProject: string;
 }
 
 export interface KeystoneUser {
@@ -34,7 +37,8 @@ export interface KeystoneCredentials {
 
 const optionsSchema = Joi.object<KeystoneSchemeOptions>({
     validator: Joi.object({ validate: Joi.function().required() }).unknown().required(),
-    adminRole: Joi.string().min(1).required()
+    adminRole: Joi.string().min(1).required(),
+    adminProject: Joi.string().min(1).required()
 });
 
 export const registerKeystoneScheme = (server: Server): void => {
@@ -68,15 +72,18 @@ const keystoneScheme = (_server: Server, rawOptions?: object): ServerAuthSchemeO
                 throw Boom.unauthorized('Invalid or expired X-Auth-Token', 'Keystone');
             }
 
-            const credentials: KeystoneCredentials = credentialsOf(info, options.adminRole);
+            const credentials: KeystoneCredentials = credentialsOf(info, options.adminRole, options.adminProject);
             return h.authenticated({ credentials: { ...credentials } });
         }
     };
 };
 
-// Role names compare without case, as oslo.policy's role: check does.
-export const credentialsOf = (info: TokenInfo, adminRole: string): KeystoneCredentials => {
-    const isAdmin = info.roles.some((role) => role.toLowerCase() === adminRole.toLowerCase());
+// Role names compare without case, as oslo.policy's role: check does. The
+// role counts only on the admin project: Keystone's known trap is an admin
+// role scoped to any project, which would make every project's admin ours.
+export const credentialsOf = (info: TokenInfo, adminRole: string, adminProject: string): KeystoneCredentials => {
+    const onAdminProject = info.projectId !== null && (info.projectId === adminProject || info.projectName === adminProject);
+    const isAdmin = onAdminProject && info.roles.some((role) => role.toLowerCase() === adminRole.toLowerCase());
     const scope = info.projectId === null ? [] : [tenantScope(info.projectId)];
     return {
         user: { id: info.userId, name: info.userName },

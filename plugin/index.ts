@@ -70,7 +70,8 @@ const useAuth = (server: Server, settings: Settings): string => {
     registerKeystoneScheme(server);
     server.auth.strategy(builtInStrategy, 'keystone-token', {
         validator: tokenValidatorFor(settings),
-        adminRole: settings.auth.adminRole
+        adminRole: settings.auth.adminRole,
+        adminProject: settings.auth.adminProject
     });
     return builtInStrategy;
 };

@@ -42,7 +42,8 @@ export interface PluginOptions {
         breaker?: Partial<BreakerOptions>; createBudget?: Partial<CreateBudgetLimits>;
     };
     // The host's own auth strategy name, instead of the built-in Keystone scheme.
-    auth?: { strategy?: string; adminRole?: string };
+    // adminRole counts only on adminProject (a project name or id).
+    auth?: { strategy?: string; adminRole?: string; adminProject?: string };
     intervals?: { convergeS?: number; buildTimeoutS?: number };
     limits?: Partial<Limits>;
     // Triggers of one policy within debounceMs of a decision coalesce into it;
@@ -75,7 +76,7 @@ export interface Settings {
         backoffBaseMs: number; backoffCapMs: number; stormGuard: false | StormGuardOptions;
         breaker: BreakerOptions; createBudget: CreateBudgetLimits;
     };
-    auth: { strategy?: string; adminRole: string };
+    auth: { strategy?: string; adminRole: string; adminProject: string };
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
     supervisor: { debounceMs: number; activityPerGroup: number };
@@ -148,7 +149,8 @@ export const optionsSchema = Joi.object({
     }).default(),
     auth: Joi.object({
         strategy: Joi.string(),
-        adminRole: Joi.string().default('admin')
+        adminRole: Joi.string().default('admin'),
+        adminProject: Joi.string().default('admin')
     }).default(),
     intervals: Joi.object({
         convergeS: positive.default(300),

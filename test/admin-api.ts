@@ -80,7 +80,7 @@ describe('admin routes', () => {
         server = await testServer({
             validator: tableValidator({
                 tok: { projectId: tenant, user: 'alice' },
-                op: { projectId: 'ops', roles: ['admin'], user: 'operator' }
+                op: { projectId: 'admin', roles: ['admin'], user: 'operator' }
             }),
             supervisor: { debounceMs: 0 }, region: 'RegionOne', clock
         });
@@ -315,7 +315,7 @@ describe('forced execute and debounce', () => {
     it('is never coalesced into an earlier decision', async () => {
         const tenant = freshTenant();
         const server = await testServer({
-            validator: tableValidator({ tok: { projectId: tenant }, op: { projectId: 'ops', roles: ['Admin'], user: 'operator' } }),
+            validator: tableValidator({ tok: { projectId: tenant }, op: { projectId: 'admin', roles: ['Admin'], user: 'operator' } }),
             supervisor: { debounceMs: 60_000 }
         });
         try {

@@ -68,7 +68,10 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
     const clock = movableClock();
     const tenantA = freshTenant();
     const tenantB = freshTenant();
-    const tokens: Record<'a' | 'b' | 'admin', string> = { a: '', b: '', admin: '' };
+    // admin: the admin role on the admin project (everything); localAdmin: the
+    // admin role on tenant A's own project, which makes it only A's member.
+    const tokens: Record<'a' | 'b' | 'admin' | 'localAdmin', string> = { a: '', b: '', admin: '', localAdmin: '' };
+    const adminProjectId = `admin-${freshTenant()}`;   // named 'admin', its id something else
 
     before(async () => {
         sim = await startSimulator({ demo: true, now: clock.now });
@@ -77,10 +80,13 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
             sim.addUser({ name: `user-${id}`, password: 'pw', defaultProjectId: id, roles: [{ projectId: id, role: 'member' }] });
         }
 
-        sim.addUser({ name: 'operator', password: 'pw', roles: [{ projectId: serviceProjectId, role: 'admin' }] });
+        sim.addProject({ id: adminProjectId, name: 'admin' });
+        sim.addUser({ name: 'operator', password: 'pw', roles: [{ projectId: adminProjectId, role: 'admin' }] });
+        sim.addUser({ name: 'boss-a', password: 'pw', roles: [{ projectId: tenantA, role: 'admin' }] });
         tokens.a = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA });
         tokens.b = sim.issueToken({ userName: `user-${tenantB}`, projectId: tenantB });
-        tokens.admin = sim.issueToken({ userName: 'operator', projectId: serviceProjectId });
+        tokens.admin = sim.issueToken({ userName: 'operator', projectId: adminProjectId });
+        tokens.localAdmin = sim.issueToken({ userName: 'boss-a', projectId: tenantA });
 
         const db = await testDatabase();
         const serviceAccount = serviceAccountFromEnv({
@@ -116,7 +122,7 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         path.replace('{tenantId}', tenant).replace('{groupId}', f.groupId).replace('{policyId}', f.policyId).replace('{webhookId}', f.webhookId).replace('{serverId}', f.serverId) +
         (method === 'delete' && path.endsWith('/groups/{groupId}') ? '?force=true' : '');
 
-    it('holds for every tenant route: 401, 401, 403, 404, admin and owner allowed', async () => {
+    it('holds for every tenant route: 401, 401, 403, 404, admin and owner allowed, a project\'s own admin only there', async () => {
         const routes = server.table().filter((r) => r.path.startsWith('/autoscale/v1.0/{tenantId}'));
         expect(routes.length).to.be.at.least(20);
         for (const route of routes) {
@@ -141,7 +147,26 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
             expect(admin.statusCode, `${what} admin: ${JSON.stringify(admin.result)}`).to.be.within(200, 299);
             const owner = await inject(route.method, fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a)), tokens.a, body);
             expect(owner.statusCode, `${what} owner: ${JSON.stringify(owner.result)}`).to.be.within(200, 299);
+            // The admin role on tenant A's own project: A's member, a stranger to B.
+            const local = await inject(route.method, fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a)), tokens.localAdmin, body);
+            expect(local.statusCode, `${what} A's own admin in A: ${JSON.stringify(local.result)}`).to.be.within(200, 299);
+            expect((await inject(route.method, fill(route.method, route.path, tenantB, b), tokens.localAdmin, body)).statusCode, `${what} A's own admin in B`).to.equal(403);
         }
+    });
+
+    it('lets only the admin project\'s admin use the admin routes', async () => {
+        const routes = server.table().filter((r) => r.path.startsWith('/autoscale/admin/'));
+        expect(routes.length).to.be.at.least(5);
+        const a = await fixture(tenantA, tokens.a);
+        for (const route of routes) {
+            const url = fill(route.method, route.path.replace('{scope}', 'global'), tenantA, a);
+            const body = bodyFor(route.method.toUpperCase(), route.path);
+            for (const token of [tokens.a, tokens.localAdmin]) {
+                expect((await inject(route.method, url, token, body)).statusCode, `${route.method} ${route.path}`).to.equal(403);
+            }
+        }
+
+        expect((await inject('GET', '/autoscale/admin/kill-switches', tokens.admin)).statusCode).to.equal(200);
     });
 
     it('caches a valid answer only until the token expires', async () => {

@@ -445,7 +445,7 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
         server = await testServer({
             validator: tableValidator({
                 [tokens.A]: { projectId: tenants.A, user: 'alice' }, [tokens.B]: { projectId: tenants.B, user: 'bob' },
-                [tokens.admin]: { projectId: 'ops', user: 'root', roles: ['admin'] }
+                [tokens.admin]: { projectId: 'admin', user: 'root', roles: ['admin'] }
             }),
             // Small ceilings keep the database small, and make the 422s reachable.
             limits: { maxGroups: 4, maxPoliciesPerGroup: 4, maxWebhooksPerPolicy: 3 }

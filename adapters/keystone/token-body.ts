@@ -7,6 +7,7 @@ export interface TokenBody {
     readonly userId: string;
     readonly userName: string;
     readonly projectId: string | null;     // null: unscoped, or scoped to a domain or the system
+    readonly projectName: string | null;
     readonly roles: readonly string[];
     readonly issuedAt: Date | null;
     readonly expiresAt: Date;
@@ -18,7 +19,7 @@ interface RawService { type: string; name?: string; endpoints: RawEndpoint[] }
 interface RawToken {
     token: {
         user: { id: string; name?: string };
-        project?: { id: string };
+        project?: { id: string; name?: string };
         roles?: Array<{ name: string }>;
         issued_at?: string;
         expires_at: string;
@@ -42,7 +43,7 @@ const rawService = Joi.object<RawService>({
 const rawToken = Joi.object<RawToken>({
     token: Joi.object({
         user: Joi.object({ id: Joi.string().required(), name: Joi.string().allow('') }).unknown().required(),
-        project: Joi.object({ id: Joi.string().required() }).unknown(),
+        project: Joi.object({ id: Joi.string().required(), name: Joi.string().allow('') }).unknown(),
         roles: Joi.array().items(Joi.object({ name: Joi.string().required() }).unknown()),
         issued_at: Joi.string(),
         expires_at: Joi.string().required(),
@@ -67,6 +68,7 @@ export const parseTokenBody = (json: unknown): TokenBody | string => {
         userId: token.user.id,
         userName: token.user.name ?? '',
         projectId: token.project?.id ?? null,
+        projectName: token.project?.name ?? null,
         roles: (token.roles ?? []).map((role) => role.name),
         issuedAt: token.issued_at === undefined ? null : parseKeystoneTime(token.issued_at),
         expiresAt,

@@ -76,6 +76,7 @@ export class KeystoneTokenValidator implements TokenValidator {
                     userId: body.userId,
                     userName: body.userName,
                     projectId: body.projectId,
+                    projectName: body.projectName,
                     roles: Object.freeze([...body.roles]),
                     expiresAt: body.expiresAt
                 });

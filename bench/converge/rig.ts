@@ -21,7 +21,7 @@ const TOKEN_PREFIX = 'bench-converge.';
 // A customer token per tenant: `bench-converge.{tenantId}`.
 const validator: TokenValidator = {
     validate: (token) => Promise.resolve(token.startsWith(TOKEN_PREFIX)
-        ? { userId: 'bench', userName: 'bench', projectId: token.slice(TOKEN_PREFIX.length), roles: ['member'], expiresAt: new Date(Date.now() + 86_400_000) }
+        ? { userId: 'bench', userName: 'bench', projectId: token.slice(TOKEN_PREFIX.length), projectName: null, roles: ['member'], expiresAt: new Date(Date.now() + 86_400_000) }
         : null)
 };
 

@@ -19,7 +19,7 @@ export interface SeededGroup {
 // Only the seeding uses a token; the capability URL is anonymous.
 const validator: TokenValidator = {
     validate: (token) => Promise.resolve(token === TOKEN
-        ? { userId: 'bench', userName: 'bench', projectId: BENCH_TENANT, roles: ['member'], expiresAt: new Date(Date.now() + 86_400_000) }
+        ? { userId: 'bench', userName: 'bench', projectId: BENCH_TENANT, projectName: BENCH_TENANT, roles: ['member'], expiresAt: new Date(Date.now() + 86_400_000) }
         : null)
 };
 

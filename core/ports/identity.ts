@@ -3,6 +3,7 @@ export interface TokenInfo {
     readonly userId: string;
     readonly userName: string;
     readonly projectId: string | null; // null: an unscoped token
+    readonly projectName: string | null;
     readonly roles: readonly string[];
     readonly expiresAt: Date;
 }

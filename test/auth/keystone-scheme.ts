@@ -11,9 +11,11 @@ const { expect } = Code;
 const EXPIRES = new Date('2030-01-01T01:00:00Z');
 
 const TOKENS: Record<string, TokenInfo> = {
-    'tok-alice': { userId: 'u-alice', userName: 'alice', projectId: 'tenant-a', roles: ['member', 'reader'], expiresAt: EXPIRES },
-    'tok-root': { userId: 'u-root', userName: 'root', projectId: 'ops', roles: ['Admin'], expiresAt: EXPIRES },
-    'tok-unscoped': { userId: 'u-bob', userName: 'bob', projectId: null, roles: [], expiresAt: EXPIRES }
+    'tok-alice': { userId: 'u-alice', userName: 'alice', projectId: 'tenant-a', projectName: 'a', roles: ['member', 'reader'], expiresAt: EXPIRES },
+    'tok-root': { userId: 'u-root', userName: 'root', projectId: 'p-ops', projectName: 'ops', roles: ['Admin'], expiresAt: EXPIRES },
+    // Admin of its own project, not of the admin project: only that project's member.
+    'tok-local-admin': { userId: 'u-carl', userName: 'carl', projectId: 'tenant-c', projectName: 'c', roles: ['admin'], expiresAt: EXPIRES },
+    'tok-unscoped': { userId: 'u-bob', userName: 'bob', projectId: null, projectName: null, roles: [], expiresAt: EXPIRES }
 };
 
 // The port, faked: known tokens, 'tok-down' as Keystone being away, 'tok-bug' as a programming error.
@@ -36,10 +38,10 @@ const fakeValidator = (): TokenValidator & { asked: string[] } => {
     };
 };
 
-const serverWith = async (validator: TokenValidator): Promise<Hapi.Server> => {
+const serverWith = async (validator: TokenValidator, over: Partial<KeystoneSchemeOptions> = {}): Promise<Hapi.Server> => {
     const server = Hapi.server({ debug: false });
     registerKeystoneScheme(server);
-    const options: KeystoneSchemeOptions = { validator, adminRole: 'admin' };
+    const options: KeystoneSchemeOptions = { validator, adminRole: 'admin', adminProject: 'ops', ...over };
     server.auth.strategy('keystone', 'keystone-token', options);
     server.route({
         method: 'GET',
@@ -99,10 +101,20 @@ describe('keystone-token scheme', () => {
         expect((await get(server, '/v1.0/tenant-b/x', 'tok-unscoped')).statusCode).to.equal(403);
     });
 
-    it('lets the admin role (any case, as oslo.policy) into any tenant', async () => {
+    it('lets the admin role (any case, as oslo.policy) on the admin project, by name or id, into any tenant', async () => {
         const res = await get(await serverWith(fakeValidator()), '/v1.0/tenant-b/x', 'tok-root');
         expect(res.statusCode).to.equal(200);
-        expect(res.result).to.include({ isAdmin: true, scope: ['tenant-ops', 'admin'] });
+        expect(res.result).to.include({ isAdmin: true, scope: ['tenant-p-ops', 'admin'] });
+        const byId = await get(await serverWith(fakeValidator(), { adminProject: 'p-ops' }), '/v1.0/tenant-b/x', 'tok-root');
+        expect(byId.statusCode).to.equal(200);
+    });
+
+    it('treats the admin role on any other project as that project\'s member', async () => {
+        const server = await serverWith(fakeValidator());
+        expect((await get(server, '/v1.0/tenant-b/x', 'tok-local-admin')).statusCode).to.equal(403);
+        const own = await get(server, '/v1.0/tenant-c/x', 'tok-local-admin');
+        expect(own.statusCode).to.equal(200);
+        expect(own.result).to.include({ isAdmin: false, scope: ['tenant-tenant-c'] });
     });
 
     it('answers 503 when Keystone is unavailable, without its internals', async () => {

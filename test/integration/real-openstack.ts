@@ -95,7 +95,7 @@ describe(titled('real OpenStack'), { skip }, () => {
     it('lets the customer into their own tenant through the hapi scheme, and nowhere else', async () => {
         const server = Hapi.server({ debug: false });
         registerKeystoneScheme(server);
-        server.auth.strategy('keystone', 'keystone-token', { validator, adminRole: 'admin' });
+        server.auth.strategy('keystone', 'keystone-token', { validator, adminRole: 'admin', adminProject: 'admin' });
         server.route({
             method: 'GET',
             path: '/v1.0/{tenantId}/x',

@@ -51,6 +51,7 @@ describe('KeystoneTokenValidator', () => {
             userId: 'u-alice',
             userName: 'alice',
             projectId: 'tenant-a-id',
+            projectName: 'name-of-tenant-a-id',         // the fixture's project name, read off the answer
             roles: ['reader', 'member'],
             expiresAt: new Date(T0 + 60 * MINUTE)
         });

@@ -9,6 +9,7 @@ export const tableValidator = (tokens: Record<string, { projectId: string; roles
             userId: entry.user ?? token,
             userName: entry.user ?? token,
             projectId: entry.projectId,
+            projectName: entry.projectId,
             roles: entry.roles ?? ['member'],
             expiresAt: new Date(Date.now() + 3600_000)
         } : null;
