@@ -18,7 +18,7 @@ export interface ErrorBody {
     error: { code: number; type: string; message: string; details: Record<string, unknown> };
 }
 
-const body = (code: number, type: string, message: string, details: Record<string, unknown>): ErrorBody =>
+export const errorBody = (code: number, type: string, message: string, details: Record<string, unknown>): ErrorBody =>
     ({ error: { code, type, message, details } });
 
 const notFoundParam: Record<string, 'group' | 'policy' | 'webhook'> = { groupId: 'group', policyId: 'policy', webhookId: 'webhook' };
@@ -43,16 +43,16 @@ const fromBoom = (err: Boom.Boom): ErrorBody => {
     const data: unknown = err.data;
     const details = data && typeof data === 'object' && !Array.isArray(data) ? { ...(data as Record<string, unknown>) } : {};
     if (code === 400 && /payload JSON|Invalid request payload/i.test(err.message)) {
-        return body(code, 'InvalidJsonError', 'Request body is not valid JSON', {});
+        return errorBody(code, 'InvalidJsonError', 'Request body is not valid JSON', {});
     }
 
-    return body(code, typeOf(code), code >= 500 ? 'Internal error' : err.message, details);
+    return errorBody(code, typeOf(code), code >= 500 ? 'Internal error' : err.message, details);
 };
 
 export const renderErrors = (request: Request, h: ResponseToolkit): Lifecycle.ReturnValue => {
     const response = request.response;
     if (response instanceof DomainError) {
-        return h.response(body(statusOf[response.kind], response.type, response.message, response.details)).code(statusOf[response.kind]);
+        return h.response(errorBody(statusOf[response.kind], response.type, response.message, response.details)).code(statusOf[response.kind]);
     }
 
     if (!Boom.isBoom(response)) {
@@ -61,7 +61,7 @@ export const renderErrors = (request: Request, h: ResponseToolkit): Lifecycle.Re
 
     const domain = response.data instanceof DomainError ? response.data : null;
     if (domain) {
-        return h.response(body(statusOf[domain.kind], domain.type, domain.message, domain.details)).code(statusOf[domain.kind]);
+        return h.response(errorBody(statusOf[domain.kind], domain.type, domain.message, domain.details)).code(statusOf[domain.kind]);
     }
 
     const rendered = fromBoom(response);

@@ -18,7 +18,8 @@ import { actionSchema, checkedTransition, validateActionWith, type AlertTransiti
 import { settingsOf, type PluginOptions, type Settings } from './options';
 import { activityRoutes } from './routes/activity';
 import { adminRoutes } from './routes/admin';
-import { capabilityPathGuard, capabilityRoutes } from './routes/capability';
+import { pathGuard } from './path-guard';
+import { capabilityRoutes } from './routes/capability';
 import { convergeRoutes } from './routes/converge';
 import { executeRoutes } from './routes/execute';
 import { groupRoutes } from './routes/groups';
@@ -94,7 +95,7 @@ export const plugin: Plugin<PluginOptions> = {
             await store.close();
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
-        server.ext(capabilityPathGuard(context));
+        server.ext(pathGuard(context));
 
         server.route([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...executeRoutes(context),

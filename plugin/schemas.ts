@@ -80,8 +80,15 @@ export const launchConfiguration = Joi.object({
 
 // ISO-8601 in UTC ("Zulu"); that it lies in the future is checked against the clock.
 const zulu = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+// A calendar date that exists: Date.parse rolls 2030-02-31 over into March,
+// so the parsed time must read back as the same date and time.
+const realDate = (value: string): boolean => {
+    const time = Date.parse(value);
+    return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === value.slice(0, 19);
+};
+
 const at = Joi.string().pattern(zulu, 'ISO-8601 Zulu').custom((value: string, helpers) =>
-    Number.isNaN(Date.parse(value)) ? helpers.message({ custom: '{{#label}} is not a valid date' }) : value
+    realDate(value) ? value : helpers.message({ custom: '{{#label}} is not a valid date' })
 ).messages({ 'string.pattern.name': '{{#label}} must be an ISO-8601 UTC timestamp like 2030-01-01T00:00:00Z' });
 
 const cron = text.max(256).custom((value: string, helpers) =>

@@ -1,7 +1,7 @@
 // The anonymous capability URL (contract §4): POST /v1.0/execute/1/{capability}/.
 // It answers 202 with no body to everyone, whatever the capability or the body,
 // so a caller learns nothing about which capabilities exist.
-import type { Request, ResponseToolkit, ServerExtEventsRequestObject, ServerRoute } from '@hapi/hapi';
+import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../intake/alertmanager';
@@ -123,25 +123,3 @@ export const capabilityRoutes = (context: Context): ServerRoute[] => [{
         return accepted(h);
     }
 }];
-
-const EXECUTE = '/v1.0/execute/1/';
-
-// hapi's router answers 400 to a path it cannot percent-decode, before any
-// route runs. Such a path can hold no capability (they are hex), so it is sent
-// on as one that cannot exist, and answered like every other.
-export const capabilityPathGuard = (context: Context): ServerExtEventsRequestObject => ({
-    type: 'onRequest',
-    method: (request, h) => {
-        const base = `${context.prefix}${EXECUTE}`;
-        if (request.path.startsWith(base)) {
-            try {
-                decodeURIComponent(request.path.slice(base.length));
-            }
-            catch {
-                request.setUrl(`${base}-/`);
-            }
-        }
-
-        return h.continue;
-    }
-});
