@@ -1,10 +1,10 @@
 // The demo monitoring host that `npm start` runs: a small Hapi server with
 // nova-autoscale mounted at /autoscale, configured only from the environment
 // (contract §1). With no OS_AUTH_URL/OS_CLOUD it brings its own Keystone +
-// Nova simulator and prints a token for tenant `demo`.
+// Nova simulator and prints a token for tenant `demo` and an operator's token.
 import Hapi from '@hapi/hapi';
 import { plugin, serviceAccountFromEnv, type ServiceAccount } from '../plugin';
-import { demoImageId, demoProjectId, demoServiceAccount, startSimulator } from '../simulator';
+import { adminProjectId, DEMO, demoImageId, demoProjectId, demoServiceAccount, startSimulator } from '../simulator';
 import { monitoringApi } from './monitoring-api';
 
 type Env = NodeJS.ProcessEnv;
@@ -68,12 +68,16 @@ export const demoInstructions = ({ server, simulator }: Awaited<ReturnType<typeo
     const base = `${server.info.uri}/autoscale`;
     const lines = [`nova-autoscale demo host listening on ${server.info.uri}`, `health: curl ${base}/health`];
     if (simulator) {
-        const token = simulator.issueToken({ userName: 'alice', projectId: demoProjectId, expiresInS: 7 * 24 * 3600 });
+        const token = simulator.issueToken({ userName: DEMO.customer.name, projectId: demoProjectId, expiresInS: 7 * 24 * 3600 });
+        // The admin role counts only on the admin project (contract §2): the operator's token is scoped there.
+        const adminToken = simulator.issueToken({ userName: DEMO.operator.name, projectId: adminProjectId, expiresInS: 7 * 24 * 3600 });
         lines.push(
             `OpenStack: built-in simulator (Keystone ${simulator.authUrl})`,
             `token for tenant ${demoProjectId}: ${token}`,
             'create a group:',
-            `curl -s -X POST ${base}/v1.0/${demoProjectId}/groups -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -d '${JSON.stringify(createGroupBody)}'`
+            `curl -s -X POST ${base}/v1.0/${demoProjectId}/groups -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -d '${JSON.stringify(createGroupBody)}'`,
+            `admin token (role admin on project ${DEMO.adminProject.name}), for ${base}/admin/ui:`,
+            `curl -s ${base}/admin/kill-switches -H 'X-Auth-Token: ${adminToken}'`
         );
     }
 

@@ -7,8 +7,12 @@ export const DEMO = {
     demoProject: { id: 'demo', name: 'demo' },
     // Not its name, so code that confuses a project's name with its id shows up.
     serviceProject: { id: '8d4f1c2a9b7e4a6f8c3d2e1f0a9b8c7d', name: 'service' },
+    // The project on which the admin role makes an operator (contract §2, default
+    // 'admin' by name); its id is not its name either.
+    adminProject: { id: '3e9a7b1c5d2f4e8a9b0c1d2e3f4a5b6c', name: 'admin' },
     serviceUser: { name: 'autoscale', password: 'secret' },
     customer: { name: 'alice', password: 'secret' },
+    operator: { name: 'operator', password: 'secret' },
     flavors: {
         tiny: { id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1 },
         small: { id: '2', name: 'm1.small', ram: 2048, vcpus: 1, disk: 20 }
@@ -19,6 +23,7 @@ export const DEMO = {
 // The ids most callers need, flat.
 export const demoProjectId = DEMO.demoProject.id;
 export const serviceProjectId = DEMO.serviceProject.id;
+export const adminProjectId = DEMO.adminProject.id;
 export const demoImageId = DEMO.image.id;
 export const demoFlavorId = DEMO.flavors.tiny.id;
 
@@ -32,12 +37,14 @@ export interface Seedable {
 export interface DemoIds {
     readonly serviceUserId: string;
     readonly customerId: string;
+    readonly operatorId: string;
 }
 
 export const seedDemo = (sim: Seedable): DemoIds => {
-    const { demoProject, serviceProject, serviceUser, customer, flavors, image } = DEMO;
+    const { demoProject, serviceProject, adminProject, serviceUser, customer, operator, flavors, image } = DEMO;
     sim.addProject(demoProject);
     sim.addProject(serviceProject);
+    sim.addProject(adminProject);
     const service = sim.addUser({
         ...serviceUser,
         defaultProjectId: serviceProject.id,
@@ -45,10 +52,12 @@ export const seedDemo = (sim: Seedable): DemoIds => {
         roles: [{ projectId: serviceProject.id, role: 'admin' }, { projectId: demoProject.id, role: 'member' }]
     });
     const alice = sim.addUser({ ...customer, defaultProjectId: demoProject.id, roles: [{ projectId: demoProject.id, role: 'member' }] });
+    // The demo's operator: admin on the admin project, so the admin routes and the admin UI have a user.
+    const ops = sim.addUser({ ...operator, defaultProjectId: adminProject.id, roles: [{ projectId: adminProject.id, role: 'admin' }] });
     sim.addFlavor(flavors.tiny);
     sim.addFlavor(flavors.small);
     sim.addImage(image);
-    return { serviceUserId: service.id, customerId: alice.id };
+    return { serviceUserId: service.id, customerId: alice.id, operatorId: ops.id };
 };
 
 // The demo service account, as a host would configure it against this simulator.

@@ -10,7 +10,7 @@ import type {
 } from './model/types';
 
 export type * from './model/types';
-export { DEMO, demoFlavorId, demoImageId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds } from './demo';
+export { adminProjectId, DEMO, demoFlavorId, demoImageId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds } from './demo';
 export { SimInputError } from './model/sim-error';
 export { MAX_VERSION } from './nova/microversion';
 export type { FaultHandle } from './control/faults';

@@ -6,7 +6,7 @@ import Hapi from '@hapi/hapi';
 import { serviceAccountFromEnv } from '../adapters/keystone/service-account';
 import type { Clock } from '../core/ports/clock';
 import { plugin } from '../plugin';
-import { demoImageId, serviceProjectId, startSimulator, type Simulator } from '../simulator';
+import { adminProjectId, DEMO, demoImageId, serviceProjectId, startSimulator, type Simulator } from '../simulator';
 import { testDatabase, testKnex } from './support/database';
 import { field, freshTenant, validGroup, webhookPolicy } from './support/server';
 
@@ -71,7 +71,6 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
     // admin: the admin role on the admin project (everything); localAdmin: the
     // admin role on tenant A's own project, which makes it only A's member.
     const tokens: Record<'a' | 'b' | 'admin' | 'localAdmin', string> = { a: '', b: '', admin: '', localAdmin: '' };
-    const adminProjectId = `admin-${freshTenant()}`;   // named 'admin', its id something else
 
     before(async () => {
         sim = await startSimulator({ demo: true, now: clock.now });
@@ -80,12 +79,12 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
             sim.addUser({ name: `user-${id}`, password: 'pw', defaultProjectId: id, roles: [{ projectId: id, role: 'member' }] });
         }
 
-        sim.addProject({ id: adminProjectId, name: 'admin' });
-        sim.addUser({ name: 'operator', password: 'pw', roles: [{ projectId: adminProjectId, role: 'admin' }] });
         sim.addUser({ name: 'boss-a', password: 'pw', roles: [{ projectId: tenantA, role: 'admin' }] });
         tokens.a = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA });
         tokens.b = sim.issueToken({ userName: `user-${tenantB}`, projectId: tenantB });
-        tokens.admin = sim.issueToken({ userName: 'operator', projectId: adminProjectId });
+        // The demo's operator on the demo's admin project, named 'admin' with an id
+        // that is not: the default adminProject matches it by name.
+        tokens.admin = sim.issueToken({ userName: DEMO.operator.name, projectId: adminProjectId });
         tokens.localAdmin = sim.issueToken({ userName: 'boss-a', projectId: tenantA });
 
         const db = await testDatabase();

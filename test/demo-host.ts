@@ -29,6 +29,17 @@ describe('demo host', () => {
             const result = await created.body.json() as { group?: { id?: string } };
             expect(created.statusCode, JSON.stringify(result)).to.equal(201);
             expect(result.group?.id).to.be.a.string();
+
+            // The printed operator's token is an admin (admin role on the admin project); alice's is not.
+            const adminCurl = lines.find((line) => line.startsWith('curl -s ') && line.includes('/admin/kill-switches')) ?? '';
+            const adminMatch = /^curl -s (\S+) -H 'X-Auth-Token: (\S+)'$/.exec(adminCurl);
+            expect(adminMatch, adminCurl).to.exist();
+            const [, adminUrl = '', adminToken = ''] = adminMatch ?? [];
+            const switches = await request(adminUrl, { headers: { 'x-auth-token': adminToken } });
+            expect(switches.statusCode, JSON.stringify(await switches.body.json())).to.equal(200);
+            const asTenant = await request(adminUrl, { headers: { 'x-auth-token': token } });
+            await asTenant.body.dump();
+            expect(asTenant.statusCode).to.equal(403);
         }
         finally {
             await host.server.stop();

@@ -1,7 +1,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import {
-    DEMO, demoFlavorId, demoImageId, demoProjectId, seedDemo, serviceProjectId, SimInputError, startSimulator
+    adminProjectId, DEMO, demoFlavorId, demoImageId, demoProjectId, seedDemo, serviceProjectId, SimInputError, startSimulator
 } from '../../simulator';
 import { runFromEnv } from '../../simulator/main';
 import { aliceToken, arr, call, createServer, ManualClock, obj, passwordAuth, withSim } from './helpers';
@@ -12,7 +12,10 @@ const { expect } = Code;
 describe('simulator: in-process API', () => {
 
     it('exports the demo ids flat', () => {
-        expect([demoProjectId, serviceProjectId, demoImageId, demoFlavorId]).to.equal([DEMO.demoProject.id, DEMO.serviceProject.id, DEMO.image.id, DEMO.flavors.tiny.id]);
+        expect([demoProjectId, serviceProjectId, adminProjectId, demoImageId, demoFlavorId]).to.equal([DEMO.demoProject.id, DEMO.serviceProject.id, DEMO.adminProject.id, DEMO.image.id, DEMO.flavors.tiny.id]);
+        // Named as the plugin's default adminProject, with an id that is not its name.
+        expect(DEMO.adminProject.name).to.equal('admin');
+        expect<string>(DEMO.adminProject.id).to.not.equal('admin');
     });
 
     it('starts empty without demo, and seedDemo fills it in', async () => {
@@ -27,6 +30,7 @@ describe('simulator: in-process API', () => {
             expect(sim.addServer('p', { name: 'bare' })).to.include({ imageId: '', flavorId: '', userId: 'out-of-band' });
             const ids = seedDemo(sim);
             expect(ids.serviceUserId).to.match(/^[0-9a-f]{32}$/);
+            expect(ids.operatorId).to.match(/^[0-9a-f]{32}$/);
             expect(sim.issueToken({ userName: 'alice' })).to.startWith('gAAAAA');
         }
         finally {
