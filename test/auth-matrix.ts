@@ -150,6 +150,10 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
             const local = await inject(route.method, fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a)), tokens.localAdmin, body);
             expect(local.statusCode, `${what} A's own admin in A: ${JSON.stringify(local.result)}`).to.be.within(200, 299);
             expect((await inject(route.method, fill(route.method, route.path, tenantB, b), tokens.localAdmin, body)).statusCode, `${what} A's own admin in B`).to.equal(403);
+            if (route.path.includes('{groupId}')) {
+                const other = await inject(route.method, fill(route.method, route.path, tenantA, b), tokens.localAdmin, body);
+                expect(other.statusCode, `${what} A's own admin, B's group`).to.equal(404);
+            }
         }
     });
 
