@@ -76,7 +76,7 @@ export const demoInstructions = ({ server, simulator }: Awaited<ReturnType<typeo
             `token for tenant ${demoProjectId}: ${token}`,
             'create a group:',
             `curl -s -X POST ${base}/v1.0/${demoProjectId}/groups -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -d '${JSON.stringify(createGroupBody)}'`,
-            `admin token (role admin on project ${DEMO.adminProject.name}), for ${base}/admin/ui:`,
+            `admin token (role admin on project ${DEMO.adminProject.name}), for the admin routes:`,
             `curl -s ${base}/admin/kill-switches -H 'X-Auth-Token: ${adminToken}'`
         );
     }
