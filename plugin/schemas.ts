@@ -3,6 +3,7 @@
 import Joi from 'joi';
 import { validate as validCron } from 'node-cron';
 import { maxEntitiesCeiling } from '../core/model/group';
+import { groupMetadataKey, intentMetadataKey } from '../core/model/ledger';
 import { unstorable } from '../core/model/text';
 
 const text = Joi.string().pattern(unstorable, { name: 'storable', invert: true })
@@ -29,46 +30,105 @@ const loadBalancer = Joi.object({
     port: Joi.number().integer().min(1).max(65535).required()
 });
 
-// What of `server` is not checked must still be storable JSON: no unstorable
-// text in keys or strings, and nesting no deeper than any Nova body needs.
-const maxServerDepth = 32;
-const unstorableIn = (value: unknown, path: (string | number)[]): { path: (string | number)[]; problem: string } | null => {
-    if (path.length > maxServerDepth) {
-        return { path, problem: `nests deeper than ${maxServerDepth} levels` };
-    }
+// `server` goes to Nova with the service account's token, so only the keys of
+// contract §3 are taken, each checked: anything else (forced placement, several
+// servers per create, another project's port or volume...) is refused by name.
+// Control characters (C0, DEL, C1) in a name end up in consoles and logs.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuidText = Joi.string().pattern(uuid, 'uuid').messages({ 'string.pattern.name': '{{#label}} must be a UUID' });
 
-    if (typeof value === 'string') {
-        return unstorable.test(value) ? { path, problem: 'contains NUL or unpaired surrogate characters' } : null;
-    }
+// Base64 as Nova's schema checks it (standard alphabet, padded, no line
+// breaks), no bigger than `maxBytes` once decoded.
+const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const decodedBytes = (value: string): number => (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
+const base64 = (maxBytes: number) => Joi.string().allow('').pattern(base64Text, 'base64').custom((value: string, helpers) =>
+    decodedBytes(value) <= maxBytes ? value : helpers.message({ custom: `{{#label}} must decode to at most ${maxBytes} bytes` })
+).messages({ 'string.pattern.name': '{{#label}} must be base64 (padded, without line breaks)' });
 
-    if (value === null || typeof value !== 'object') {
-        return null;
-    }
+// A count or index as Nova takes it: an integer, or its digits as a string.
+const novaInteger = (min: number) => Joi.alternatives(
+    Joi.number().integer().min(min).max(2 ** 31 - 1),
+    Joi.string().pattern(min < 0 ? /^-?\d{1,9}$/ : /^\d{1,9}$/, 'integer')
+).messages({
+    'alternatives.match': `{{#label}} must be an integer of at least ${min}`,
+    'string.pattern.name': `{{#label}} must be an integer of at least ${min}`
+});
 
-    for (const [key, item] of Object.entries(value)) {
-        const at = Array.isArray(value) ? [...path, Number(key)] : [...path, key];
-        const found = unstorable.test(key) ? { path: at, problem: 'has a key with NUL or unpaired surrogate characters' } : unstorableIn(item, at);
-        if (found) {
-            return found;
-        }
-    }
+const serverName = text.max(200).allow('').custom((value: string, helpers) =>
+    controlCharacter.test(value) ? helpers.message({ custom: '{{#label}} must not contain control characters' }) : value);
 
-    return null;
-};
+// "none", "auto", or networks by uuid. A port serves one server only, and
+// may be another project's: never taken.
+const networks = Joi.alternatives().conditional(Joi.array(), {
+    then: Joi.array().items(Joi.object({
+        port: Joi.forbidden().messages({ 'any.unknown': '{{#label}} is not allowed: a port serves one server only, name its network by uuid' }),
+        uuid: uuidText.required(),
+        fixed_ip: Joi.string().ip({ cidr: 'forbidden' }).messages({ 'string.ip': '{{#label}} must be an IP address', 'string.ipVersion': '{{#label}} must be an IP address' })
+    })),
+    otherwise: Joi.string().valid('none', 'auto').messages({ 'any.only': '{{#label}} must be "none", "auto" or a list of networks by uuid' })
+});
 
-// `server` goes to Nova as given; only what every create needs is checked here.
+// Nova's default quotas: 5 injected files of 10,240 bytes, paths of 255.
+const personality = Joi.array().items(Joi.object({ path: text.min(1).max(255).required(), contents: base64(10_240).required() })).max(5);
+
+// Nova allows 128 items (its metadata_items quota), and every server carries
+// our 2 (core/model/ledger.ts), which the customer may not set: a server
+// claiming another group or intent would be counted, or deleted, as theirs.
+export const maxServerMetadata = 128 - 2;
+const serverMetadata = Joi.object()
+    .keys(Object.fromEntries([groupMetadataKey, intentMetadataKey].map((key) =>
+        [key, Joi.forbidden().messages({ 'any.unknown': '{{#label}} is not allowed: the plugin sets it on every server' })])))
+    .pattern(text.min(1).max(255), text.max(255).allow(''))
+    .max(maxServerMetadata)
+    .messages({ 'object.max': `{{#label}} must have at most ${maxServerMetadata} items: Nova allows 128 and the plugin adds 2` });
+
+// A zone, never "zone:host" or "zone::node": placing on a host is for admins.
+const availabilityZone = text.min(1).max(255).custom((value: string, helpers) =>
+    value.includes(':') || controlCharacter.test(value) ?
+        helpers.message({ custom: '{{#label}} must be a zone name: "zone:host" and "zone::node" (forced placement) are not taken' }) :
+        value);
+
+// Only disks made for this server and gone with it: from an image (by uuid)
+// or blank. A volume or snapshot (source_type, volume_id, snapshot_id) could
+// be another project's, and a kept volume would outlive the group's server.
+const blockDevice = Joi.object({
+    source_type: Joi.string().valid('image', 'blank').required()
+        .messages({ 'any.only': '{{#label}} must be "image" or "blank": volumes and snapshots are not taken' }),
+    destination_type: Joi.string().valid('local', 'volume'),
+    uuid: Joi.when('source_type', {
+        is: 'image',
+        then: uuidText.required(),
+        otherwise: Joi.forbidden().messages({ 'any.unknown': '{{#label}} is not allowed: a blank disk has no source' })
+    }),
+    boot_index: novaInteger(-1).allow(null),
+    volume_size: novaInteger(1),
+    delete_on_termination: Joi.boolean().valid(true).required()
+        .messages({ 'any.only': '{{#label}} must be true: the disk goes with its server' }),
+    guest_format: text.max(255),
+    disk_bus: text.max(255),
+    device_type: text.max(255),
+    device_name: text.max(255),
+    volume_type: text.max(255),
+    tag: text.max(60)
+});
+
 const server = Joi.object({
-    flavorRef: text.min(1).max(256).required(),
+    name: serverName,
     imageRef: text.max(256).allow(''),
-    name: text.max(200).allow(''),
-    metadata: Joi.object().pattern(text.min(1).max(255), text.max(255).allow('')).max(100)
-}).unknown(true).custom((value: Record<string, unknown>, helpers) => {
-    const found = unstorableIn(value, []);
-    const path = helpers.state.path ?? [];
-    return found && helpers.state.localize ?
-        helpers.error('server.unstorable', { problem: found.problem }, helpers.state.localize([...path, ...found.path])) :
-        value;
-}).messages({ 'server.unstorable': '{{#label}} {{#problem}}' });
+    flavorRef: text.min(1).max(256).required(),
+    networks,
+    key_name: text.min(1).max(255),
+    user_data: base64(65_535),
+    personality,
+    metadata: serverMetadata,
+    security_groups: Joi.array().items(Joi.object({ name: text.min(1).max(255).required() })),
+    availability_zone: availabilityZone,
+    block_device_mapping_v2: Joi.array().items(blockDevice),
+    config_drive: Joi.boolean(),
+    description: text.max(255).allow('', null)
+});
 
 export const launchConfiguration = Joi.object({
     type: Joi.string().valid('launch_server').required(),

@@ -82,13 +82,78 @@ const configBody = (r: Rng): Record<string, Json> => {
     return body;
 };
 
+// args.server (contract §3): the keys it takes, good values of the optional
+// ones, and what it must refuse: keys that would use the service account's
+// power (placement, several servers, ports, volumes, our metadata) and bad values.
+const serverKeys = new Set(['name', 'imageRef', 'flavorRef', 'networks', 'key_name', 'user_data', 'personality', 'metadata',
+    'security_groups', 'availability_zone', 'block_device_mapping_v2', 'config_drive', 'description']);
+const uuid = '3f0e1a52-5c2b-4d8e-9a41-7d2b6c0e9f10';
+const disk = { source_type: 'image', uuid, destination_type: 'volume', volume_size: 10, boot_index: 0, delete_on_termination: true };
+const goodServerValues: [string, Json][] = [
+    ['networks', [{ uuid }]], ['networks', [{ uuid, fixed_ip: '10.0.0.5' }]], ['key_name', 'ops'], ['user_data', 'IyEvYmluL3NoCg=='],
+    ['personality', [{ path: '/etc/motd', contents: 'aGk=' }]], ['metadata', { team: 'web' }], ['security_groups', [{ name: 'default' }]],
+    ['availability_zone', 'nova'], ['block_device_mapping_v2', [disk]], ['config_drive', true], ['description', 'web tier']
+];
+const forbiddenServerKeys: [string, Json][] = [
+    ['host', 'compute-7'], ['hypervisor_hostname', 'compute-7'], ['min_count', 5], ['max_count', 5], ['return_reservation_id', true],
+    ['scheduler_hints', { same_host: [uuid] }], ['adminPass', 'x'], ['accessIPv4', '10.0.0.1'], ['block_device_mapping', [{ volume_id: uuid }]],
+    ['tags', ['a']], ['Host', 'compute-7'], ['hostname', 'web']
+];
+const badServerValues: [string, Json][] = [
+    ['name', 'web\n'], ['networks', 'all'], ['networks', [{ port: uuid }]], ['networks', [{ uuid, port: uuid }]], ['networks', [{ uuid: 'net' }]],
+    ['networks', [{ uuid, fixed_ip: '10.0.0.0/8' }]], ['user_data', '#!/bin/sh'], ['user_data', 'A'.repeat(87_384)],
+    ['personality', Array.from({ length: 6 }, () => ({ path: '/p', contents: 'aGk=' }))], ['personality', [{ path: '/p', contents: 'A'.repeat(13_656) }]],
+    ['metadata', { 'autoscale:group_id': 'theirs' }], ['metadata', { 'autoscale:intent_id': 'x' }],
+    ['metadata', Object.fromEntries(Array.from({ length: 127 }, (_, i) => [`k${i}`, 'v']))], ['security_groups', [{ id: uuid }]],
+    ['availability_zone', 'nova:compute-7'], ['availability_zone', 'nova::node-1'],
+    ['block_device_mapping_v2', [{ ...disk, source_type: 'volume' }]], ['block_device_mapping_v2', [{ ...disk, source_type: 'snapshot' }]],
+    ['block_device_mapping_v2', [{ ...disk, volume_id: uuid }]], ['block_device_mapping_v2', [{ ...disk, delete_on_termination: false }]],
+    ['config_drive', 'yes'], ['description', 'd'.repeat(256)]
+];
+
+// Its own stream, so that every other draw of a seed stays what it was.
+const launchRng = new Rng(seed ^ 0x1a0c4e75);
+
+const launchServer = (r: Rng): Record<string, Json> => {
+    const server: Record<string, Json> = { flavorRef: r.pick(['1', 'm1.small']), imageRef: '70a599e0-31e7-49b7-b260-868f441e862b', networks: r.pick(['none', 'auto']), name: 'web' };
+    const h = launchRng.float();
+    const [key, value] = h < 0.2 ? launchRng.pick(forbiddenServerKeys) : h < 0.4 ? launchRng.pick(badServerValues) : h < 0.6 ? launchRng.pick(goodServerValues) : ['', null];
+    if (key !== '') {
+        server[key] = structuredClone(value);
+    }
+
+    return server;
+};
+
 const launchBody = (r: Rng): Record<string, Json> => ({
     type: 'launch_server',
     args: {
-        server: { flavorRef: r.pick(['1', 'm1.small']), imageRef: '70a599e0-31e7-49b7-b260-868f441e862b', networks: r.pick(['none', 'auto']), name: 'web' },
+        server: launchServer(r),
         ...(r.chance(0.3) ? { loadBalancers: [{ loadBalancerId: r.int(0, 999), port: r.pick([1, 80, 65535]) }] } : {})
     }
 });
+
+// What of contract §3 a stored launch configuration breaks, if anything.
+const storedLaunchProblem = (stored: Json): string | null => {
+    const launch: Json = typeof stored === 'string' ? JSON.parse(stored) : stored;
+    const server = (launch as { args?: { server?: Record<string, Json> } } | null)?.args?.server;
+    if (!server) {
+        return 'no args.server';
+    }
+
+    const metadata = (server.metadata ?? {}) as Record<string, Json>;
+    const networks = Array.isArray(server.networks) ? server.networks as Record<string, Json>[] : [];
+    const disks = Array.isArray(server.block_device_mapping_v2) ? server.block_device_mapping_v2 as Record<string, Json>[] : [];
+    const problems = [
+        ...Object.keys(server).filter((key) => !serverKeys.has(key)).map((key) => `key ${key}`),
+        ...Object.keys(metadata).filter((key) => key.startsWith('autoscale:')).map((key) => `metadata ${key}`),
+        ...(Object.keys(metadata).length > 126 ? ['more than 126 metadata items'] : []),
+        ...networks.filter((n) => 'port' in n).map(() => 'a port'),
+        ...disks.filter((d) => !['image', 'blank'].includes(String(d.source_type)) || d.delete_on_termination !== true || 'volume_id' in d).map(() => 'a disk'),
+        ...(typeof server.availability_zone === 'string' && server.availability_zone.includes(':') ? ['a host in availability_zone'] : [])
+    ];
+    return problems.length > 0 ? problems.join(', ') : null;
+};
 
 const policyBody = (r: Rng): Record<string, Json> => {
     const adjustment = r.pick([
@@ -583,6 +648,10 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
                 failures.push(describeRequest(req, res, `#${i}: ${status}`));
             }
 
+            if (status === 400 && String(field(res.result, 'error', 'details', 'field')).includes('args.server.')) {
+                tally['400 args.server'] = (tally['400 args.server'] ?? 0) + 1;
+            }
+
             const ours = res.request.route.realm.plugin === 'nova-autoscale';
             if (status >= 400 && !ours) {
                 // No route of ours matched (hapi's own 404, or a URL it cannot decode): not
@@ -601,6 +670,15 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
 
             for (const who of ['A', 'B'] as const) {
                 const now = await tenantSnapshot(tenants[who]);
+                if (now !== snapshots[who]) {
+                    for (const group of (JSON.parse(now) as { groups: { launch: Json }[] }).groups) {
+                        const problem = storedLaunchProblem(group.launch);
+                        if (problem) {
+                            failures.push(describeRequest(req, res, `#${i}: tenant ${who} has a launch configuration contract §3 refuses (${problem})`));
+                        }
+                    }
+                }
+
                 // Refused: nothing written, but a refused trigger's own activity row. Accepted: only by the tenant, or an admin.
                 const allowed = status < 400 ? req.actor === who || req.actor === 'admin' : status === 403 && req.recordsRefusal && sameButActivity(now, snapshots[who]);
                 if (now !== snapshots[who] && !allowed) {
@@ -616,7 +694,7 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
         expect(failures.length, `${failures.length} failures (replay: FUZZ_SEED=${seed}):\n${failures.join('\n\n')}\n`).to.equal(0);
         expect(({} as Record<string, unknown>).polluted, 'Object.prototype polluted').to.be.undefined();
         // The run reached every kind of answer it is meant to exercise.
-        for (const status of ['2xx', '400', '403', '404', '422']) {
+        for (const status of ['2xx', '400', '403', '404', '422', '400 args.server']) {
             expect(tally[status] ?? 0, `no ${status} in the run`).to.be.above(0);
         }
     });

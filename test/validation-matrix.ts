@@ -9,6 +9,7 @@ import type { ServerInjectResponse } from '@hapi/hapi';
 import { TenantId } from '../core/model/ids';
 import type { LaunchConfig } from '../core/model/group';
 import { tenantFootprint, tenantSnapshot } from './support/database';
+import { bytes64, everyServerKey, imageId, netId } from './support/launch';
 import { tableValidator } from './support/identity';
 import { errorOf, expectRefused } from './support/refusal';
 import { caller, field, freshTenant, testServer, validGroup, webhookPolicy, type Caller, type TestServerOptions } from './support/server';
@@ -137,6 +138,92 @@ const configCases = (): Case[] => [
 const loadBalancers = (n: number): { loadBalancerId: number; port: number }[] =>
     Array.from({ length: n }, (_, i) => ({ loadBalancerId: 100 + i, port: 80 }));
 
+// args.server (contract §3): every key it takes, at its bounds, and what it
+// refuses by name, the keys that would let a tenant use the service
+// account's power first.
+const items = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]));
+const file = (contents = bytes64(10)): { path: string; contents: string } => ({ path: '/etc/motd', contents });
+// An image-backed volume, with `changes`; a key changed to undefined is left out.
+const disk = (changes: Record<string, unknown> = {}): Record<string, unknown> => Object.fromEntries(Object.entries(
+    { source_type: 'image', uuid: imageId, destination_type: 'volume', volume_size: 10, boot_index: 0, delete_on_termination: true, ...changes }
+).filter(([, value]) => value !== undefined));
+
+const forbiddenServerKeys: [string, unknown][] = [
+    ['host', 'compute-7'], ['hypervisor_hostname', 'compute-7.example'], ['min_count', 5], ['max_count', 5], ['return_reservation_id', true],
+    ['scheduler_hints', { group: netId }], ['os:scheduler_hints', { same_host: [netId] }], ['adminPass', 'hunter2'], ['accessIPv4', '10.0.0.1'],
+    ['accessIPv6', '::1'], ['block_device_mapping', [{ volume_id: netId, device_name: 'vda' }]], ['tags', ['a']], ['hostname', 'web'],
+    ['trusted_image_certificates', ['x']], ['OS-DCF:diskConfig', 'AUTO'], ['server', {}], ['__proto__x', 1]
+];
+
+const serverKeyCases = (): Case[] => [
+    { title: 'server with every key it takes', changes: { 'args.server': everyServerKey('1', imageId) } },
+    { title: 'networks auto', changes: { 'args.server.networks': 'auto' } },
+    { title: 'networks with an IPv6 fixed_ip', changes: { 'args.server.networks': [{ uuid: netId, fixed_ip: 'fd00::5' }] } },
+    { title: 'an empty server name', changes: { 'args.server.name': '' } },
+    { title: 'user_data of 65,535 bytes', changes: { 'args.server.user_data': bytes64(65_535) } },
+    { title: 'user_data empty', changes: { 'args.server.user_data': '' } },
+    { title: '5 personality files of 10,240 bytes', changes: { 'args.server.personality': Array.from({ length: 5 }, () => file(bytes64(10_240))) } },
+    { title: 'server metadata of 126 items', changes: { 'args.server.metadata': items(126) } },
+    { title: 'server metadata at 255 characters', changes: { 'args.server.metadata': { ['k'.repeat(255)]: 'v'.repeat(255), empty: '' } } },
+    { title: 'a blank volume', changes: { 'args.server.block_device_mapping_v2': [{ source_type: 'blank', destination_type: 'volume', volume_size: '20', delete_on_termination: true }] } },
+    { title: 'a boot_index as digits', changes: { 'args.server.block_device_mapping_v2': [disk({ boot_index: '0' })] } },
+    { title: 'config_drive false', changes: { 'args.server.config_drive': false } },
+    { title: 'description null', changes: { 'args.server.description': null } },
+    ...forbiddenServerKeys.map(([key, value]): Case => ({ title: `server key ${key}`, changes: { [`args.server.${key}`]: value }, refused: `args.server.${key}` })),
+    { title: 'a server name with a newline', changes: { 'args.server.name': 'web\nx' }, refused: 'args.server.name' },
+    { title: 'a server name with DEL', changes: { 'args.server.name': 'web\u007f' }, refused: 'args.server.name' },
+    { title: 'a server name with a C1 control', changes: { 'args.server.name': 'web\u0085' }, refused: 'args.server.name' },
+    { title: 'a server name of 201 chars', changes: { 'args.server.name': 'n'.repeat(201) }, refused: 'args.server.name' },
+    { title: 'networks all', changes: { 'args.server.networks': 'all' }, refused: 'args.server.networks' },
+    { title: 'networks an object', changes: { 'args.server.networks': { uuid: netId } }, refused: 'args.server.networks' },
+    { title: 'a network by port', changes: { 'args.server.networks': [{ port: netId }] }, refused: 'args.server.networks.0.port' },
+    { title: 'a network with a port', changes: { 'args.server.networks': [{ uuid: netId }, { uuid: netId, port: netId }] }, refused: 'args.server.networks.1.port' },
+    { title: 'a network without uuid', changes: { 'args.server.networks': [{ fixed_ip: '10.0.0.5' }] }, refused: 'args.server.networks.0.uuid' },
+    { title: 'a network uuid that is none', changes: { 'args.server.networks': [{ uuid: 'private' }] }, refused: 'args.server.networks.0.uuid' },
+    { title: 'a network with a bad fixed_ip', changes: { 'args.server.networks': [{ uuid: netId, fixed_ip: '10.0.0.256' }] }, refused: 'args.server.networks.0.fixed_ip' },
+    { title: 'a network with a CIDR fixed_ip', changes: { 'args.server.networks': [{ uuid: netId, fixed_ip: '10.0.0.0/24' }] }, refused: 'args.server.networks.0.fixed_ip' },
+    { title: 'a network with a tag', changes: { 'args.server.networks': [{ uuid: netId, tag: 'x' }] }, refused: 'args.server.networks.0.tag' },
+    { title: 'key_name empty', changes: { 'args.server.key_name': '' }, refused: 'args.server.key_name' },
+    { title: 'key_name a number', changes: { 'args.server.key_name': 5 }, refused: 'args.server.key_name' },
+    { title: 'user_data not base64', changes: { 'args.server.user_data': '#!/bin/sh\necho hi' }, refused: 'args.server.user_data' },
+    { title: 'user_data unpadded', changes: { 'args.server.user_data': 'aGVsbG8' }, refused: 'args.server.user_data' },
+    { title: 'user_data of 65,536 bytes', changes: { 'args.server.user_data': bytes64(65_536) }, refused: 'args.server.user_data' },
+    { title: '6 personality files', changes: { 'args.server.personality': Array.from({ length: 6 }, () => file()) }, refused: 'args.server.personality' },
+    { title: 'a personality file of 10,241 bytes', changes: { 'args.server.personality': [file(), file(bytes64(10_241))] }, refused: 'args.server.personality.1.contents' },
+    { title: 'a personality file not base64', changes: { 'args.server.personality': [file('not base64!')] }, refused: 'args.server.personality.0.contents' },
+    { title: 'a personality file without a path', changes: { 'args.server.personality': [{ contents: bytes64(1) }] }, refused: 'args.server.personality.0.path' },
+    { title: 'a personality file with a mode', changes: { 'args.server.personality': [{ ...file(), mode: '0777' }] }, refused: 'args.server.personality.0.mode' },
+    { title: 'server metadata of 127 items', changes: { 'args.server.metadata': items(127) }, refused: 'args.server.metadata' },
+    { title: 'server metadata naming a group', changes: { 'args.server.metadata': { 'autoscale:group_id': 'theirs' } }, refused: 'args.server.metadata.autoscale:group_id' },
+    { title: 'server metadata naming an intent', changes: { 'args.server.metadata': { team: 'web', 'autoscale:intent_id': 'x' } }, refused: 'args.server.metadata.autoscale:intent_id' },
+    { title: 'server metadata value of 256 chars', changes: { 'args.server.metadata': { team: 'v'.repeat(256) } }, refused: 'args.server.metadata.team' },
+    { title: 'server metadata with a number value', changes: { 'args.server.metadata': { team: 5 } }, refused: 'args.server.metadata.team' },
+    { title: 'a security group by id', changes: { 'args.server.security_groups': [{ id: netId }] }, refused: 'args.server.security_groups.0.name' },
+    { title: 'a security group with an id', changes: { 'args.server.security_groups': [{ name: 'default', id: netId }] }, refused: 'args.server.security_groups.0.id' },
+    { title: 'a security group without a name', changes: { 'args.server.security_groups': [{ name: '' }] }, refused: 'args.server.security_groups.0.name' },
+    { title: 'security_groups a string', changes: { 'args.server.security_groups': 'default' }, refused: 'args.server.security_groups' },
+    { title: 'availability_zone zone:host', changes: { 'args.server.availability_zone': 'nova:compute-7' }, refused: 'args.server.availability_zone' },
+    { title: 'availability_zone zone::node', changes: { 'args.server.availability_zone': 'nova::node-1' }, refused: 'args.server.availability_zone' },
+    { title: 'availability_zone :host', changes: { 'args.server.availability_zone': ':compute-7' }, refused: 'args.server.availability_zone' },
+    { title: 'availability_zone empty', changes: { 'args.server.availability_zone': '' }, refused: 'args.server.availability_zone' },
+    { title: 'a volume as a disk', changes: { 'args.server.block_device_mapping_v2': [disk({ source_type: 'volume', uuid: netId })] }, refused: 'args.server.block_device_mapping_v2.0.source_type' },
+    { title: 'a snapshot as a disk', changes: { 'args.server.block_device_mapping_v2': [disk({ source_type: 'snapshot', uuid: netId })] }, refused: 'args.server.block_device_mapping_v2.0.source_type' },
+    { title: 'a disk by volume_id', changes: { 'args.server.block_device_mapping_v2': [disk(), disk({ volume_id: netId })] }, refused: 'args.server.block_device_mapping_v2.1.volume_id' },
+    { title: 'a disk by snapshot_id', changes: { 'args.server.block_device_mapping_v2': [disk({ snapshot_id: netId })] }, refused: 'args.server.block_device_mapping_v2.0.snapshot_id' },
+    { title: 'a disk by image_id', changes: { 'args.server.block_device_mapping_v2': [disk({ image_id: netId })] }, refused: 'args.server.block_device_mapping_v2.0.image_id' },
+    { title: 'a disk with connection_info', changes: { 'args.server.block_device_mapping_v2': [disk({ connection_info: '{}' })] }, refused: 'args.server.block_device_mapping_v2.0.connection_info' },
+    { title: 'a disk kept after its server', changes: { 'args.server.block_device_mapping_v2': [disk({ delete_on_termination: false })] }, refused: 'args.server.block_device_mapping_v2.0.delete_on_termination' },
+    { title: 'a disk without delete_on_termination', changes: { 'args.server.block_device_mapping_v2': [disk({ delete_on_termination: undefined })] }, refused: 'args.server.block_device_mapping_v2.0.delete_on_termination' },
+    { title: 'a disk without source_type', changes: { 'args.server.block_device_mapping_v2': [disk({ source_type: undefined })] }, refused: 'args.server.block_device_mapping_v2.0.source_type' },
+    { title: 'an image disk without uuid', changes: { 'args.server.block_device_mapping_v2': [disk({ uuid: undefined })] }, refused: 'args.server.block_device_mapping_v2.0.uuid' },
+    { title: 'a blank disk with a uuid', changes: { 'args.server.block_device_mapping_v2': [disk({ source_type: 'blank' })] }, refused: 'args.server.block_device_mapping_v2.0.uuid' },
+    { title: 'a disk to a remote destination', changes: { 'args.server.block_device_mapping_v2': [disk({ destination_type: 'remote' })] }, refused: 'args.server.block_device_mapping_v2.0.destination_type' },
+    { title: 'a disk of size 0', changes: { 'args.server.block_device_mapping_v2': [disk({ volume_size: 0 })] }, refused: 'args.server.block_device_mapping_v2.0.volume_size' },
+    { title: 'a disk of size "ten"', changes: { 'args.server.block_device_mapping_v2': [disk({ volume_size: 'ten' })] }, refused: 'args.server.block_device_mapping_v2.0.volume_size' },
+    { title: 'config_drive "true"', changes: { 'args.server.config_drive': 'true' }, refused: 'args.server.config_drive' },
+    { title: 'description of 256 chars', changes: { 'args.server.description': 'd'.repeat(256) }, refused: 'args.server.description' }
+];
+
 const launchCases = (): Case[] => [
     { title: 'server with anything Nova takes', changes: { 'args.server.networks': [{ uuid: '00000000-0000-0000-0000-000000000000' }], 'args.server.key_name': 'k' } },
     { title: '5 load balancers', changes: { 'args.loadBalancers': loadBalancers(5) } },
@@ -155,7 +242,8 @@ const launchCases = (): Case[] => [
     { title: 'port 65536', changes: { 'args.loadBalancers': [{ loadBalancerId: 1, port: 65536 }] }, refused: 'args.loadBalancers.0.port' },
     { title: 'port missing', changes: { 'args.loadBalancers': [{ loadBalancerId: 1 }] }, refused: 'args.loadBalancers.0.port' },
     { title: 'user_data with NUL', changes: { 'args.server.user_data': 'a\u0000b' }, refused: 'args.server.user_data' },
-    { title: 'an unknown field', changes: { region: 'ORD' }, refused: 'region' }
+    { title: 'an unknown field', changes: { region: 'ORD' }, refused: 'region' },
+    ...serverKeyCases()
 ];
 
 const policyCases = (): Case[] => [
