@@ -7,6 +7,7 @@ import * as convergence from './003_convergence';
 import * as backoff from './004_backoff';
 import * as overrideSource from './005_override_source';
 import * as alertEventScope from './006_alert_event_scope';
+import * as triggerEventScope from './007_trigger_event_scope';
 
 export interface Migration {
     readonly name: string;
@@ -20,5 +21,6 @@ export const migrations: readonly Migration[] = [
     { name: '003_convergence', ...convergence },
     { name: '004_backoff', ...backoff },
     { name: '005_override_source', ...overrideSource },
-    { name: '006_alert_event_scope', ...alertEventScope }
+    { name: '006_alert_event_scope', ...alertEventScope },
+    { name: '007_trigger_event_scope', ...triggerEventScope }
 ];

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { DomainError } from '../core/model/errors';
+import { GroupId, PolicyId, TenantId } from '../core/model/ids';
 import type { Clock } from '../core/ports/clock';
 import { demoInstructions, startDemoHost } from '../examples/demo-host';
 import { monitoringApi } from '../examples/monitoring-api';
@@ -210,6 +211,31 @@ describe(`alert episodes (${testDatabaseKind()})`, () => {
             expect(await episodeOf(tenantA, 'mem')).to.include({ state: 'CRITICAL' });
             // The same tenant, rule and id: a replay, as before.
             expect((await api.alertTransition({ ...shared, tenantId: tenantB, ruleId: 'cpu', actions: [gb.action] })).status).to.equal('replay');
+        }
+        finally {
+            await server.stop();
+        }
+    });
+
+    it('a trigger\'s event id is its group\'s: the same id in another tenant\'s group is decided there, a repeat in its own is a replay', async () => {
+        const tenantA = freshTenant(), tenantB = freshTenant(), clock = movableClock();
+        const server = await testServer({
+            validator: tableValidator({ a: { projectId: tenantA }, b: { projectId: tenantB } }),
+            clock, supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }
+        });
+        try {
+            const { supervisor } = apiOf(server).engine;
+            const ga = await groupFor(caller(server, 'a'), tenantA);
+            const gb = await groupFor(caller(server, 'b'), tenantB);
+            const trigger = (tenant: string, g: { groupId: string; policyId: string }) => supervisor.trigger({
+                tenantId: TenantId(tenant), groupId: GroupId(g.groupId), policyId: PolicyId(g.policyId),
+                source: 'alert', eventId: 'evt-7', forced: false, circleBack: false, who: 'alert:cpu', note: null
+            });
+            const a = await trigger(tenantA, ga);
+            const b = await trigger(tenantB, gb);
+            expect([a.replay, a.desiredAfter, b.replay, b.desiredAfter]).to.equal([false, 1, false, 1]);
+            expect(await trigger(tenantB, gb)).to.equal({ ...b, replay: true });
+            expect((await activityOf(gb.groupId)).map((r) => r.desired_after)).to.equal([1]);
         }
         finally {
             await server.stop();

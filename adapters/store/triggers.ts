@@ -39,7 +39,7 @@ const snapshotSql = (lock: boolean): string => `
         p.id AS policy_id, p.name, p.adjustment, p.amount, p.type, p.schedule_at, p.schedule_cron,
         p.cooldown AS policy_cooldown, p.last_executed_at,
         (SELECT row_to_json(a) FROM (SELECT id, decision_id, outcome, reason, desired_before, desired_after, message
-            FROM activity WHERE event_id = ?) a) AS prior,
+            FROM activity WHERE group_id = g.id AND event_id = ?) a) AS prior,
         (SELECT row_to_json(d) FROM (SELECT id, at FROM activity
             WHERE policy_id = p.id AND decision_id IS NULL AND outcome IN ('accepted', 'refused') ORDER BY id DESC LIMIT 1) d) AS last_decision,
         (SELECT row_to_json(o) FROM (SELECT desired, min_entities, max_entities, reason, who, expires_at, by_admin

@@ -7,7 +7,7 @@ export interface TriggerRequest {
     readonly groupId: GroupId;
     readonly policyId: PolicyId;
     readonly source: ActivitySource;
-    readonly eventId: string | null;   // taken once, ever
+    readonly eventId: string | null;   // taken once in its group
     readonly forced: boolean;          // admin: skips cooldown and debounce
     readonly circleBack: boolean;      // the supervisor trying again for a held alert
     readonly who: string;
