@@ -206,9 +206,13 @@ describe(`alert episodes (${testDatabaseKind()})`, () => {
             expect((await api.alertTransition({ ...shared, tenantId: tenantA, ruleId: 'cpu', actions: [ga.action] })).status).to.equal('taken');
             const b = await api.alertTransition({ ...shared, tenantId: tenantB, ruleId: 'cpu', actions: [gb.action] });
             expect([b.status, b.triggers.map((r) => r.desiredAfter)]).to.equal(['taken', [1]]);
-            // Another rule of the same tenant, the same id: its own episode.
-            expect((await api.alertTransition({ ...shared, tenantId: tenantA, ruleId: 'mem', actions: [ga.action] })).status).to.equal('taken');
+            // Another rule of the same tenant, the same id and the same policy: its own
+            // episode and its own trigger (decided afresh past the cooldown, not a replay of cpu's).
+            clock.advance(cooldown);
+            const mem = await api.alertTransition({ ...shared, tenantId: tenantA, ruleId: 'mem', actions: [ga.action] });
+            expect([mem.status, mem.triggers.map((r) => [r.replay, r.desiredBefore, r.desiredAfter])]).to.equal(['taken', [[false, 1, 2]]]);
             expect(await episodeOf(tenantA, 'mem')).to.include({ state: 'CRITICAL' });
+            expect((await activityOf(ga.groupId)).map((r) => [r.who, r.desired_after])).to.equal([['alert:cpu', 1], ['alert:mem', 2]]);
             // The same tenant, rule and id: a replay, as before.
             expect((await api.alertTransition({ ...shared, tenantId: tenantB, ruleId: 'cpu', actions: [gb.action] })).status).to.equal('replay');
         }
@@ -248,8 +252,9 @@ describe(`alert episodes (${testDatabaseKind()})`, () => {
         try {
             const api = apiOf(server);
             const g = await groupFor(caller(server, 'tok'), tenant);
-            const first = transitionOf(tenant, 'cpu', clock, 'OK', [g.action], 'CRITICAL');
+            const first = transitionOf(tenant, 'cpu', clock, 'CRITICAL', [g.action]);
             expect((await api.alertTransition(first)).status).to.equal('taken');
+            expect((await api.alertTransition(transitionOf(tenant, 'cpu', clock, 'OK', [g.action], 'CRITICAL'))).status).to.equal('taken');
             const taken = async () => (await (await testKnex())('alert_events').where({ tenant_id: tenant, event_id: first.eventId })).length;
             clock.advance(3500_000);
             await api.pruneOnce();
@@ -259,7 +264,9 @@ describe(`alert episodes (${testDatabaseKind()})`, () => {
             clock.advance(200_000);
             await api.pruneOnce();
             expect(await taken()).to.equal(0);
-            expect((await api.alertTransition({ ...first, at: clock.now() })).status).to.equal('taken');
+            // Taken again, it scales again: the trigger of a week ago is no replay either.
+            const again = await api.alertTransition({ ...first, at: clock.now() });
+            expect([again.status, again.triggers.map((r) => [r.replay, r.desiredAfter])]).to.equal(['taken', [[false, 2]]]);
         }
         finally {
             await server.stop();

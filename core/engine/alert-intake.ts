@@ -42,14 +42,21 @@ export interface AlertIntakeDeps {
 
 export interface AlertIntake {
     transition(transition: AlertTransition): Promise<AlertOutcome>;
-    // Runs a claimed attempt's actions; eventId only for the transition's own attempt.
-    fire(claim: AttemptClaim, eventId: string | null): Promise<FiredAttempts>;
+    // Runs a claimed attempt's actions; takeId (takeIdOf) only for the transition's own attempt.
+    fire(claim: AttemptClaim, takeId: string | null): Promise<FiredAttempts>;
 }
 
 const none: FiredAttempts = { triggers: [], skipped: [] };
 
+// What the transition's own triggers are named by (their activity rows' event
+// id, with the policy): this take of its event id, not the id alone. The same
+// id on another rule is another transition, and an id taken again once its
+// retention pruned it is a new one: neither may answer as the old trigger did.
+// JSON, so that no rule id or event id can pass for another.
+export const takeIdOf = (t: AlertTransition, takenAt: Date): string => JSON.stringify([t.ruleId, t.eventId, takenAt.toISOString()]);
+
 export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, log }: AlertIntakeDeps): AlertIntake => {
-    const fire = async (claim: AttemptClaim, eventId: string | null): Promise<FiredAttempts> => {
+    const fire = async (claim: AttemptClaim, takeId: string | null): Promise<FiredAttempts> => {
         const triggers: TriggerResult[] = [];
         const skipped: SkippedAction[] = [];
         const circleBack = isCircleBack(claim.attempt);
@@ -58,7 +65,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
                 triggers.push(await supervisor.trigger({
                     tenantId: TenantId(claim.key.tenantId), groupId: GroupId(action.groupId), policyId: PolicyId(action.policyId),
                     source: 'alert',
-                    eventId: eventId === null ? null : `${eventId}:${action.policyId}`,
+                    eventId: takeId === null ? null : `${takeId}:${action.policyId}`,
                     forced: false,
                     circleBack,
                     who: `alert:${claim.key.ruleId}`,
@@ -88,7 +95,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
             }
 
             if (start.status === 'started') {
-                return { status: 'taken', ...await fire(start.claim, t.eventId) };
+                return { status: 'taken', ...await fire(start.claim, takeIdOf(t, now)) };
             }
         }
 
@@ -122,7 +129,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
         // The episode's first attempt, claimed like a circle-back so that it is
         // counted once even if the loop of another instance reaches it first.
         const [claim] = await store.claimAlertAttempts({ now, cap: circleBackCap, floorMs, limit: 1, only: { ...key, attempts: 0 } });
-        return { status: 'taken', ...(claim ? await fire(claim, t.eventId) : none) };
+        return { status: 'taken', ...(claim ? await fire(claim, takeIdOf(t, now)) : none) };
     };
 
     return { transition, fire };

@@ -3,11 +3,11 @@
 // the real supervisor; one failing action never stops the others.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { alertIntake, type AlertIntake } from '../../../core/engine/alert-intake';
+import { alertIntake, takeIdOf, type AlertIntake } from '../../../core/engine/alert-intake';
 import { supervisor } from '../../../core/engine/supervisor';
 import type { AlertState, AlertTransition, AttemptClaim } from '../../../core/model/alert';
 import { GroupId } from '../../../core/model/ids';
-import { fakeSupervision, logRecorder, makeGroup, manualClock, type FakeSupervision, type LogEntry, type ManualClock } from './fakes';
+import { alertEventKey, fakeSupervision, logRecorder, makeGroup, manualClock, type FakeSupervision, type LogEntry, type ManualClock } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -57,7 +57,7 @@ describe('alertIntake', () => {
             expect(outcome.skipped).to.equal([]);
             expect(outcome.triggers).to.have.length(1);
             expect(outcome.triggers[0]).to.include({ outcome: 'accepted', reason: 'policy', desiredBefore: 1, desiredAfter: 2, message: 'Desired 1 → 2' });
-            expect(w.sup.activity.map((a) => [a.eventId, a.source, a.who, a.kind])).to.equal([[`${t.eventId}:p1`, 'alert', 'alert:r1', 'execute']]);
+            expect(w.sup.activity.map((a) => [a.eventId, a.source, a.who, a.kind])).to.equal([[`${takeIdOf(t, w.clock.now())}:p1`, 'alert', 'alert:r1', 'execute']]);
             expect(episodeOf(w, 'host-1')).to.equal({ state: 'CRITICAL', lastAt: t.at, attempts: 1, nextAttemptAt: new Date(t.at.getTime() + FLOOR_MS) });
             expect(w.sup.claims).to.equal([]);          // started and claimed in one step
             expect(w.kicks).to.equal(['g1']);
@@ -108,7 +108,7 @@ describe('alertIntake', () => {
             expect(outcome.triggers.map((r) => r.outcome)).to.equal(['accepted']);
             expect(w.sup.claims).to.equal([{ now: w.clock.now(), cap: CAP, floorMs: FLOOR_MS, limit: 1, only: { tenantId: 't1', ruleId: 'r1', entityId: '', attempts: 0 } }]);
             expect(episodeOf(w)).to.include({ state: 'CRITICAL', attempts: 1, nextAttemptAt: new Date(w.clock.now().getTime() + FLOOR_MS) });
-            expect(w.sup.activity.map((a) => a.eventId)).to.equal([`${t.eventId}:p1`]);
+            expect(w.sup.activity.map((a) => a.eventId)).to.equal([`${takeIdOf(t, w.clock.now())}:p1`]);
         });
 
         it('fires nothing when another instance claimed the first attempt first', async () => {
@@ -128,6 +128,25 @@ describe('alertIntake', () => {
             expect(w.sup.activity).to.equal([]);
         });
 
+        it('takes the same event id once per tenant and rule, and the other rule\'s trigger is its own', async () => {
+            const w = world();
+            const cpu = transition(w, 'CRITICAL', { eventId: 'shared' });
+            expect((await w.intake.transition(cpu)).triggers.map((r) => [r.replay, r.desiredAfter])).to.equal([[false, 2]]);
+            expect(await w.intake.transition({ ...cpu, entityId: 'other' })).to.equal({ status: 'replay', triggers: [], skipped: [] });
+            const mem = await w.intake.transition({ ...cpu, ruleId: 'r2' });
+            expect([mem.status, mem.triggers.map((r) => [r.replay, r.desiredAfter])]).to.equal(['taken', [[false, 3]]]);
+            expect(w.sup.activity.map((a) => a.who)).to.equal(['alert:r1', 'alert:r2']);
+        });
+
+        it('names a take by its rule, event id and time, so that no rule or event id passes for another', () => {
+            const w = world();
+            const at = w.clock.now();
+            const a = takeIdOf(transition(w, 'CRITICAL', { ruleId: 'a:b', eventId: 'c' }), at);
+            expect(a).to.not.equal(takeIdOf(transition(w, 'CRITICAL', { ruleId: 'a', eventId: 'b:c' }), at));
+            expect(a).to.not.equal(takeIdOf(transition(w, 'CRITICAL', { ruleId: 'a:b', eventId: 'c' }), new Date(at.getTime() + 1)));
+            expect(a).to.equal(takeIdOf(transition(w, 'OK', { ruleId: 'a:b', eventId: 'c' }), at));
+        });
+
         it('ignores a transition older than the last one seen, and logs it', async () => {
             const w = world();
             const last = transition(w, 'CRITICAL');
@@ -139,7 +158,7 @@ describe('alertIntake', () => {
                 tags: ['alert'],
                 data: { message: 'stale alert transition ignored', tenantId: 't1', ruleId: 'r1', entityId: '', eventId: stale.eventId, at: stale.at.toISOString(), lastAt: last.at.toISOString() }
             }]);
-            expect(w.sup.alertEvents.has(stale.eventId)).to.be.true();     // its event id is taken all the same
+            expect(w.sup.alertEvents.has(alertEventKey(stale))).to.be.true();     // its event id is taken all the same
         });
     });
 

@@ -203,7 +203,7 @@ export interface FakeSupervision {
     readonly policies: Map<PolicyId, PolicyRow>;
     readonly activity: ActivityRow[];
     readonly episodes: Map<string, EpisodeRow>;
-    readonly alertEvents: Set<string>;
+    readonly alertEvents: Set<string>;             // alertEventKey of each taken (tenant, rule, event id)
     readonly eventPrunes: Date[];              // each pruneAlertEvents' cut-off
     readonly killSwitches: KillSwitch[];
     readonly claims: AttemptClaimRequest[];
@@ -217,6 +217,9 @@ export interface FakeSupervision {
 }
 
 const keyOf = (key: AlertKey): string => `${key.tenantId}/${key.ruleId}/${key.entityId}`;
+// A taken event id is its tenant's and its rule's (contract §6), as in alertEventKey.
+export const alertEventKey = (e: { tenantId: string; ruleId: string; eventId: string }): string => JSON.stringify([e.tenantId, e.ruleId, e.eventId]);
+const eventKeyOf = alertEventKey;
 
 export const fakeSupervision = (): FakeSupervision => {
     const groups = new Map<GroupId, GroupRow>();
@@ -241,8 +244,9 @@ export const fakeSupervision = (): FakeSupervision => {
         return row;
     };
 
-    const priorOf = (eventId: string | null): PriorOutcome | null => {
-        const row = eventId === null ? undefined : activity.find((a) => a.eventId === eventId);
+    // A trigger's event id is its group's (migration 007).
+    const priorOf = (groupId: string, eventId: string | null): PriorOutcome | null => {
+        const row = eventId === null ? undefined : activity.find((a) => a.groupId === groupId && a.eventId === eventId);
         return row ? {
             activityId: row.id, decisionId: row.decisionId ?? row.id, outcome: row.outcome as PriorOutcome['outcome'],
             reason: row.reason as PriorOutcome['reason'], desiredBefore: row.desiredBefore ?? 0, desiredAfter: row.desiredAfter ?? 0, message: row.message
@@ -256,7 +260,7 @@ export const fakeSupervision = (): FakeSupervision => {
             return null;
         }
 
-        if (priorOf(request.eventId)) {
+        if (priorOf(request.groupId, request.eventId)) {
             if (locked) {
                 throw new Error(`event id ${request.eventId} taken twice`);   // a unique violation: the lock read it first
             }
@@ -312,7 +316,7 @@ export const fakeSupervision = (): FakeSupervision => {
                         killSwitches: [...killSwitches],
                         trigger: { forced: request.forced, circleBack: request.circleBack }
                     },
-                    prior: priorOf(request.eventId),
+                    prior: priorOf(request.groupId, request.eventId),
                     lastDecision: last ? { id: last.id, at: last.at } : null
                 }
             };
@@ -407,11 +411,11 @@ export const fakeSupervision = (): FakeSupervision => {
             return true;
         },
         withAlertEpisode: async (record, work) => {
-            if (alertEvents.has(record.eventId)) {
+            if (alertEvents.has(eventKeyOf(record))) {
                 return work(null);
             }
 
-            alertEvents.add(record.eventId);
+            alertEvents.add(eventKeyOf(record));
             const key = { tenantId: record.tenantId, ruleId: record.ruleId, entityId: record.entityId };
             return work({
                 current: episodes.get(keyOf(key))?.episode ?? null,
@@ -422,7 +426,7 @@ export const fakeSupervision = (): FakeSupervision => {
         },
         startAlertEpisode: async (record, floorMs) => {
             const key = { tenantId: record.tenantId, ruleId: record.ruleId, entityId: record.entityId };
-            if (alertEvents.has(record.eventId)) {
+            if (alertEvents.has(eventKeyOf(record))) {
                 return { status: 'replay' };
             }
 
@@ -430,7 +434,7 @@ export const fakeSupervision = (): FakeSupervision => {
                 return { status: 'exists' };
             }
 
-            alertEvents.add(record.eventId);
+            alertEvents.add(eventKeyOf(record));
             const next = nextAttemptAt(record.now, cooldownsOf(record.tenantId, record.actions), floorMs);
             episodes.set(keyOf(key), { key, episode: { state: 'CRITICAL', lastAt: record.at, attempts: 1, nextAttemptAt: next }, actions: record.actions });
             return { status: 'started', claim: { key, attempt: 1, actions: record.actions, nextAttemptAt: next } };
