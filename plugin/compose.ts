@@ -6,17 +6,31 @@ import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
 import { GuardedCompute } from '../adapters/nova/guarded-compute';
 import { NovaCompute } from '../adapters/nova/compute';
 import { timerScheduler } from '../adapters/schedule/timers';
+import { OpenStackLaunchVisibility } from '../adapters/visibility/launch-visibility';
 import { openDatabase } from '../adapters/store/database';
 import { knexStore, type KnexStore } from '../adapters/store/knex-store';
 import type { EngineSettings, EnginePorts } from '../core/engine/engine';
 import type { OpenedCompute } from '../core/engine/converger-loop';
 import type { Log } from '../core/engine/log';
 import type { TokenValidator } from '../core/ports/identity';
+import type { LaunchVisibility } from '../core/ports/launch-visibility';
 import type { Settings } from './options';
 
 // The region kill-switches of this installation's groups are matched against.
 export const regionOf = (settings: Settings): string | null =>
     settings.region ?? settings.openstack.serviceAccount?.regionName ?? null;
+
+// The service account's own session (its token and catalog), one per plugin instance.
+const serviceSessions = new WeakMap<Settings, KeystoneSession>();
+const serviceSession = (settings: Settings, account: NonNullable<Settings['openstack']['serviceAccount']>): KeystoneSession => {
+    let session = serviceSessions.get(settings);
+    if (session === undefined) {
+        session = new KeystoneSession(account, { clock: settings.clock });
+        serviceSessions.set(settings, session);
+    }
+
+    return session;
+};
 
 // The token validator the built-in Keystone scheme uses: the host's own, or
 // Keystone asked as the service account.
@@ -29,7 +43,17 @@ export const tokenValidatorFor = (settings: Settings): TokenValidator => {
         throw new Error('nova-autoscale options: give openstack.serviceAccount (or openstack.tokenValidator, or auth.strategy)');
     }
 
-    return new KeystoneTokenValidator(new KeystoneSession(settings.openstack.serviceAccount, { clock: settings.clock }));
+    return new KeystoneTokenValidator(serviceSession(settings, settings.openstack.serviceAccount));
+};
+
+// Launch configurations are checked against the OpenStack the plugin creates
+// servers in, with the writer's Keystone token. A host's own Compute has no
+// Glance or Neutron of ours to ask, and a host's own token validator or auth
+// strategy may take tokens OpenStack has never seen.
+const launchVisibilityFor = (settings: Settings): LaunchVisibility | null => {
+    const { serviceAccount, compute, tokenValidator } = settings.openstack;
+    const keystoneTokens = tokenValidator === undefined && settings.auth.strategy === undefined;
+    return serviceAccount === undefined || compute !== undefined || !keystoneTokens ? null : new OpenStackLaunchVisibility(serviceSession(settings, serviceAccount));
 };
 
 // The host's own Compute as given; otherwise Nova as the service account,
@@ -65,7 +89,8 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     log,
     computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
     openCompute: openComputeFor(settings),
-    instance: randomUUID()
+    instance: randomUUID(),
+    launchVisibility: launchVisibilityFor(settings)
 });
 
 export const engineSettingsOf = (settings: Settings): EngineSettings => ({

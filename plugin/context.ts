@@ -4,6 +4,7 @@
 import type { Request, RouteOptions } from '@hapi/hapi';
 import type { Engine } from '../core/engine/engine';
 import type { TenantId } from '../core/model/ids';
+import { CustomerToken } from '../core/ports/launch-visibility';
 import { TENANT_SCOPE } from './auth';
 import type { Settings } from './options';
 
@@ -38,4 +39,11 @@ export const whoOf = (request: Request): string => {
     }
 
     return 'unknown';
+};
+
+// The writer's own X-Auth-Token, to ask OpenStack what their project can see
+// (null: the host's auth strategy took none).
+export const customerToken = (request: Request): CustomerToken | null => {
+    const token = request.headers['x-auth-token'];
+    return typeof token === 'string' && token.trim() !== '' ? CustomerToken(token.trim()) : null;
 };

@@ -97,17 +97,23 @@ export class KeystoneSession {
 
     // The URL of a service from the catalog; region and interface default to the account's.
     async endpoint(serviceType: string, options: { region?: string; interface?: EndpointInterface } = {}): Promise<string> {
-        const { catalog } = await this.token();
-        const region = options.region ?? this.account.regionName;
-        const iface = options.interface ?? this.account.interface;
-        const url = pickEndpoint(catalog, { serviceType, interface: iface, ...(region === undefined ? {} : { region }) });
+        const url = await this.findEndpoint(serviceType, options);
         if (url === null) {
+            const region = options.region ?? this.account.regionName;
+            const iface = options.interface ?? this.account.interface;
             throw new DomainError('unavailable', 'EndpointNotFound',
                 `No ${serviceType} endpoint (interface ${iface}, region ${region ?? 'any'}) in the service account's catalog`,
                 { serviceType, interface: iface, region: region ?? null });
         }
 
         return url;
+    }
+
+    // The same, null when the catalog has no such service.
+    async findEndpoint(serviceType: string, options: { region?: string; interface?: EndpointInterface } = {}): Promise<string | null> {
+        const { catalog } = await this.token();
+        const region = options.region ?? this.account.regionName;
+        return pickEndpoint(catalog, { serviceType, interface: options.interface ?? this.account.interface, ...(region === undefined ? {} : { region }) });
     }
 
     private authenticate(): Promise<ServiceToken> {

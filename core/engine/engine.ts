@@ -8,6 +8,7 @@ import type { TenantId } from '../model/ids';
 import type { Clock } from '../ports/clock';
 import type { ConvergenceStore } from '../ports/convergence';
 import type { GroupsStore } from '../ports/groups';
+import type { LaunchVisibility } from '../ports/launch-visibility';
 import type { Scheduler } from '../ports/scheduler';
 import type { SupervisionStore } from '../ports/supervision';
 import { alertIntake, type AlertIntake } from './alert-intake';
@@ -40,6 +41,8 @@ export interface EnginePorts {
     readonly computeEnabled: boolean;
     readonly openCompute: () => OpenedCompute | null;
     readonly instance: string;
+    // What a customer's project can see, for launch configurations (null: not asked).
+    readonly launchVisibility: LaunchVisibility | null;
 }
 
 export interface Engine {
@@ -75,7 +78,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     });
 
     return {
-        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick }),
+        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick, visibility: ports.launchVisibility }),
         supervisor: supervision,
         alerts,
         serverEndpoint: (tenantId) => serverEndpoint(converger.compute(), scheduler, tenantId, settings.region),

@@ -4,11 +4,14 @@
 // kicks the converger after its commit.
 import { decideConfigChange } from '../decide/config-change';
 import { decideGroupDeletion } from '../decide/group-deletion';
+import { badRequest } from '../model/errors';
 import type { GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
 import type { GroupId, PolicyId, TenantId } from '../model/ids';
+import { launchReferences, type LaunchReference } from '../model/launch-references';
 import type { Policy, PolicySpec, Webhook, WebhookSpec } from '../model/policy';
 import type { Clock } from '../ports/clock';
 import type { GroupsStore } from '../ports/groups';
+import type { CustomerToken, LaunchVisibility } from '../ports/launch-visibility';
 import type { SupervisionStore } from '../ports/supervision';
 
 export interface GroupsDeps {
@@ -17,24 +20,48 @@ export interface GroupsDeps {
     readonly clock: Clock;
     readonly limits: Limits;
     readonly kick: (groupId: GroupId) => void;
+    // null: nothing to ask (no OpenStack of ours, or the host's own Compute).
+    readonly visibility: LaunchVisibility | null;
 }
 
 // The store's reads and plain writes as they are, and the decided writes.
 export type Groups = Omit<GroupsStore, 'createGroup' | 'createPolicies' | 'createWebhooks' | 'kind'> & {
-    createGroup(tenantId: TenantId, spec: GroupSpec): Promise<GroupWithPolicies>;
+    // The launch configuration is checked with the writer's token first (null:
+    // the host's own auth gave none, nothing to check with).
+    createGroup(tenantId: TenantId, spec: GroupSpec, token: CustomerToken | null): Promise<GroupWithPolicies>;
     // Within the tenant's limits (the engine's settings).
     createPolicies(tenantId: TenantId, groupId: GroupId, specs: readonly PolicySpec[]): Promise<readonly Policy[]>;
     createWebhooks(tenantId: TenantId, groupId: GroupId, policyId: PolicyId, specs: readonly WebhookSpec[]): Promise<readonly Webhook[]>;
     updateConfig(tenantId: TenantId, groupId: GroupId, config: GroupConfig, who: string): Promise<void>;
-    updateLaunch(tenantId: TenantId, groupId: GroupId, launch: LaunchConfig): Promise<void>;
+    updateLaunch(tenantId: TenantId, groupId: GroupId, launch: LaunchConfig, token: CustomerToken | null): Promise<void>;
     // 'deleted' now; 'deleting': servers remain, the converger deletes them, then the group. 403 unless empty or forced.
     deleteGroup(tenantId: TenantId, groupId: GroupId, force: boolean, who: string): Promise<'deleted' | 'deleting'>;
 };
 
-export const groups = ({ store, supervision, clock, limits, kick }: GroupsDeps): Groups => ({
+const kindWords: Record<LaunchReference['kind'], string> = {
+    image: 'image', flavor: 'flavor', network: 'network', security_group: 'security group'
+};
+
+// What the writer's project cannot see is refused before anything is stored:
+// the service account that creates the servers may see more than they do.
+const checkLaunch = async (visibility: LaunchVisibility | null, token: CustomerToken | null, tenantId: TenantId, launch: LaunchConfig, prefix: string): Promise<void> => {
+    if (visibility === null || token === null) {
+        return;
+    }
+
+    const unseen = await visibility.unseen(token, tenantId, launchReferences(launch));
+    const first = unseen[0];
+    if (first !== undefined) {
+        const each = unseen.map((ref) => `"${prefix}${ref.field}" (${kindWords[ref.kind]} ${ref.id})`).join(', ');
+        throw badRequest(`${prefix}${first.field}`, `Not visible to project ${tenantId}: ${each}`);
+    }
+};
+
+export const groups = ({ store, supervision, clock, limits, kick, visibility }: GroupsDeps): Groups => ({
     ready: () => store.ready(),
     // A new group's desired is its minimum: that is something to converge to.
-    createGroup: async (tenantId, spec) => {
+    createGroup: async (tenantId, spec, token) => {
+        await checkLaunch(visibility, token, tenantId, spec.launch, 'launchConfiguration.');
         const created = await store.createGroup(tenantId, spec, limits);
         if (created.group.state.desiredCapacity > 0) {
             kick(created.group.id);
@@ -53,7 +80,8 @@ export const groups = ({ store, supervision, clock, limits, kick }: GroupsDeps):
         });
         kick(groupId);
     },
-    updateLaunch: async (tenantId, groupId, launch) => {
+    updateLaunch: async (tenantId, groupId, launch, token) => {
+        await checkLaunch(visibility, token, tenantId, launch, '');
         await supervision.withGroup(tenantId, groupId, (locked) => locked.write({ at: clock.now(), launch }));
     },
     deleteGroup: async (tenantId, groupId, force, who) => {

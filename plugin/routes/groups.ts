@@ -4,7 +4,7 @@ import { badRequest } from '../../core/model/errors';
 import type { TenantId } from '../../core/model/ids';
 import type { Group, GroupConfig, LaunchConfig } from '../../core/model/group';
 import type { Policy, PolicySpec } from '../../core/model/policy';
-import { apiRoot, tenantAuth, tenantRoot, whoOf, type Context } from '../context';
+import { apiRoot, customerToken, tenantAuth, tenantRoot, whoOf, type Context } from '../context';
 import * as Schemas from '../schemas';
 import {
     configView, groupSummaryView, groupView, launchView, links, pageLinks, policyView, stateView, toPolicySpec, webhookView, type PolicyBody
@@ -66,7 +66,7 @@ export const groupRoutes = (context: Context): ServerRoute[] => {
                 scheduledInFuture(policies, context.settings.clock.now(), (i) => `scalingPolicies.${i}.args.at`);
                 const created = await context.engine.groups.createGroup(tenantId, {
                     config: body.groupConfiguration, launch: body.launchConfiguration, policies
-                });
+                }, customerToken(request));
                 const base = tenantRoot(context, request, tenantId);
                 // A new group has no servers yet: no links to look up.
                 return h.response({ group: groupView(base, created.group, policyViews(request, tenantId, created.policies), null) })
@@ -144,7 +144,7 @@ export const groupRoutes = (context: Context): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.groupParams, payload: Schemas.launchConfiguration }) },
             handler: async (request, h) => {
                 const tenantId = tenantIdOf(request), groupId = groupIdOf(request);
-                await context.engine.groups.updateLaunch(tenantId, groupId, request.payload as LaunchConfig);
+                await context.engine.groups.updateLaunch(tenantId, groupId, request.payload as LaunchConfig, customerToken(request));
                 return h.response().code(204);
             }
         },

@@ -61,7 +61,7 @@ const world = (computeEnabled = true): World => {
     sup.addPolicy('g1', 'p1', { change: 1 });
     conv.addGroup('g1');
     const engine = makeEngine({
-        groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1',
+        groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
         openCompute: () => (computeEnabled ? { compute: nova.compute, close: () => closed.count++ } : null)
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
@@ -95,7 +95,7 @@ describe('makeEngine', () => {
     it('kicks the converger for a new group with servers to make', async () => {
         const w = world();
         w.engine.start();
-        const created = await w.engine.groups.createGroup(t1, { config: groupConfig({ minEntities: 1 }), launch: launchConfig, policies: [] });
+        const created = await w.engine.groups.createGroup(t1, { config: groupConfig({ minEntities: 1 }), launch: launchConfig, policies: [] }, null);
         await settle();
         expect(w.conv.reads).to.equal([created.group.id]);
         await w.engine.stop();

@@ -7,7 +7,9 @@ import { groups, type Groups } from '../../../core/engine/groups';
 import { DomainError } from '../../../core/model/errors';
 import { defaultLimits, type GroupSpec } from '../../../core/model/group';
 import { GroupId, PolicyId, TenantId, WebhookId } from '../../../core/model/ids';
+import type { LaunchReference } from '../../../core/model/launch-references';
 import type { CapabilityTarget, PolicySpec } from '../../../core/model/policy';
+import { CustomerToken, type LaunchVisibility } from '../../../core/ports/launch-visibility';
 import { fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, makeGroup, manualClock, type FakeSupervision, type StoreCall } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -26,13 +28,27 @@ interface World {
     readonly service: Groups;
 }
 
-const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE'): World => {
+const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE', visibility: LaunchVisibility | null = null): World => {
     const sup = fakeSupervision();
     const store = fakeGroupsStore();
     const kicks: string[] = [];
     sup.addGroup(makeGroup('g1', { desired, status, config: { minEntities: 1, maxEntities: 5 } }));
-    return { sup, calls: store.calls, kicks, service: groups({ store: store.store, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id) }) };
+    return { sup, calls: store.calls, kicks, service: groups({ store: store.store, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id), visibility }) };
 };
+
+// A project that cannot see the things whose ids are listed, and the questions it was asked.
+const visibleExcept = (hidden: readonly string[]) => {
+    const asked: { token: string; tenantId: string; refs: readonly LaunchReference[] }[] = [];
+    const visibility: LaunchVisibility = {
+        unseen: (token, tenantId, refs) => {
+            asked.push({ token, tenantId, refs });
+            return Promise.resolve(refs.filter((ref) => hidden.includes(ref.id)));
+        }
+    };
+    return { asked, visibility };
+};
+
+const token = CustomerToken('tok-a');
 
 const spec = (minEntities: number): GroupSpec => ({ config: groupConfig({ minEntities }), launch: launchConfig, policies: [] });
 const policySpec: PolicySpec = { name: 'up', cooldown: 0, adjustment: { change: 1 }, trigger: { type: 'webhook' } };
@@ -41,10 +57,10 @@ describe('groups', () => {
 
     it('creates a group with the tenant\'s limits, and kicks it when it starts with servers to make', async () => {
         const w = world();
-        const empty = await w.service.createGroup(t1, spec(0));
+        const empty = await w.service.createGroup(t1, spec(0), null);
         expect(empty.group.state.desiredCapacity).to.equal(0);
         expect(w.kicks).to.equal([]);
-        const two = await w.service.createGroup(t1, spec(2));
+        const two = await w.service.createGroup(t1, spec(2), null);
         expect(w.kicks).to.equal([two.group.id]);
         expect(w.calls).to.equal([{ method: 'createGroup', args: [t1, spec(0), limits] }, { method: 'createGroup', args: [t1, spec(2), limits] }]);
     });
@@ -124,11 +140,55 @@ describe('groups', () => {
         const w = world();
         const version = w.sup.groups.get(g1)?.version;
         const launch = { type: 'launch_server' as const, args: { server: { name: 'api', flavorRef: '2' } } };
-        await w.service.updateLaunch(t1, g1, launch);
+        await w.service.updateLaunch(t1, g1, launch, null);
         expect(w.sup.groups.get(g1)?.group.launch).to.equal(launch);
         expect(w.sup.groups.get(g1)?.version).to.equal(version);
         expect(w.sup.locks).to.equal(['group:g1']);
         expect(w.kicks).to.equal([]);
+    });
+
+    describe('launch visibility', () => {
+
+        const named = { type: 'launch_server' as const, args: { server: { imageRef: 'img-b', flavorRef: '2', networks: [{ uuid: 'net-a' }, { uuid: 'net-b' }] } } };
+
+        it('asks with the writer\'s token what the project cannot see, and refuses a new group naming the first such field', async () => {
+            const { asked, visibility } = visibleExcept(['net-b', 'img-b']);
+            const w = world(2, 'ACTIVE', visibility);
+            const err = await expect(w.service.createGroup(t1, { ...spec(1), launch: named }, token)).to.reject(DomainError);
+            expect(err.kind).to.equal('bad_request');
+            expect(err.details).to.equal({ field: 'launchConfiguration.args.server.imageRef' });
+            expect(err.message).to.equal('Not visible to project t1: "launchConfiguration.args.server.imageRef" (image img-b), "launchConfiguration.args.server.networks.1.uuid" (network net-b)');
+            expect(asked.map((a) => [a.token, a.tenantId, a.refs.length])).to.equal([['tok-a', 't1', 4]]);
+            expect(w.calls).to.equal([]);
+            expect(w.kicks).to.equal([]);
+        });
+
+        it('refuses a launch configuration update before the group is locked, naming the field from args', async () => {
+            const { visibility } = visibleExcept(['net-b']);
+            const w = world(2, 'ACTIVE', visibility);
+            const before = w.sup.groups.get(g1)?.group.launch;
+            const err = await expect(w.service.updateLaunch(t1, g1, named, token)).to.reject(DomainError);
+            expect(err.details).to.equal({ field: 'args.server.networks.1.uuid' });
+            expect(w.sup.groups.get(g1)?.group.launch).to.equal(before);
+            expect(w.sup.locks).to.equal([]);
+        });
+
+        it('stores what the project can see', async () => {
+            const { asked, visibility } = visibleExcept([]);
+            const w = world(2, 'ACTIVE', visibility);
+            await w.service.updateLaunch(t1, g1, named, token);
+            await w.service.createGroup(t1, { ...spec(0), launch: named }, token);
+            expect(w.sup.groups.get(g1)?.group.launch).to.equal(named);
+            expect(w.calls.map((c) => c.method)).to.equal(['createGroup']);
+            expect(asked).to.have.length(2);
+        });
+
+        it('asks nothing without a token (the host\'s own auth) or without OpenStack of ours', async () => {
+            const { asked, visibility } = visibleExcept(['img-b']);
+            await world(2, 'ACTIVE', visibility).service.updateLaunch(t1, g1, named, null);
+            await world(2, 'ACTIVE', null).service.updateLaunch(t1, g1, named, token);
+            expect(asked).to.equal([]);
+        });
     });
 
     describe('deleteGroup', () => {
