@@ -75,7 +75,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     });
 
     return {
-        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick }),
+        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick, region: settings.region }),
         supervisor: supervision,
         alerts,
         serverEndpoint: (tenantId) => serverEndpoint(converger.compute(), scheduler, tenantId, settings.region),

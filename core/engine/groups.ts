@@ -17,6 +17,7 @@ export interface GroupsDeps {
     readonly clock: Clock;
     readonly limits: Limits;
     readonly kick: (groupId: GroupId) => void;
+    readonly region: string | null;     // the region kill-switches are matched against
 }
 
 // The store's reads and plain writes as they are, and the decided writes.
@@ -31,7 +32,7 @@ export type Groups = Omit<GroupsStore, 'createGroup' | 'createPolicies' | 'creat
     deleteGroup(tenantId: TenantId, groupId: GroupId, force: boolean, who: string): Promise<'deleted' | 'deleting'>;
 };
 
-export const groups = ({ store, supervision, clock, limits, kick }: GroupsDeps): Groups => ({
+export const groups = ({ store, supervision, clock, limits, kick, region }: GroupsDeps): Groups => ({
     ready: () => store.ready(),
     // A new group's desired is its minimum: that is something to converge to.
     createGroup: async (tenantId, spec) => {
@@ -45,11 +46,17 @@ export const groups = ({ store, supervision, clock, limits, kick }: GroupsDeps):
     listGroups: (...args) => store.listGroups(...args),
     getGroup: (...args) => store.getGroup(...args),
     getGroupWithPolicies: (...args) => store.getGroupWithPolicies(...args),
-    // A config whose bounds no longer hold desired moves desired to the nearest bound.
+    // A config whose bounds no longer hold desired moves desired to the nearest bound;
+    // its row says when a kill-switch holds what that move asks of the converger.
     updateConfig: async (tenantId, groupId, config, who) => {
         await supervision.withGroup(tenantId, groupId, async (locked) => {
-            const decision = decideConfigChange({ desired: locked.group.state.desiredCapacity, next: config, who });
-            await locked.write({ at: clock.now(), config, desired: decision.desired, activity: decision.activity });
+            const { state } = locked.group;
+            const now = clock.now();
+            const decision = decideConfigChange({
+                desired: state.desiredCapacity, serving: state.activeCapacity + state.pendingCapacity, next: config, who,
+                killSwitches: await locked.killSwitches(), region, now
+            });
+            await locked.write({ at: now, config, desired: decision.desired, activity: decision.activity });
         });
         kick(groupId);
     },

@@ -7,6 +7,7 @@ import { groups, type Groups } from '../../../core/engine/groups';
 import { DomainError } from '../../../core/model/errors';
 import { defaultLimits, type GroupSpec } from '../../../core/model/group';
 import { GroupId, PolicyId, TenantId, WebhookId } from '../../../core/model/ids';
+import type { KillSwitch } from '../../../core/model/kill-switch';
 import type { CapabilityTarget, PolicySpec } from '../../../core/model/policy';
 import { fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, makeGroup, manualClock, type FakeSupervision, type StoreCall } from './fakes';
 
@@ -31,7 +32,20 @@ const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE'): World => 
     const store = fakeGroupsStore();
     const kicks: string[] = [];
     sup.addGroup(makeGroup('g1', { desired, status, config: { minEntities: 1, maxEntities: 5 } }));
-    return { sup, calls: store.calls, kicks, service: groups({ store: store.store, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id) }) };
+    return {
+        sup, calls: store.calls, kicks,
+        service: groups({ store: store.store, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id), region: 'r1' })
+    };
+};
+
+const killSwitch = (mode: KillSwitch['mode'], scope: KillSwitch['scope'] = { kind: 'global' }): KillSwitch => ({ scope, mode, reason: 'Nova upgrade', who: 'op', expiresAt: null });
+
+// The locked group with `active` servers in service.
+const inService = (w: World, active: number): void => {
+    const row = w.sup.groups.get(g1);
+    if (row) {
+        row.group = { ...row.group, state: { ...row.group.state, activeCapacity: active } };
+    }
 };
 
 const spec = (minEntities: number): GroupSpec => ({ config: groupConfig({ minEntities }), launch: launchConfig, policies: [] });
@@ -118,6 +132,36 @@ describe('groups', () => {
         expect(w.sup.groups.get(g1)?.group.state.desiredCapacity).to.equal(2);
         expect(w.sup.activity).to.equal([]);
         expect(w.kicks).to.equal(['g1']);
+    });
+
+    it('records a config change a kill-switch holds: desired moves, the row says what waits and why', async () => {
+        const cases: [name: string, switches: KillSwitch[], min: number, max: number, desired: number, reason: string, held: string | null][] = [
+            ['`all` raising', [killSwitch('all')], 3, 5, 3, 'kill_switch', 'global (all) set by op holds the creates'],
+            ['`all` lowering', [killSwitch('all')], 1, 1, 1, 'kill_switch', 'global (all) set by op holds the deletes'],
+            ['`scale-up` raising', [killSwitch('scale-up')], 3, 5, 3, 'kill_switch', 'global (scale-up) set by op holds the creates'],
+            ['`scale-up` lowering', [killSwitch('scale-up')], 1, 1, 1, 'at_max', null],
+            ['the installation\'s region', [killSwitch('all', { kind: 'region', region: 'r1' })], 3, 5, 3, 'kill_switch', 'region:r1 (all) set by op holds the creates'],
+            ['another region', [killSwitch('all', { kind: 'region', region: 'r2' })], 3, 5, 3, 'at_min', null]
+        ];
+        for (const [name, switches, min, max, desired, reason, held] of cases) {
+            const w = world(2);
+            inService(w, 2);
+            for (const s of switches) {
+                await w.sup.store.setKillSwitch(s, new Date());
+            }
+
+            await w.service.updateConfig(t1, g1, groupConfig({ minEntities: min, maxEntities: max }), 'ops');
+            const row = w.sup.groups.get(g1);
+            expect(row?.group.config, name).to.include({ minEntities: min, maxEntities: max });
+            expect(row?.group.state.desiredCapacity, name).to.equal(desired);
+            expect(w.sup.activity.map((a) => [a.kind, a.outcome, a.reason, a.desiredBefore, a.desiredAfter]), name).to.equal([['config', 'accepted', reason, 2, desired]]);
+            expect(w.sup.activity[0]?.message.includes('until it lifts: Nova upgrade'), name).to.equal(held !== null);
+            if (held !== null) {
+                expect(w.sup.activity[0]?.message, name).to.contain(held);
+            }
+
+            expect(w.kicks, name).to.equal(['g1']);
+        }
     });
 
     it('writes a launch configuration under the lock, without a new version or a kick', async () => {
