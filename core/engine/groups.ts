@@ -1,10 +1,12 @@
 // The groups service: a tenant's groups, policies, webhooks and activity log,
 // as the routes ask for them. Reads go straight to the store; a write that
 // moves desired capacity is decided in core/decide under the group's lock and
-// kicks the converger after its commit.
+// kicks the converger after its commit. A group's state read shows a
+// kill-switch holding it (core/decide/held-state.ts).
 import { decideConfigChange } from '../decide/config-change';
 import { decideGroupDeletion } from '../decide/group-deletion';
-import type { GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
+import { withHold } from '../decide/held-state';
+import type { Group, GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
 import type { GroupId, PolicyId, TenantId } from '../model/ids';
 import type { Policy, PolicySpec, Webhook, WebhookSpec } from '../model/policy';
 import type { Clock } from '../ports/clock';
@@ -32,6 +34,13 @@ export type Groups = Omit<GroupsStore, 'createGroup' | 'createPolicies' | 'creat
     deleteGroup(tenantId: TenantId, groupId: GroupId, force: boolean, who: string): Promise<'deleted' | 'deleting'>;
 };
 
+// How a read shows the kill-switches in force now; read beside the group, not under its lock.
+const holdShown = async (supervision: SupervisionStore, clock: Clock, region: string | null): Promise<(group: Group) => Group> => {
+    const switches = await supervision.listKillSwitches();
+    const now = clock.now();
+    return (group) => withHold(group, switches, region, now);
+};
+
 export const groups = ({ store, supervision, clock, limits, kick, region }: GroupsDeps): Groups => ({
     ready: () => store.ready(),
     // A new group's desired is its minimum: that is something to converge to.
@@ -43,9 +52,18 @@ export const groups = ({ store, supervision, clock, limits, kick, region }: Grou
 
         return created;
     },
-    listGroups: (...args) => store.listGroups(...args),
-    getGroup: (...args) => store.getGroup(...args),
-    getGroupWithPolicies: (...args) => store.getGroupWithPolicies(...args),
+    listGroups: async (...args) => {
+        const [page, show] = await Promise.all([store.listGroups(...args), holdShown(supervision, clock, region)]);
+        return { ...page, items: page.items.map(show) };
+    },
+    getGroup: async (...args) => {
+        const [group, show] = await Promise.all([store.getGroup(...args), holdShown(supervision, clock, region)]);
+        return show(group);
+    },
+    getGroupWithPolicies: async (...args) => {
+        const [found, show] = await Promise.all([store.getGroupWithPolicies(...args), holdShown(supervision, clock, region)]);
+        return { ...found, group: show(found.group) };
+    },
     // A config whose bounds no longer hold desired moves desired to the nearest bound;
     // its row says when a kill-switch holds what that move asks of the converger.
     updateConfig: async (tenantId, groupId, config, who) => {

@@ -1,14 +1,16 @@
 // The groups service (core/engine/groups.ts): reads and plain writes go to
-// the store as they are (creates with the tenant's limits), and a write that
-// moves desired capacity is decided under the group's lock and kicks the converger.
+// the store as they are (creates with the tenant's limits), a group's state
+// with a kill-switch's hold on it, and a write that moves desired capacity is
+// decided under the group's lock and kicks the converger.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { groups, type Groups } from '../../../core/engine/groups';
 import { DomainError } from '../../../core/model/errors';
-import { defaultLimits, type GroupSpec } from '../../../core/model/group';
+import { defaultLimits, type Group, type GroupSpec } from '../../../core/model/group';
 import { GroupId, PolicyId, TenantId, WebhookId } from '../../../core/model/ids';
 import type { KillSwitch } from '../../../core/model/kill-switch';
 import type { CapabilityTarget, PolicySpec } from '../../../core/model/policy';
+import type { GroupsStore } from '../../../core/ports/groups';
 import { fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, makeGroup, manualClock, type FakeSupervision, type StoreCall } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -27,14 +29,14 @@ interface World {
     readonly service: Groups;
 }
 
-const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE'): World => {
+const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE', reads: Partial<GroupsStore> = {}): World => {
     const sup = fakeSupervision();
     const store = fakeGroupsStore();
     const kicks: string[] = [];
     sup.addGroup(makeGroup('g1', { desired, status, config: { minEntities: 1, maxEntities: 5 } }));
     return {
         sup, calls: store.calls, kicks,
-        service: groups({ store: store.store, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id), region: 'r1' })
+        service: groups({ store: { ...store.store, ...reads }, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id), region: 'r1' })
     };
 };
 
@@ -161,6 +163,31 @@ describe('groups', () => {
             }
 
             expect(w.kicks, name).to.equal(['g1']);
+        }
+    });
+
+    it('shows a kill-switch holding a group in every read of its state, and nothing once it lifts', async () => {
+        const unmet: Group = makeGroup('g1', { desired: 3 });
+        const w = world(2, 'ACTIVE', {
+            listGroups: async () => ({ items: [unmet], next: 'm' }),
+            getGroup: async () => unmet,
+            getGroupWithPolicies: async () => ({ group: unmet, policies: [] })
+        });
+        const reads = async () => [
+            (await w.service.listGroups(t1, { limit: 10 })).items[0]?.state,
+            (await w.service.getGroup(t1, g1)).state,
+            (await w.service.getGroupWithPolicies(t1, g1)).group.state
+        ];
+        await w.sup.store.setKillSwitch(killSwitch('all'), new Date());
+        const message = 'Desired 3, 0 in service or on the way: kill-switch global (all) set by op holds the creates until it lifts: Nova upgrade';
+        for (const state of await reads()) {
+            expect(state).to.equal({ ...unmet.state, errors: [{ message }] });
+        }
+
+        expect((await w.service.listGroups(t1, { limit: 10 })).next).to.equal('m');
+        await w.sup.store.clearKillSwitch({ kind: 'global' });
+        for (const state of await reads()) {
+            expect(state).to.equal(unmet.state);
         }
     });
 
