@@ -78,7 +78,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     });
 
     return {
-        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick, visibility: ports.launchVisibility }),
+        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick, region: settings.region, visibility: ports.launchVisibility }),
         supervisor: supervision,
         alerts,
         serverEndpoint: (tenantId) => serverEndpoint(converger.compute(), scheduler, tenantId, settings.region),

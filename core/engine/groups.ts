@@ -1,11 +1,13 @@
 // The groups service: a tenant's groups, policies, webhooks and activity log,
 // as the routes ask for them. Reads go straight to the store; a write that
 // moves desired capacity is decided in core/decide under the group's lock and
-// kicks the converger after its commit.
+// kicks the converger after its commit. A group's state read shows a
+// kill-switch holding it (core/decide/held-state.ts).
 import { decideConfigChange } from '../decide/config-change';
 import { decideGroupDeletion } from '../decide/group-deletion';
+import { withHold } from '../decide/held-state';
 import { badRequest } from '../model/errors';
-import type { GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
+import type { Group, GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
 import type { GroupId, PolicyId, TenantId } from '../model/ids';
 import { launchReferences, type LaunchReference } from '../model/launch-references';
 import type { Policy, PolicySpec, Webhook, WebhookSpec } from '../model/policy';
@@ -20,6 +22,7 @@ export interface GroupsDeps {
     readonly clock: Clock;
     readonly limits: Limits;
     readonly kick: (groupId: GroupId) => void;
+    readonly region: string | null;     // the region kill-switches are matched against
     // null: nothing to ask (no OpenStack of ours, or the host's own Compute).
     readonly visibility: LaunchVisibility | null;
 }
@@ -57,7 +60,15 @@ const checkLaunch = async (visibility: LaunchVisibility | null, token: CustomerT
     }
 };
 
-export const groups = ({ store, supervision, clock, limits, kick, visibility }: GroupsDeps): Groups => ({
+
+// How a read shows the kill-switches in force now; read beside the group, not under its lock.
+const holdShown = async (supervision: SupervisionStore, clock: Clock, region: string | null): Promise<(group: Group) => Group> => {
+    const switches = await supervision.listKillSwitches();
+    const now = clock.now();
+    return (group) => withHold(group, switches, region, now);
+};
+
+export const groups = ({ store, supervision, clock, limits, kick, region, visibility }: GroupsDeps): Groups => ({
     ready: () => store.ready(),
     // A new group's desired is its minimum: that is something to converge to.
     createGroup: async (tenantId, spec, token) => {
@@ -69,14 +80,29 @@ export const groups = ({ store, supervision, clock, limits, kick, visibility }: 
 
         return created;
     },
-    listGroups: (...args) => store.listGroups(...args),
-    getGroup: (...args) => store.getGroup(...args),
-    getGroupWithPolicies: (...args) => store.getGroupWithPolicies(...args),
-    // A config whose bounds no longer hold desired moves desired to the nearest bound.
+    listGroups: async (...args) => {
+        const [page, show] = await Promise.all([store.listGroups(...args), holdShown(supervision, clock, region)]);
+        return { ...page, items: page.items.map(show) };
+    },
+    getGroup: async (...args) => {
+        const [group, show] = await Promise.all([store.getGroup(...args), holdShown(supervision, clock, region)]);
+        return show(group);
+    },
+    getGroupWithPolicies: async (...args) => {
+        const [found, show] = await Promise.all([store.getGroupWithPolicies(...args), holdShown(supervision, clock, region)]);
+        return { ...found, group: show(found.group) };
+    },
+    // A config whose bounds no longer hold desired moves desired to the nearest bound;
+    // its row says when a kill-switch holds what that move asks of the converger.
     updateConfig: async (tenantId, groupId, config, who) => {
         await supervision.withGroup(tenantId, groupId, async (locked) => {
-            const decision = decideConfigChange({ desired: locked.group.state.desiredCapacity, next: config, who });
-            await locked.write({ at: clock.now(), config, desired: decision.desired, activity: decision.activity });
+            const { state } = locked.group;
+            const now = clock.now();
+            const decision = decideConfigChange({
+                desired: state.desiredCapacity, serving: state.activeCapacity + state.pendingCapacity, next: config, who,
+                killSwitches: await locked.killSwitches(), region, now
+            });
+            await locked.write({ at: now, config, desired: decision.desired, activity: decision.activity });
         });
         kick(groupId);
     },

@@ -35,3 +35,14 @@ export const modeInForce = (switches: readonly KillSwitch[], region: string | nu
         (s.expiresAt === null || now.getTime() < s.expiresAt.getTime()) && (s.scope.kind === 'global' || s.scope.region === region));
     return live.some((s) => s.mode === 'all') ? 'all' : live.length > 0 ? 'scale-up' : 'none';
 };
+
+// The switch that holds a group's convergence: desired is not what it has in
+// service or on the way (`serving`), and the switch withholds the steps between,
+// as the converger's gate does (core/converge/plan.ts applyGates: `all` creates
+// and deletes, `scale-up` creates).
+export const holdingSwitch = (switches: readonly KillSwitch[], region: string | null, serving: number, desired: number, now: Date): KillSwitch | null =>
+    serving === desired ? null : stoppingSwitch(switches, region, serving, desired, now);
+
+// What that hold withholds, in the same words wherever it is shown (activity, state).
+export const holdWords = (held: KillSwitch, serving: number, desired: number): string =>
+    `kill-switch ${scopeName(held.scope)} (${held.mode}) set by ${held.who} holds the ${desired > serving ? 'creates' : 'deletes'} until it lifts: ${held.reason}`;

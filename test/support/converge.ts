@@ -22,6 +22,7 @@ export interface Rig {
     readonly sim: Simulator;
     readonly clock: ManualClock;
     readonly api: Caller;
+    readonly admin: Caller;       // an operator's token: the admin routes (kill-switches)
     readonly tenant: string;
     converge(groupId: string): Promise<ConvergeResult>;
     // The servers in the tenant's project naming the group, whatever their state.
@@ -56,7 +57,7 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
         database: { knex: db.knex },
         clock,
         openstack: {
-            tokenValidator: tableValidator({ tok: { projectId: tenant, user: 'alice' } }),
+            tokenValidator: tableValidator({ tok: { projectId: tenant, user: 'alice' }, op: { projectId: 'admin', roles: ['admin'], user: 'operator' } }),
             serviceAccount,
             ...(options.compute ? { compute: options.compute(serviceAccount, clock) } : {})
         },
@@ -73,7 +74,7 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
     const autoscale = server.plugins['nova-autoscale'];
 
     const rig: Rig = {
-        server, sim, clock, api, tenant,
+        server, sim, clock, api, admin: caller(server, 'op'), tenant,
         converge: async (groupId) => {
             const [result] = await autoscale.convergeOnce(groupId);
             if (!result) {

@@ -1,14 +1,17 @@
 // The groups service (core/engine/groups.ts): reads and plain writes go to
-// the store as they are (creates with the tenant's limits), and a write that
-// moves desired capacity is decided under the group's lock and kicks the converger.
+// the store as they are (creates with the tenant's limits), a group's state
+// with a kill-switch's hold on it, and a write that moves desired capacity is
+// decided under the group's lock and kicks the converger.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { groups, type Groups } from '../../../core/engine/groups';
 import { DomainError } from '../../../core/model/errors';
-import { defaultLimits, type GroupSpec } from '../../../core/model/group';
+import { defaultLimits, type Group, type GroupSpec } from '../../../core/model/group';
 import { GroupId, PolicyId, TenantId, WebhookId } from '../../../core/model/ids';
+import type { KillSwitch } from '../../../core/model/kill-switch';
 import type { LaunchReference } from '../../../core/model/launch-references';
 import type { CapabilityTarget, PolicySpec } from '../../../core/model/policy';
+import type { GroupsStore } from '../../../core/ports/groups';
 import { CustomerToken, type LaunchVisibility } from '../../../core/ports/launch-visibility';
 import { fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, makeGroup, manualClock, type FakeSupervision, type StoreCall } from './fakes';
 
@@ -28,12 +31,25 @@ interface World {
     readonly service: Groups;
 }
 
-const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE', visibility: LaunchVisibility | null = null): World => {
+const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE', reads: Partial<GroupsStore> = {}, visibility: LaunchVisibility | null = null): World => {
     const sup = fakeSupervision();
     const store = fakeGroupsStore();
     const kicks: string[] = [];
     sup.addGroup(makeGroup('g1', { desired, status, config: { minEntities: 1, maxEntities: 5 } }));
-    return { sup, calls: store.calls, kicks, service: groups({ store: store.store, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id), visibility }) };
+    return {
+        sup, calls: store.calls, kicks,
+        service: groups({ store: { ...store.store, ...reads }, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id), region: 'r1', visibility })
+    };
+};
+
+const killSwitch = (mode: KillSwitch['mode'], scope: KillSwitch['scope'] = { kind: 'global' }): KillSwitch => ({ scope, mode, reason: 'Nova upgrade', who: 'op', expiresAt: null });
+
+// The locked group with `active` servers in service.
+const inService = (w: World, active: number): void => {
+    const row = w.sup.groups.get(g1);
+    if (row) {
+        row.group = { ...row.group, state: { ...row.group.state, activeCapacity: active } };
+    }
 };
 
 // A project that cannot see the things whose ids are listed, and the questions it was asked.
@@ -136,6 +152,61 @@ describe('groups', () => {
         expect(w.kicks).to.equal(['g1']);
     });
 
+    it('records a config change a kill-switch holds: desired moves, the row says what waits and why', async () => {
+        const cases: [name: string, switches: KillSwitch[], min: number, max: number, desired: number, reason: string, held: string | null][] = [
+            ['`all` raising', [killSwitch('all')], 3, 5, 3, 'kill_switch', 'global (all) set by op holds the creates'],
+            ['`all` lowering', [killSwitch('all')], 1, 1, 1, 'kill_switch', 'global (all) set by op holds the deletes'],
+            ['`scale-up` raising', [killSwitch('scale-up')], 3, 5, 3, 'kill_switch', 'global (scale-up) set by op holds the creates'],
+            ['`scale-up` lowering', [killSwitch('scale-up')], 1, 1, 1, 'at_max', null],
+            ['the installation\'s region', [killSwitch('all', { kind: 'region', region: 'r1' })], 3, 5, 3, 'kill_switch', 'region:r1 (all) set by op holds the creates'],
+            ['another region', [killSwitch('all', { kind: 'region', region: 'r2' })], 3, 5, 3, 'at_min', null]
+        ];
+        for (const [name, switches, min, max, desired, reason, held] of cases) {
+            const w = world(2);
+            inService(w, 2);
+            for (const s of switches) {
+                await w.sup.store.setKillSwitch(s, new Date());
+            }
+
+            await w.service.updateConfig(t1, g1, groupConfig({ minEntities: min, maxEntities: max }), 'ops');
+            const row = w.sup.groups.get(g1);
+            expect(row?.group.config, name).to.include({ minEntities: min, maxEntities: max });
+            expect(row?.group.state.desiredCapacity, name).to.equal(desired);
+            expect(w.sup.activity.map((a) => [a.kind, a.outcome, a.reason, a.desiredBefore, a.desiredAfter]), name).to.equal([['config', 'accepted', reason, 2, desired]]);
+            expect(w.sup.activity[0]?.message.includes('until it lifts: Nova upgrade'), name).to.equal(held !== null);
+            if (held !== null) {
+                expect(w.sup.activity[0]?.message, name).to.contain(held);
+            }
+
+            expect(w.kicks, name).to.equal(['g1']);
+        }
+    });
+
+    it('shows a kill-switch holding a group in every read of its state, and nothing once it lifts', async () => {
+        const unmet: Group = makeGroup('g1', { desired: 3 });
+        const w = world(2, 'ACTIVE', {
+            listGroups: async () => ({ items: [unmet], next: 'm' }),
+            getGroup: async () => unmet,
+            getGroupWithPolicies: async () => ({ group: unmet, policies: [] })
+        });
+        const reads = async () => [
+            (await w.service.listGroups(t1, { limit: 10 })).items[0]?.state,
+            (await w.service.getGroup(t1, g1)).state,
+            (await w.service.getGroupWithPolicies(t1, g1)).group.state
+        ];
+        await w.sup.store.setKillSwitch(killSwitch('all'), new Date());
+        const message = 'Desired 3, 0 in service or on the way: kill-switch global (all) set by op holds the creates until it lifts: Nova upgrade';
+        for (const state of await reads()) {
+            expect(state).to.equal({ ...unmet.state, errors: [{ message }] });
+        }
+
+        expect((await w.service.listGroups(t1, { limit: 10 })).next).to.equal('m');
+        await w.sup.store.clearKillSwitch({ kind: 'global' });
+        for (const state of await reads()) {
+            expect(state).to.equal(unmet.state);
+        }
+    });
+
     it('writes a launch configuration under the lock, without a new version or a kick', async () => {
         const w = world();
         const version = w.sup.groups.get(g1)?.version;
@@ -153,7 +224,7 @@ describe('groups', () => {
 
         it('asks with the writer\'s token what the project cannot see, and refuses a new group naming the first such field', async () => {
             const { asked, visibility } = visibleExcept(['net-b', 'img-b']);
-            const w = world(2, 'ACTIVE', visibility);
+            const w = world(2, 'ACTIVE', {}, visibility);
             const err = await expect(w.service.createGroup(t1, { ...spec(1), launch: named }, token)).to.reject(DomainError);
             expect(err.kind).to.equal('bad_request');
             expect(err.details).to.equal({ field: 'launchConfiguration.args.server.imageRef' });
@@ -165,7 +236,7 @@ describe('groups', () => {
 
         it('refuses a launch configuration update before the group is locked, naming the field from args', async () => {
             const { visibility } = visibleExcept(['net-b']);
-            const w = world(2, 'ACTIVE', visibility);
+            const w = world(2, 'ACTIVE', {}, visibility);
             const before = w.sup.groups.get(g1)?.group.launch;
             const err = await expect(w.service.updateLaunch(t1, g1, named, token)).to.reject(DomainError);
             expect(err.details).to.equal({ field: 'args.server.networks.1.uuid' });
@@ -175,7 +246,7 @@ describe('groups', () => {
 
         it('stores what the project can see', async () => {
             const { asked, visibility } = visibleExcept([]);
-            const w = world(2, 'ACTIVE', visibility);
+            const w = world(2, 'ACTIVE', {}, visibility);
             await w.service.updateLaunch(t1, g1, named, token);
             await w.service.createGroup(t1, { ...spec(0), launch: named }, token);
             expect(w.sup.groups.get(g1)?.group.launch).to.equal(named);
@@ -185,8 +256,8 @@ describe('groups', () => {
 
         it('asks nothing without a token (the host\'s own auth) or without OpenStack of ours', async () => {
             const { asked, visibility } = visibleExcept(['img-b']);
-            await world(2, 'ACTIVE', visibility).service.updateLaunch(t1, g1, named, null);
-            await world(2, 'ACTIVE', null).service.updateLaunch(t1, g1, named, token);
+            await world(2, 'ACTIVE', {}, visibility).service.updateLaunch(t1, g1, named, null);
+            await world(2, 'ACTIVE', {}, null).service.updateLaunch(t1, g1, named, token);
             expect(asked).to.equal([]);
         });
     });

@@ -1,7 +1,7 @@
-// Kill-switch scopes by name, and the switch that stops a move.
+// Kill-switch scopes by name, the switch that stops a move, and the one that holds a group.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { modeInForce, parseScope, scopeName, stoppingSwitch, type KillSwitch } from '../../../core/model/kill-switch';
+import { holdingSwitch, holdWords, modeInForce, parseScope, scopeName, stoppingSwitch, type KillSwitch } from '../../../core/model/kill-switch';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -71,5 +71,20 @@ describe('modeInForce', () => {
         for (const [switches, region, mode] of cases) {
             expect(modeInForce(switches, region, now), JSON.stringify(switches)).to.equal(mode);
         }
+    });
+});
+
+describe('holdingSwitch and holdWords', () => {
+
+    it('holds only when desired is not what is there, in the direction the switch stops, and says which way', () => {
+        const all = ks({ kind: 'global' }, 'all');
+        const up = ks({ kind: 'global' }, 'scale-up');
+        expect(holdingSwitch([all], 'r1', 2, 2, now)).to.equal(null);     // `all` stops no move that is not one
+        expect(holdingSwitch([all], 'r1', 2, 3, now)).to.shallow.equal(all);
+        expect(holdingSwitch([all], 'r1', 3, 2, now)).to.shallow.equal(all);
+        expect(holdingSwitch([up], 'r1', 2, 3, now)).to.shallow.equal(up);
+        expect(holdingSwitch([up], 'r1', 3, 2, now)).to.equal(null);
+        expect(holdWords(all, 2, 3)).to.equal('kill-switch global (all) set by w holds the creates until it lifts: r');
+        expect(holdWords(ks({ kind: 'region', region: 'r1' }, 'all'), 3, 2)).to.equal('kill-switch region:r1 (all) set by w holds the deletes until it lifts: r');
     });
 });
