@@ -1,7 +1,7 @@
 // The one place errors become HTTP: domain errors and Boom errors alike are
 // rendered as the contract's `{"error": {code, type, message, details}}`.
 import Boom from '@hapi/boom';
-import type { Lifecycle, Request, ResponseToolkit } from '@hapi/hapi';
+import type { Lifecycle, Request, ResponseObject, ResponseToolkit } from '@hapi/hapi';
 import type { ValidationError } from 'joi';
 import { DomainError, notFound, type DomainErrorKind } from '../core/model/errors';
 
@@ -46,22 +46,32 @@ const fromBoom = (err: Boom.Boom): ErrorBody => {
         return errorBody(code, 'InvalidJsonError', 'Request body is not valid JSON', {});
     }
 
-    return errorBody(code, typeOf(code), code >= 500 ? 'Internal error' : err.message, details);
+    // A 503 is one of ours (Keystone out of reach) and says so; other 5xx keep their causes to the log.
+    return errorBody(code, typeOf(code), code >= 500 && code !== 503 ? 'Internal error' : err.message, details);
 };
+
+// A 503 is an outage of the database or an OpenStack service: worth a retry soon.
+export const RETRY_AFTER_S = 5;
+
+const send = (h: ResponseToolkit, body: ErrorBody): ResponseObject => {
+    const out = h.response(body).code(body.error.code);
+    return body.error.code === 503 ? out.header('Retry-After', String(RETRY_AFTER_S)) : out;
+};
+
+const fromDomain = (err: DomainError): ErrorBody => errorBody(statusOf[err.kind], err.type, err.message, err.details);
 
 export const renderErrors = (request: Request, h: ResponseToolkit): Lifecycle.ReturnValue => {
     const response = request.response;
     if (response instanceof DomainError) {
-        return h.response(errorBody(statusOf[response.kind], response.type, response.message, response.details)).code(statusOf[response.kind]);
+        return send(h, fromDomain(response));
     }
 
     if (!Boom.isBoom(response)) {
         return h.continue;
     }
 
-    const domain = response.data instanceof DomainError ? response.data : null;
-    if (domain) {
-        return h.response(errorBody(statusOf[domain.kind], domain.type, domain.message, domain.details)).code(statusOf[domain.kind]);
+    if (response.data instanceof DomainError) {
+        return send(h, fromDomain(response.data));
     }
 
     const rendered = fromBoom(response);
@@ -69,7 +79,7 @@ export const renderErrors = (request: Request, h: ResponseToolkit): Lifecycle.Re
         request.log(['nova-autoscale', 'error'], response);
     }
 
-    const out = h.response(rendered).code(rendered.error.code);
+    const out = send(h, rendered);
     const authenticate = response.output.headers['WWW-Authenticate'];
     if (authenticate) {
         out.header('WWW-Authenticate', String(authenticate));

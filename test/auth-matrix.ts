@@ -195,13 +195,15 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         expect((await inject('GET', url, long)).statusCode).to.equal(401);
     });
 
-    it('answers 503, not 500, when Keystone cannot be asked', async () => {
+    it('answers 503 with Retry-After, not 500, when Keystone cannot be asked', async () => {
         const fresh = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA });
         const rule = sim.faults.add({ service: 'identity', status: 503 });
         try {
             const res = await inject('GET', `/autoscale/v1.0/${tenantA}/limits`, fresh);
             expect(res.statusCode).to.equal(503);
             expect(field(res.result, 'error', 'type')).to.equal('ServiceUnavailableError');
+            expect(field(res.result, 'error', 'message')).to.equal('Identity service unavailable: cannot validate X-Auth-Token');
+            expect(res.headers['retry-after']).to.equal('5');
         }
         finally {
             sim.faults.remove(rule.id);

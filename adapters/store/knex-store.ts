@@ -21,6 +21,7 @@ import * as Ledger from './ledger';
 import * as Overrides from './overrides';
 import * as Policies from './policies';
 import { lockedTrigger, triggerTable } from './triggers';
+import { guardReach } from './unreachable';
 import * as Webhooks from './webhooks';
 
 export interface KnexStoreOptions {
@@ -108,9 +109,9 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
     };
 
     return {
-        groups,
-        supervision,
-        convergence,
+        groups: guardReach(groups),
+        supervision: guardReach(supervision),
+        convergence: guardReach(convergence),
         open: async () => {
             if (options.migrate) {
                 await migrateLatest(db.knex);

@@ -1,0 +1,142 @@
+// A database out of reach is a 503 with Retry-After (contract §4), never a
+// 500, and nothing is accepted that could not be written. The outage is made
+// real: PostgreSQL behind a TCP relay the test cuts. Without PostgreSQL (the
+// PGlite run) that part is reported skipped; the classification runs always.
+import * as Code from '@hapi/code';
+import Hapi from '@hapi/hapi';
+import * as Lab from '@hapi/lab';
+import { createServer, connect, type Server as NetServer, type Socket } from 'node:net';
+import { DomainError } from '../core/model/errors';
+import type { TokenInfo } from '../core/ports/identity';
+import { guardReach, unreachable } from '../adapters/store/unreachable';
+import { plugin } from '../plugin';
+import { caller, field, freshTenant, validGroup } from './support/server';
+
+const { describe, it, before, after } = exports.lab = Lab.script();
+const { expect } = Code;
+
+// knex reports each failed connection on the console; the test asserts the answers instead.
+const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined, deprecate: () => undefined };
+
+const coded = (code: string, message = 'x'): Error => Object.assign(new Error(message), { code });
+const named = (name: string, message = 'x'): Error => Object.assign(new Error(message), { name });
+
+describe('the database out of reach', () => {
+
+    describe('unreachable', () => {
+
+        const rows: [string, unknown, boolean][] = [
+            ['a refused connection', coded('ECONNREFUSED'), true],
+            ['a reset connection', coded('ECONNRESET'), true],
+            ['a name that does not resolve', coded('ENOTFOUND'), true],
+            ['PostgreSQL shutting down (57P01)', coded('57P01'), true],
+            ['a connection exception (08006)', coded('08006'), true],
+            ['too many connections (53300)', coded('53300'), true],
+            ['every address refused, as one AggregateError', new AggregateError([coded('ECONNREFUSED')], 'connect'), true],
+            ['knex waiting for a connection in vain', named('KnexTimeoutError', 'Knex: Timeout acquiring a connection.'), true],
+            ['pg\'s connection that ended under a query', new Error('Connection terminated unexpectedly'), true],
+            ['a unique violation (23505): a bug or a race, not an outage', coded('23505'), false],
+            ['a syntax error (42601)', coded('42601'), false],
+            ['an AggregateError of other things', new AggregateError([new Error('x')], 'y'), false],
+            ['a domain error', new DomainError('conflict', 'X', 'y'), false],
+            ['a thrown string', 'ECONNREFUSED', false]
+        ];
+        for (const [name, err, expected] of rows) {
+            it(`${expected ? 'is' : 'is not'}: ${name}`, () => {
+                expect(unreachable(err)).to.equal(expected);
+            });
+        }
+
+        it('turns a port\'s unreachable failure into a 503-kind error, and leaves every other failure and value as it is', async () => {
+            const port = guardReach({
+                kind: 'postgres' as const,
+                down: () => Promise.reject(coded('ECONNREFUSED')),
+                bug: () => Promise.reject(coded('23505')),
+                fine: (n: number) => Promise.resolve(n + 1)
+            });
+            expect(port.kind).to.equal('postgres');
+            expect(await port.fine(1)).to.equal(2);
+            const down = await expect(port.down()).to.reject(DomainError);
+            expect([down.kind, down.type]).to.equal(['unavailable', 'ServiceUnavailableError']);
+            expect((await expect(port.bug()).to.reject()) as Error & { code: string }).to.include({ code: '23505' });
+        });
+    });
+
+    const url = process.env.DATABASE_URL;
+    const skip = !url;
+    describe(skip ? 'over HTTP (skipped: needs PostgreSQL, DATABASE_URL unset)' : 'over HTTP', { skip }, () => {
+        let relay: NetServer;
+        const sockets = new Set<Socket>();
+        let server: Hapi.Server;
+        const tenant = freshTenant();
+        const info: TokenInfo = { userId: 'u', userName: 'u', projectId: tenant, projectName: tenant, roles: ['member'], expiresAt: new Date(Date.now() + 3_600_000) };
+
+        // PostgreSQL behind a relay on `port` (0: any); cutting it closes every connection through it.
+        const startRelay = async (port: number): Promise<number> => {
+            const target = new URL(url ?? '');
+            relay = createServer((client) => {
+                const upstream = connect(Number(target.port || 5432), target.hostname);
+                for (const s of [client, upstream]) {
+                    sockets.add(s);
+                    s.on('close', () => sockets.delete(s));
+                    s.on('error', () => undefined);
+                }
+
+                client.pipe(upstream).pipe(client);
+            });
+            await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+            return (relay.address() as { port: number }).port;
+        };
+
+        const cutRelay = (): void => {
+            relay.close();
+            for (const s of sockets) {
+                s.destroy();
+            }
+        };
+
+        let relayPort = 0;
+
+        before(async () => {
+            relayPort = await startRelay(0);
+            const relayed = new URL(url ?? '');
+            relayed.hostname = '127.0.0.1';
+            relayed.port = String(relayPort);
+            server = Hapi.server();
+            await server.register({
+                plugin,
+                options: {
+                    database: { config: { client: 'pg', connection: relayed.toString(), pool: { min: 0, max: 2 }, acquireConnectionTimeout: 2_000, log: quiet } },
+                    openstack: { tokenValidator: { validate: () => Promise.resolve(info) } }
+                }
+            }, { routes: { prefix: '/autoscale' } });
+            await server.initialize();
+        });
+
+        after(async () => {
+            await server.stop();
+            cutRelay();
+        });
+
+        it('answers 503 with Retry-After while the database cannot be reached, and takes the same request once it can', async () => {
+            const api = caller(server, 'tok');
+            expect((await api('GET', `/${tenant}/groups`)).statusCode).to.equal(200);
+
+            // The cut: live connections die, and no new one gets through.
+            cutRelay();
+
+            for (const [method, path, body] of [['GET', `/${tenant}/groups`, undefined], ['POST', `/${tenant}/groups`, validGroup('during')]] as const) {
+                const res = await api(method, path, body);
+                expect(res.statusCode, `${method} ${res.payload}`).to.equal(503);
+                expect(field(res.result, 'error', 'type')).to.equal('ServiceUnavailableError');
+                expect(res.headers['retry-after']).to.equal('5');
+            }
+
+            // Back: the relay again, on the same port.
+            await startRelay(relayPort);
+            const listed = await api('GET', `/${tenant}/groups`);
+            expect(listed.statusCode, listed.payload).to.equal(200);
+            expect(field(listed.result, 'groups')).to.equal([]);
+        });
+    });
+});
