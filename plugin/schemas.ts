@@ -134,7 +134,10 @@ export const launchConfiguration = Joi.object({
     type: Joi.string().valid('launch_server').required(),
     args: Joi.object({
         server: server.required(),
-        loadBalancers: Joi.array().items(loadBalancer).max(5)
+        // Checked, then refused while members are not joined: a load balancer
+        // that joins nothing is worse than none, the customer would rely on it.
+        loadBalancers: Joi.array().items(loadBalancer).max(5).custom((value: readonly unknown[], helpers) =>
+            value.length === 0 ? value : helpers.message({ custom: '{{#label}} is not taken yet: servers are not joined to load balancers; leave it out or empty' }))
     }).required()
 }).label('launchConfiguration');
 

@@ -68,8 +68,15 @@ describe('groups API, route by route', () => {
         const config = { name: 'renamed', cooldown: 5, minEntities: 0, maxEntities: 3, metadata: {} };
         expect((await api('PUT', `/${tenant}/groups/${id}/config`, config)).statusCode).to.equal(204);
         expect(field((await api('GET', `/${tenant}/groups/${id}/config`)).result, 'groupConfiguration')).to.equal(config);
-        const launch = { type: 'launch_server', args: { server: { flavorRef: '2', imageRef: 'x' }, loadBalancers: [{ loadBalancerId: 5, port: 80 }] } };
+        const launch = { type: 'launch_server', args: { server: { flavorRef: '2', imageRef: 'x' }, loadBalancers: [] } };
         expect((await api('PUT', `/${tenant}/groups/${id}/launch`, launch)).statusCode).to.equal(204);
+        expect(field((await api('GET', `/${tenant}/groups/${id}/launch`)).result, 'launchConfiguration')).to.equal(launch);
+        // A load balancer is refused while servers are not joined to one: it would do nothing.
+        const joining = { ...launch, args: { ...launch.args, loadBalancers: [{ loadBalancerId: 5, port: 80 }] } };
+        const refused = await api('PUT', `/${tenant}/groups/${id}/launch`, joining);
+        expect(refused.statusCode).to.equal(400);
+        expect(field(refused.result, 'error', 'details', 'field')).to.equal('args.loadBalancers');
+        expect(String(field(refused.result, 'error', 'message'))).to.contain('not taken yet');
         expect(field((await api('GET', `/${tenant}/groups/${id}/launch`)).result, 'launchConfiguration')).to.equal(launch);
     });
 

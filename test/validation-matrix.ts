@@ -226,10 +226,10 @@ const serverKeyCases = (): Case[] => [
 
 const launchCases = (): Case[] => [
     { title: 'server with anything Nova takes', changes: { 'args.server.networks': [{ uuid: '00000000-0000-0000-0000-000000000000' }], 'args.server.key_name': 'k' } },
-    { title: '5 load balancers', changes: { 'args.loadBalancers': loadBalancers(5) } },
+    { title: '5 load balancers (not joined yet)', changes: { 'args.loadBalancers': loadBalancers(5) }, refused: 'args.loadBalancers' },
     { title: 'no load balancers', changes: { 'args.loadBalancers': [] } },
-    { title: 'port 1', changes: { 'args.loadBalancers': [{ loadBalancerId: 1, port: 1 }] } },
-    { title: 'port 65535', changes: { 'args.loadBalancers': [{ loadBalancerId: 'lb-a', port: 65535 }] } },
+    { title: 'port 1 (not joined yet)', changes: { 'args.loadBalancers': [{ loadBalancerId: 1, port: 1 }] }, refused: 'args.loadBalancers' },
+    { title: 'port 65535 (not joined yet)', changes: { 'args.loadBalancers': [{ loadBalancerId: 'lb-a', port: 65535 }] }, refused: 'args.loadBalancers' },
     { title: 'type launch_stack', changes: { type: 'launch_stack' }, refused: 'type' },
     { title: 'type missing', changes: { type: DROP }, refused: 'type' },
     { title: 'args missing', changes: { args: DROP }, refused: 'args' },
