@@ -1,6 +1,6 @@
 // The ready-made demo cloud: what the demo host, the benchmarks and most tests start from.
 import type { ServiceAccount } from '../adapters/keystone/service-account';
-import type { FlavorSpec, ImageSpec, Named, ProjectSpec, UserSpec } from './model/types';
+import type { FlavorSpec, ImageSpec, Named, NetworkSpec, ProjectSpec, UserSpec } from './model/types';
 
 export const DEMO = {
     domain: 'Default',
@@ -17,7 +17,10 @@ export const DEMO = {
         tiny: { id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1 },
         small: { id: '2', name: 'm1.small', ram: 2048, vcpus: 1, disk: 20 }
     },
-    image: { id: '6f1b6a4e-0c55-4b52-9f43-3b0d8e0a7c21', name: 'tiny-raw' }
+    // Everyone's: any project's launch configuration may name it.
+    image: { id: '6f1b6a4e-0c55-4b52-9f43-3b0d8e0a7c21', name: 'tiny-raw', visibility: 'public' },
+    // The operator's network, shared with every project, as a cloud's 'public' one is.
+    network: { id: 'c2a8e3f1-7b4d-4e6a-9f05-1d3b8c7a2e94', name: 'public', shared: true }
 } as const;
 
 // The ids most callers need, flat.
@@ -26,12 +29,14 @@ export const serviceProjectId = DEMO.serviceProject.id;
 export const adminProjectId = DEMO.adminProject.id;
 export const demoImageId = DEMO.image.id;
 export const demoFlavorId = DEMO.flavors.tiny.id;
+export const demoNetworkId = DEMO.network.id;
 
 export interface Seedable {
     addProject(spec: ProjectSpec): Named;
     addUser(spec: UserSpec): Named;
     addFlavor(spec: FlavorSpec): Named;
     addImage(spec: ImageSpec): Named;
+    addNetwork(spec: NetworkSpec): Named;
 }
 
 export interface DemoIds {
@@ -41,7 +46,7 @@ export interface DemoIds {
 }
 
 export const seedDemo = (sim: Seedable): DemoIds => {
-    const { demoProject, serviceProject, adminProject, serviceUser, customer, operator, flavors, image } = DEMO;
+    const { demoProject, serviceProject, adminProject, serviceUser, customer, operator, flavors, image, network } = DEMO;
     sim.addProject(demoProject);
     sim.addProject(serviceProject);
     sim.addProject(adminProject);
@@ -57,6 +62,7 @@ export const seedDemo = (sim: Seedable): DemoIds => {
     sim.addFlavor(flavors.tiny);
     sim.addFlavor(flavors.small);
     sim.addImage(image);
+    sim.addNetwork({ ...network, projectId: adminProject.id });
     return { serviceUserId: service.id, customerId: alice.id, operatorId: ops.id };
 };
 

@@ -1,16 +1,19 @@
-// A Keystone v3 + Nova simulator: a real HTTP server on loopback for tests,
-// benchmarks and the demo. See model/types.ts for the shapes and control/faults.ts for faults.
+// A Keystone v3 + Nova simulator, with the read side of Glance and Neutron: a
+// real HTTP server on loopback for tests, benchmarks and the demo. See model/types.ts for the shapes and control/faults.ts for faults.
 import { SimAdmin } from './control/admin';
 import type { FaultList } from './control/faults';
 import { seedDemo } from './demo';
 import { listen } from './server';
 import { SimState } from './model/state';
 import type {
-    FlavorSpec, ImageSpec, Named, OutOfBandServerSpec, ProjectSpec, RequestLogEntry, RoleChange, ServerStatus, SimServer, SimulatorOptions, TokenSpec, UserSpec
+    FlavorSpec, ImageSpec, Named, NetworkSpec, OutOfBandServerSpec, ProjectSpec, RequestLogEntry, RoleChange, SecurityGroupSpec, ServerStatus, SimFlavor,
+    SimImage, SimNetwork, SimSecurityGroup, SimServer, SimulatorOptions, TokenSpec, UserSpec
 } from './model/types';
 
 export type * from './model/types';
-export { adminProjectId, DEMO, demoFlavorId, demoImageId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds } from './demo';
+export {
+    adminProjectId, DEMO, demoFlavorId, demoImageId, demoNetworkId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds
+} from './demo';
 export { SimInputError } from './model/sim-error';
 export { MAX_VERSION } from './nova/microversion';
 export type { FaultHandle } from './control/faults';
@@ -22,6 +25,8 @@ export interface Simulator {
     readonly origin: string;         // http://127.0.0.1:PORT
     readonly authUrl: string;        // OS_AUTH_URL
     readonly computeUrl: string;
+    readonly imageUrl: string;       // Glance's root (the catalog's URL): /v2/images below it
+    readonly networkUrl: string;     // Neutron's root (the catalog's URL): /v2.0/networks below it
     readonly controlUrl: string;     // /_sim
     readonly region: string;
     readonly faults: SimFaults;
@@ -39,7 +44,13 @@ export interface Simulator {
     deleteServerOutOfBand(id: string): boolean;
     setServerStatus(id: string, status: ServerStatus): boolean;
     addFlavor(spec: FlavorSpec): Named;
+    flavors(): readonly SimFlavor[];
     addImage(spec: ImageSpec): Named;
+    images(): readonly SimImage[];
+    addNetwork(spec: NetworkSpec): Named;
+    networks(projectId?: string): readonly SimNetwork[];
+    addSecurityGroup(spec: SecurityGroupSpec): Named;
+    securityGroups(projectId?: string): readonly SimSecurityGroup[];
     setQuota(projectId: string, instances: number | null): void;
     stop(): Promise<void>;
 }
@@ -50,18 +61,23 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         buildDelayMs: options.buildDelayMs ?? 0,
         deleteDelayMs: options.deleteDelayMs ?? 0,
         tokenTtlS: options.tokenTtlS ?? 3600,
-        now: options.now ?? (() => new Date())
+        now: options.now ?? (() => new Date()),
+        services: { image: options.services?.image ?? true, network: options.services?.network ?? true }
     });
     const admin = new SimAdmin(state);
     const server = await listen(state, admin, options.port ?? 0);
     const origin = `http://127.0.0.1:${server.port}`;
-    state.endpoints = { origin, authUrl: `${origin}/identity/v3`, computeUrl: `${origin}/compute/v2.1` };
+    state.endpoints = {
+        origin, authUrl: `${origin}/identity/v3`, computeUrl: `${origin}/compute/v2.1`, imageUrl: `${origin}/image`, networkUrl: `${origin}/networking`
+    };
 
     const sim: Simulator = {
         port: server.port,
         origin,
         authUrl: state.endpoints.authUrl,
         computeUrl: state.endpoints.computeUrl,
+        imageUrl: state.endpoints.imageUrl,
+        networkUrl: state.endpoints.networkUrl,
         controlUrl: `${origin}/_sim`,
         region: state.config.region,
         faults: state.faults,
@@ -81,7 +97,13 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         deleteServerOutOfBand: (id) => admin.deleteServerOutOfBand(id),
         setServerStatus: (id, status) => admin.setServerStatus(id, status),
         addFlavor: (spec) => admin.addFlavor(spec),
+        flavors: () => admin.flavors(),
         addImage: (spec) => admin.addImage(spec),
+        images: () => admin.images(),
+        addNetwork: (spec) => admin.addNetwork(spec),
+        networks: (projectId) => admin.networks(projectId),
+        addSecurityGroup: (spec) => admin.addSecurityGroup(spec),
+        securityGroups: (projectId) => admin.securityGroups(projectId),
         setQuota: (projectId, instances) => admin.setQuota(projectId, instances),
         stop: () => server.close()
     };

@@ -10,7 +10,9 @@ export const runFromEnv = async (env: NodeJS.ProcessEnv, print: (line: string) =
         region: env.SIM_REGION ?? 'RegionOne',
         demo: true
     });
-    print(JSON.stringify({ authUrl: sim.authUrl, computeUrl: sim.computeUrl, controlUrl: sim.controlUrl, region: sim.region }));
+    print(JSON.stringify({
+        authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, controlUrl: sim.controlUrl, region: sim.region
+    }));
     return sim;
 };
 

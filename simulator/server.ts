@@ -6,20 +6,33 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimAdmin } from './control/admin';
 import { handleControl } from './control/handler';
-import { keystoneError, novaError } from './http/errors';
-import { faultResponse, handlesFirst } from './control/faults';
+import { scopedCaller } from './http/caller';
+import { faultResponse, handlesFirst, unexpectedError } from './control/faults';
+import { handleImage } from './glance/handler';
 import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http/messages';
 import { handleIdentity } from './keystone/handler';
+import { handleNetwork } from './neutron/handler';
 import { requestedMicroversion } from './nova/microversion';
 import { handleCompute } from './nova/handler';
 import type { SimState } from './model/state';
 import type { RequestLogEntry, Service } from './model/types';
 
+// Where each service is mounted. Glance's and Neutron's catalog URLs are their
+// roots (clients add /v2 and /v2.0), as a devstack cloud lists them.
 const PREFIXES: readonly (readonly [Service | 'control', string])[] = [
     ['identity', '/identity/v3'],
     ['compute', '/compute/v2.1'],
+    ['image', '/image'],
+    ['network', '/networking'],
     ['control', '/_sim']
 ];
+
+const HANDLERS: Readonly<Record<Service, (state: SimState, req: SimRequest) => Promise<SimResponse>>> = {
+    identity: handleIdentity,
+    compute: handleCompute,
+    image: handleImage,
+    network: handleNetwork
+};
 
 export interface Listening {
     readonly port: number;
@@ -83,7 +96,8 @@ const onRequest = async (state: SimState, admin: SimAdmin, stopping: AbortSignal
     }
 
     const target = splitPath(url.pathname);
-    if (!target) {
+    // A service left out of the catalog is not deployed at all.
+    if (!target || (target.service === 'image' && !state.config.services.image) || (target.service === 'network' && !state.config.services.network)) {
         return send(res, json(404, { error: `nothing at ${url.pathname}` }), method);
     }
 
@@ -136,12 +150,11 @@ const serve = async (state: SimState, stopping: AbortSignal, service: Service, r
 
 const handle = async (state: SimState, service: Service, req: SimRequest): Promise<SimResponse> => {
     try {
-        return service === 'identity' ? await handleIdentity(state, req) : await handleCompute(state, req);
+        return await HANDLERS[service](state, req);
     }
     catch (err) {
         /* $lab:coverage:off$ */ // a bug in a handler: answer as the service would, and log it as a 500
-        const message = `Unexpected error in the simulator: ${String(err)}`;
-        return service === 'identity' ? keystoneError(500, message) : novaError(500, message);
+        return unexpectedError(service, `Unexpected error in the simulator: ${String(err)}`);
         /* $lab:coverage:on$ */
     }
 };
@@ -154,16 +167,11 @@ const logEntry = (state: SimState, service: Service, req: SimRequest): RequestLo
         path: req.path,
         query: queryObject(req.query),
         status: 0,
-        ...(service === 'compute' ? { microversion: requestedMicroversion(req), projectId: tokenProject(state, req) } : {}),
+        ...(service === 'compute' ? { microversion: requestedMicroversion(req) } : {}),
+        ...(service === 'identity' ? {} : { projectId: scopedCaller(state, req)?.project.id ?? null }),
         ...(parsed.ok && parsed.value !== undefined ? { body: parsed.value } : {}),
         at: state.now()
     };
-};
-
-// The project a compute request's token is scoped to, if the token is good.
-const tokenProject = (state: SimState, req: SimRequest): string | null => {
-    const token = req.headers['x-auth-token'];
-    return state.tokens.resolve(typeof token === 'string' ? token : undefined, state.now(), state.directory)?.project?.id ?? null;
 };
 
 // A hanging request waits for the simulator to stop, or for its client to give up.

@@ -9,7 +9,7 @@ import { DEMO } from '../simulator';
 import { withRig, type Rig } from './support/converge';
 import { expectRefused } from './support/refusal';
 import { field } from './support/server';
-import { everyServerKey } from './support/launch';
+import { everyServerKey, netId } from './support/launch';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -22,6 +22,8 @@ describe('launch configuration: what reaches Nova', () => {
 
     it('sends every key args.server takes exactly as written, with our name suffix and metadata added', async () => {
         await withRig({}, async (rig) => {
+            // Nova takes only networks the tenant may see.
+            rig.sim.addNetwork({ id: netId, projectId: rig.tenant, name: 'web' });
             const written = everyServerKey(DEMO.flavors.tiny.id, DEMO.image.id);
             const groupId = await rig.createGroup({}, written);
 

@@ -4,7 +4,8 @@ import { SimInputError } from '../model/sim-error';
 import type { SimState } from '../model/state';
 import { addMs } from '../model/time';
 import type {
-    FlavorSpec, ImageSpec, Named, OutOfBandServerSpec, ProjectSpec, RoleChange, ServerStatus, SimServer, TokenSpec, UserSpec
+    FlavorSpec, ImageSpec, Named, NetworkSpec, OutOfBandServerSpec, ProjectSpec, RoleChange, SecurityGroupSpec, ServerStatus, SimFlavor, SimImage,
+    SimNetwork, SimSecurityGroup, SimServer, TokenSpec, UserSpec
 } from '../model/types';
 
 export const SERVER_STATUSES: readonly ServerStatus[] = ['BUILD', 'ACTIVE', 'ERROR', 'SHUTOFF', 'PAUSED', 'SUSPENDED', 'DELETED'];
@@ -96,13 +97,44 @@ export class SimAdmin {
     }
 
     addFlavor(spec: FlavorSpec): Named {
+        spec.access?.forEach((projectId) => this.project(projectId));
         const { id, name } = this.state.resources.addFlavor(spec);
         return { id, name };
     }
 
+    flavors(): readonly SimFlavor[] {
+        return this.state.resources.listFlavors();
+    }
+
     addImage(spec: ImageSpec): Named {
+        [...spec.owner === undefined ? [] : [spec.owner], ...spec.members ?? []].forEach((projectId) => this.project(projectId));
         const { id, name } = this.state.resources.addImage(spec, this.state.now());
         return { id, name };
+    }
+
+    images(): readonly SimImage[] {
+        return this.state.resources.listImages();
+    }
+
+    addNetwork(spec: NetworkSpec): Named {
+        this.project(spec.projectId);
+        const { id, name } = this.state.networks.add(spec, this.state.now());
+        return { id, name };
+    }
+
+    networks(projectId?: string): readonly SimNetwork[] {
+        return this.state.networks.list(projectId);
+    }
+
+    addSecurityGroup(spec: SecurityGroupSpec): Named {
+        this.project(spec.projectId);
+        const { id, name } = this.state.securityGroups.add(spec, this.state.now());
+        return { id, name };
+    }
+
+    // What Neutron holds now: a project's default group shows once something made it.
+    securityGroups(projectId?: string): readonly SimSecurityGroup[] {
+        return this.state.securityGroups.list(projectId);
     }
 
     // null: no limit (the default).

@@ -1,7 +1,7 @@
 // Fault injection: a list of rules checked, in order, before a request is
 // handled. The first rule that matches applies and uses up one of its `times`.
 import { STATUS_CODES } from 'node:http';
-import { keystoneErrorBody, novaErrorBody } from '../http/errors';
+import { glanceErrorText, keystoneErrorBody, neutronErrorBody, novaErrorBody } from '../http/errors';
 import type { SimResponse } from '../http/messages';
 import { SimInputError } from '../model/sim-error';
 import type { FaultInfo, FaultRule, Service } from '../model/types';
@@ -139,19 +139,32 @@ export const faultResponse = (service: Service, rule: FaultRule, handled: SimRes
 
     // No body given: a changed error status gets the service's own error body; otherwise keep what was handled.
     if (status >= 400 && status !== handled?.status) {
-        return { ...out, json: defaultErrorBody(service, status, headers) };
+        return { ...out, ...errorBody(service, status, `Injected fault: ${STATUS_CODES[status] ?? 'error'}`, headers) };
     }
 
     return handled ? { ...out, json: handled.json, text: handled.text } : out;
 };
 
-const defaultErrorBody = (service: Service, status: number, headers: Readonly<Record<string, string>>): unknown => {
-    const message = `Injected fault: ${STATUS_CODES[status] ?? 'error'}`;
-    if (service === 'identity') {
-        return keystoneErrorBody(status, message);
-    }
+// An answer for a bug in a handler, in the service's own error shape.
+/* $lab:coverage:off$ */ // only a bug reaches it
+export const unexpectedError = (service: Service, message: string): SimResponse => ({ status: 500, headers: {}, ...errorBody(service, 500, message, {}) });
+/* $lab:coverage:on$ */
 
-    // Nova puts the Retry-After value in an overLimit body too.
-    const retryAfter = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
-    return novaErrorBody(status, message, retryAfter !== undefined && (status === 413 || status === 429) ? { retryAfter } : {});
+// Neutron's error type for a status it answers on its own (webob's exception names).
+const NEUTRON_TYPES: Readonly<Record<number, string>> = { 413: 'HTTPRequestEntityTooLarge', 429: 'HTTPTooManyRequests', 500: 'HTTPInternalServerError', 503: 'HTTPServiceUnavailable' };
+
+const errorBody = (service: Service, status: number, message: string, headers: Readonly<Record<string, string>>): Pick<SimResponse, 'json' | 'text'> => {
+    switch (service) {
+        case 'identity':
+            return { json: keystoneErrorBody(status, message) };
+        case 'image':
+            return { text: glanceErrorText(status, message) };
+        case 'network':
+            return { json: neutronErrorBody(NEUTRON_TYPES[status] ?? 'HTTPError', message) };
+        case 'compute': {
+            // Nova puts the Retry-After value in an overLimit body too.
+            const retryAfter = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+            return { json: novaErrorBody(status, message, retryAfter !== undefined && (status === 413 || status === 429) ? { retryAfter } : {}) };
+        }
+    }
 };

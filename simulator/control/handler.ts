@@ -164,5 +164,17 @@ const routes: readonly Route<Ctx>[] = [
     { method: 'DELETE', pattern: '/users/:name', handler: ({ admin }, { name }) => found(admin.deleteUser(name)) },
     { method: 'POST', pattern: '/tokens', handler: issueToken },
     { method: 'DELETE', pattern: '/tokens/:token', handler: ({ admin }, { token }) => found(admin.revokeToken(token)) },
-    { method: 'PUT', pattern: '/quotas/:projectId', handler: setQuota }
+    { method: 'PUT', pattern: '/quotas/:projectId', handler: setQuota },
+
+    { method: 'GET', pattern: '/flavors', handler: ({ admin }) => json(200, { flavors: admin.flavors() }) },
+    { method: 'POST', pattern: '/flavors', handler: ({ admin, body }) => json(201, { flavor: admin.addFlavor(P.flavorSpec(body)) }) },
+    { method: 'GET', pattern: '/images', handler: ({ admin }) => json(200, { images: admin.images() }) },
+    { method: 'POST', pattern: '/images', handler: ({ admin, body }) => json(201, { image: admin.addImage(P.imageSpec(body)) }) },
+    { method: 'GET', pattern: '/networks', handler: ({ admin, req }) => json(200, { networks: admin.networks(queryObject(req.query).projectId) }) },
+    { method: 'POST', pattern: '/networks', handler: ({ admin, body }) => json(201, { network: admin.addNetwork(P.networkSpec(body)) }) },
+    {
+        method: 'GET', pattern: '/security-groups',
+        handler: ({ admin, req }) => json(200, { securityGroups: admin.securityGroups(queryObject(req.query).projectId) })
+    },
+    { method: 'POST', pattern: '/security-groups', handler: ({ admin, body }) => json(201, { securityGroup: admin.addSecurityGroup(P.securityGroupSpec(body)) }) }
 ];

@@ -2,9 +2,13 @@
 import { SERVER_STATUSES } from './admin';
 import { isRecord } from '../http/messages';
 import { SimInputError } from '../model/sim-error';
-import type { FaultInfo, FaultRule, RoleGrant, ServerStatus, Service } from '../model/types';
+import type {
+    FaultInfo, FaultRule, FlavorSpec, ImageSpec, ImageVisibility, NetworkSpec, RoleGrant, SecurityGroupSpec, ServerStatus, Service
+} from '../model/types';
 
 export type Body = Record<string, unknown>;
+
+const SERVICES: readonly Service[] = ['identity', 'compute', 'image', 'network'];
 
 export const object = (value: unknown): Body => {
     if (!isRecord(value)) {
@@ -50,6 +54,54 @@ export const optBoolean = (body: Body, key: string): boolean | undefined => {
     return value;
 };
 
+export const optStringList = (body: Body, key: string): string[] | undefined => {
+    const value = body[key];
+    if (value !== undefined && (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))) {
+        throw new SimInputError(`${key} must be a list of strings`);
+    }
+
+    return value;
+};
+
+export const number = (body: Body, key: string): number => {
+    const value = optNumber(body, key);
+    if (value === undefined) {
+        throw new SimInputError(`${key} is required`);
+    }
+
+    return value;
+};
+
+// Drops the keys left undefined, so an absent field stays absent in the spec.
+const defined = <T extends object>(spec: Record<string, unknown>): T => Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as T;
+
+export const flavorSpec = (value: unknown): FlavorSpec => {
+    const b = object(value);
+    return defined<FlavorSpec>({
+        id: string(b, 'id'), name: string(b, 'name'), ram: number(b, 'ram'), vcpus: number(b, 'vcpus'), disk: number(b, 'disk'),
+        isPublic: optBoolean(b, 'isPublic'), access: optStringList(b, 'access')
+    });
+};
+
+// The visibility is checked when the image is added.
+export const imageSpec = (value: unknown): ImageSpec => {
+    const b = object(value);
+    return defined<ImageSpec>({
+        id: optString(b, 'id'), name: string(b, 'name'), owner: optString(b, 'owner'),
+        visibility: optString(b, 'visibility') as ImageVisibility | undefined, members: optStringList(b, 'members')
+    });
+};
+
+export const networkSpec = (value: unknown): NetworkSpec => {
+    const b = object(value);
+    return defined<NetworkSpec>({ id: optString(b, 'id'), projectId: string(b, 'projectId'), name: string(b, 'name'), shared: optBoolean(b, 'shared') });
+};
+
+export const securityGroupSpec = (value: unknown): SecurityGroupSpec => {
+    const b = object(value);
+    return defined<SecurityGroupSpec>({ id: optString(b, 'id'), projectId: string(b, 'projectId'), name: string(b, 'name'), description: optString(b, 'description') });
+};
+
 export const optStringMap = (body: Body, key: string): Record<string, string> | undefined => {
     const value = body[key];
     if (value === undefined) {
@@ -88,8 +140,8 @@ export const roles = (body: Body): RoleGrant[] => {
 export const faultRule = (value: unknown): FaultRule => {
     const body = object(value);
     const service = optString(body, 'service');
-    if (service !== undefined && service !== 'identity' && service !== 'compute') {
-        throw new SimInputError("service must be 'identity' or 'compute'");
+    if (service !== undefined && !(SERVICES as readonly string[]).includes(service)) {
+        throw new SimInputError(`service must be one of ${SERVICES.join(', ')}`);
     }
 
     const source = optString(body, 'path');

@@ -27,3 +27,13 @@ export const UNAUTHENTICATED = 'The request you have made requires authenticatio
 
 // keystonemiddleware in front of Nova answers 401 in Keystone's shape, naming where to log in.
 export const unauthenticated = (authUrl: string): SimResponse => keystoneError(401, UNAUTHENTICATED, { 'WWW-Authenticate': `Keystone uri="${authUrl}"` });
+
+// Glance answers errors as webob's plain text page: status line, then the explanation.
+export const glanceErrorText = (status: number, message: string): string => `${status} ${STATUS_CODES[status] ?? 'Error'}\n\n${message}\n\n   `;
+
+export const glanceError = (status: number, message: string): SimResponse => ({ status, headers: {}, text: glanceErrorText(status, message) });
+
+// Neutron: {"NeutronError": {type, message, detail}}, type the exception's class name.
+export const neutronErrorBody = (type: string, message: string): unknown => ({ NeutronError: { type, message, detail: '' } });
+
+export const neutronError = (status: number, type: string, message: string): SimResponse => json(status, neutronErrorBody(type, message));

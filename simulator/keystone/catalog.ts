@@ -1,6 +1,6 @@
 // The service catalog a project-scoped token carries.
 import { createHash } from 'node:crypto';
-import type { Endpoints } from '../model/state';
+import type { Endpoints, SimConfig } from '../model/state';
 
 const INTERFACES = ['public', 'internal', 'admin'] as const;
 
@@ -16,9 +16,13 @@ const entry = (type: string, name: string, url: string, region: string): unknown
     };
 };
 
-export const catalog = (endpoints: Endpoints, region: string): unknown[] => {
+// Glance and Neutron are listed unless the simulator runs without them.
+export const catalog = (endpoints: Endpoints, config: Pick<SimConfig, 'region' | 'services'>): unknown[] => {
+    const { region, services } = config;
     return [
         entry('compute', 'nova', endpoints.computeUrl, region),
-        entry('identity', 'keystone', endpoints.authUrl, region)
+        entry('identity', 'keystone', endpoints.authUrl, region),
+        ...(services.image ? [entry('image', 'glance', endpoints.imageUrl, region)] : []),
+        ...(services.network ? [entry('network', 'neutron', endpoints.networkUrl, region)] : [])
     ];
 };

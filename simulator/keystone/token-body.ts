@@ -20,7 +20,7 @@ export const tokenBody = (state: SimState, token: ValidToken, withCatalog: boole
         body.is_domain = false;
         body.roles = roles.map((r) => ({ id: r.id, name: r.name }));
         if (withCatalog) {
-            body.catalog = catalog(state.endpoints, state.config.region);
+            body.catalog = catalog(state.endpoints, state.config);
         }
     }
 

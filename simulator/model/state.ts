@@ -1,7 +1,9 @@
 // Everything the simulator knows, in one place the handlers share.
 import { Directory } from './directory';
 import { FaultList } from '../control/faults';
+import { Networks } from './networks';
 import { Resources } from './resources';
+import { SecurityGroups } from './security-groups';
 import { ServerStore } from './servers';
 import { TokenStore } from '../keystone/tokens';
 import type { RequestLogEntry } from './types';
@@ -12,6 +14,7 @@ export interface SimConfig {
     readonly deleteDelayMs: number;
     readonly tokenTtlS: number;
     readonly now: () => Date;
+    readonly services: { readonly image: boolean; readonly network: boolean }; // in the catalog and served
 }
 
 // The addresses are known only once the server listens; handlers read them per request.
@@ -19,17 +22,21 @@ export interface Endpoints {
     readonly origin: string;      // http://127.0.0.1:PORT
     readonly authUrl: string;     // origin + /identity/v3
     readonly computeUrl: string;  // origin + /compute/v2.1
+    readonly imageUrl: string;    // origin + /image (Glance's root: clients add /v2)
+    readonly networkUrl: string;  // origin + /networking (Neutron's root: clients add /v2.0)
 }
 
 export class SimState {
     readonly directory = new Directory();
     readonly tokens = new TokenStore();
     readonly resources = new Resources();
+    readonly networks = new Networks();
+    readonly securityGroups = new SecurityGroups();
     readonly servers = new ServerStore();
     readonly faults = new FaultList();
     readonly requests: RequestLogEntry[] = [];
     readonly quotas = new Map<string, number>(); // project → max instances
-    endpoints: Endpoints = { origin: '', authUrl: '', computeUrl: '' };
+    endpoints: Endpoints = { origin: '', authUrl: '', computeUrl: '', imageUrl: '', networkUrl: '' };
 
     constructor(readonly config: SimConfig) {}
 

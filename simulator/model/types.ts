@@ -1,6 +1,12 @@
 // The simulator's public types: what tests, benchmarks and the demo see.
 
-export type Service = 'identity' | 'compute';
+export type Service = 'identity' | 'compute' | 'image' | 'network';
+
+// The services a cloud may leave out of its catalog (identity and compute are always there).
+export interface OptionalServices {
+    readonly image?: boolean;          // Glance (default true)
+    readonly network?: boolean;        // Neutron (default true)
+}
 
 export interface SimulatorOptions {
     readonly port?: number;            // 0 (default): any free port
@@ -10,6 +16,7 @@ export interface SimulatorOptions {
     readonly tokenTtlS?: number;       // token lifetime (default 3600)
     readonly now?: () => Date;         // the clock; statuses are computed from it on read
     readonly demo?: boolean;           // seed the demo set (see seedDemo)
+    readonly services?: OptionalServices; // false: not in the catalog and not served
 }
 
 export type ServerStatus = 'BUILD' | 'ACTIVE' | 'ERROR' | 'SHUTOFF' | 'PAUSED' | 'SUSPENDED' | 'DELETED';
@@ -41,7 +48,7 @@ export interface RequestLogEntry {
     readonly query: Readonly<Record<string, string>>;
     status: number;                                  // 0 until answered (a hang stays 0)
     microversion?: string;                           // compute only: the version asked for ('2.1' when absent)
-    projectId?: string | null;                       // compute only: the project of the request's token (null: no good token)
+    projectId?: string | null;                       // compute, image and network: the project of the request's token (null: no good token)
     fault?: string;                                  // id of the fault rule that applied, if any
     readonly body?: unknown;                         // the parsed JSON body, if any
     readonly at: Date;
@@ -113,11 +120,73 @@ export interface FlavorSpec {
     readonly ram: number;
     readonly vcpus: number;
     readonly disk: number;
+    readonly isPublic?: boolean;                     // default true
+    readonly access?: readonly string[];             // projects that may use a private flavor
 }
 
+// A flavor as the simulator holds it.
+export interface SimFlavor {
+    readonly id: string;
+    readonly name: string;
+    readonly ram: number;
+    readonly vcpus: number;
+    readonly disk: number;
+    readonly isPublic: boolean;
+    readonly access: readonly string[];
+}
+
+export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
+
+// Glance's visibility: public and community images are everyone's, the others
+// their owner's, and a shared image also its members' (taken as accepted).
 export interface ImageSpec {
     readonly id?: string;
     readonly name: string;
+    readonly owner?: string;                         // project id; required for private and shared
+    readonly visibility?: ImageVisibility;           // default 'public'
+    readonly members?: readonly string[];            // project ids, for 'shared' only
+}
+
+export interface SimImage {
+    readonly id: string;
+    readonly name: string;
+    readonly owner: string | null;
+    readonly visibility: ImageVisibility;
+    readonly members: readonly string[];
+    readonly created: Date;
+}
+
+// A Neutron network: its project's, and everyone's when shared.
+export interface NetworkSpec {
+    readonly id?: string;
+    readonly projectId: string;
+    readonly name: string;
+    readonly shared?: boolean;                       // default false
+}
+
+export interface SimNetwork {
+    readonly id: string;
+    readonly projectId: string;
+    readonly name: string;
+    readonly shared: boolean;
+    readonly created: Date;
+}
+
+// A Neutron security group, seen only in its project. Each project's
+// 'default' group is made on first need; one added by hand takes its place.
+export interface SecurityGroupSpec {
+    readonly id?: string;
+    readonly projectId: string;
+    readonly name: string;
+    readonly description?: string;
+}
+
+export interface SimSecurityGroup {
+    readonly id: string;
+    readonly projectId: string;
+    readonly name: string;
+    readonly description: string;
+    readonly created: Date;
 }
 
 export interface OutOfBandServerSpec {

@@ -1,7 +1,8 @@
 // Nova under /compute/v2.1: the caller's token (checked as keystonemiddleware
 // would), the microversion, then the route. Servers are the token's project's.
+import { scopedCaller } from '../http/caller';
 import { novaError, unauthenticated } from '../http/errors';
-import { header, json, type SimRequest, type SimResponse } from '../http/messages';
+import { json, type SimRequest, type SimResponse } from '../http/messages';
 import { format, MAX_VERSION, MIN_VERSION, negotiate, requestedMicroversion, versionHeaders } from './microversion';
 import type { NovaCtx } from './context';
 import { resourceRoutes } from './resources';
@@ -17,8 +18,8 @@ export const handleCompute = async (state: SimState, req: SimRequest): Promise<S
         return versionDocument(state);
     }
 
-    const token = state.tokens.resolve(header(req, 'x-auth-token'), state.now(), state.directory);
-    if (!token || !token.project) {
+    const caller = scopedCaller(state, req);
+    if (!caller) {
         return unauthenticated(state.endpoints.authUrl);
     }
 
@@ -27,7 +28,7 @@ export const handleCompute = async (state: SimState, req: SimRequest): Promise<S
         return novaError(negotiated.status, negotiated.message);
     }
 
-    const ctx: NovaCtx = { state, req, token, project: token.project, version: negotiated.version };
+    const ctx: NovaCtx = { state, req, ...caller, version: negotiated.version };
     const match = matchRoute(routes, req.method, req.path);
     const response = match.kind === 'found'
         ? await match.route.handler(ctx, match.params)

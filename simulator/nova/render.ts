@@ -96,7 +96,7 @@ export const flavorDetail = (origin: string, flavor: Flavor, version: Version): 
         links: links(origin, 'flavors', flavor.id),
         'OS-FLV-EXT-DATA:ephemeral': 0,
         'OS-FLV-DISABLED:disabled': false,
-        'os-flavor-access:is_public': true,
+        'os-flavor-access:is_public': flavor.isPublic,
         swap: atLeast(version, 75) ? 0 : '',
         rxtx_factor: 1.0
     };

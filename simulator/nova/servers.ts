@@ -4,6 +4,7 @@ import { novaError } from '../http/errors';
 import { empty, json, parseJson, type SimResponse } from '../http/messages';
 import type { NovaCtx } from './context';
 import { links, serverDetail, serverSummary } from './render';
+import { references } from './references';
 import { validateCreate } from './validate';
 import type { Params, Route } from '../http/router';
 import { addMs } from '../model/time';
@@ -11,15 +12,15 @@ import type { SimServer } from '../model/types';
 
 export const MAX_LIMIT = 1000; // nova.conf [api] max_limit
 
-const create = ({ state, req, token, project, version }: NovaCtx): SimResponse => {
+const create = ({ state, req, token, project, version, viewer }: NovaCtx): SimResponse => {
     const parsed = parseJson(req.rawBody);
     if (!parsed.ok) {
         return novaError(400, 'Malformed request body');
     }
 
-    const validated = validateCreate(parsed.value, version, state.resources);
+    const validated = validateCreate(parsed.value, version, references(state, viewer));
     if (!validated.ok) {
-        return novaError(400, validated.message);
+        return novaError(validated.status, validated.message);
     }
 
     const now = state.now();

@@ -1,8 +1,8 @@
 // POST /servers body checks, in Nova's order: the JSON schema, then the
-// flavor and image lookups. Messages follow Nova's wording where it matters.
+// lookups (references.ts). Messages follow Nova's wording where it matters.
 import { isRecord } from '../http/messages';
 import { atLeast, type Version } from './microversion';
-import type { Resources } from '../model/resources';
+import type { References, Refusal } from './references';
 
 export interface CreateSpec {
     readonly name: string;
@@ -14,30 +14,40 @@ export interface CreateSpec {
     readonly userData: string | null;
 }
 
-export type Validated = { readonly ok: true; readonly spec: CreateSpec } | { readonly ok: false; readonly message: string };
+export type Validated = { readonly ok: true; readonly spec: CreateSpec } | { readonly ok: false; readonly status: number; readonly message: string };
 
-class Invalid extends Error {}
+class Invalid extends Error {
+    constructor(message: string, readonly status = 400) {
+        super(message);
+    }
+}
+
+const refuse = (refusal: Refusal | null): void => {
+    if (refusal) {
+        throw new Invalid(refusal.message, refusal.status);
+    }
+};
 
 // Typed on the const, not the arrow alone, so that a call ends the path for narrowing as a declared function's does.
 const invalid: (field: string, why: string) => never = (field, why) => {
     throw new Invalid(`Invalid input for field/attribute ${field}. ${why}`);
 };
 
-export const validateCreate = (body: unknown, version: Version, resources: Resources): Validated => {
+export const validateCreate = (body: unknown, version: Version, references: References): Validated => {
     try {
-        return { ok: true, spec: check(body, version, resources) };
+        return { ok: true, spec: check(body, version, references) };
     }
     catch (err) {
         // Anything else is a bug: let it through.
         if (err instanceof Invalid) { // $lab:coverage:ignore$
-            return { ok: false, message: err.message };
+            return { ok: false, status: err.status, message: err.message };
         }
 
         throw err; // $lab:coverage:ignore$
     }
 };
 
-const check = (body: unknown, version: Version, resources: Resources): CreateSpec => {
+const check = (body: unknown, version: Version, references: References): CreateSpec => {
     const server = isRecord(body) ? body.server : undefined;
     if (!isRecord(server)) {
         invalid('server', "'server' is a required property");
@@ -46,6 +56,7 @@ const check = (body: unknown, version: Version, resources: Resources): CreateSpe
     const name = checkName(server.name);
     const metadata = checkMetadata(server.metadata);
     const networks = checkNetworks(server.networks, version);
+    const securityGroups = checkSecurityGroups(server.security_groups);
     const userData = checkUserData(server.user_data);
     if (server.key_name !== undefined && server.key_name !== null && typeof server.key_name !== 'string') {
         invalid('key_name', 'Value must be a string.');
@@ -70,14 +81,16 @@ const check = (body: unknown, version: Version, resources: Resources): CreateSpe
         invalid('flavorRef', 'Value must be a non-empty string or an integer.');
     }
 
-    if (!resources.flavor(flavorId)) {
-        throw new Invalid('Invalid flavorRef provided.');
-    }
-
+    // Nova looks up the flavor, then (in compute's create) the image, the security groups and the networks.
+    refuse(references.flavor(flavorId));
     const imageId = refId(server.imageRef);
-    if (imageId === null || !resources.image(imageId)) {
+    if (imageId === null) {
         throw new Invalid('Can not find requested image');
     }
+
+    refuse(references.image(imageId));
+    refuse(references.securityGroups(securityGroups));
+    refuse(references.networks(Array.isArray(networks) ? networks.map((n) => n.uuid).filter((id): id is string => typeof id === 'string') : []));
 
     return { name, imageId, flavorId, metadata, networks, keyName: typeof server.key_name === 'string' ? server.key_name : null, userData };
 };
@@ -137,7 +150,7 @@ const checkMetadata = (value: unknown): Record<string, string> => {
 };
 
 // From 2.37 networks is required and may be 'auto' or 'none'; before, an optional list.
-const checkNetworks = (value: unknown, version: Version): unknown => {
+const checkNetworks = (value: unknown, version: Version): 'auto' | 'none' | Record<string, unknown>[] => {
     if (value === undefined) {
         if (atLeast(version, 37)) {
             invalid('server', "'networks' is a required property");
@@ -155,6 +168,35 @@ const checkNetworks = (value: unknown, version: Version): unknown => {
     }
 
     return value;
+};
+
+// A list of {name}; the names asked for, each once, or 'default' when none is named (as Nova reads it).
+const checkSecurityGroups = (value: unknown): string[] => {
+    if (value === undefined) {
+        return ['default'];
+    }
+
+    if (!Array.isArray(value) || !value.every(isRecord)) {
+        invalid('security_groups', 'Value must be a list of objects.');
+    }
+
+    const names: string[] = [];
+    for (const group of value) {
+        const extra = Object.keys(group).find((key) => key !== 'name');
+        if (extra !== undefined) {
+            invalid('security_groups', `Additional properties are not allowed ('${extra}' was unexpected)`);
+        }
+
+        if (group.name !== undefined && (typeof group.name !== 'string' || group.name.length < 1 || group.name.length > 255)) {
+            invalid('name', 'Value must be a string of 1 to 255 characters.');
+        }
+
+        if (typeof group.name === 'string' && !names.includes(group.name)) {
+            names.push(group.name);
+        }
+    }
+
+    return names.length > 0 ? names : ['default'];
 };
 
 const checkUserData = (value: unknown): string | null => {

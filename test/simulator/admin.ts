@@ -1,7 +1,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import {
-    adminProjectId, DEMO, demoFlavorId, demoImageId, demoProjectId, seedDemo, serviceProjectId, SimInputError, startSimulator
+    adminProjectId, DEMO, demoFlavorId, demoImageId, demoNetworkId, demoProjectId, seedDemo, serviceProjectId, SimInputError, startSimulator
 } from '../../simulator';
 import { runFromEnv } from '../../simulator/main';
 import { aliceToken, arr, call, createServer, ManualClock, obj, passwordAuth, withSim } from './helpers';
@@ -12,7 +12,8 @@ const { expect } = Code;
 describe('simulator: in-process API', () => {
 
     it('exports the demo ids flat', () => {
-        expect([demoProjectId, serviceProjectId, adminProjectId, demoImageId, demoFlavorId]).to.equal([DEMO.demoProject.id, DEMO.serviceProject.id, DEMO.adminProject.id, DEMO.image.id, DEMO.flavors.tiny.id]);
+        expect([demoProjectId, serviceProjectId, adminProjectId, demoImageId, demoFlavorId, demoNetworkId])
+            .to.equal([DEMO.demoProject.id, DEMO.serviceProject.id, DEMO.adminProject.id, DEMO.image.id, DEMO.flavors.tiny.id, DEMO.network.id]);
         // Named as the plugin's default adminProject, with an id that is not its name.
         expect(DEMO.adminProject.name).to.equal('admin');
         expect<string>(DEMO.adminProject.id).to.not.equal('admin');
@@ -29,6 +30,9 @@ describe('simulator: in-process API', () => {
             // With no flavors or images, an out-of-band server names none.
             expect(sim.addServer('p', { name: 'bare' })).to.include({ imageId: '', flavorId: '', userId: 'out-of-band' });
             const ids = seedDemo(sim);
+            // The demo image is everyone's, and its network shared: any project's launch configuration may name them.
+            expect(sim.images()).to.equal([{ ...DEMO.image, owner: null, members: [], created: sim.images()[0]?.created }]);
+            expect(sim.networks()).to.equal([{ ...DEMO.network, projectId: DEMO.adminProject.id, created: sim.networks()[0]?.created }]);
             expect(ids.serviceUserId).to.match(/^[0-9a-f]{32}$/);
             expect(ids.operatorId).to.match(/^[0-9a-f]{32}$/);
             expect(sim.issueToken({ userName: 'alice' })).to.startWith('gAAAAA');

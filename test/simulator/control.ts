@@ -15,7 +15,7 @@ describe('simulator: control interface /_sim', () => {
     it('describes itself', async () => {
         await withSim({ region: 'North' }, async (sim) => {
             const res = await call('GET', sim.controlUrl);
-            expect(res.json).to.equal({ origin: sim.origin, authUrl: sim.authUrl, computeUrl: sim.computeUrl, region: 'North' });
+            expect(res.json).to.equal({ origin: sim.origin, authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, region: 'North' });
         });
     });
 
@@ -224,7 +224,9 @@ describe('simulator: control interface /_sim', () => {
         const sim = await runFromEnv({ SIM_BUILD_DELAY_MS: '1000', SIM_REGION: 'West' }, (line) => lines.push(line));
         try {
             const printed = obj(JSON.parse(lines[0] ?? '') as unknown);
-            expect(printed).to.equal({ authUrl: sim.authUrl, computeUrl: sim.computeUrl, controlUrl: sim.controlUrl, region: 'West' });
+            expect(printed).to.equal({
+                authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, controlUrl: sim.controlUrl, region: 'West'
+            });
             const id = await createServer(sim, aliceToken(sim));
             expect(sim.servers()[0]).to.include({ id, status: 'BUILD' });
         }

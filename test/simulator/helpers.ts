@@ -131,3 +131,13 @@ export const arr = (value: unknown): unknown[] => {
 
     return value;
 };
+
+// A second customer beside alice's `demo`: project `acme`, with bob as its member.
+export const otherCustomer = (sim: Simulator): { readonly projectId: string; readonly token: string } => {
+    sim.addProject({ id: 'acme', name: 'acme' });
+    sim.addUser({ name: 'bob', password: 'secret', defaultProjectId: 'acme', roles: [{ projectId: 'acme', role: 'member' }] });
+    return { projectId: 'acme', token: sim.issueToken({ userName: 'bob', projectId: 'acme' }) };
+};
+
+// The demo's operator: admin on the admin project, so admin to every service's policy.
+export const operatorToken = (sim: Simulator): string => sim.issueToken({ userName: DEMO.operator.name, projectId: DEMO.adminProject.id });

@@ -64,7 +64,7 @@ describe('simulator: Nova microversions', () => {
             expect((await call('POST', url, { token, body: serverBody({ networks: undefined }) })).status).to.equal(202);
             expect((await call('POST', url, { token, microversion: '2.36', body: serverBody({ networks: 'auto' }) })).status).to.equal(400);
             expect((await call('POST', url, { token, microversion: '2.37', body: serverBody({ networks: 'auto' }) })).status).to.equal(202);
-            expect((await call('POST', url, { token, microversion: '2.37', body: serverBody({ networks: [{ uuid: 'n1' }] }) })).status).to.equal(202);
+            expect((await call('POST', url, { token, microversion: '2.37', body: serverBody({ networks: [{ uuid: DEMO.network.id }] }) })).status).to.equal(202);
             expect((await call('POST', url, { token, microversion: '2.37', body: serverBody({ networks: undefined }) })).status).to.equal(400);
         });
     });
