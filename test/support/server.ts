@@ -5,6 +5,7 @@ import type { ServerInjectResponse } from '@hapi/hapi';
 import { randomUUID } from 'node:crypto';
 import { plugin, type PluginOptions } from '../../plugin';
 import type { TokenValidator } from '../../core/ports/identity';
+import { demoImageId } from '../../simulator';
 import { testDatabase } from './database';
 
 export interface TestServerOptions extends Omit<PluginOptions, 'database'> {
@@ -39,11 +40,13 @@ export const caller = (server: Hapi.Server, token: string | null): Caller => (me
 export const field = (value: unknown, ...path: (string | number)[]): unknown =>
     path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string | number, unknown>)[key] : undefined), value);
 
+// Its image is the simulator's demo image: a plugin that checks launch
+// configurations against the simulator (contract §3) finds it.
 export const validGroup = (name = 'web') => ({
     groupConfiguration: { name, cooldown: 60, minEntities: 1, maxEntities: 10, metadata: { team: 'web' } },
     launchConfiguration: {
         type: 'launch_server',
-        args: { server: { name: 'web', flavorRef: '1', imageRef: '70a599e0-31e7-49b7-b260-868f441e862b', networks: 'none' } }
+        args: { server: { name: 'web', flavorRef: '1', imageRef: demoImageId, networks: 'none' } }
     }
 });
 
