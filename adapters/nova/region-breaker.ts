@@ -4,7 +4,7 @@
 import { ComputeError, type ComputeErrorKind } from '../../core/model/server';
 import { type BreakerOptions, namedBreaker, type RegionBreaker } from '../guard/breaker';
 
-export { type BreakerOptions, type BreakerState, breakerState, DEFAULT_BREAKER, isOpenRefusal, type RegionBreaker, type Thunk } from '../guard/breaker';
+export { type BreakerOptions, type BreakerState, DEFAULT_BREAKER, type RegionBreaker, type Thunk } from '../guard/breaker';
 
 // What trips the breaker: Nova failing or overloaded, not Nova refusing a bad request.
 export const TRIPPING_KINDS: ReadonlySet<ComputeErrorKind> = new Set<ComputeErrorKind>(['server_error', 'unavailable', 'timeout', 'network', 'over_limit']);

@@ -237,6 +237,16 @@ describe('OctaviaClient over HTTP', () => {
             expect(err.message).to.contain('does not advance');
         });
 
+        it('reads links that are not a list as no next page, and fails a page holding a member that is not an object', async () => {
+            expectProjectAuth('tenant-1', 'tok-1');
+            octavia().get('/v2/lbaas/pools/p1/members').query(true).reply(200, { members: [rawMember('m1')], members_links: 'next' });
+            octavia().get('/v2/lbaas/pools/p2/members').query(true).reply(200, { members: [rawMember('m1'), 'm2'], members_links: [] });
+            const c = client();
+            expect((await c.listMembers(SCOPE, 'p1')).map((m) => m.id)).to.equal(['m1']);
+            const err = await failure(c.listMembers(SCOPE, 'p2'));
+            expect([err.kind, err.message]).to.equal(['server_error', 'Malformed answer from Octavia: GET /lbaas/pools/p2/members?limit=1000: a member is not an object']);
+        });
+
         it('is pool_gone on a 404, server_error on a page without a members list, with no partial list', async () => {
             expectProjectAuth('tenant-1', 'tok-1');
             octavia().get('/v2/lbaas/pools/nope/members').query(true).reply(404, '<html><body>\nPool nope not found.\n</body></html>');

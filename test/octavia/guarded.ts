@@ -101,6 +101,18 @@ describe('GuardedOctavia', () => {
             });
         });
 
+        it('does not count errors that are not LoadBalancerErrors (a bug, not Octavia) but lets them through', async () => {
+            await withGuard({ breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000 } }, async (g, fake) => {
+                const bug = new TypeError('bug');
+                fake.answer = () => bug;
+                for (let n = 0; n < 10; n++) {
+                    expect(await expect(g.listMembers(A, 'p1')).to.reject()).to.shallow.equal(bug);
+                }
+
+                expect(g.state('A')).to.equal({ breaker: 'closed', heldForS: 0, createsInFlight: 0 });
+            });
+        });
+
         it('a good half-open probe closes it again', async () => {
             await withGuard({ breaker: { volumeThreshold: 1, resetTimeoutMs: 100 } }, async (g, fake) => {
                 fake.answer = () => octavia('unavailable');
