@@ -71,12 +71,11 @@ export const parseMember = (raw: unknown, where: string): PoolMember => {
 export const parseMemberAnswer = (json: unknown, where: string): PoolMember => parseMember(wrapped(json, 'member', where), where);
 
 export const parseMemberPage = (json: unknown, where: string): MemberPage => {
-    const members = isRecord(json) ? json.members : undefined;
-    if (!Array.isArray(members)) {
+    if (!isRecord(json) || !Array.isArray(json.members)) {
         throw new MalformedAnswer(`${where}: no members list`);
     }
 
-    return { members: members.map((raw) => parseMember(raw, where)), next: nextLink(isRecord(json) ? json.members_links : undefined) };
+    return { members: json.members.map((raw) => parseMember(raw, where)), next: nextLink(json.members_links) };
 };
 
 export const parsePool = (json: unknown, where: string): Owned => {

@@ -219,7 +219,7 @@ export class OctaviaClient implements LoadBalancerMembers {
     }
 
     private expectSuccess(answer: OctaviaAnswer, what: string, notFound: NotFoundKind): void {
-        if (answer.statusCode < 200 || answer.statusCode >= 300) {
+        if (Math.floor(answer.statusCode / 100) !== 2) {
             throw octaviaError(answer, what, this.nowMs(), notFound);
         }
     }
@@ -236,7 +236,8 @@ const memberPath = (poolId: string, memberId: string): string => `${poolPath(poo
 // credentials (no role on the project) are 'unauthorized'; Keystone down or no
 // load-balancer endpoint is 'unavailable' (nothing was sent to Octavia).
 const identityAsError = (err: unknown): Error => {
-    if (err instanceof LoadBalancerError || !(err instanceof DomainError)) {
+    // LoadBalancerErrors (from the exchange itself) and bugs pass as they are.
+    if (!(err instanceof DomainError)) {
         return err as Error;
     }
 

@@ -4,9 +4,11 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import nock from 'nock';
+import { MockAgent } from 'undici';
+import { OctaviaClient } from '../../adapters/octavia/client';
 import { type LoadBalancerErrorKind } from '../../core/model/load-balancer';
 import type { LoadBalancerScope } from '../../adapters/octavia/types';
-import { KEYSTONE, startNock, stopNock, T0 } from '../nova/fixtures';
+import { account, KEYSTONE, startNock, stopNock, T0, tokenBody } from '../nova/fixtures';
 import { client, expectProjectAuth, failure, fault, OCTAVIA, OCTAVIA_CATALOG, OCTAVIA_HEADERS, OCTAVIA_TWO, rawMember, rawPool } from './fixtures';
 
 const { describe, it, before, after, afterEach } = exports.lab = Lab.script();
@@ -68,7 +70,7 @@ describe('OctaviaClient over HTTP', () => {
             expectProjectAuth('tenant-1', 'tok-1');
             const escaped = octavia().get('/v2/lbaas/loadbalancers/a%2Fb').reply(200, { loadbalancer: { id: 'a/b', project_id: 'tenant-1' } });
             octavia().get('/v2/lbaas/loadbalancers/lb-1').reply(200, { loadbalancer: { id: 'lb-1', pools: [] } });
-            octavia().get('/v2/lbaas/loadbalancers/lb-3').reply(200, { loadbalancer: { id: 'lb-3', project_id: 'tenant-1', pools: [{ name: 'x' }] } });
+            octavia().get('/v2/lbaas/loadbalancers/lb-3').reply(200, { loadbalancer: { id: 'lb-3', project_id: 'tenant-1', pools: [{ id: 'p1' }, 'p2'] } });
             octavia().get('/v2/lbaas/loadbalancers/lb-4').reply(200, 'not json');
             const c = client();
             const messages = [];
@@ -185,12 +187,13 @@ describe('OctaviaClient over HTTP', () => {
         it('is server_error on a member without its status, weight or port, and on an error answer', async () => {
             expectProjectAuth('tenant-1', 'tok-1');
             octavia().get('/v2/lbaas/pools/p1/members/m1').reply(200, { member: rawMember('m1', { provisioning_status: undefined }) });
-            octavia().get('/v2/lbaas/pools/p1/members/m2').reply(200, { member: rawMember('m2', { weight: '1' }) });
+            octavia().get('/v2/lbaas/pools/p1/members/m2').reply(200, { member: rawMember('m2', { weight: 1.5 }) });
+            octavia().get('/v2/lbaas/pools/p1/members/m5').reply(200, { member: rawMember('m5', { address: '' }) });
             octavia().get('/v2/lbaas/pools/p1/members/m3').reply(200, { member: 'm3' });
             octavia().get('/v2/lbaas/pools/p1/members/m4').reply(500, fault('Internal Server Error'));
             const c = client();
             const messages = [];
-            for (const id of ['m1', 'm2', 'm3', 'm4']) {
+            for (const id of ['m1', 'm2', 'm3', 'm4', 'm5']) {
                 const err = await failure(c.showMember(SCOPE, 'p1', id));
                 expect(err.kind).to.equal('server_error');
                 messages.push(err.message);
@@ -200,7 +203,8 @@ describe('OctaviaClient over HTTP', () => {
                 'Malformed answer from Octavia: GET /lbaas/pools/p1/members/m1 (member m1): no provisioning_status',
                 'Malformed answer from Octavia: GET /lbaas/pools/p1/members/m2 (member m2): weight is not an integer',
                 'Malformed answer from Octavia: GET /lbaas/pools/p1/members/m3: no member object',
-                'Internal Server Error'
+                'Internal Server Error',
+                'Malformed answer from Octavia: GET /lbaas/pools/p1/members/m5 (member m5): no address'
             ]);
         });
 
@@ -211,8 +215,9 @@ describe('OctaviaClient over HTTP', () => {
                 .reply(200, { members: [rawMember('m1'), rawMember('m2')], members_links: [{ rel: 'next', href: 'http://10.0.0.5:9876/v2/lbaas/pools/p1/members?limit=2&marker=m2' }] });
             const page2 = octavia().get('/v2/lbaas/pools/p1/members').query({ limit: '2', marker: 'm2' })
                 .reply(200, { members: [rawMember('m3'), rawMember('m4')], members_links: [{ rel: 'previous', href: 'x' }, { rel: 'next', href: 'http://10.0.0.5:9876/v2/lbaas/pools/p1/members?limit=2&marker=m4' }] });
+            // An empty page ends the listing, whatever its links say.
             const page3 = octavia().get('/v2/lbaas/pools/p1/members').query({ limit: '2', marker: 'm4' })
-                .reply(200, { members: [], members_links: [] });
+                .reply(200, { members: [], members_links: [{ rel: 'next', href: 'http://10.0.0.5:9876/v2/lbaas/pools/p1/members?limit=2&marker=m4' }] });
             const members = await client({ pageSize: 2 }).listMembers(SCOPE, 'p1');
             expect(members.map((m) => m.id)).to.equal(['m1', 'm2', 'm3', 'm4']);
             expect(page1.isDone() && page2.isDone() && page3.isDone()).to.be.true();
@@ -240,9 +245,14 @@ describe('OctaviaClient over HTTP', () => {
         it('reads links that are not a list as no next page, and fails a page holding a member that is not an object', async () => {
             expectProjectAuth('tenant-1', 'tok-1');
             octavia().get('/v2/lbaas/pools/p1/members').query(true).reply(200, { members: [rawMember('m1')], members_links: 'next' });
+            octavia().get('/v2/lbaas/pools/p3/members').query(true).reply(200, { members: [rawMember('m3', { subnet_id: null, operating_status: null })], members_links: ['next', { rel: 'next', href: 7 }] });
             octavia().get('/v2/lbaas/pools/p2/members').query(true).reply(200, { members: [rawMember('m1'), 'm2'], members_links: [] });
             const c = client();
             expect((await c.listMembers(SCOPE, 'p1')).map((m) => m.id)).to.equal(['m1']);
+            expect(await c.listMembers(SCOPE, 'p3')).to.equal([{
+                id: 'm3', name: 'web-as000000m3', address: '10.20.1.211', protocolPort: 80, subnetId: null, weight: 1,
+                provisioningStatus: 'ACTIVE', operatingStatus: '', projectId: 'tenant-1'
+            }]);
             const err = await failure(c.listMembers(SCOPE, 'p2'));
             expect([err.kind, err.message]).to.equal(['server_error', 'Malformed answer from Octavia: GET /lbaas/pools/p2/members?limit=1000: a member is not an object']);
         });
@@ -315,7 +325,12 @@ describe('OctaviaClient over HTTP', () => {
             { status: 503, body: '<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>', headers: { 'Retry-After': new Date(T0 + 45_000).toUTCString() }, kind: 'unavailable', retryAfterS: 45, message: 'No server is available to handle this request.' },
             { status: 503, body: '', kind: 'unavailable', retryAfterS: null, message: 'Octavia answered 503 to POST /lbaas/pools/p1/members' },
             { status: 500, body: fault('Provider \'amphora\' reports error: broken'), kind: 'server_error', retryAfterS: null, message: 'Provider \'amphora\' reports error: broken' },
-            { status: 502, body: '', kind: 'server_error', retryAfterS: null, message: 'Octavia answered 502 to POST /lbaas/pools/p1/members' }
+            { status: 502, body: '', kind: 'server_error', retryAfterS: null, message: 'Octavia answered 502 to POST /lbaas/pools/p1/members' },
+            { status: 503, body: '<html><body></body></html>', kind: 'unavailable', retryAfterS: null, message: 'Octavia answered 503 to POST /lbaas/pools/p1/members' },
+            // A redirect is not followed: Octavia answering anything but 2xx to a create is trouble.
+            { status: 302, body: '', headers: { Location: 'http://elsewhere/' }, kind: 'server_error', retryAfterS: null, message: 'Octavia answered 302 to POST /lbaas/pools/p1/members' },
+            // The pool went between the check and the POST, and the 404 says nothing.
+            { status: 404, body: '', kind: 'pool_gone', retryAfterS: null, message: 'Octavia answered 404 to POST /lbaas/pools/p1/members' }
         ];
 
         for (const c of cases) {
@@ -366,8 +381,10 @@ describe('OctaviaClient over HTTP', () => {
             octavia().get('/v2/lbaas/pools/p1/members/m1').replyWithError({ message: 'Headers Timeout Error', code: 'UND_ERR_HEADERS_TIMEOUT' });
             octavia().get('/v2/lbaas/pools/p1/members/m2').replyWithError({ message: 'connect ECONNREFUSED 10.0.0.1:9876', code: 'ECONNREFUSED' });
             octavia().get('/v2/lbaas/pools/p1/members/m3').replyWithError('socket hang up');
+            octavia().get('/v2/lbaas/pools/p1/members/m4').replyWithError(Object.assign(new Error('fetch failed'), { cause: { code: 'ETIMEDOUT' } }));
             const c = client();
             expect((await failure(c.showMember(SCOPE, 'p1', 'm1'))).kind).to.equal('timeout');
+            expect((await failure(c.showMember(SCOPE, 'p1', 'm4'))).kind).to.equal('timeout');
             const refused = await failure(c.showMember(SCOPE, 'p1', 'm2'));
             expect([refused.kind, refused.message]).to.equal(['network', 'Octavia unreachable (GET /lbaas/pools/p1/members/m2): connect ECONNREFUSED 10.0.0.1:9876 (ECONNREFUSED)']);
             expect((await failure(c.showMember(SCOPE, 'p1', 'm3'))).kind).to.equal('network');
@@ -381,6 +398,23 @@ describe('OctaviaClient over HTTP', () => {
             nock(KEYSTONE).post('/v3/auth/tokens').reply(503, 'down');
             const down = await failure(client().poolsOf(SCOPE, 'lb-1'));
             expect([down.kind, down.retryAfterS]).to.equal(['unavailable', null]);
+        });
+
+        it('uses a dispatcher it is given for Keystone and Octavia alike, and the catalog\'s first public endpoint when no region is named', async () => {
+            const agent = new MockAgent();
+            agent.disableNetConnect();
+            agent.get(KEYSTONE).intercept({ path: '/v3/auth/tokens', method: 'POST' })
+                .reply(201, tokenBody({ catalog: OCTAVIA_CATALOG, projectId: 'tenant-1' }), { headers: { 'x-subject-token': 'tok-9', 'content-type': 'application/json' } });
+            agent.get(OCTAVIA).intercept({ path: '/v2/lbaas/pools/p1/members/m1', method: 'GET', headers: { 'x-auth-token': 'tok-9' } })
+                .reply(200, { member: rawMember('m1') }, { headers: { 'content-type': 'application/json' } });
+            const c = new OctaviaClient(account({ regionName: undefined }), { dispatcher: agent, keystoneTimeoutMs: 5_000 });
+            try {
+                expect((await c.showMember(SCOPE, 'p1', 'm1'))?.id).to.equal('m1');
+                agent.assertNoPendingInterceptors();
+            }
+            finally {
+                await agent.close();
+            }
         });
 
         it('is unavailable, with nothing sent, when the catalog has no load-balancer endpoint in the region', async () => {
