@@ -1,10 +1,10 @@
 // One HTTP exchange with an OpenStack service, read to the end, under a
-// deadline that covers headers and body. Keystone and Nova calls both go
+// deadline that covers headers and body. Keystone, Nova and Octavia calls all go
 // through here; each says what a missed deadline or a failed exchange means.
 import { type Dispatcher, request } from 'undici';
 
 export interface Exchange {
-    readonly method: 'GET' | 'POST' | 'DELETE';
+    readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
     readonly url: string;
     readonly headers: Readonly<Record<string, string>>;
     readonly body?: string;

@@ -1,73 +1,57 @@
 // Any Compute, wrapped so that a Nova in trouble is not made worse (design
-// idea 5, contract §3). Every call to a region goes through the same steps, in
-// this order, and this file is the one place they are composed:
-//
-//   1. Retry-After hold: a 413/429/503 that named a wait holds every call to
-//      the region until it has passed ('held', nothing sent).
-//   2. Breaker: one opossum breaker per region; open → 'breaker_open' (nothing
-//      sent), half-open → one probe per resetTimeout.
-//   3. Creation budget (creates only): creates/s and in flight per region;
-//      a create waits its turn up to maxWaitMs, then 'held' with a hint.
-//   4. The inner call, with its own per-call deadline (the timeout).
-//
-// No retry here: the converger is level-based and comes back (after the
-// retryAfterS it was given, or its backoff), so a retry loop in this layer
-// would only multiply requests during an outage.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { admitCreate, checkBudgetLimits, type CreateBudgetLimits, type CreateBudgetState, DEFAULT_CREATE_BUDGET, finishCreate, freshBudget } from './budget';
-import { type Clock, systemClock } from '../../core/ports/clock';
+// idea 5, contract §3): a Retry-After hold, a breaker named compute:<region>
+// and a creation budget per region, composed in adapters/guard/region-guards.ts.
+// Only creates spend the budget.
 import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
-import { type BreakerOptions, type BreakerState, breakerState, DEFAULT_BREAKER, isOpenRefusal, type RegionBreaker, regionBreaker } from './region-breaker';
+import { type GuardOptions, type GuardVoice, type Refusal, RegionGuards, type RegionGuardState } from '../guard/region-guards';
+import type { BreakerOptions } from '../guard/breaker';
+import type { CreateBudgetLimits } from '../guard/budget';
+import { regionBreaker } from './region-breaker';
 
-export interface GuardedComputeOptions {
-    readonly clock?: Clock;                          // Retry-After holds and the creation budget (opossum keeps its own timers)
-    readonly breaker?: Partial<BreakerOptions>;
-    readonly createBudget?: Partial<CreateBudgetLimits>;
-    // The region a scope with `region: null` is kept under: pass the service
-    // account's region, so null and its name share one breaker and one budget.
-    readonly defaultRegion?: string;
-    readonly onBreakerChange?: (region: string, state: BreakerState) => void;
-}
+export type GuardedComputeOptions = GuardOptions;
+export type { RegionGuardState };
 
-export interface RegionGuardState {
-    readonly breaker: BreakerState;
-    readonly heldForS: number;                       // Retry-After left; 0 when not held
-    readonly createsInFlight: number;
-}
+const refuse = (refusal: Refusal): ComputeError => {
+    switch (refusal.why) {
+        case 'retry_after':
+            return new ComputeError('held', `Compute calls to ${refusal.region} are held by Nova's Retry-After for ${refusal.waitS} s more`, null, refusal.waitS);
+        case 'budget':
+            return new ComputeError('held', `Creation budget of ${refusal.region} spent (${refusal.limit})`, null, refusal.waitS);
+        case 'breaker_open':
+            return new ComputeError('breaker_open', `The compute breaker of ${refusal.region} is open: Nova is failing there`, null, refusal.waitS);
+        case 'closed':
+            return new ComputeError('breaker_open', `GuardedCompute is closed: no call to ${refusal.region}`);
+    }
+};
 
-interface RegionGuard {
-    readonly breaker: RegionBreaker;
-    heldUntilMs: number;
-    budget: CreateBudgetState;
-    openedAtMs: number;                              // Date.now() when the breaker last opened: opossum's timer runs on it
-}
+// Only Nova's "slow down" answers (413/429, 503) hold the region.
+const holdOf = (err: unknown): number | null =>
+    err instanceof ComputeError && (err.kind === 'over_limit' || err.kind === 'unavailable') ? err.retryAfterS : null;
+
+const NOVA_VOICE: GuardVoice = { breaker: regionBreaker, refuse, holdOf };
 
 export class GuardedCompute implements Compute {
     readonly breakerOptions: BreakerOptions;
     readonly budgetLimits: CreateBudgetLimits;
-    private readonly clock: Clock;
-    private readonly defaultRegion: string;
-    private readonly regions = new Map<string, RegionGuard>();
-    private closed = false;
+    private readonly guards: RegionGuards;
 
-    constructor(private readonly inner: Compute, private readonly options: GuardedComputeOptions = {}) {
-        this.clock = options.clock ?? systemClock;
-        this.defaultRegion = options.defaultRegion ?? 'default';
-        this.breakerOptions = { ...DEFAULT_BREAKER, ...options.breaker };
-        this.budgetLimits = checkBudgetLimits({ ...DEFAULT_CREATE_BUDGET, ...options.createBudget });
+    constructor(private readonly inner: Compute, options: GuardedComputeOptions = {}) {
+        this.guards = new RegionGuards(NOVA_VOICE, options);
+        this.breakerOptions = this.guards.breakerOptions;
+        this.budgetLimits = this.guards.budgetLimits;
     }
 
     createServer(scope: ComputeScope, server: Readonly<Record<string, unknown>>): Promise<{ readonly id: string }> {
-        return this.guard(scope, true, () => this.inner.createServer(scope, server));
+        return this.guards.run(scope.region, true, () => this.inner.createServer(scope, server));
     }
 
     listServers(scope: ComputeScope): Promise<readonly NovaServer[]> {
-        return this.guard(scope, false, () => this.inner.listServers(scope));
+        return this.guards.run(scope.region, false, () => this.inner.listServers(scope));
     }
 
     deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'> {
-        return this.guard(scope, false, () => this.inner.deleteServer(scope, serverId));
+        return this.guards.run(scope.region, false, () => this.inner.deleteServer(scope, serverId));
     }
 
     // Keystone's catalog, not a call to Nova: no hold, breaker or budget applies.
@@ -76,117 +60,11 @@ export class GuardedCompute implements Compute {
     }
 
     state(region: string | null): RegionGuardState {
-        const guard = this.regions.get(region ?? this.defaultRegion);
-        if (guard === undefined) {
-            return { breaker: 'closed', heldForS: 0, createsInFlight: 0 };
-        }
-
-        return { breaker: breakerState(guard.breaker), heldForS: this.heldForS(guard), createsInFlight: guard.budget.inFlight };
+        return this.guards.state(region);
     }
 
     // Shuts every breaker down (their timers with them); later calls are refused.
     close(): void {
-        this.closed = true;
-        for (const guard of this.regions.values()) {
-            guard.breaker.shutdown();
-        }
-
-        this.regions.clear();
-    }
-
-    private async guard<T>(scope: ComputeScope, isCreate: boolean, call: () => Promise<T>): Promise<T> {
-        const region = scope.region ?? this.defaultRegion;
-        const guard = this.regionGuard(region);
-
-        // A create waits its turn in the budget, up to maxWaitMs; the hold and
-        // the breaker are looked at again after each wait.
-        const waitUntil = Date.now() + this.budgetLimits.maxWaitMs;
-        for (; ;) {
-            const heldForS = this.heldForS(guard);
-            if (heldForS > 0) {
-                throw new ComputeError('held', `Compute calls to ${region} are held by Nova's Retry-After for ${heldForS} s more`, null, heldForS);
-            }
-
-            // Checked before the budget so an open breaker does not spend tokens.
-            if (guard.breaker.opened) {
-                throw this.breakerOpen(region, guard);
-            }
-
-            if (!isCreate) {
-                break;
-            }
-
-            const admission = admitCreate(guard.budget, this.budgetLimits, this.clock.now().getTime());
-            guard.budget = admission.state;
-            if (admission.admitted) {
-                break;
-            }
-
-            const left = waitUntil - Date.now();
-            if (left <= 0) {
-                const limit = admission.why === 'rate' ? `${this.budgetLimits.createsPerS} creates/s` : `${this.budgetLimits.maxInFlight} creates in flight`;
-                throw new ComputeError('held', `Creation budget of ${region} spent (${limit})`, null, admission.waitMs / 1000);
-            }
-
-            await sleep(Math.max(1, Math.min(admission.waitMs, left)));
-        }
-
-        try {
-            // The breaker's action only runs the thunk, so its result is the thunk's T.
-            return await (guard.breaker.fire(call) as Promise<T>);
-        }
-        catch (err) {
-            if (isOpenRefusal(err)) {
-                throw this.breakerOpen(region, guard);
-            }
-
-            this.noteRetryAfter(guard, err);
-            throw err;
-        }
-        finally {
-            if (isCreate) {
-                guard.budget = finishCreate(guard.budget);
-            }
-        }
-    }
-
-    private regionGuard(region: string): RegionGuard {
-        if (this.closed) {
-            throw new ComputeError('breaker_open', `GuardedCompute is closed: no call to ${region}`);
-        }
-
-        const known = this.regions.get(region);
-        if (known !== undefined) {
-            return known;
-        }
-
-        const breaker = regionBreaker(region, this.breakerOptions);
-        const guard: RegionGuard = { breaker, heldUntilMs: 0, budget: freshBudget(this.budgetLimits, this.clock.now().getTime()), openedAtMs: 0 };
-        breaker.on('open', () => {
-            guard.openedAtMs = Date.now();
-            this.options.onBreakerChange?.(region, 'open');
-        });
-        breaker.on('halfOpen', () => this.options.onBreakerChange?.(region, 'half_open'));
-        breaker.on('close', () => this.options.onBreakerChange?.(region, 'closed'));
-        this.regions.set(region, guard);
-        return guard;
-    }
-
-    // Only Nova's "slow down" answers hold the region; a longer wait already in force stays.
-    private noteRetryAfter(guard: RegionGuard, err: unknown): void {
-        if (err instanceof ComputeError && (err.kind === 'over_limit' || err.kind === 'unavailable') && err.retryAfterS !== null && err.retryAfterS > 0) {
-            const until = this.clock.now().getTime() + err.retryAfterS * 1000;
-            guard.heldUntilMs = Math.max(guard.heldUntilMs, until);
-        }
-    }
-
-    // Seconds left, to the millisecond, so a caller that waits them is never early.
-    private heldForS(guard: RegionGuard): number {
-        return Math.max(0, Math.ceil(guard.heldUntilMs - this.clock.now().getTime())) / 1000;
-    }
-
-    private breakerOpen(region: string, guard: RegionGuard): ComputeError {
-        const probeInMs = Math.max(0, guard.openedAtMs + this.breakerOptions.resetTimeoutMs - Date.now());
-        return new ComputeError('breaker_open', `The compute breaker of ${region} is open: Nova is failing there`, null, Math.ceil(probeInMs) / 1000);
+        this.guards.close();
     }
 }
