@@ -1,7 +1,10 @@
 // X-Autoscale-Signature (contract §7): t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>.
 // The time is inside the MAC so a receiver can refuse an old delivery replayed
 // later; the raw body is signed as sent, so a receiver must verify the bytes it
-// read, before parsing them.
+// read, before parsing them. A receiver, in Node:
+//     const raw = await readRawBody(req);            // the bytes, not re-serialised JSON
+//     if (!verify(req.headers['x-autoscale-signature'], secret, raw, Math.floor(Date.now() / 1000))) → 401
+//     dedupe on req.headers['x-autoscale-delivery'], then JSON.parse(raw)
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const mac = (secret: string, unixSeconds: number, rawBody: string | Buffer): Buffer =>
