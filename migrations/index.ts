@@ -8,6 +8,7 @@ import * as backoff from './004_backoff';
 import * as overrideSource from './005_override_source';
 import * as alertEventScope from './006_alert_event_scope';
 import * as triggerEventScope from './007_trigger_event_scope';
+import * as workflows from './008_workflows';
 
 export interface Migration {
     readonly name: string;
@@ -22,5 +23,6 @@ export const migrations: readonly Migration[] = [
     { name: '004_backoff', ...backoff },
     { name: '005_override_source', ...overrideSource },
     { name: '006_alert_event_scope', ...alertEventScope },
-    { name: '007_trigger_event_scope', ...triggerEventScope }
+    { name: '007_trigger_event_scope', ...triggerEventScope },
+    { name: '008_workflows', ...workflows }
 ];

@@ -84,6 +84,8 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     groups: store.groups,
     supervision: store.supervision,
     convergence: store.convergence,
+    workflows: store.workflows,
+    hostWorkflows: new Map(Object.entries(settings.workflows)),
     clock: settings.clock,
     scheduler: timerScheduler,
     log,
@@ -112,5 +114,6 @@ export const engineSettingsOf = (settings: Settings): EngineSettings => ({
         backoffBaseMs: settings.converger.backoffBaseMs,
         backoffCapMs: settings.converger.backoffCapMs,
         stormGuard: settings.converger.stormGuard
-    }
+    },
+    workflows: settings.workflowRunner
 });

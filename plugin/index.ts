@@ -10,6 +10,7 @@ import type { AutoscaleAction } from '../core/model/alert';
 import type { ConvergenceStore } from '../core/ports/convergence';
 import type { GroupsStore } from '../core/ports/groups';
 import type { SupervisionStore } from '../core/ports/supervision';
+import type { WorkflowStore } from '../core/ports/workflows';
 import { registerKeystoneScheme } from './auth';
 import { enginePortsFor, engineSettingsOf, storeFor, tokenValidatorFor } from './compose';
 import type { Context } from './context';
@@ -28,6 +29,7 @@ import { policyRoutes } from './routes/policies';
 import { serverRoutes } from './routes/servers';
 import { catchAllRoute, serviceRoutes } from './routes/service';
 import { webhookRoutes } from './routes/webhooks';
+import { workflowRoutes } from './routes/workflow';
 import type { AlertOutcome } from '../core/engine/alert-intake';
 
 export type { PluginOptions } from './options';
@@ -46,7 +48,7 @@ export interface NovaAutoscaleApi extends Pick<Engine, 'runOnce' | 'pruneOnce' |
     // The engine's services (groups, supervisor, alerts) and loops, for hosts and tests that drive them.
     readonly engine: Engine;
     // The store's ports; they answer between onPreStart and onPostStop.
-    readonly stores: { readonly groups: GroupsStore; readonly supervision: SupervisionStore; readonly convergence: ConvergenceStore };
+    readonly stores: { readonly groups: GroupsStore; readonly supervision: SupervisionStore; readonly convergence: ConvergenceStore; readonly workflows: WorkflowStore };
     // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
     readonly strategy: string;
     // Alerts in process (contract §6).
@@ -98,14 +100,14 @@ export const plugin: Plugin<PluginOptions> = {
         server.ext(pathGuard(context));
 
         server.route([
-            ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...executeRoutes(context),
+            ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
             ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context),
             ...capabilityRoutes(context), ...catchAllRoute(context)
         ]);
         const api: NovaAutoscaleApi = {
             settings,
             engine,
-            stores: { groups: store.groups, supervision: store.supervision, convergence: store.convergence },
+            stores: { groups: store.groups, supervision: store.supervision, convergence: store.convergence, workflows: store.workflows },
             strategy: context.strategy,
             actionSchema,
             validateAction: validateActionWith(engine),

@@ -10,6 +10,7 @@ import type { Clock } from '../core/ports/clock';
 import type { Compute } from '../core/ports/compute';
 import { systemClock } from '../core/ports/clock';
 import type { TokenValidator } from '../core/ports/identity';
+import type { Workflow } from '../core/ports/workflows';
 import { DEFAULT_STORM_GUARD, type StormGuardOptions } from '../core/converge/storm-guard';
 
 export interface PluginOptions {
@@ -60,6 +61,13 @@ export interface PluginOptions {
     region?: string;
     // Capability URLs are derived from this; unset: a key generated once and kept in the database.
     capabilityKey?: string;
+    // Workflows of the host's own (contract §7): a group whose workflow is
+    // `{type: "<name>"}` has its servers' launch and terminate run through
+    // workflows[name]. Names are 1-64 of [a-z0-9_-], not "builtin" or "webhook".
+    workflows?: Record<string, Workflow>;
+    // The workflow runner's round (0: never on its own; the host calls
+    // engine.workflows.runOnce) and how many running stages a round reads.
+    workflowRunner?: { intervalMs?: number; batch?: number };
     // Where clients reach the host (`https://monitor.example.com`, a path
     // allowed): the base of Location, links and capability URLs. Unset: the
     // request's own scheme and Host, which a client can set to anything.
@@ -83,6 +91,8 @@ export interface Settings {
     alerts: { circleBackCap: number; intervalMs: number; minDelayMs: number; pruneIntervalMs: number; eventRetentionS: number };
     region?: string;
     capabilityKey?: string;
+    workflows: Record<string, Workflow>;
+    workflowRunner: { intervalMs: number; batch: number };
     publicUrl?: string;
     clock: Clock;
 }
@@ -175,6 +185,21 @@ export const optionsSchema = Joi.object({
     }).default(),
     region: Joi.string(),
     capabilityKey: Joi.string().min(32),
+    // Joi.any per adapter: the host's objects as given (a class instance is not copied).
+    workflows: Joi.object().pattern(
+        Joi.string().pattern(/^[a-z0-9_-]{1,64}$/).invalid('builtin', 'webhook'),
+        Joi.any().custom((value: unknown) => {
+            if (value === null || typeof value !== 'object' || !['launch', 'terminate'].every((m) => typeof (value as Record<string, unknown>)[m] === 'function')) {
+                throw new Error('must implement launch and terminate');
+            }
+
+            return value;
+        })
+    ).default({}),
+    workflowRunner: Joi.object({
+        intervalMs: Joi.number().integer().min(0).max(2 ** 31 - 1).default(1000),
+        batch: positive.max(10_000).default(500)
+    }).default(),
     // Absolute http(s), no query or fragment; a trailing slash is dropped.
     publicUrl: Joi.string().uri({ scheme: ['http', 'https'] }).pattern(/^[^?#]*$/, 'no query or fragment').replace(/\/+$/, ''),
     clock: Joi.object({ now: Joi.function().required() }).unknown(true).default(systemClock)

@@ -251,3 +251,19 @@ export const killSwitchParams = Joi.object({
     scope: text.max(262).pattern(/^(global|region:.{1,255})$/s, 'kill-switch scope')
         .messages({ 'string.pattern.name': '{{#label}} must be "global" or "region:{name}"' }).required()
 });
+
+// A group's workflow (contract §7): the built-in one, the customer's webhook,
+// or one the host registered by name. The webhook's secret is write-only.
+export const workflow = (hostNames: readonly string[]) => Joi.object({
+    type: Joi.string().required().valid('builtin', 'webhook', ...hostNames)
+        .messages({ 'any.only': `{{#label}} must be "builtin", "webhook"${hostNames.map((n) => `, "${n}"`).join('')}: no other workflow is registered` }),
+    url: Joi.when('type', { is: 'webhook', then: Joi.string().uri({ scheme: ['http', 'https'] }).max(2048).required(), otherwise: Joi.forbidden() }),
+    secret: Joi.when('type', { is: 'webhook', then: text.min(16).max(256).required(), otherwise: Joi.forbidden() }),
+    timeoutS: Joi.when('type', { is: 'webhook', then: Joi.number().integer().min(30).max(7200).default(300), otherwise: Joi.forbidden() }),
+    defaultResult: Joi.when('type', { is: 'webhook', then: Joi.string().valid('continue', 'abandon').default('abandon'), otherwise: Joi.forbidden() }),
+    events: Joi.when('type', {
+        is: 'webhook',
+        then: Joi.array().items(Joi.string().valid('launch', 'terminate')).min(1).unique().default(['launch', 'terminate']),
+        otherwise: Joi.forbidden()
+    })
+}).label('workflow');

@@ -5,6 +5,7 @@ import { scopeName, type KillSwitch } from '../core/model/kill-switch';
 import type { Override } from '../core/model/override';
 import type { Group, GroupConfig, LaunchConfig } from '../core/model/group';
 import type { Adjustment, Policy, PolicySpec, PolicyTrigger, ScheduleArgs, Webhook, WebhookSpec } from '../core/model/policy';
+import type { WorkflowConfig } from '../core/model/workflow';
 
 export interface PolicyBody {
     name: string;
@@ -152,3 +153,18 @@ export const killSwitchView = (killSwitch: KillSwitch) => ({
     who: killSwitch.who,
     expiresAt: killSwitch.expiresAt === null ? null : killSwitch.expiresAt.toISOString()
 });
+
+// A group's workflow as a client reads it: never the webhook's secret.
+export const workflowView = (workflow: WorkflowConfig) => {
+    switch (workflow.type) {
+        case 'builtin':
+            return { type: 'builtin' };
+        case 'host':
+            return { type: workflow.name };
+        case 'webhook':
+            return {
+                type: 'webhook', url: workflow.url, hasSecret: workflow.secret !== '', timeoutS: workflow.timeoutS,
+                defaultResult: workflow.defaultResult, events: [...workflow.events]
+            };
+    }
+};

@@ -55,6 +55,10 @@ const bodyFor = (method: string, path: string): unknown => {
         return { name: 'renamed' };
     }
 
+    if (method === 'PUT' && path.endsWith('/workflow')) {
+        return { type: 'builtin' };
+    }
+
     if (method === 'PUT' && path.endsWith('/override')) {
         return { desiredCapacity: 2, reason: 'matrix', expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
     }

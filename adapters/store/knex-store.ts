@@ -7,6 +7,7 @@ import type { Clock } from '../../core/ports/clock';
 import type { ConvergenceStore } from '../../core/ports/convergence';
 import type { GroupsStore } from '../../core/ports/groups';
 import type { SupervisionStore } from '../../core/ports/supervision';
+import type { WorkflowStore } from '../../core/ports/workflows';
 import * as Activity from './activity';
 import * as Alerts from './alerts';
 import { capabilities, loadCapabilityKey } from './capability';
@@ -23,6 +24,7 @@ import * as Policies from './policies';
 import { lockedTrigger, triggerTable } from './triggers';
 import { guardReach } from './unreachable';
 import * as Webhooks from './webhooks';
+import * as Workflows from './workflows';
 
 export interface KnexStoreOptions {
     readonly migrate: boolean;
@@ -34,6 +36,7 @@ export interface KnexStore {
     readonly groups: GroupsStore;
     readonly supervision: SupervisionStore;
     readonly convergence: ConvergenceStore;
+    readonly workflows: WorkflowStore;
     open(): Promise<void>;
     close(): Promise<void>;
 }
@@ -57,6 +60,8 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         listGroups: (...args) => Groups.listGroups(ctx(), ...args),
         getGroup: (tenantId, groupId) => readGroup(ctx().knex, tenantId, groupId),
         getGroupWithPolicies: (...args) => Groups.getGroupWithPolicies(ctx(), ...args),
+        getWorkflow: (...args) => Workflows.getWorkflow(ctx(), ...args),
+        setWorkflow: (...args) => Workflows.setWorkflow(ctx(), ...args),
         createPolicies: (...args) => Policies.createPolicies(ctx(), ...args),
         listPolicies: (...args) => Policies.listPolicies(ctx(), ...args),
         getPolicy: (tenantId, groupId, policyId) => Policies.readPolicy(ctx().knex, tenantId, groupId, policyId),
@@ -105,13 +110,21 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         withBuildFailures: (groupId, work) => ConvergenceGroups.withBuildFailures(ctx(), groupId, work),
         paceCreates: (...args) => ConvergenceGroups.paceCreates(ctx(), ...args),
         scaleUpCounts: () => ConvergenceGroups.scaleUpCounts(ctx()),
-        finishGroupDeletion: (groupId) => ConvergenceGroups.finishGroupDeletion(ctx(), groupId)
+        finishGroupDeletion: (groupId) => ConvergenceGroups.finishGroupDeletion(ctx(), groupId),
+        joinServers: (...args) => Workflows.joinServers(ctx(), ...args),
+        leaveServers: (...args) => Workflows.leaveServers(ctx(), ...args)
+    };
+
+    const workflows: WorkflowStore = {
+        runningStages: (limit) => Workflows.runningStages(ctx(), limit),
+        finishStage: (...args) => Workflows.finishStage(ctx(), ...args)
     };
 
     return {
         groups: guardReach(groups),
         supervision: guardReach(supervision),
         convergence: guardReach(convergence),
+        workflows: guardReach(workflows),
         open: async () => {
             if (options.migrate) {
                 await migrateLatest(db.knex);

@@ -5,7 +5,9 @@ import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { effectiveMax } from '../../core/model/bounds';
 import { GroupId, TenantId } from '../../core/model/ids';
-import type { IntentState, LedgerEntry } from '../../core/model/ledger';
+import type { IntentState, LedgerEntry, WorkflowProgress } from '../../core/model/ledger';
+import type { DeleteReason, WorkflowFailureReason } from '../../core/model/activity';
+import { workflowOf } from './workflows';
 import type { GroupStatus, LaunchConfig } from '../../core/model/group';
 import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
@@ -24,15 +26,35 @@ interface SnapshotRow {
     override_max: number | null;
     build_failures: number;
     next_converge_at: Date | null;
+    workflow: unknown;
 }
 
-// A group's live ledger as one row: [intent_id, server_id, state, created_at] each,
-// the time in epoch milliseconds. One row per group, not per server, parsed as
-// JSON: a sweep reads 100,000 entries.
+// A group's live ledger as one row: [intent_id, server_id, state, created_at,
+// leaves, workflow outcome, workflow reason, deleted_reason] each, the time in
+// epoch milliseconds; the workflow is the one its state runs (launch while
+// joining, terminate while leaving). One row per group, not per server,
+// parsed as JSON: a sweep reads 100,000 entries.
+type EntryTuple = [string, string | null, IntentState, number, boolean, WorkflowProgress['outcome'] | 'cancelled' | null, WorkflowFailureReason | null, DeleteReason | null];
+
 interface LedgerGroupRow {
     group_id: string;
-    entries: [string, string | null, IntentState, number][];
+    entries: EntryTuple[];
 }
+
+// A ledger row as the planner reads it; a workflow state without its row
+// (which the schema's transactions never leave) reads as still running.
+const entryOf = ([intentId, serverId, state, createdAt, leaves, outcome, reason, deletedReason]: EntryTuple): LedgerEntry => {
+    const base = { intentId, serverId, createdAt: new Date(createdAt) };
+    const workflow: WorkflowProgress = { outcome: outcome === null || outcome === 'cancelled' ? 'running' : outcome, reason };
+    switch (state) {
+        case 'joining':
+            return { ...base, state, workflow, leaves };
+        case 'leaving':
+            return { ...base, state, workflow, leaveReason: deletedReason ?? 'scale_down' };
+        default:
+            return { ...base, state, leaves };
+    }
+};
 
 interface OrphanRow {
     group_id: string;
@@ -72,9 +94,13 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
             })
             .where('g.id', '=', ids)
             .select('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
-                'g.build_failures', 'g.next_converge_at') as Promise<SnapshotRow[]>,
-        ctx.knex('servers').where('group_id', '=', ids).whereNot({ state: 'gone' }).groupBy('group_id')
-            .select('group_id', ctx.knex.raw('json_agg(json_build_array(intent_id, server_id, state, floor(extract(epoch FROM created_at) * 1000)) ORDER BY created_at, intent_id) AS entries')) as Promise<LedgerGroupRow[]>,
+                'g.build_failures', 'g.next_converge_at', 'g.workflow') as Promise<SnapshotRow[]>,
+        ctx.knex('servers as s').where('s.group_id', '=', ids).whereNot({ 's.state': 'gone' }).groupBy('s.group_id')
+            .leftJoin('server_workflows as w', function () {
+                this.on('w.intent_id', '=', 's.intent_id').andOn('w.event', '=', ctx.knex.raw("CASE s.state WHEN 'leaving' THEN 'terminate' ELSE 'launch' END"));
+            })
+            .select('s.group_id', ctx.knex.raw(`json_agg(json_build_array(s.intent_id, s.server_id, s.state, floor(extract(epoch FROM s.created_at) * 1000),
+                s.leaves, w.outcome, w.reason, s.deleted_reason) ORDER BY s.created_at, s.intent_id) AS entries`)) as Promise<LedgerGroupRow[]>,
         ctx.knex('orphans').where('group_id', '=', ids).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
         readKillSwitches(ctx.knex)
     ]);
@@ -88,8 +114,10 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
         paused: row.paused,
         status: row.status,
         launchServer: row.launch.args.server,
-        ledger: (ledgers.get(row.id) ?? []).map(([intentId, serverId, state, createdAt]) =>
-            ({ intentId, serverId, state, createdAt: new Date(createdAt) })),
+        workflow: workflowOf(row.workflow),
+        // Members are not joined yet: a launch configuration naming load balancers is refused when written.
+        loadBalancers: false,
+        ledger: (ledgers.get(row.id) ?? []).map(entryOf),
         orphans: (orphans.get(row.id) ?? []).map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) })),
         killSwitches,
         buildFailures: row.build_failures,

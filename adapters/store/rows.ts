@@ -49,7 +49,7 @@ export const groupSelect = `
     g.desired, g.paused, g.status, g.errors,
     (SELECT coalesce(json_agg(v.server_id ORDER BY v.created_at, v.server_id), '[]'::json)
         FROM servers v WHERE v.group_id = g.id AND v.state = 'active') AS active,
-    (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building')) AS pending,
+    (SELECT count(*) FROM servers v WHERE v.group_id = g.id AND v.state IN ('intent', 'building', 'joining')) AS pending,
     (SELECT coalesce(json_agg(o.server_id ORDER BY o.first_seen_at, o.server_id), '[]'::json)
         FROM orphans o WHERE o.group_id = g.id) AS orphans`;
 

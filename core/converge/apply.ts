@@ -9,6 +9,7 @@ import { type Compute, type ComputeScope } from '../ports/compute';
 import { ComputeError } from '../model/server';
 import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence';
 import type { ActivityInput } from '../model/activity';
+import { stagesOf } from '../model/workflow';
 
 export interface ApplyResult {
     readonly failures: number;
@@ -82,8 +83,23 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
         }
     }
 
+    // Ledger writes only: the workflows run elsewhere and come back to the plan.
+    if (plan.leaves.length > 0) {
+        await store.leaveServers(snap.groupId, plan.leaves, plan.leaves.map((l) => convergerRow(snap, {
+            kind: 'leave', outcome: 'done', reason: l.reason, message: `Server ${l.serverId} (${l.reason}) leaves through its terminate workflow before its delete`
+        })));
+    }
+
+    if (plan.joins.length > 0) {
+        const stages = { launch: stagesOf(snap.workflow, 'launch', snap.loadBalancers), terminate: stagesOf(snap.workflow, 'terminate', snap.loadBalancers) };
+        await store.joinServers(snap.groupId, plan.joins.map((intentId) => ({ intentId, ...stages, workflow: snap.workflow })), plan.joins.map((intentId) => convergerRow(snap, {
+            kind: 'join', outcome: 'done', reason: 'joining', message: `Intent ${intentId} is ACTIVE in Nova: its launch workflow (${stages.launch.join(', ')}) starts`
+        })));
+    }
+
     // Replacements of failed servers first, then growth, for the reason codes.
-    const replacing = plan.deletes.filter((d) => d.reason !== 'scale_down' && d.reason !== 'orphan').length;
+    // The failed servers of this plan (deleted now, or leaving first) are what its first creates replace.
+    const replacing = plan.counts?.failed ?? 0;
     const intents = plan.create > 0 ? await store.writeIntents(snap.groupId, plan.create) : [];
     for (const batch of chunk(intents.map((intent, i) => ({ intent, reason: i < replacing ? 'replace' as const : 'scale_up' as const })), deps.concurrency)) {
         await Promise.all(batch.map(async ({ intent, reason }) => {

@@ -4,8 +4,8 @@
 // (adopt a server found by its intent id, retire an intent that is gone) and
 // the orphans. Only servers whose metadata names this group are looked at;
 // everything else in the project is invisible here.
-import { groupMetadataKey, intentMetadataKey, type LedgerEntry } from '../model/ledger';
-import type { FailureReason, RetireReason } from '../model/activity';
+import { groupMetadataKey, intentMetadataKey, leavesFirst, type LedgerEntry } from '../model/ledger';
+import type { DeleteReason, FailureReason, RetireReason } from '../model/activity';
 import type { NovaServer } from '../model/server';
 
 interface MemberBase {
@@ -13,10 +13,16 @@ interface MemberBase {
     readonly createdAt: Date;        // the ledger's: when the intent was written
 }
 
+// Conditions (docs/workflows.md): `ready` is ACTIVE in Nova with a launch
+// workflow still to start, `joining` in it; `leaving` runs its terminate
+// workflow, `left` has finished it and is deleted now. `leaves`: its delete
+// goes through its terminate workflow first.
 export type Member =
-    | MemberBase & { readonly condition: 'active' | 'building'; readonly serverId: string }
+    | MemberBase & { readonly condition: 'active' | 'joining'; readonly serverId: string; readonly leaves: boolean }
+    | MemberBase & { readonly condition: 'building' | 'ready' | 'leaving'; readonly serverId: string }
     | MemberBase & { readonly condition: 'in_flight'; readonly serverId: null }          // create sent, no server seen yet
-    | MemberBase & { readonly condition: 'failed'; readonly serverId: string; readonly reason: FailureReason }
+    | MemberBase & { readonly condition: 'failed'; readonly serverId: string; readonly reason: FailureReason; readonly leaves: boolean }
+    | MemberBase & { readonly condition: 'left'; readonly serverId: string; readonly reason: DeleteReason }
     | MemberBase & { readonly condition: 'going'; readonly serverId: string; readonly resendDelete: boolean };
 
 export interface Adopt {
@@ -42,6 +48,9 @@ export interface ClassifyInput {
     readonly servers: readonly NovaServer[];   // the whole project's listing, known complete
     readonly now: Date;
     readonly buildTimeoutS: number;
+    // Whether a server Nova shows ACTIVE has a launch workflow to go through
+    // first (else it is in service at once, and ready is active).
+    readonly joins: boolean;
 }
 
 export const isBeingDeleted = (server: NovaServer): boolean => server.taskState === 'deleting';
@@ -63,7 +72,7 @@ const failureStatuses: Readonly<Record<string, FailureReason>> = {
 // SHELVED, UNKNOWN... an operator's doing or a passing state) counts as
 // active: it occupies capacity, and replacing it would overshoot when it
 // comes back.
-export const serverCondition = (entry: LedgerEntry, server: NovaServer, now: Date, buildTimeoutS: number): Member => {
+export const serverCondition = (entry: LedgerEntry, server: NovaServer, now: Date, buildTimeoutS: number, joins: boolean): Member => {
     const base = { intentId: entry.intentId, createdAt: entry.createdAt, serverId: server.id };
     const status = server.status.toUpperCase();
     if (isBeingDeleted(server) || (entry.state === 'deleting' && failureStatuses[status] === 'deleted_state')) {
@@ -75,19 +84,34 @@ export const serverCondition = (entry: LedgerEntry, server: NovaServer, now: Dat
         return { ...base, condition: 'going', resendDelete: true };
     }
 
+    // On its way out, whatever Nova says: the delete follows its terminate workflow.
+    if (entry.state === 'leaving') {
+        return entry.workflow.outcome === 'running' ? { ...base, condition: 'leaving' } : { ...base, condition: 'left', reason: entry.leaveReason };
+    }
+
+    const leaves = leavesFirst(entry);
     const failure = failureStatuses[status];
     if (failure) {
-        return { ...base, condition: 'failed', reason: failure };
+        return { ...base, condition: 'failed', reason: failure, leaves };
+    }
+
+    // A launch workflow that said no (or whose default did): a failed build.
+    if (entry.state === 'joining' && entry.workflow.outcome === 'abandon') {
+        return { ...base, condition: 'failed', reason: entry.workflow.reason ?? 'workflow_abandoned', leaves };
     }
 
     if (status === 'BUILD') {
         // Timed from the ledger's intent: our clock, and never later than Nova's create.
         return timedOut(entry.createdAt, now, buildTimeoutS) ?
-            { ...base, condition: 'failed', reason: 'build_timeout' } :
+            { ...base, condition: 'failed', reason: 'build_timeout', leaves } :
             { ...base, condition: 'building' };
     }
 
-    return { ...base, condition: 'active' };
+    if (entry.state === 'joining') {
+        return { ...base, condition: entry.workflow.outcome === 'running' ? 'joining' : 'active', leaves };
+    }
+
+    return entry.state === 'active' || !joins ? { ...base, condition: 'active', leaves } : { ...base, condition: 'ready' };
 };
 
 // Code-unit order (not locale order): the same answer on every host.
@@ -139,7 +163,7 @@ export const serversNaming = (servers: readonly NovaServer[], groupId: string): 
     indexOf(servers).byGroup.get(groupId) ?? [];
 
 export const classifyServers = (input: ClassifyInput): Classification => {
-    const { groupId, now, buildTimeoutS } = input;
+    const { groupId, now, buildTimeoutS, joins } = input;
     const listed = indexOf(input.servers).ids;
     const ours = serversNaming(input.servers, groupId);
     const oursById = new Map(ours.map((s) => [s.id, s]));
@@ -155,7 +179,7 @@ export const classifyServers = (input: ClassifyInput): Classification => {
         if (entry.serverId !== null) {
             const server = oursById.get(entry.serverId);
             if (server) {
-                members.push(serverCondition(entry, server, now, buildTimeoutS));
+                members.push(serverCondition(entry, server, now, buildTimeoutS, joins));
             }
             else {
                 const reason = listed.has(entry.serverId) ? 'disowned' : entry.state === 'deleting' ? 'deleted' : 'vanished';
@@ -172,7 +196,7 @@ export const classifyServers = (input: ClassifyInput): Classification => {
         if (found) {
             claimed.add(found.id);
             adopts.push({ intentId: entry.intentId, serverId: found.id });
-            members.push(serverCondition(entry, found, now, buildTimeoutS));
+            members.push(serverCondition(entry, found, now, buildTimeoutS, joins));
         }
         else if (entry.state === 'deleting') {
             // Nothing to delete by id; should it appear later, it is an orphan.

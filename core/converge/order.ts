@@ -1,10 +1,10 @@
 // Which servers a scale-down removes first (contract §3): servers still
-// building before active ones (they serve nothing yet and cost the least to
-// lose), then the newest by the ledger's create time (the oldest have proven
+// building, then those in their launch workflow, before those in service
+// (they serve nothing yet and cost the least to lose), then the newest by the ledger's create time (the oldest have proven
 // themselves), ties broken by the higher server id. A pure sort with explicit
 // tie-breaks, so every instance and every retry picks the same victims.
 
-export type ScaleDownPhase = 'building' | 'active';
+export type ScaleDownPhase = 'building' | 'joining' | 'active';
 
 export interface ScaleDownCandidate {
     readonly serverId: string;
@@ -13,7 +13,7 @@ export interface ScaleDownCandidate {
     readonly createdAt: Date;        // the ledger's create time: our clock, not Nova's
 }
 
-const phaseRank: Readonly<Record<ScaleDownPhase, number>> = { building: 0, active: 1 };
+const phaseRank: Readonly<Record<ScaleDownPhase, number>> = { building: 0, joining: 1, active: 2 };
 
 // Code-unit order, not locale order: the same answer on every host.
 const higherIdFirst = (a: string, b: string): number => (a === b ? 0 : a > b ? -1 : 1);

@@ -10,7 +10,7 @@ import {
 import type { DeleteReason, HoldReason } from '../model/activity';
 import type { KillSwitchMode } from '../model/kill-switch';
 import type { LedgerEntry } from '../model/ledger';
-import { pickScaleDown } from './order';
+import { pickScaleDown, type ScaleDownCandidate } from './order';
 import type { NovaServer } from '../model/server';
 
 export type { Adopt, Member, Retire } from './classify';
@@ -41,6 +41,9 @@ export interface PlanInput {
     readonly knownOrphans: readonly OrphanReport[];
     readonly paused: boolean;
     readonly killSwitch: 'none' | KillSwitchMode;  // the switch in force for the group's region, if any
+    // Whether a server Nova shows ACTIVE goes through a launch workflow before
+    // it is in service (the group's workflow has launch stages now).
+    readonly joins: boolean;
 }
 
 export interface PlannedDelete {
@@ -49,17 +52,25 @@ export interface PlannedDelete {
     readonly reason: DeleteReason;
 }
 
+// A server chosen for deletion that leaves through its terminate workflow
+// first: no delete is sent until that is done.
+export interface PlannedLeave {
+    readonly serverId: string;
+    readonly intentId: string;
+    readonly reason: DeleteReason;
+}
+
 export interface Hold {
     readonly reason: HoldReason;
     readonly message: string;
-    readonly withheld: { readonly create: number; readonly deletes: number };   // zeros for listing_unknown: what was wanted is unknown
+    readonly withheld: { readonly create: number; readonly deletes: number };   // zeros for listing_unknown: what was wanted is unknown (leaves count as deletes)
 }
 
 export interface PlanCounts {
-    readonly active: number;
-    readonly pending: number;     // building servers + creates in flight with no server seen yet
+    readonly active: number;      // in service
+    readonly pending: number;     // building, in flight with no server seen yet, or in its launch workflow
     readonly failed: number;      // failed and still there: this plan deletes them unless a gate holds
-    readonly going: number;       // being deleted
+    readonly going: number;       // in its terminate workflow, or being deleted
     readonly orphans: number;
 }
 
@@ -71,6 +82,8 @@ export interface Plan {
     readonly outcome: PlanOutcome;
     readonly create: number;
     readonly deletes: readonly PlannedDelete[];
+    readonly leaves: readonly PlannedLeave[];
+    readonly joins: readonly string[];            // intent ids of servers whose launch workflow starts now
     readonly adopts: readonly Adopt[];
     readonly retires: readonly Retire[];
     readonly orphans: readonly OrphanReport[];
@@ -82,13 +95,23 @@ export interface Plan {
 interface Steps {
     readonly create: number;
     readonly deletes: readonly PlannedDelete[];
+    readonly leaves: readonly PlannedLeave[];
+    readonly joins: readonly string[];
     readonly adopts: readonly Adopt[];
     readonly retires: readonly Retire[];
 }
 
-const noSteps: Steps = { create: 0, deletes: [], adopts: [], retires: [] };
+interface ScaleDownMember extends ScaleDownCandidate {
+    readonly leaves: boolean;
+}
 
-const hasSteps = (s: Steps): boolean => s.create > 0 || s.deletes.length > 0 || s.adopts.length > 0 || s.retires.length > 0;
+const noSteps: Steps = { create: 0, deletes: [], leaves: [], joins: [], adopts: [], retires: [] };
+
+const hasSteps = (s: Steps): boolean =>
+    s.create > 0 || s.deletes.length > 0 || s.leaves.length > 0 || s.joins.length > 0 || s.adopts.length > 0 || s.retires.length > 0;
+
+// What the gates count as removals: a leave is the start of a delete.
+const removals = (s: Steps): number => s.deletes.length + s.leaves.length;
 
 // The grace runs from the later of the server's creation and our first
 // sighting of it, so a server tagged long after its creation (or reappearing
@@ -103,14 +126,15 @@ export const orphanIsDue = (orphan: OrphanReport, now: Date, graceS: number): bo
 
 export const countMembers = (members: readonly Member[], orphans: number): PlanCounts => {
     const of = (...conditions: Member['condition'][]) => members.filter((m) => conditions.includes(m.condition)).length;
-    return { active: of('active'), pending: of('building', 'in_flight'), failed: of('failed'), going: of('going'), orphans };
+    return { active: of('active'), pending: of('building', 'in_flight', 'ready', 'joining'), failed: of('failed'), going: of('going', 'leaving', 'left'), orphans };
 };
 
 // Only servers that exist can be scaled down. A create still in flight is
 // not a reason to remove a working server: if it lands it is a building
-// server, and goes first, next time.
-export const scaleDownCount = (counts: PlanCounts, building: number, target: number): number =>
-    Math.max(0, counts.active + building - target);
+// server, and goes first, next time. `coming`: servers on their way into
+// service that can be removed (building, or in their launch workflow).
+export const scaleDownCount = (counts: PlanCounts, coming: number, target: number): number =>
+    Math.max(0, counts.active + coming - target);
 
 // Failed servers are deleted in this same plan, so they are counted out of
 // desired (their replacements are created now) but still in the maximum,
@@ -125,28 +149,32 @@ export const createsWanted = (counts: PlanCounts, target: number, maxEntities: n
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const withheldMessage = (s: Steps): string =>
-    [s.create > 0 ? plural(s.create, 'create') : '', s.deletes.length > 0 ? plural(s.deletes.length, 'delete') : '']
+    [s.create > 0 ? plural(s.create, 'create') : '', removals(s) > 0 ? plural(removals(s), 'delete') : '']
         .filter(Boolean).join(' and ') || 'ledger updates';
 
-// Pause stops everything, ledger bookkeeping included (Otter's semantics:
-// nothing acts on a paused group). A kill-switch stops cloud calls only:
-// adopting and retiring keep the ledger true and touch no server.
+// Pause stops everything, ledger bookkeeping and workflow starts included
+// (Otter's semantics: nothing acts on a paused group; a workflow already
+// running goes on, contract §7). A kill-switch stops cloud calls only:
+// adopting, retiring and starting a launch workflow keep the ledger true and
+// touch no server (the workflow's own calls are held where they are made).
 export const applyGates = (wanted: Steps, paused: boolean, killSwitch: PlanInput['killSwitch']): { steps: Steps; holds: Hold[] } => {
     if (paused) {
         return hasSteps(wanted) ?
-            { steps: noSteps, holds: [{ reason: 'paused', message: `The group is paused: withheld ${withheldMessage(wanted)}`, withheld: { create: wanted.create, deletes: wanted.deletes.length } }] } :
+            { steps: noSteps, holds: [{ reason: 'paused', message: `The group is paused: withheld ${withheldMessage(wanted)}`, withheld: { create: wanted.create, deletes: removals(wanted) } }] } :
             { steps: noSteps, holds: [] };
     }
 
     const allowsDeletes = killSwitch !== 'all';
     const allowsCreates = killSwitch === 'none';
-    const steps: Steps = { ...wanted, create: allowsCreates ? wanted.create : 0, deletes: allowsDeletes ? wanted.deletes : [] };
-    const withheld = { create: wanted.create - steps.create, deletes: wanted.deletes.length - steps.deletes.length };
+    const steps: Steps = {
+        ...wanted, create: allowsCreates ? wanted.create : 0, deletes: allowsDeletes ? wanted.deletes : [], leaves: allowsDeletes ? wanted.leaves : []
+    };
+    const withheld = { create: wanted.create - steps.create, deletes: removals(wanted) - removals(steps) };
     if (withheld.create === 0 && withheld.deletes === 0) {
         return { steps, holds: [] };
     }
 
-    const held: Steps = { ...noSteps, create: withheld.create, deletes: allowsDeletes ? [] : wanted.deletes };
+    const held: Steps = { ...noSteps, create: withheld.create, deletes: allowsDeletes ? [] : wanted.deletes, leaves: allowsDeletes ? [] : wanted.leaves };
     return { steps, holds: [{ reason: 'kill_switch', message: `Kill-switch (${killSwitch}): withheld ${withheldMessage(held)}`, withheld }] };
 };
 
@@ -184,31 +212,52 @@ export const planConvergence = (input: PlanInput): Plan => {
 
     const graceS = input.orphanGraceS ?? defaultOrphanGraceS;
     const target = Math.max(0, Math.min(input.desired, maxEntities));
-    const seen = classifyServers({ groupId: input.groupId, ledger: input.ledger, servers: listing.servers, now, buildTimeoutS: input.buildTimeoutS });
+    const seen = classifyServers({ groupId: input.groupId, ledger: input.ledger, servers: listing.servers, now, buildTimeoutS: input.buildTimeoutS, joins: input.joins });
     const members = seen.members;
     const orphaned = seen.orphans.map((server) => ({ server, report: { serverId: server.id, since: orphanSince(server, input.knownOrphans, now) } }));
     const orphans = orphaned.map((o) => o.report);
     const counts = countMembers(members, orphans.length);
 
-    const failedDeletes = members.flatMap((m): PlannedDelete[] =>
-        m.condition === 'failed' ? [{ serverId: m.serverId, intentId: m.intentId, reason: m.reason }] :
-            m.condition === 'going' && m.resendDelete ? [{ serverId: m.serverId, intentId: m.intentId, reason: 'delete_unconfirmed' }] :
-                []);
+    // A server that joined through a workflow with terminate stages leaves
+    // through them; its delete comes once they are done (a `left` member).
+    const out: { deletes: PlannedDelete[]; leaves: PlannedLeave[] } = { deletes: [], leaves: [] };
+    const remove = (m: { serverId: string; intentId: string; leaves: boolean }, reason: DeleteReason): void => {
+        (m.leaves ? out.leaves : out.deletes).push({ serverId: m.serverId, intentId: m.intentId, reason });
+    };
 
-    const candidates = members.flatMap((m) =>
-        m.condition === 'active' || m.condition === 'building' ? [{ serverId: m.serverId, intentId: m.intentId, createdAt: m.createdAt, phase: m.condition }] : []);
-    const building = candidates.filter((c) => c.phase === 'building').length;
-    const scaleDowns = pickScaleDown(candidates, scaleDownCount(counts, building, target))
-        .map((c): PlannedDelete => ({ serverId: c.serverId, intentId: c.intentId, reason: 'scale_down' }));
+    for (const m of members) {
+        if (m.condition === 'failed') {
+            remove(m, m.reason);
+        }
+        else if (m.condition === 'left') {
+            out.deletes.push({ serverId: m.serverId, intentId: m.intentId, reason: m.reason });
+        }
+        else if (m.condition === 'going' && m.resendDelete) {
+            out.deletes.push({ serverId: m.serverId, intentId: m.intentId, reason: 'delete_unconfirmed' });
+        }
+    }
+
+    const candidates = members.flatMap((m): ScaleDownMember[] =>
+        m.condition === 'active' || m.condition === 'joining' ? [{ serverId: m.serverId, intentId: m.intentId, createdAt: m.createdAt, phase: m.condition, leaves: m.leaves }] :
+            m.condition === 'building' || m.condition === 'ready' ? [{ serverId: m.serverId, intentId: m.intentId, createdAt: m.createdAt, phase: 'building', leaves: false }] :
+                []);
+    const coming = candidates.filter((c) => c.phase !== 'active').length;
+    for (const victim of pickScaleDown(candidates, scaleDownCount(counts, coming, target))) {
+        remove(victim, 'scale_down');
+    }
 
     // An orphan's delete is not in the ledger: Nova's task state is the only sign it is under way.
     const orphanDeletes = orphaned
         .filter((o) => !isBeingDeleted(o.server) && orphanIsDue(o.report, now, graceS))
         .map((o): PlannedDelete => ({ serverId: o.server.id, intentId: null, reason: 'orphan' }));
 
+    const victims = new Set([...out.deletes, ...out.leaves].map((r) => r.intentId));
     const wanted: Steps = {
         create: createsWanted(counts, target, maxEntities),
-        deletes: [...failedDeletes, ...scaleDowns, ...orphanDeletes],
+        deletes: [...out.deletes, ...orphanDeletes],
+        leaves: out.leaves,
+        // A server chosen for removal does not start joining.
+        joins: members.flatMap((m) => (m.condition === 'ready' && !victims.has(m.intentId) ? [m.intentId] : [])),
         adopts: seen.adopts,
         retires: seen.retires
     };

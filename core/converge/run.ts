@@ -9,6 +9,7 @@ import { applyPlan } from './apply';
 import { convergerRow, observationOf, observeListing } from './observe';
 import type { GroupId } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
+import { stagesOf } from '../model/workflow';
 import { planConvergence, type NovaListing, type Plan, type PlanOutcome } from './plan';
 import type { Clock } from '../ports/clock';
 import type { Compute, ComputeScope } from '../ports/compute';
@@ -59,7 +60,8 @@ export const scopeOf = (deps: Pick<ConvergerDeps, 'region'>, snap: Pick<Converge
 export const planFor = (deps: Pick<ConvergerDeps, 'buildTimeoutS' | 'orphanGraceS' | 'region'>, snap: ConvergenceSnapshot, listing: NovaListing, now: Date): Plan => planConvergence({
     groupId: snap.groupId, desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, listing, now,
     buildTimeoutS: deps.buildTimeoutS, orphanGraceS: deps.orphanGraceS, knownOrphans: snap.orphans,
-    paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now)
+    paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now),
+    joins: stagesOf(snap.workflow, 'launch', snap.loadBalancers).length > 0
 });
 
 // One pass: observe, plan, record what the plan learnt. null: the group is gone.

@@ -11,6 +11,7 @@ import type { GroupsStore } from '../ports/groups';
 import type { LaunchVisibility } from '../ports/launch-visibility';
 import type { Scheduler } from '../ports/scheduler';
 import type { SupervisionStore } from '../ports/supervision';
+import type { Workflow, WorkflowStore } from '../ports/workflows';
 import { alertIntake, type AlertIntake } from './alert-intake';
 import { supervisorLoops, type LoopReport } from './circle-back';
 import { convergerLoop, type ConvergerSettings, type OpenedCompute } from './converger-loop';
@@ -18,6 +19,7 @@ import { groups, type Groups } from './groups';
 import type { Log } from './log';
 import { serverEndpoint, type EndpointAnswer } from './server-links';
 import { supervisor, type Supervisor } from './supervisor';
+import { workflowRunner, type WorkflowRunner } from './workflow-runner';
 
 export interface EngineSettings {
     readonly region: string | null;             // the region kill-switches are matched against
@@ -28,12 +30,16 @@ export interface EngineSettings {
         readonly circleBackCap: number; readonly intervalMs: number; readonly minDelayMs: number; readonly pruneIntervalMs: number; readonly eventRetentionS: number;
     };
     readonly converger: ConvergerSettings;
+    readonly workflows: { readonly intervalMs: number; readonly batch: number };
 }
 
 export interface EnginePorts {
     readonly groups: GroupsStore;
     readonly supervision: SupervisionStore;
     readonly convergence: ConvergenceStore;
+    readonly workflows: WorkflowStore;
+    // The workflows the host registered, by the name a group's workflow gives.
+    readonly hostWorkflows: ReadonlyMap<string, Workflow>;
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
@@ -56,6 +62,8 @@ export interface Engine {
     convergeOnce(groupId?: string): Promise<readonly ConvergeResult[]>;
     sweepOnce(): Promise<readonly ConvergeResult[]>;
     readonly convergerEnabled: boolean;
+    // One round of the workflow runner, and a wait for the host calls it started.
+    readonly workflows: Pick<WorkflowRunner, 'runOnce' | 'settle'>;
     start(): void;
     stop(): Promise<void>;
 }
@@ -71,6 +79,10 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     // A circle-back sooner than the debounce window would only be coalesced.
     const floorMs = Math.max(settings.alerts.minDelayMs, settings.debounceMs);
     const alerts = alertIntake({ store: ports.supervision, supervisor: supervision, clock, circleBackCap: settings.alerts.circleBackCap, floorMs, log });
+    const runner = workflowRunner({
+        store: ports.workflows, killSwitches: () => ports.supervision.listKillSwitches(), hostWorkflows: ports.hostWorkflows,
+        clock, scheduler, log, region: settings.region, kick, intervalMs: settings.workflows.intervalMs, batch: settings.workflows.batch
+    });
     const loops = supervisorLoops({
         supervision: ports.supervision, groups: ports.groups, alerts, clock, scheduler, log, circleBackCap: settings.alerts.circleBackCap, floorMs,
         intervalMs: settings.alerts.intervalMs, pruneIntervalMs: settings.alerts.pruneIntervalMs, activityPerGroup: settings.activityPerGroup,
@@ -87,11 +99,14 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         convergeOnce: converger.convergeOnce,
         sweepOnce: converger.sweepOnce,
         convergerEnabled: converger.enabled,
+        workflows: { runOnce: runner.runOnce, settle: runner.settle },
         start: () => {
             loops.start();
             converger.start();
+            runner.start();
         },
         stop: async () => {
+            await runner.stop();
             await converger.stop(); // runs in flight finish before the database goes
             await loops.stop();
         }

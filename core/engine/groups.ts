@@ -92,6 +92,8 @@ export const groups = ({ store, supervision, clock, limits, kick, region, visibi
         const [found, show] = await Promise.all([store.getGroupWithPolicies(...args), holdShown(supervision, clock, region)]);
         return { ...found, group: show(found.group) };
     },
+    getWorkflow: (...args) => store.getWorkflow(...args),
+    setWorkflow: (...args) => store.setWorkflow(...args),
     // A config whose bounds no longer hold desired moves desired to the nearest bound;
     // its row says when a kill-switch holds what that move asks of the converger.
     updateConfig: async (tenantId, groupId, config, who) => {

@@ -19,7 +19,10 @@ export type TriggerReason = DecisionReason | 'debounced';
 export const requestReasons = as('debounced', 'resumed', 'converge_requested', 'remove_server', 'replace_server', 'rejected_body');
 
 // The converger's: why a server is deleted, an intent retired, a plan held, a server created.
-export const failureReasons = as('error', 'build_timeout', 'deleted_state', 'shutoff');
+// A launch workflow that ended without putting its server in service (contract §7).
+export const workflowFailureReasons = as('workflow_abandoned', 'workflow_timeout', 'workflow_failed', 'workflow_refused', 'load_balancer');
+export type WorkflowFailureReason = typeof workflowFailureReasons[number];
+export const failureReasons = as('error', 'build_timeout', 'deleted_state', 'shutoff', ...workflowFailureReasons);
 export type FailureReason = typeof failureReasons[number];
 export const deleteReasons = as(...failureReasons, 'scale_down', 'orphan', 'delete_unconfirmed');
 export type DeleteReason = typeof deleteReasons[number];
@@ -29,7 +32,7 @@ export const holdReasons = as('listing_unknown', 'paused', 'kill_switch');
 export type HoldReason = typeof holdReasons[number];
 export const createReasons = as('replace', 'scale_up');
 export type CreateReason = typeof createReasons[number];
-export const convergerReasons = as('adopted', 'recovered', 'group_error', 'backoff', 'storm_guard');
+export const convergerReasons = as('adopted', 'recovered', 'group_error', 'backoff', 'storm_guard', 'joining', 'in_service', 'leaving', 'left');
 
 // Why a call to Nova failed (core/model/server.ts): a failed step's reason.
 export const computeErrorKinds = as(

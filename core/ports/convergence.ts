@@ -1,12 +1,13 @@
 // What the converger (core/converge/run.ts) needs from the
 // store: the group's lease, what a plan reads, and the ledger writes. Every
 // method is one transaction; an intent is committed before its create is sent.
-import type { Adopt, OrphanReport, Retire } from '../converge/plan';
+import type { Adopt, OrphanReport, PlannedLeave, Retire } from '../converge/plan';
 import type { GroupId, TenantId } from '../model/ids';
 import type { KillSwitch } from '../model/kill-switch';
 import type { LedgerEntry } from '../model/ledger';
 import type { GroupStatus } from '../model/group';
 import type { ActivityInput } from '../model/activity';
+import type { WorkflowConfig, WorkflowStage } from '../model/workflow';
 
 export interface ConvergenceSnapshot {
     readonly groupId: GroupId;
@@ -16,6 +17,8 @@ export interface ConvergenceSnapshot {
     readonly paused: boolean;
     readonly status: GroupStatus;
     readonly launchServer: Readonly<Record<string, unknown>>;   // the launch configuration's args.server
+    readonly workflow: WorkflowConfig;                  // the group's, for servers that join from now on
+    readonly loadBalancers: boolean;                    // the launch configuration joins load balancers
     readonly ledger: readonly LedgerEntry[];            // live entries (not gone)
     readonly orphans: readonly OrphanReport[];          // as last persisted
     readonly killSwitches: readonly KillSwitch[];
@@ -45,6 +48,15 @@ export interface LockedBuildFailures {
     write(failures: number, notBefore: Date, activity: ActivityInput): Promise<void>;
 }
 
+// A server whose launch workflow starts: its stages both ways, fixed now
+// from the group's workflow (docs/workflows.md), and that workflow as it is.
+export interface Join {
+    readonly intentId: string;
+    readonly launch: readonly WorkflowStage[];
+    readonly terminate: readonly WorkflowStage[];
+    readonly workflow: WorkflowConfig;
+}
+
 export interface ConvergenceStore {
     // True when `holder` now holds the group's lease until now + ttlMs (taken,
     // renewed, or expired and taken over); false while another holder has it.
@@ -60,6 +72,11 @@ export interface ConvergenceStore {
     setServerId(intentId: string, serverId: string): Promise<void>;
     retireIntent(intentId: string, reason: string): Promise<void>;
     markDeleting(deletes: readonly { readonly intentId: string; readonly reason: string }[]): Promise<void>;
+    // Servers ACTIVE in Nova start their launch workflow ('joining'); those
+    // chosen for deletion start their terminate workflow ('leaving'). Each
+    // call one transaction with its activity rows.
+    joinServers(groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void>;
+    leaveServers(groupId: GroupId, leaves: readonly PlannedLeave[], activity: readonly ActivityInput[]): Promise<void>;
     recordActivity(groupId: GroupId, activity: readonly ActivityInput[]): Promise<void>;
     // Sets ERROR with the message (never over DELETING), or clears an ERROR
     // (null); the activity row is written only when the status changed.

@@ -5,6 +5,7 @@ import type { Activity } from '../model/activity';
 import type { Group, GroupSpec, GroupWithPolicies, Limits, Page, PageRequest } from '../model/group';
 import type { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../model/ids';
 import type { CapabilityTarget, Policy, PolicySpec, Webhook, WebhookSpec } from '../model/policy';
+import type { WorkflowConfig } from '../model/workflow';
 
 export interface GroupsStore {
     readonly kind: 'postgres' | 'pglite';
@@ -14,6 +15,9 @@ export interface GroupsStore {
     listGroups(tenantId: TenantId, page: PageRequest): Promise<Page<Group>>;
     getGroup(tenantId: TenantId, groupId: GroupId): Promise<Group>;                    // NotFound
     getGroupWithPolicies(tenantId: TenantId, groupId: GroupId): Promise<GroupWithPolicies>;
+    // The group's workflow (contract §7), for servers that join from now on.
+    getWorkflow(tenantId: TenantId, groupId: GroupId): Promise<WorkflowConfig>;                // NotFound
+    setWorkflow(tenantId: TenantId, groupId: GroupId, workflow: WorkflowConfig): Promise<void>;  // NotFound
 
     createPolicies(tenantId: TenantId, groupId: GroupId, specs: readonly PolicySpec[], limits: Limits): Promise<readonly Policy[]>;
     listPolicies(tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<Policy>>;

@@ -6,10 +6,12 @@
 import type { ActivityInput } from '../../core/model/activity';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import type { GroupId } from '../../core/model/ids';
-import type { LedgerEntry } from '../../core/model/ledger';
+import type { IntentState, LedgerEntry, WorkflowProgress } from '../../core/model/ledger';
+import type { DeleteReason } from '../../core/model/activity';
+import type { PlannedLeave } from '../../core/converge/plan';
 import type { Clock } from '../../core/ports/clock';
 import type { Compute, ComputeScope } from '../../core/ports/compute';
-import type { ConvergenceSnapshot, ConvergenceStore, LockedBuildFailures, Observation } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, ConvergenceStore, Join, LockedBuildFailures, Observation } from '../../core/ports/convergence';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -25,7 +27,31 @@ export class TestClock implements Clock {
     }
 }
 
-export type FakeGroup = Mutable<Omit<ConvergenceSnapshot, 'ledger'>> & { ledger: Mutable<LedgerEntry>[] };
+// A ledger entry's fields, loose as a row is; ledgerEntry() reads it as the store does.
+export interface EntryFields {
+    intentId: string;
+    serverId: string | null;
+    state: IntentState;
+    createdAt: Date;
+    leaves?: boolean;
+    workflow?: WorkflowProgress;
+    leaveReason?: DeleteReason;
+}
+
+export const ledgerEntry = (f: EntryFields): LedgerEntry => {
+    const base = { intentId: f.intentId, serverId: f.serverId, createdAt: f.createdAt };
+    const workflow = f.workflow ?? { outcome: 'running' as const, reason: null };
+    switch (f.state) {
+        case 'joining':
+            return { ...base, state: f.state, workflow, leaves: f.leaves ?? false };
+        case 'leaving':
+            return { ...base, state: f.state, workflow, leaveReason: f.leaveReason ?? 'scale_down' };
+        default:
+            return { ...base, state: f.state, ...(f.leaves === undefined ? {} : { leaves: f.leaves }) };
+    }
+};
+
+export type FakeGroup = Mutable<Omit<ConvergenceSnapshot, 'ledger'>> & { ledger: EntryFields[] };
 
 export class FakeConvergenceStore implements ConvergenceStore {
     readonly groups = new Map<string, FakeGroup>();
@@ -41,6 +67,7 @@ export class FakeConvergenceStore implements ConvergenceStore {
     addGroup(group: Partial<FakeGroup> & Pick<FakeGroup, 'groupId'>): FakeGroup {
         const full: FakeGroup = {
             tenantId: 't1' as FakeGroup['tenantId'], desired: 0, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: { name: 'web' },
+            workflow: { type: 'builtin' }, loadBalancers: false,
             ledger: [], orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null, ...group
         };
         this.groups.set(full.groupId, full);
@@ -60,7 +87,7 @@ export class FakeConvergenceStore implements ConvergenceStore {
         return group;
     }
 
-    private entry(intentId: string): { group: FakeGroup; entry: Mutable<LedgerEntry> } | null {
+    private entry(intentId: string): { group: FakeGroup; entry: EntryFields } | null {
         for (const group of this.groups.values()) {
             const entry = group.ledger.find((e) => e.intentId === intentId);
             if (entry) {
@@ -92,7 +119,7 @@ export class FakeConvergenceStore implements ConvergenceStore {
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null> {
         this.calls.push(`readConvergence ${groupId}`);
         const group = this.groups.get(groupId);
-        return Promise.resolve(group ? { ...group, ledger: group.ledger.filter((e) => e.state !== 'gone').map((e) => ({ ...e })) } : null);
+        return Promise.resolve(group ? { ...group, ledger: group.ledger.filter((e) => e.state !== 'gone').map(ledgerEntry) } : null);
     }
 
     sweepPage(): Promise<readonly ConvergenceSnapshot[]> {
@@ -134,7 +161,7 @@ export class FakeConvergenceStore implements ConvergenceStore {
             intentId: `0000000${this.nextIntent++}-0000-4000-8000-000000000000`.slice(-36), serverId: null, state: 'intent' as const, createdAt: this.clock.now()
         }));
         this.group(groupId).ledger.push(...entries);
-        return Promise.resolve(entries.map((e) => ({ ...e })));
+        return Promise.resolve(entries.map(ledgerEntry));
     }
 
     setServerId(intentId: string, serverId: string): Promise<void> {
@@ -220,6 +247,43 @@ export class FakeConvergenceStore implements ConvergenceStore {
     scaleUpCounts(): Promise<{ readonly wanting: number; readonly total: number }> {
         this.calls.push('scaleUpCounts');
         return Promise.resolve(this.scaleUp);
+    }
+
+    joinServers(groupId: GroupId, joins: readonly Join[], rows: readonly ActivityInput[]): Promise<void> {
+        this.calls.push(`joinServers ${groupId} ${joins.map((j) => `${j.intentId}:${j.launch.join('+')}/${j.terminate.join('+')}`).join(',')}`);
+        for (const join of joins) {
+            const found = this.entry(join.intentId)?.entry;
+            if (found && (found.state === 'intent' || found.state === 'building')) {
+                Object.assign(found, { state: join.launch.length > 0 ? 'joining' : 'active', leaves: join.terminate.length > 0, workflow: { outcome: 'running', reason: null } });
+            }
+        }
+
+        this.record(groupId, rows);
+        return Promise.resolve();
+    }
+
+    leaveServers(groupId: GroupId, leaves: readonly PlannedLeave[], rows: readonly ActivityInput[]): Promise<void> {
+        this.calls.push(`leaveServers ${groupId} ${leaves.map((l) => `${l.intentId}:${l.reason}`).join(',')}`);
+        for (const leave of leaves) {
+            const found = this.entry(leave.intentId)?.entry;
+            if (found && (found.state === 'joining' || found.state === 'active')) {
+                Object.assign(found, { state: 'leaving', leaveReason: leave.reason, workflow: { outcome: 'running', reason: null } });
+            }
+        }
+
+        this.record(groupId, rows);
+        return Promise.resolve();
+    }
+
+    // A workflow's end, as the runner writes it (adapters/store/workflows.ts finishStage).
+    endWorkflow(intentId: string, workflow: WorkflowProgress): void {
+        const found = this.entry(intentId)?.entry;
+        if (found) {
+            found.workflow = workflow;
+            if (found.state === 'joining' && workflow.outcome === 'continue') {
+                found.state = 'active';
+            }
+        }
     }
 
     finishGroupDeletion(groupId: GroupId): Promise<boolean> {

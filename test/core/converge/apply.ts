@@ -5,18 +5,20 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { applyPlan, type ApplyDeps } from '../../../core/converge/apply';
-import type { Plan, PlannedDelete } from '../../../core/converge/plan';
+import type { Plan, PlannedDelete, PlannedLeave } from '../../../core/converge/plan';
 import { GroupId, TenantId } from '../../../core/model/ids';
 import type { ConvergenceSnapshot } from '../../../core/ports/convergence';
-import { computeError, FakeCompute, FakeConvergenceStore, TestClock } from '../../support/fake-convergence';
+import { computeError, FakeCompute, FakeConvergenceStore, TestClock, ledgerEntry } from '../../support/fake-convergence';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
 const scope = { projectId: 't1', region: 'r1' };
 
-const plan = (steps: { create?: number; deletes?: PlannedDelete[] }): Plan => ({
-    outcome: 'act', create: steps.create ?? 0, deletes: steps.deletes ?? [], adopts: [], retires: [], orphans: [], holds: [], counts: null, members: []
+// `failed`: how many of the plan's members are failed servers (what its first creates replace).
+const plan = (steps: { create?: number; deletes?: PlannedDelete[]; leaves?: PlannedLeave[]; joins?: string[]; failed?: number }): Plan => ({
+    outcome: 'act', create: steps.create ?? 0, deletes: steps.deletes ?? [], leaves: steps.leaves ?? [], joins: steps.joins ?? [], adopts: [], retires: [], orphans: [], holds: [],
+    counts: { active: 0, pending: 0, failed: steps.failed ?? 0, going: 0, orphans: 0 }, members: []
 });
 
 const setup = (options: { concurrency?: number; delayMs?: number } = {}) => {
@@ -25,7 +27,7 @@ const setup = (options: { concurrency?: number; delayMs?: number } = {}) => {
     const compute = new FakeCompute(clock, options.delayMs ?? 0);
     const group = store.addGroup({ groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: 3, launchServer: { name: 'web', flavorRef: '1' } });
     const deps: ApplyDeps = { store, compute, clock, concurrency: options.concurrency ?? 10 };
-    const snap = (): ConvergenceSnapshot => ({ ...group, ledger: group.ledger.map((e) => ({ ...e })) });
+    const snap = (): ConvergenceSnapshot => ({ ...group, ledger: group.ledger.map(ledgerEntry) });
     // A ledger server of ours, in Nova too.
     const owned = (intentId: string, serverId: string) => {
         group.ledger.push({ intentId, serverId, state: 'active', createdAt: clock.now() });
@@ -34,6 +36,38 @@ const setup = (options: { concurrency?: number; delayMs?: number } = {}) => {
 
     return { clock, store, compute, group, deps, snap, owned };
 };
+
+describe('applyPlan: workflows', () => {
+
+    it('starts the launch workflow of each server the plan joins, with its stages both ways fixed from the group\'s workflow', async () => {
+        const { store, compute, group, deps, snap, owned } = setup();
+        owned('i1', 's1');
+        group.ledger[0]!.state = 'building';
+        group.workflow = { type: 'host', name: 'hooks' };
+        const result = await applyPlan(deps, snap(), scope, plan({ joins: ['i1'] }));
+        expect(result).to.equal({ failures: 0, created: 0, refusedBuilds: 0, groupError: null, retryAt: null });
+        expect(store.calls).to.include('joinServers g1 i1:customer/customer');
+        expect(compute.calls).to.equal([]);
+        expect(group.ledger.map((e) => [e.state, e.leaves])).to.equal([['joining', true]]);
+        expect(store.rows('g1').map((r) => [r.kind, r.outcome, r.reason, r.message])).to.equal([
+            ['join', 'done', 'joining', 'Intent i1 is ACTIVE in Nova: its launch workflow (customer) starts']
+        ]);
+    });
+
+    it('starts the terminate workflow of each server the plan leaves, and sends no delete', async () => {
+        const { store, compute, group, deps, snap, owned } = setup();
+        owned('i1', 's1');
+        group.ledger[0]!.leaves = true;
+        await applyPlan(deps, snap(), scope, plan({ leaves: [{ serverId: 's1', intentId: 'i1', reason: 'scale_down' }] }));
+        expect(store.calls).to.include('leaveServers g1 i1:scale_down');
+        expect(store.calls.filter((c) => c.startsWith('markDeleting'))).to.equal([]);
+        expect(compute.calls).to.equal([]);
+        expect(group.ledger.map((e) => [e.state, e.leaveReason])).to.equal([['leaving', 'scale_down']]);
+        expect(store.rows('g1').map((r) => [r.kind, r.reason, r.message])).to.equal([
+            ['leave', 'scale_down', 'Server s1 (scale_down) leaves through its terminate workflow before its delete']
+        ]);
+    });
+});
 
 describe('applyPlan: deletes', () => {
 
@@ -117,7 +151,8 @@ describe('applyPlan: creates', () => {
         owned('i0', 's0');
         const result = await applyPlan(deps, snap(), scope, plan({
             create: 3,
-            deletes: [{ serverId: 's0', intentId: 'i0', reason: 'error' }]
+            deletes: [{ serverId: 's0', intentId: 'i0', reason: 'error' }],
+            failed: 1
         }));
 
         expect(result).to.equal({ failures: 0, created: 3, refusedBuilds: 0, groupError: null, retryAt: null });

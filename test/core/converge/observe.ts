@@ -9,7 +9,7 @@ import { GroupId, TenantId } from '../../../core/model/ids';
 import type { LedgerEntry } from '../../../core/model/ledger';
 import type { NovaServer } from '../../../core/model/server';
 import type { ConvergenceSnapshot } from '../../../core/ports/convergence';
-import { computeError, FakeCompute, TestClock } from '../../support/fake-convergence';
+import { computeError, FakeCompute, ledgerEntry, TestClock } from '../../support/fake-convergence';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -67,18 +67,18 @@ describe('serverRequest', () => {
 
 describe('observationOf', () => {
 
-    const entry = (intentId: string, serverId: string | null, state: LedgerEntry['state']): LedgerEntry => ({ intentId, serverId, state, createdAt: hourAgo });
+    const entry = (intentId: string, serverId: string | null, state: LedgerEntry['state']): LedgerEntry => ledgerEntry({ intentId, serverId, state, createdAt: hourAgo });
     const server = (id: string, intentId: string, status = 'ACTIVE'): NovaServer => ({
         id, name: id, status, taskState: null, created: hourAgo, metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId }
     });
     const snapOf = (ledger: LedgerEntry[], orphans: ConvergenceSnapshot['orphans'] = [], extra: Partial<ConvergenceSnapshot> = {}): ConvergenceSnapshot => ({
-        groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: ledger.length, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},
+        groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: ledger.length, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {}, workflow: { type: 'builtin' }, loadBalancers: false,
         ledger, orphans, killSwitches: [], buildFailures: 0, createsNotBefore: null, ...extra
     });
     // Builds time out after two hours here: the ledger's entries are an hour old.
     const planOf = (snap: ConvergenceSnapshot, servers: NovaServer[] | null): Plan => planConvergence({
         groupId: 'g1', desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, now, buildTimeoutS: 7200, orphanGraceS: 7200,
-        listing: servers === null ? { kind: 'unknown', reason: 'down' } : { kind: 'known', servers }, knownOrphans: snap.orphans, paused: snap.paused, killSwitch: 'none'
+        listing: servers === null ? { kind: 'unknown', reason: 'down' } : { kind: 'known', servers }, knownOrphans: snap.orphans, paused: snap.paused, killSwitch: 'none', joins: false
     });
 
     it('writes only the ledger states that moved (a failed server\'s is the delete\'s to change): a steady group writes nothing per server', () => {

@@ -2,6 +2,8 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import type { IntentState, LedgerEntry } from '../../../core/model/ledger';
+import type { DeleteReason, WorkflowFailureReason } from '../../../core/model/activity';
+import { ledgerEntry } from '../../support/fake-convergence';
 import { applyGates, planConvergence, type OrphanReport, type PlanInput, type PlanOutcome } from '../../../core/converge/plan';
 import type { NovaServer } from '../../../core/model/server';
 import type { HoldReason } from '../../../core/model/activity';
@@ -15,7 +17,7 @@ const group = 'g1';
 const old = 3600;   // a long-settled server's age, in seconds
 
 const entry = (intentId: string, serverId: string | null, ageS = old, state: IntentState = serverId ? 'active' : 'intent'): LedgerEntry =>
-    ({ intentId, serverId, state, createdAt: ago(ageS) });
+    ledgerEntry({ intentId, serverId, state, createdAt: ago(ageS) });
 
 interface ServerOptions {
     readonly intent?: string | null;   // null: no intent id in the metadata
@@ -51,6 +53,16 @@ const tracked = (n: number, status = 'ACTIVE', ageS = old, o: { state?: IntentSt
 
 const actives = (...ns: number[]) => ns.map((n) => tracked(n));
 
+// A server in a workflow (docs/workflows.md): joining or in service with a
+// terminate workflow to leave through, leaving, or its workflow ended.
+const inWorkflow = (n: number, state: 'joining' | 'active' | 'leaving', o: { status?: string; ageS?: number; outcome?: 'running' | 'continue' | 'abandon'; reason?: WorkflowFailureReason; leaves?: boolean; leaveReason?: DeleteReason } = {}): Tracked => ({
+    entry: ledgerEntry({
+        intentId: `i${n}`, serverId: `s${n}`, state, createdAt: ago(o.ageS ?? old), leaves: o.leaves ?? true,
+        workflow: { outcome: o.outcome ?? 'running', reason: o.reason ?? null }, ...(o.leaveReason ? { leaveReason: o.leaveReason } : {})
+    }),
+    server: server(`s${n}`, o.status ?? 'ACTIVE', { intent: `i${n}`, ageS: o.ageS ?? old })
+});
+
 type Counts = [active: number, pending: number, failed: number, going: number, orphans: number];
 
 interface Case {
@@ -65,12 +77,15 @@ interface Case {
     readonly killSwitch?: PlanInput['killSwitch'];
     readonly knownOrphans?: readonly OrphanReport[];
     readonly orphanGraceS?: number;
+    readonly joins?: boolean;                 // the group's workflow has launch stages
     readonly expect: {
         readonly outcome: PlanOutcome;
         readonly create?: number;
         readonly deletes?: readonly string[];   // 'serverId:reason', in plan order
         readonly adopts?: readonly string[];    // 'intentId>serverId'
         readonly retires?: readonly string[];   // 'intentId:reason'
+        readonly leaves?: readonly string[];    // 'serverId:reason'
+        readonly joins?: readonly string[];     // intent ids
         readonly holds?: readonly HoldReason[];
         readonly counts: Counts | null;
         readonly orphans?: readonly string[];   // 'serverId@seconds ago'
@@ -186,7 +201,26 @@ const cases: Case[] = [
     { name: "kill-switch 'scale-up': no create", killSwitch: 'scale-up', tracked: actives(1), expect: { outcome: 'hold', holds: ['kill_switch'], counts: [1, 0, 0, 0, 0] } },
     { name: "kill-switch 'scale-up': a failed server is deleted, not replaced", killSwitch: 'scale-up', tracked: [...actives(1, 2), tracked(3, 'ERROR')], expect: { outcome: 'act', deletes: ['s3:error'], holds: ['kill_switch'], counts: [2, 0, 1, 0, 0] } },
     { name: "kill-switch 'scale-up': scale-down goes ahead, no hold", killSwitch: 'scale-up', desired: 1, tracked: actives(1, 2), expect: { outcome: 'act', deletes: ['s2:scale_down'], counts: [2, 0, 0, 0, 0] } },
-    { name: "kill-switch 'scale-up': orphans are still cleaned", killSwitch: 'scale-up', tracked: actives(1, 2, 3), servers: [server('o1', 'ACTIVE', { ageS: 7200 })], knownOrphans: [{ serverId: 'o1', since: ago(4000) }], expect: { outcome: 'act', deletes: ['o1:orphan'], counts: [3, 0, 0, 0, 1], orphans: ['o1@4000'] } }
+    { name: "kill-switch 'scale-up': orphans are still cleaned", killSwitch: 'scale-up', tracked: actives(1, 2, 3), servers: [server('o1', 'ACTIVE', { ageS: 7200 })], knownOrphans: [{ serverId: 'o1', since: ago(4000) }], expect: { outcome: 'act', deletes: ['o1:orphan'], counts: [3, 0, 0, 0, 1], orphans: ['o1@4000'] } },
+    // workflows (docs/workflows.md): in service is the workflow's word
+    { name: 'workflows: a server Nova shows ACTIVE starts its launch workflow and is pending until it ends', joins: true, tracked: [...actives(1, 2), tracked(3, 'ACTIVE', 60, { state: 'building' })], expect: { outcome: 'act', joins: ['i3'], counts: [2, 1, 0, 0, 0] } },
+    { name: 'workflows: without launch stages an ACTIVE server is in service at once, as before', joins: false, tracked: [...actives(1, 2), tracked(3, 'ACTIVE', 60, { state: 'building' })], expect: { outcome: 'done', counts: [3, 0, 0, 0, 0] } },
+    { name: 'workflows: a server in its launch workflow counts as pending, and nothing more is made', joins: true, tracked: [...actives(1, 2), inWorkflow(3, 'joining')], expect: { outcome: 'wait', counts: [2, 1, 0, 0, 0] } },
+    { name: 'workflows: a server in its launch workflow counts against the maximum', joins: true, max: 3, desired: 5, tracked: [...actives(1, 2), inWorkflow(3, 'joining')], expect: { outcome: 'wait', counts: [2, 1, 0, 0, 0] } },
+    { name: 'workflows: a scale-in takes a building server before one mid-workflow, and that before one in service', joins: true, desired: 1, tracked: [tracked(1), inWorkflow(2, 'joining', { ageS: 100 }), tracked(3, 'BUILD', 50, { state: 'building' })], expect: { outcome: 'act', deletes: ['s3:scale_down'], leaves: ['s2:scale_down'], counts: [1, 2, 0, 0, 0] } },
+    { name: 'workflows: a server in service leaves through its terminate workflow before its delete', joins: true, desired: 1, tracked: [tracked(1), inWorkflow(2, 'active', { ageS: 100 })], expect: { outcome: 'act', leaves: ['s2:scale_down'], counts: [2, 0, 0, 0, 0] } },
+    { name: 'workflows: a server that joined with nothing to leave through is deleted at once', joins: true, desired: 1, tracked: [tracked(1), inWorkflow(2, 'active', { ageS: 100, leaves: false })], expect: { outcome: 'act', deletes: ['s2:scale_down'], counts: [2, 0, 0, 0, 0] } },
+    { name: 'workflows: a server leaving is going, and its delete waits for its terminate workflow', joins: true, desired: 1, tracked: [tracked(1), inWorkflow(2, 'leaving')], expect: { outcome: 'wait', counts: [1, 0, 0, 1, 0] } },
+    { name: 'workflows: once left, the server is deleted with the reason it left for', joins: true, desired: 1, tracked: [tracked(1), inWorkflow(2, 'leaving', { outcome: 'continue', leaveReason: 'error' })], expect: { outcome: 'act', deletes: ['s2:error'], counts: [1, 0, 0, 1, 0] } },
+    { name: 'workflows: a terminate workflow that said abandon still ends in the delete', joins: true, desired: 1, tracked: [tracked(1), inWorkflow(2, 'leaving', { outcome: 'abandon' })], expect: { outcome: 'act', deletes: ['s2:scale_down'], counts: [1, 0, 0, 1, 0] } },
+    { name: 'workflows: a launch abandoned is a failed build: it leaves, and is replaced', joins: true, tracked: [...actives(1, 2), inWorkflow(3, 'joining', { outcome: 'abandon', reason: 'workflow_timeout' })], expect: { outcome: 'act', create: 1, leaves: ['s3:workflow_timeout'], counts: [2, 0, 1, 0, 0] } },
+    { name: 'workflows: a launch abandoned with no reason given reads as workflow_abandoned', joins: true, tracked: [...actives(1, 2), inWorkflow(3, 'joining', { outcome: 'abandon', leaves: false })], expect: { outcome: 'act', create: 1, deletes: ['s3:workflow_abandoned'], counts: [2, 0, 1, 0, 0] } },
+    { name: 'workflows: a server in service that Nova shows ERROR leaves before its delete', joins: true, tracked: [...actives(1, 2), inWorkflow(3, 'active', { status: 'ERROR' })], expect: { outcome: 'act', create: 1, leaves: ['s3:error'], counts: [2, 0, 1, 0, 0] } },
+    { name: 'workflows: a server chosen for deletion does not start joining', joins: true, desired: 2, tracked: [...actives(1, 2), tracked(3, 'ACTIVE', 60, { state: 'building' })], expect: { outcome: 'act', deletes: ['s3:scale_down'], counts: [2, 1, 0, 0, 0] } },
+    { name: 'workflows: a launch workflow that ended continue reads as in service', joins: true, tracked: [...actives(1, 2), inWorkflow(3, 'joining', { outcome: 'continue' })], expect: { outcome: 'done', counts: [3, 0, 0, 0, 0] } },
+    { name: 'workflows: paused, nothing starts joining and nothing leaves', joins: true, paused: true, desired: 1, tracked: [tracked(1), inWorkflow(2, 'active'), tracked(3, 'ACTIVE', 60, { state: 'building' })], expect: { outcome: 'hold', holds: ['paused'], counts: [2, 1, 0, 0, 0] } },
+    { name: "workflows: kill-switch 'all' holds a leave as it holds a delete", joins: true, killSwitch: 'all', desired: 1, tracked: [tracked(1), inWorkflow(2, 'active', { ageS: 100 })], expect: { outcome: 'hold', holds: ['kill_switch'], counts: [2, 0, 0, 0, 0] } },
+    { name: "workflows: kill-switch 'all' lets a server start joining (its workflow's calls are held where they are made)", joins: true, killSwitch: 'all', tracked: [...actives(1, 2), tracked(3, 'ACTIVE', 60, { state: 'building' })], expect: { outcome: 'act', joins: ['i3'], counts: [2, 1, 0, 0, 0] } }
 ];
 
 const inputOf = (c: Case): PlanInput => {
@@ -202,7 +236,8 @@ const inputOf = (c: Case): PlanInput => {
         ...(c.orphanGraceS === undefined ? {} : { orphanGraceS: c.orphanGraceS }),
         knownOrphans: c.knownOrphans ?? [],
         paused: c.paused ?? false,
-        killSwitch: c.killSwitch ?? 'none'
+        killSwitch: c.killSwitch ?? 'none',
+        joins: c.joins ?? false
     };
 };
 
@@ -217,6 +252,8 @@ describe('planConvergence', () => {
                 deletes: plan.deletes.map((d) => `${d.serverId}:${d.reason}`),
                 adopts: plan.adopts.map((a) => `${a.intentId}>${a.serverId}`),
                 retires: plan.retires.map((r) => `${r.intentId}:${r.reason}`),
+                leaves: plan.leaves.map((l) => `${l.serverId}:${l.reason}`),
+                joins: [...plan.joins],
                 holds: plan.holds.map((h) => h.reason),
                 counts: plan.counts && [plan.counts.active, plan.counts.pending, plan.counts.failed, plan.counts.going, plan.counts.orphans],
                 orphans: plan.orphans.map((o) => `${o.serverId}@${(now.getTime() - o.since.getTime()) / 1000}`)
@@ -226,6 +263,8 @@ describe('planConvergence', () => {
                 deletes: [...(c.expect.deletes ?? [])],
                 adopts: [...(c.expect.adopts ?? [])],
                 retires: [...(c.expect.retires ?? [])],
+                leaves: [...(c.expect.leaves ?? [])],
+                joins: [...(c.expect.joins ?? [])],
                 holds: [...(c.expect.holds ?? [])],
                 counts: c.expect.counts,
                 orphans: [...(c.expect.orphans ?? [])]
@@ -248,7 +287,8 @@ describe('planConvergence', () => {
 
             if (plan.counts) {
                 const { active, pending, failed, going } = plan.counts;
-                const replaced = plan.deletes.filter((d) => d.reason !== 'orphan' && d.reason !== 'scale_down' && d.reason !== 'delete_unconfirmed').length;
+                // A failed server is replaced whether it is deleted now or leaves first.
+                const replaced = [...plan.deletes, ...plan.leaves].filter((d) => d.reason !== 'orphan' && d.reason !== 'scale_down' && d.reason !== 'delete_unconfirmed').length;
                 expect(active + pending + failed + going + plan.create).to.be.at.most(Math.max(input.maxEntities, active + pending + failed + going));
                 expect(plan.create === 0 || active + pending + failed - replaced + plan.create <= input.desired).to.be.true();
             }
@@ -297,7 +337,7 @@ describe('planConvergence', () => {
     });
 
     it('a pause that withholds only ledger updates says so', () => {
-        const { holds } = applyGates({ create: 0, deletes: [], adopts: [], retires: [{ intentId: 'i1', reason: 'vanished' }] }, true, 'none');
+        const { holds } = applyGates({ create: 0, deletes: [], leaves: [], joins: [], adopts: [], retires: [{ intentId: 'i1', reason: 'vanished' }] }, true, 'none');
         expect(holds).to.equal([{ reason: 'paused', message: 'The group is paused: withheld ledger updates', withheld: { create: 0, deletes: 0 } }]);
     });
 });

@@ -10,6 +10,7 @@ import * as Path from 'node:path';
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import type { LedgerEntry } from '../../../core/model/ledger';
+import { ledgerEntry } from '../../support/fake-convergence';
 import { planConvergence, type OrphanReport, type Plan, type PlanInput } from '../../../core/converge/plan';
 import type { NovaServer } from '../../../core/model/server';
 
@@ -135,11 +136,13 @@ const planFor = (w: World): Plan => planConvergence({
     orphanGraceS,
     knownOrphans: w.knownOrphans,
     paused: w.paused,
-    killSwitch: w.killSwitch
+    killSwitch: w.killSwitch,
+    joins: false
 });
 
-const setEntry = (ledger: readonly LedgerEntry[], intentId: string, change: Partial<LedgerEntry>): LedgerEntry[] =>
-    ledger.map((e) => (e.intentId === intentId ? { ...e, ...change } : e));
+// Without workflows (this simulation's groups have none) an entry is one of the plain states.
+const setEntry = (ledger: readonly LedgerEntry[], intentId: string, change: { serverId?: string | null; state?: 'intent' | 'building' | 'active' | 'deleting' | 'gone' }): LedgerEntry[] =>
+    ledger.map((e) => (e.intentId === intentId ? ledgerEntry({ ...e, ...change }) : e));
 
 // The converger's part, as simply as it can be done: the ledger first, then Nova.
 const apply = (w: World, plan: Plan): World => {

@@ -8,6 +8,7 @@ import { planFor } from '../../../core/converge/run';
 import { GroupId, TenantId } from '../../../core/model/ids';
 import type { KillSwitch } from '../../../core/model/kill-switch';
 import { groupMetadataKey, intentMetadataKey, type IntentState, type LedgerEntry } from '../../../core/model/ledger';
+import { ledgerEntry, type EntryFields } from '../../support/fake-convergence';
 import type { NovaListing } from '../../../core/converge/plan';
 import type { NovaServer } from '../../../core/model/server';
 import type { ConvergenceSnapshot } from '../../../core/ports/convergence';
@@ -46,7 +47,7 @@ const steadyCase = (n: number, groupId = GroupId('g1')): Case => {
     return {
         snap: {
             groupId, tenantId: TenantId('t1'), desired: n, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},
-            ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
+            workflow: { type: 'builtin' }, loadBalancers: false, ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
         },
         listing: { kind: 'known', servers }
     };
@@ -58,7 +59,7 @@ const servers = (c: Case): NovaServer[] => (c.listing.kind === 'known' ? [...c.l
 const perturb = (next: () => number, c: Case): Case => {
     const { snap } = c;
     const i = Math.floor(next() * Math.max(1, snap.ledger.length));
-    const withEntry = (change: Partial<LedgerEntry>): Case => ({ ...c, snap: { ...snap, ledger: snap.ledger.map((e, j) => (j === i ? { ...e, ...change } : e)) } });
+    const withEntry = (change: Partial<EntryFields>): Case => ({ ...c, snap: { ...snap, ledger: snap.ledger.map((e, j) => (j === i ? ledgerEntry({ ...e, ...change }) : e)) } });
     const withServer = (change: Partial<NovaServer>): Case => ({ ...c, listing: { kind: 'known', servers: servers(c).map((s, j) => (j === i ? { ...s, ...change } : s)) } });
     const killSwitch: KillSwitch = { scope: { kind: 'global' }, mode: pick(next, ['all', 'scale-up'] as const), reason: 'r', who: 'w', expiresAt: null };
     const changes: (() => Case)[] = [
@@ -70,6 +71,8 @@ const perturb = (next: () => number, c: Case): Case => {
         () => ({ ...c, snap: { ...snap, orphans: [{ serverId: 'x1', since: hourAgo }] } }),
         () => withEntry({ state: pick(next, ['intent', 'building', 'deleting', 'gone'] as IntentState[]) }),
         () => withEntry({ serverId: null }),
+        () => withEntry({ state: pick(next, ['joining', 'leaving'] as const), leaves: pick(next, [true, false]), workflow: { outcome: pick(next, ['running', 'continue', 'abandon'] as const), reason: null } }),
+        () => ({ ...c, snap: { ...snap, workflow: { type: 'host', name: 'hooks' } } }),
         () => withEntry({ serverId: 'elsewhere' }),
         () => withServer({ status: pick(next, ['BUILD', 'ERROR', 'SHUTOFF', 'DELETED', 'REBOOT', 'active']) }),
         () => withServer({ taskState: 'deleting' }),

@@ -39,7 +39,7 @@ const setup = () => {
 
         return {
             groupId: GroupId(id), tenantId: TenantId(tenant), desired: n, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},
-            ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null, ...extra
+            workflow: { type: 'builtin' }, loadBalancers: false, ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null, ...extra
         };
     };
 
@@ -108,12 +108,12 @@ describe('isSteady', () => {
     });
     const snap: ConvergenceSnapshot = {
         groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: 1, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},
-        ledger: [{ intentId: 'i1', serverId: 's1', state: 'active', createdAt: hourAgo }], orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
+        workflow: { type: 'builtin' }, loadBalancers: false, ledger: [{ intentId: 'i1', serverId: 's1', state: 'active', createdAt: hourAgo }], orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
     };
     const listing = { kind: 'known' as const, servers: [server('s1', 'i1')] };
     const done: Plan = {
-        outcome: 'done', create: 0, deletes: [], adopts: [], retires: [], orphans: [], holds: [],
-        counts: { active: 1, pending: 0, failed: 0, going: 0, orphans: 0 }, members: [{ intentId: 'i1', createdAt: hourAgo, condition: 'active', serverId: 's1' }]
+        outcome: 'done', create: 0, deletes: [], leaves: [], joins: [], adopts: [], retires: [], orphans: [], holds: [],
+        counts: { active: 1, pending: 0, failed: 0, going: 0, orphans: 0 }, members: [{ intentId: 'i1', createdAt: hourAgo, condition: 'active', serverId: 's1', leaves: false }]
     };
 
     it('is steady for a done plan that would write nothing', () => {

@@ -69,7 +69,7 @@ const result = (outcome: ConvergeResult['outcome'], change: Partial<ConvergeResu
     ({ groupId: g1, outcome, passes: 1, plan: null, retryAt: null, ...change });
 
 const holdPlan = (reason: 'listing_unknown' | 'paused' | 'kill_switch'): Plan => ({
-    outcome: 'hold', create: 0, deletes: [], adopts: [], retires: [], orphans: [], counts: null, members: [],
+    outcome: 'hold', create: 0, deletes: [], leaves: [], joins: [], adopts: [], retires: [], orphans: [], counts: null, members: [],
     holds: [{ reason, message: reason, withheld: { create: 0, deletes: 0 } }]
 });
 

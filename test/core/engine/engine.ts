@@ -28,7 +28,9 @@ const settings: EngineSettings = {
     converger: {
         convergeS: 300, buildTimeoutS: 600, orphanGraceS: 3600, leaseTtlS: 120, maxPasses: 3, recheckMs: 100,
         concurrency: 4, parallelGroups: 2, sweepBatch: 10, backoffBaseMs: 0, backoffCapMs: 0, stormGuard: false
-    }
+    },
+    // The runner's own rounds are test/core/engine/workflow-runner.ts's; here only when asked.
+    workflows: { intervalMs: 0, batch: 10 }
 };
 
 interface World {
@@ -62,6 +64,7 @@ const world = (computeEnabled = true): World => {
     conv.addGroup('g1');
     const engine = makeEngine({
         groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
+        workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
         openCompute: () => (computeEnabled ? { compute: nova.compute, close: () => closed.count++ } : null)
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };

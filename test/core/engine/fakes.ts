@@ -15,6 +15,7 @@ import type { Group, GroupConfig, GroupStatus, GroupWithPolicies, LaunchConfig, 
 import { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../../../core/model/ids';
 import { scopeName, type KillSwitch } from '../../../core/model/kill-switch';
 import type { LedgerEntry } from '../../../core/model/ledger';
+import { ledgerEntry, type EntryFields } from '../../support/fake-convergence';
 import type { Override } from '../../../core/model/override';
 import type { Adjustment, Policy, Webhook } from '../../../core/model/policy';
 import type { NovaServer } from '../../../core/model/server';
@@ -520,6 +521,8 @@ export const fakeGroupsStore = (options: { pruneFails?: unknown } = {}): { reado
         listGroups: (...args) => seen('listGroups', args, page([group])),
         getGroup: (...args) => seen('getGroup', args, group),
         getGroupWithPolicies: (...args) => seen('getGroupWithPolicies', args, { group, policies: [policy] }),
+        getWorkflow: (...args) => seen('getWorkflow', args, { type: 'builtin' }),
+        setWorkflow: (...args) => seen('setWorkflow', args, undefined),
         createPolicies: (...args) => seen('createPolicies', args, [policy]),
         listPolicies: (...args) => seen('listPolicies', args, page([policy])),
         getPolicy: (...args) => seen('getPolicy', args, policy),
@@ -618,7 +621,7 @@ export interface ConvergenceGroup {
     maxEntities: number;
     paused: boolean;
     status: GroupStatus;
-    ledger: LedgerEntry[];
+    ledger: EntryFields[];
     orphans: readonly OrphanReport[];
     buildFailures: number;
     createsNotBefore: Date | null;
@@ -658,7 +661,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
     const hooks: FakeConvergence['hooks'] = {};
     let intents = 0;
 
-    const entryOf = (intentId: string): { group: ConvergenceGroup; entry: LedgerEntry } | null => {
+    const entryOf = (intentId: string): { group: ConvergenceGroup; entry: EntryFields } | null => {
         for (const group of groups.values()) {
             const entry = group.ledger.find((e) => e.intentId === intentId);
             if (entry) {
@@ -669,7 +672,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
         return null;
     };
 
-    const setEntry = (intentId: string, change: Partial<LedgerEntry>): void => {
+    const setEntry = (intentId: string, change: Partial<EntryFields>): void => {
         const found = entryOf(intentId);
         if (found) {
             found.group.ledger = found.group.ledger.map((e) => (e.intentId === intentId ? { ...e, ...change } : e));
@@ -679,7 +682,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
     const live = (g: ConvergenceGroup) => g.ledger.filter((e) => e.state !== 'gone');
     const snapshot = (g: ConvergenceGroup): ConvergenceSnapshot => ({
         groupId: g.groupId, tenantId: g.tenantId, desired: g.desired, maxEntities: g.maxEntities, paused: g.paused, status: g.status,
-        launchServer: launchConfig.args.server, ledger: live(g), orphans: g.orphans, killSwitches: [], buildFailures: g.buildFailures,
+        launchServer: launchConfig.args.server, workflow: { type: 'builtin' }, loadBalancers: false, ledger: live(g).map(ledgerEntry), orphans: g.orphans, killSwitches: [], buildFailures: g.buildFailures,
         createsNotBefore: g.createsNotBefore
     });
     const note = (groupId: GroupId, rows: readonly ActivityInput[]) => rows.forEach((row) => activity.push({ groupId, row }));
@@ -797,6 +800,15 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
 
             groups.delete(groupId);
             return true;
+        },
+        // As adapters/store/workflows.ts does, in miniature.
+        joinServers: async (groupId, joins, rows) => {
+            joins.forEach((j) => setEntry(j.intentId, { state: j.launch.length > 0 ? 'joining' : 'active', leaves: j.terminate.length > 0 }));
+            note(groupId, rows);
+        },
+        leaveServers: async (groupId, leaves, rows) => {
+            leaves.forEach((l) => setEntry(l.intentId, { state: 'leaving', leaveReason: l.reason }));
+            note(groupId, rows);
         }
     };
 

@@ -1,0 +1,148 @@
+// Workflows in the store (docs/workflows.md): a group's workflow, each
+// server's progress through its stages, and the ledger state that moves with
+// it, in one transaction each.
+import type { Knex } from 'knex';
+import type { ActivityInput } from '../../core/model/activity';
+import { notFound } from '../../core/model/errors';
+import { GroupId, TenantId } from '../../core/model/ids';
+import type { WorkflowConfig, WorkflowEvent, WorkflowStage } from '../../core/model/workflow';
+import { builtinWorkflow } from '../../core/model/workflow';
+import type { PlannedLeave } from '../../core/converge/plan';
+import type { Join } from '../../core/ports/convergence';
+import type { RunningStage, StageEnd } from '../../core/ports/workflows';
+import { insertActivity } from './activity';
+import type { StoreContext } from './context';
+
+// A stored workflow as the engine reads it; anything else (a hand-edited row)
+// reads as the built-in one, which never holds a server.
+export const workflowOf = (raw: unknown): WorkflowConfig => {
+    if (typeof raw !== 'object' || raw === null || !('type' in raw)) {
+        return builtinWorkflow;
+    }
+
+    return raw as WorkflowConfig;
+};
+
+const insertRows = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> => {
+    for (const row of activity) {
+        await insertActivity(trx, groupId, at, row);
+    }
+};
+
+export const joinServers = (ctx: StoreContext, groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void> =>
+    ctx.knex.transaction(async (trx) => {
+        const now = ctx.clock.now();
+        for (const join of joins) {
+            // Only from building: a second converger's plan, or a replay, moves nothing twice.
+            const moved = await trx('servers').where({ intent_id: join.intentId, group_id: groupId }).whereIn('state', ['intent', 'building'])
+                .update({ state: join.launch.length > 0 ? 'joining' : 'active', leaves: join.terminate.length > 0, updated_at: now });
+            if (moved > 0 && join.launch.length > 0) {
+                await trx('server_workflows').insert({
+                    intent_id: join.intentId, event: 'launch', group_id: groupId, workflow: JSON.stringify(join.workflow),
+                    stages: JSON.stringify(join.launch), then_stages: JSON.stringify(join.terminate), started_at: now, stage_started_at: now
+                });
+            }
+        }
+
+        await insertRows(trx, groupId, now, activity);
+    });
+
+export const leaveServers = (ctx: StoreContext, groupId: GroupId, leaves: readonly PlannedLeave[], activity: readonly ActivityInput[]): Promise<void> =>
+    ctx.knex.transaction(async (trx) => {
+        const now = ctx.clock.now();
+        for (const leave of leaves) {
+            const moved = await trx('servers').where({ intent_id: leave.intentId, group_id: groupId }).whereIn('state', ['joining', 'active'])
+                .update({ state: 'leaving', deleted_reason: leave.reason, updated_at: now });
+            const launch: { workflow: unknown; then_stages: WorkflowStage[] } | undefined = moved > 0 ?
+                await trx('server_workflows').where({ intent_id: leave.intentId, event: 'launch' }).forUpdate().first('workflow', 'then_stages') :
+                undefined;
+            if (launch === undefined) {
+                continue;
+            }
+
+            // A launch still running is over: the server is on its way out.
+            await trx('server_workflows').where({ intent_id: leave.intentId, event: 'launch', outcome: 'running' })
+                .update({ outcome: 'cancelled', finished_at: now });
+            await trx('server_workflows').insert({
+                intent_id: leave.intentId, event: 'terminate', group_id: groupId, workflow: JSON.stringify(launch.workflow),
+                stages: JSON.stringify(launch.then_stages), then_stages: '[]', started_at: now, stage_started_at: now
+            }).onConflict(['intent_id', 'event']).ignore();
+        }
+
+        await insertRows(trx, groupId, now, activity);
+    });
+
+interface RunningRow {
+    intent_id: string;
+    event: WorkflowEvent;
+    group_id: string;
+    tenant_id: string;
+    server_id: string | null;
+    workflow: unknown;
+    stages: WorkflowStage[];
+    stage: number;
+    stage_started_at: Date;
+}
+
+// The stages running now, the oldest first.
+export const runningStages = async (ctx: StoreContext, limit: number): Promise<readonly RunningStage[]> => {
+    const rows: RunningRow[] = await ctx.knex('server_workflows as w')
+        .join('servers as s', 's.intent_id', 'w.intent_id')
+        .join('groups as g', 'g.id', 'w.group_id')
+        .where('w.outcome', 'running')
+        .orderBy([{ column: 'w.stage_started_at' }, { column: 'w.intent_id' }])
+        .limit(limit)
+        .select('w.intent_id', 'w.event', 'w.group_id', 'g.tenant_id', 's.server_id', 'w.workflow', 'w.stages', 'w.stage', 'w.stage_started_at');
+    return rows.flatMap((row): RunningStage[] => {
+        const stage = row.stages[row.stage];
+        return stage === undefined || row.server_id === null ? [] : [{
+            intentId: row.intent_id, event: row.event, groupId: GroupId(row.group_id), tenantId: TenantId(row.tenant_id), serverId: row.server_id,
+            workflow: workflowOf(row.workflow), stage, stageIndex: row.stage, last: row.stage + 1 >= row.stages.length, stageStartedAt: new Date(row.stage_started_at)
+        }];
+    });
+};
+
+// The stage's end: the next stage starts, or the workflow ends with its
+// result (a launch that continues puts its server in service). false: the
+// stage had already ended (another instance, a replay), nothing written.
+export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly ActivityInput[]): Promise<boolean> =>
+    ctx.knex.transaction(async (trx) => {
+        const now = ctx.clock.now();
+        const row: { group_id: string; stages: WorkflowStage[]; stage: number } | undefined = await trx('server_workflows')
+            .where({ intent_id: end.intentId, event: end.event, outcome: 'running', stage: end.stageIndex }).forUpdate().first('group_id', 'stages', 'stage');
+        if (row === undefined) {
+            return false;
+        }
+
+        const last = row.stage + 1 >= row.stages.length;
+        if (end.result === 'continue' && !last) {
+            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: row.stage + 1, stage_started_at: now });
+        }
+        else {
+            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event })
+                .update({ outcome: end.result, reason: end.reason, finished_at: now });
+            if (end.event === 'launch' && end.result === 'continue') {
+                await trx('servers').where({ intent_id: end.intentId, state: 'joining' }).update({ state: 'active', updated_at: now });
+            }
+        }
+
+        await insertRows(trx, GroupId(row.group_id), now, activity);
+        return true;
+    });
+
+export const getWorkflow = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<WorkflowConfig> => {
+    const row: { workflow: unknown } | undefined = await ctx.knex('groups').where({ tenant_id: tenantId, id: groupId }).first('workflow');
+    if (row === undefined) {
+        throw notFound('group', groupId);
+    }
+
+    return workflowOf(row.workflow);
+};
+
+export const setWorkflow = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, workflow: WorkflowConfig): Promise<void> => {
+    const updated = await ctx.knex('groups').where({ tenant_id: tenantId, id: groupId })
+        .update({ workflow: JSON.stringify(workflow), updated_at: ctx.clock.now() });
+    if (updated === 0) {
+        throw notFound('group', groupId);
+    }
+};

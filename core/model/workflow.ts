@@ -1,0 +1,36 @@
+// A group's workflow (contract §7, docs/workflows.md): what runs between
+// Nova's ACTIVE and in service, and before a server of ours is deleted.
+// In service is the workflow's word, not Nova's (design idea 8).
+
+export type WorkflowEvent = 'launch' | 'terminate';
+export type WorkflowResult = 'continue' | 'abandon';
+
+export const webhookTimeoutS = { min: 30, max: 7200, default: 300 } as const;
+
+export type WorkflowConfig =
+    | { readonly type: 'builtin' }
+    | {
+        readonly type: 'webhook';
+        readonly url: string;
+        readonly secret: string;                  // write-only on the wire
+        readonly timeoutS: number;
+        readonly defaultResult: WorkflowResult;
+        readonly events: readonly WorkflowEvent[];
+    }
+    // One the host registered under this name (plugin option `workflows`).
+    | { readonly type: 'host'; readonly name: string };
+
+export const builtinWorkflow: WorkflowConfig = Object.freeze({ type: 'builtin' });
+
+// The parts of a server's launch or terminate, in the order they run:
+// the customer's (webhook or host) and the load-balancer members (built in).
+export type WorkflowStage = 'customer' | 'members';
+
+// Launch: the customer says yes first, then the server joins its pools;
+// terminate: it leaves its pools first, then the customer is told (contract §7).
+export const stagesOf = (config: WorkflowConfig, event: WorkflowEvent, hasLoadBalancers: boolean): readonly WorkflowStage[] => {
+    const customer = config.type === 'host' || (config.type === 'webhook' && config.events.includes(event));
+    const members = hasLoadBalancers;
+    const ordered: WorkflowStage[] = event === 'launch' ? ['customer', 'members'] : ['members', 'customer'];
+    return ordered.filter((stage) => (stage === 'customer' ? customer : members));
+};

@@ -1,0 +1,110 @@
+// Workflows in the store (adapters/store/workflows.ts) on the database of this
+// run: a join and a leave move the ledger and write the workflow in one
+// transaction, a stage's end moves on to the next stage or ends the
+// workflow, and what is written once is never written twice.
+import * as Code from '@hapi/code';
+import * as Lab from '@hapi/lab';
+import type Hapi from '@hapi/hapi';
+import { GroupId } from '../core/model/ids';
+import type { Join } from '../core/ports/convergence';
+import { testDatabaseKind, testKnex } from './support/database';
+import { tableValidator } from './support/identity';
+import { caller, field, freshTenant, testServer, validGroup } from './support/server';
+
+const { describe, it, before, after } = exports.lab = Lab.script();
+const { expect } = Code;
+
+describe(`workflows in the store (${testDatabaseKind()})`, () => {
+    let server: Hapi.Server;
+    const tenant = freshTenant();
+
+    before(async () => {
+        server = await testServer({ validator: tableValidator({ tok: { projectId: tenant } }) });
+    });
+
+    after(() => server.stop());
+
+    const stores = () => server.plugins['nova-autoscale'].stores;
+
+    // A group whose ledger holds `n` servers ACTIVE in Nova, still building in the ledger.
+    const withServers = async (n: number): Promise<{ groupId: GroupId; intents: string[] }> => {
+        const created = await caller(server, 'tok')('POST', `/${tenant}/groups`, { ...validGroup(), groupConfiguration: { name: 'w', cooldown: 0, minEntities: 0, maxEntities: 10 } });
+        const groupId = GroupId(String(field(created.result, 'group', 'id')));
+        const entries = await stores().convergence.writeIntents(groupId, n);
+        for (const e of entries) {
+            await stores().convergence.setServerId(e.intentId, `srv-${e.intentId}`);
+        }
+
+        return { groupId, intents: entries.map((e) => e.intentId) };
+    };
+
+    const states = async (groupId: GroupId): Promise<string[]> =>
+        ((await stores().convergence.readConvergence(groupId))?.ledger ?? []).map((e) => e.state);
+
+    const join = (intentId: string, launch: Join['launch'], terminate: Join['terminate'] = []): Join =>
+        ({ intentId, launch, terminate, workflow: { type: 'host', name: 'hooks' } });
+
+    it('joins a server with launch stages (joining, running) and one without (in service at once), once only', async () => {
+        const { groupId, intents: [a = '', b = ''] } = await withServers(2);
+        await stores().convergence.joinServers(groupId, [join(a, ['customer', 'members'], ['customer']), join(b, [])], []);
+        await stores().convergence.joinServers(groupId, [join(a, ['customer'])], []);   // a replay moves nothing twice
+        const snap = await stores().convergence.readConvergence(groupId);
+        const byIntent = new Map(snap?.ledger.map((e) => [e.intentId, [e.state, e.state === 'joining' || e.state === 'active' ? e.leaves : null]]));
+        expect([byIntent.get(a), byIntent.get(b)]).to.equal([['joining', true], ['active', false]]);
+        const running = (await stores().workflows.runningStages(1000)).filter((s) => s.groupId === groupId);
+        expect(running.map((s) => [s.intentId, s.event, s.stage, s.stageIndex, s.last, s.serverId])).to.equal([[a, 'launch', 'customer', 0, false, `srv-${a}`]]);
+        expect(running[0]?.workflow).to.equal({ type: 'host', name: 'hooks' });
+    });
+
+    it('moves a stage on, ends the workflow with its result, and puts a server that continued in service', async () => {
+        const { groupId, intents: [a = ''] } = await withServers(1);
+        await stores().convergence.joinServers(groupId, [join(a, ['customer', 'members'], ['members'])], []);
+        const end = { intentId: a, event: 'launch' as const, result: 'continue' as const, reason: null };
+        expect(await stores().workflows.finishStage({ ...end, stageIndex: 0 }, [])).to.be.true();
+        expect(await stores().workflows.finishStage({ ...end, stageIndex: 0 }, [])).to.be.false();          // that stage had ended
+        const next = (await stores().workflows.runningStages(1000)).find((s) => s.intentId === a);
+        expect([next?.stage, next?.stageIndex, next?.last]).to.equal(['members', 1, true]);
+        expect(await states(groupId)).to.equal(['joining']);
+        expect(await stores().workflows.finishStage({ ...end, stageIndex: 1 }, [{
+            source: 'converger', who: 'workflow', kind: 'workflow_launch', outcome: 'done', reason: 'in_service', message: 'in', desiredBefore: null, desiredAfter: null
+        }])).to.be.true();
+        expect(await states(groupId)).to.equal(['active']);
+        expect((await stores().workflows.runningStages(1000)).filter((s) => s.intentId === a)).to.equal([]);
+        const rows = await caller(server, 'tok')('GET', `/${tenant}/groups/${groupId}/activity`);
+        expect((field(rows.result, 'activity') as { reason: string }[]).map((r) => r.reason)).to.include('in_service');
+    });
+
+    it('reads a launch that ended abandon, with its reason, for the planner', async () => {
+        const { groupId, intents: [a = ''] } = await withServers(1);
+        await stores().convergence.joinServers(groupId, [join(a, ['customer'])], []);
+        await stores().workflows.finishStage({ intentId: a, event: 'launch', stageIndex: 0, result: 'abandon', reason: 'workflow_timeout' }, []);
+        const [entry] = (await stores().convergence.readConvergence(groupId))?.ledger ?? [];
+        expect(entry).to.include({ state: 'joining', workflow: { outcome: 'abandon', reason: 'workflow_timeout' } });
+    });
+
+    it('leaves through the stages fixed at the join, cancelling a launch still running; a server that never joined does not leave', async () => {
+        const { groupId, intents: [a = '', b = ''] } = await withServers(2);
+        await stores().convergence.joinServers(groupId, [join(a, ['customer'], ['members', 'customer'])], []);
+        await stores().convergence.leaveServers(groupId, [{ intentId: a, serverId: `srv-${a}`, reason: 'scale_down' }, { intentId: b, serverId: `srv-${b}`, reason: 'scale_down' }], []);
+        const snap = await stores().convergence.readConvergence(groupId);
+        const byIntent = new Map(snap?.ledger.map((e) => [e.intentId, [e.state, e.state === 'leaving' ? [e.leaveReason, e.workflow.outcome] : null]]));
+        expect([byIntent.get(a), byIntent.get(b)]).to.equal([['leaving', ['scale_down', 'running']], ['building', null]]);
+        const knex = await testKnex();
+        expect(await knex('server_workflows').where({ intent_id: a }).orderBy('event').select('event', 'outcome', 'stages'))
+            .to.equal([{ event: 'launch', outcome: 'cancelled', stages: ['customer'] }, { event: 'terminate', outcome: 'running', stages: ['members', 'customer'] }]);
+        await stores().workflows.finishStage({ intentId: a, event: 'terminate', stageIndex: 0, result: 'continue', reason: null }, []);
+        await stores().workflows.finishStage({ intentId: a, event: 'terminate', stageIndex: 1, result: 'abandon', reason: null }, []);
+        const left = (await stores().convergence.readConvergence(groupId))?.ledger.find((e) => e.intentId === a);
+        expect(left).to.include({ state: 'leaving', leaveReason: 'scale_down', workflow: { outcome: 'abandon', reason: null } });
+    });
+
+    it('keeps a group\'s workflow, and says 404 for another tenant\'s group; a row it cannot read is the built-in one', async () => {
+        const { groupId } = await withServers(0);
+        await stores().groups.setWorkflow(tenant as never, groupId, { type: 'host', name: 'hooks' });
+        expect(await stores().groups.getWorkflow(tenant as never, groupId)).to.equal({ type: 'host', name: 'hooks' });
+        await expect(stores().groups.setWorkflow('someone-else' as never, groupId, { type: 'builtin' })).to.reject(/No such group/);
+        await expect(stores().groups.getWorkflow('someone-else' as never, groupId)).to.reject(/No such group/);
+        await (await testKnex())('groups').where({ id: groupId }).update({ workflow: JSON.stringify('junk') });
+        expect(await stores().groups.getWorkflow(tenant as never, groupId)).to.equal({ type: 'builtin' });
+    });
+});
