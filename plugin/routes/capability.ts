@@ -1,10 +1,13 @@
 // The anonymous capability URL (contract §4): POST /v1.0/execute/1/{capability}/.
 // It answers 202 with no body to everyone, whatever the capability or the body,
 // and as soon for a real capability as for an unknown one, so a caller learns
-// nothing about which capabilities exist.
+// nothing about which capabilities exist. (A body that stops arriving is
+// answered 408 before the capability is looked at: plugin/body-timeout.ts.)
+import Boom from '@hapi/boom';
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../intake/alertmanager';
 import { GroupId, PolicyId, TenantId, WebhookId } from '../../core/model/ids';
@@ -32,34 +35,59 @@ const capabilityOf = (request: Request): string => {
 
 // Up to `max` bytes of the body; past that (or on a broken stream) null. The
 // rest is still read and dropped, not reset: hapi's own limit destroys the
-// socket mid-upload, and the client would see that instead of a 202.
-const readBounded = async (stream: Readable, max: number): Promise<Buffer | null> => {
+// socket mid-upload, and the client would see that instead of a 202. Read by
+// events, not async iteration: an iterator that stops on an error destroys the
+// request, and with it the socket the 408 of a stalled body must go out on.
+const readBounded = (stream: Readable, raw: IncomingMessage, max: number): Promise<Buffer | null> => new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    try {
-        for await (const chunk of stream) {
-            const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-            size += bytes.length;
-            if (size <= max) {
-                chunks.push(bytes);
-            }
+    const settle = (outcome: () => void): void => {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('error', onError);
+        stream.off('close', onClose);
+        raw.off('error', onError);
+        raw.off('close', onRawClose);
+        outcome();
+    };
+    const onData = (chunk: unknown): void => {
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+        size += bytes.length;
+        if (size <= max) {
+            chunks.push(bytes);
         }
+    };
+    const onEnd = (): void => settle(() => resolve(size <= max ? Buffer.concat(chunks) : null));
+    // The body timeout (plugin/body-timeout.ts) is the request's to answer; any other failure is a bad body.
+    const onError = (err: unknown): void => settle(() => (isBodyTimeout(err) ? reject(err) : resolve(null)));
+    const onClose = (): void => settle(() => resolve(null));
+    // A request that closes complete may still have bytes on their way through `stream`.
+    const onRawClose = (): void => {
+        if (!raw.complete) {
+            onClose();
+        }
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.once('close', onClose);
+    // A tapped body (a host listening to 'peek') is a stream of its own: the request's errors and close do not reach it.
+    if (raw !== stream) {
+        raw.once('error', onError);
+        raw.once('close', onRawClose);
     }
-    catch {
-        return null;
-    }
+});
 
-    return size <= max ? Buffer.concat(chunks) : null;
-};
+const isBodyTimeout = (err: unknown): boolean => Boom.isBoom(err) && err.output.statusCode === 408;
 
 const isReadable = (value: unknown): value is Readable =>
-    typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+    typeof value === 'object' && value !== null && typeof (value as { on?: unknown }).on === 'function' && typeof (value as { read?: unknown }).read === 'function';
 
 // A body announced past the limit never reaches a stream (hapi refuses it, then
 // drains it; failAction lets the handler run with no payload).
 const bodyOf = (request: Request): Promise<Buffer | null> => {
     const payload: unknown = request.payload;
-    return isReadable(payload) ? readBounded(payload, CAPABILITY_MAX_BYTES) : Promise.resolve(null);
+    return isReadable(payload) ? readBounded(payload, request.raw.req, CAPABILITY_MAX_BYTES) : Promise.resolve(null);
 };
 
 // A plain POST runs the policy, as the webhook's own trigger.
@@ -123,7 +151,8 @@ const actOnNothing = async (context: Context, body: CapabilityBody): Promise<voi
 // same floor (plugin/intake/answer-floor.ts), which covers what finding rows
 // and writing them costs.
 const execute = async (context: Context, floor: AnswerFloor, request: Request): Promise<void> => {
-    // Read and classified for every capability alike (pure, no I/O).
+    // Read and classified for every capability alike (pure, no I/O). A body
+    // that stalls is answered 408 from here, before anything is looked up.
     const body = classifyBody(await bodyOf(request));
     const hash = hashOf(capabilityOf(request));
     const started = performance.now();
@@ -156,7 +185,8 @@ export const capabilityRoutes = (context: Context): ServerRoute[] => {
         options: {
             auth: false,
             // Raw bytes, any content type, read by readBounded; a body we could
-            // not read is refused like any bad body, never answered with a 4xx.
+            // not read is refused like any bad body, never answered with a 4xx
+            // (but 408 for one that stopped arriving: plugin/body-timeout.ts).
             payload: { parse: false, output: 'stream', maxBytes: CAPABILITY_MAX_BYTES, failAction: 'log' }
         },
         handler: async (request, h) => {
