@@ -117,6 +117,20 @@ describe('a stalled request body', () => {
         expect(await knex('groups').where({ tenant_id: tenant, name: 'stalled' }).count({ n: '*' })).to.equal([{ n: 0 }]);
     });
 
+    it('counts the body of a client that leaves mid-way as unreadable, as before', async () => {
+        const api = caller(server, 'tok');
+        const left = await hookedGroup(api, tenant);
+        const socket = Net.connect(port, '127.0.0.1');
+        await new Promise<void>((resolve) => socket.write(`POST ${left.path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a": `, () => resolve()));
+        socket.destroy();
+        const started = performance.now();
+        while ((await activityOf(api, left)).length === 0 && performance.now() - started < TIMEOUT_MS + SLACK_MS) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+
+        expect((await activityOf(api, left)).map((r) => r.reason)).to.equal(['rejected_body']);
+    });
+
     it('reads a body that pauses but arrives within the timeout as usual', async () => {
         const body = JSON.stringify(validGroup('paused'));
         const created = await exchange(port, `POST /autoscale/v1.0/${tenant}/groups HTTP/1.1\r\nHost: x\r\nX-Auth-Token: tok\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}`,
