@@ -1,7 +1,7 @@
 // When the capability URL may answer. A real capability's work and an unknown
 // one's decoy run the same statements, but only the real one writes rows, and
 // writing them takes longer (measured on PGlite: ~0.5 ms of ~4 ms). So
-// neither answers before a floor: the 90th percentile of how long the real
+// neither answers before a floor: the 99th percentile of how long the real
 // work of that kind of body took lately. Both then answer at the floor (or,
 // past it, when their work ends), and the median of either is the floor's.
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,7 @@ type Kind = CapabilityBody['kind'];
 
 // The last this many real runs of a kind set its floor; the first run sets none.
 const WINDOW = 128;
-const QUANTILE = 0.9;
+const QUANTILE = 0.99;
 // However slow the real work got, nobody is made to wait longer than this for nothing.
 export const FLOOR_CAP_MS = 250;
 

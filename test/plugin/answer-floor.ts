@@ -1,4 +1,4 @@
-// The capability URL's answer floor (plugin/intake/answer-floor.ts): the 90th
+// The capability URL's answer floor (plugin/intake/answer-floor.ts): the 99th
 // percentile of the last real runs of each kind of body, capped, and a wait
 // until it has passed; a kind with no real run yet has no floor.
 import * as Code from '@hapi/code';
@@ -28,16 +28,16 @@ const recording = (): { scheduler: Scheduler; waits: number[] } => {
 
 describe('answer floor', () => {
 
-    it('is the 90th percentile of a kind\'s real runs, per kind, and none before the first', () => {
+    it('is the 99th percentile of a kind\'s real runs, per kind, and none before the first', () => {
         const floor = answerFloor(recording().scheduler);
         expect(floor.floorMs('plain')).to.equal(0);
-        for (const ms of [5, 1, 9, 3, 7, 2, 8, 4, 6, 10]) {
+        for (let ms = 1; ms <= 100; ms++) {
             floor.record('plain', ms);
         }
 
-        expect(floor.floorMs('plain')).to.equal(10);
-        floor.record('plain', 0.5);                     // 11 samples: the 10th of them, sorted
-        expect(floor.floorMs('plain')).to.equal(9);
+        expect(floor.floorMs('plain')).to.equal(100);   // 100 samples: the 100th of them, sorted
+        floor.record('plain', 0.5);                     // 101 samples: the 100th of them, sorted
+        expect(floor.floorMs('plain')).to.equal(99);
         expect(floor.floorMs('alertmanager')).to.equal(0);
         expect(floor.floorMs('rejected')).to.equal(0);
     });
