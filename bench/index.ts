@@ -10,6 +10,7 @@ import { details, table } from './api/report';
 import { benchSettings, type BackendKind, type BenchSettings } from './shared/settings';
 import { supervisorBench } from './supervisor';
 import { convergeBench } from './converge';
+import { capabilityBench } from './capability';
 
 interface Measured {
     readonly backend: string;
@@ -109,6 +110,11 @@ const main = async (): Promise<void> => {
     if (settings.sections.includes('converge')) {
         console.log('');
         console.log((await convergeBench(settings)).join('\n'));
+    }
+
+    if (settings.sections.includes('capability')) {
+        console.log('');
+        console.log((await capabilityBench(settings)).join('\n'));
     }
 };
 

@@ -11,7 +11,7 @@ const statusOf: Record<DomainErrorKind, number> = {
 
 const typeOf = (status: number): string => ({
     400: 'ValidationError', 401: 'UnauthorizedError', 403: 'ForbiddenError', 404: 'NotFoundError', 405: 'MethodNotAllowedError',
-    409: 'ConflictError', 413: 'RequestTooLargeError', 415: 'UnsupportedMediaTypeError', 422: 'LimitError', 503: 'ServiceUnavailableError'
+    408: 'RequestTimeoutError', 409: 'ConflictError', 413: 'RequestTooLargeError', 415: 'UnsupportedMediaTypeError', 422: 'LimitError', 503: 'ServiceUnavailableError'
 }[status] ?? (status >= 500 ? 'InternalError' : 'RequestError'));
 
 export interface ErrorBody {
@@ -80,6 +80,11 @@ export const renderErrors = (request: Request, h: ResponseToolkit): Lifecycle.Re
     }
 
     const out = send(h, rendered);
+    if (rendered.error.code === 408) {
+        // The rest of that body is not coming: the connection goes with the answer.
+        out.header('connection', 'close');
+    }
+
     const authenticate = response.output.headers['WWW-Authenticate'];
     if (authenticate) {
         out.header('WWW-Authenticate', String(authenticate));

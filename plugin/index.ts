@@ -12,6 +12,7 @@ import type { GroupsStore } from '../core/ports/groups';
 import type { SupervisionStore } from '../core/ports/supervision';
 import type { WorkflowStore } from '../core/ports/workflows';
 import { registerKeystoneScheme } from './auth';
+import { bodyTimeout, withBodyTimeout } from './body-timeout';
 import { enginePortsFor, engineSettingsOf, storeFor, tokenValidatorFor } from './compose';
 import type { Context } from './context';
 import { renderErrors } from './errors';
@@ -98,12 +99,14 @@ export const plugin: Plugin<PluginOptions> = {
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
         server.ext(pathGuard(context));
+        server.ext(bodyTimeout(settings.bodyTimeoutMs, engine.scheduler));
 
-        server.route([
+        // The options every route of ours shares are set here, once.
+        server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
             ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context),
             ...capabilityRoutes(context), ...catchAllRoute(context)
-        ]);
+        ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {
             settings,
             engine,

@@ -72,6 +72,10 @@ export interface PluginOptions {
     // allowed): the base of Location, links and capability URLs. Unset: the
     // request's own scheme and Host, which a client can set to anything.
     publicUrl?: string;
+    // How long a request's body may take to arrive, on every route of the
+    // plugin: a body still incomplete then is answered 408 and its connection
+    // closed (a client that sends headers and stalls holds nothing longer).
+    bodyTimeoutMs?: number;
     clock?: Clock;
 }
 
@@ -94,6 +98,7 @@ export interface Settings {
     workflows: Record<string, Workflow>;
     workflowRunner: { intervalMs: number; batch: number };
     publicUrl?: string;
+    bodyTimeoutMs: number;
     clock: Clock;
 }
 
@@ -202,6 +207,8 @@ export const optionsSchema = Joi.object({
     }).default(),
     // Absolute http(s), no query or fragment; a trailing slash is dropped.
     publicUrl: Joi.string().uri({ scheme: ['http', 'https'] }).pattern(/^[^?#]*$/, 'no query or fragment').replace(/\/+$/, ''),
+    // A few seconds: far more than any body of ours (1 MiB at most) needs, far less than Node's own 300 s.
+    bodyTimeoutMs: positive.max(300_000).default(5000),
     clock: Joi.object({ now: Joi.function().required() }).unknown(true).default(systemClock)
 });
 

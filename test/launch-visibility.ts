@@ -122,7 +122,13 @@ describe('launch configuration: what the writer\'s project can see (simulator)',
         await server.plugins['nova-autoscale'].convergeOnce(groupId);
         const create = sim.requests.filter((r) => r.service === 'compute' && r.method === 'POST' && r.path === '/servers' && r.projectId === a);
         expect(create.map((r) => r.status)).to.equal([202]);
+        // Gone before the next test compares tenant A's rows: nothing of this group is still being written.
         expect((await api(tokens.a, 'DELETE', `/${a}/groups/${groupId}?force=true`)).statusCode).to.equal(202);
+        for (let i = 0; i < 10 && (await api(tokens.a, 'GET', `/${a}/groups/${groupId}`)).statusCode !== 404; i++) {
+            await server.plugins['nova-autoscale'].convergeOnce(groupId);
+        }
+
+        expect((await api(tokens.a, 'GET', `/${a}/groups/${groupId}`)).statusCode).to.equal(404);
     });
 
     it('lets tenant B name its own things that tenant A may not', async () => {

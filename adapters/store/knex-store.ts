@@ -21,7 +21,7 @@ import * as Lease from './lease';
 import * as Ledger from './ledger';
 import * as Overrides from './overrides';
 import * as Policies from './policies';
-import { lockedTrigger, triggerTable } from './triggers';
+import { decoyTable, lockedTrigger, triggerTable } from './triggers';
 import { guardReach } from './unreachable';
 import * as Webhooks from './webhooks';
 import * as Workflows from './workflows';
@@ -83,6 +83,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         readTrigger: (...args) => triggerTable(ctx()).readTrigger(...args),
         recordTrigger: (...args) => triggerTable(ctx()).recordTrigger(...args),
         lockedTrigger: (_groupId, work) => lockedTrigger(ctx(), work),
+        decoyTrigger: () => decoyTable(ctx()),
         withGroup: (tenantId, groupId, work) => withGroup(ctx(), tenantId, groupId, work),
         getOverride: (...args) => Overrides.getOverride(ctx(), ...args),
         listKillSwitches: () => Overrides.readKillSwitches(ctx().knex),

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { PriorOutcome, TriggerOutcome, TriggerRead } from '../../core/decide/trigger';
 import { notFound } from '../../core/model/errors';
-import { ActivityId } from '../../core/model/ids';
+import { ActivityId, GroupId, PolicyId, TenantId } from '../../core/model/ids';
 import { parseScope, type KillSwitch } from '../../core/model/kill-switch';
 import type { TriggerReason } from '../../core/model/activity';
 import type { TriggerRequest, TriggerResult } from '../../core/model/trigger';
@@ -167,6 +167,31 @@ const table = (ctx: StoreContext, db: Knex | Knex.Transaction, lock: boolean): T
 });
 
 export const triggerTable = (ctx: StoreContext): TriggerTable => table(ctx, ctx.knex, false);
+
+// No group has the nil UUID (ids are random v4 UUIDs), so nothing a decoy runs can match a row.
+const NIL = '00000000-0000-0000-0000-000000000000';
+
+// What a decoy decides on: a group at desired 0 with a +1 webhook policy, so
+// that it takes the accepted path, a trigger's most common and dearest one.
+const DECOY_ROW: SnapshotRow = {
+    desired: 0, paused: false, status: 'ACTIVE', cooldown: 0, min_entities: 0, max_entities: 10, last_scaled_at: null, version: 0,
+    policy_id: NIL, name: 'decoy', adjustment: 'change', amount: 1, type: 'webhook', schedule_at: null, schedule_cron: null,
+    policy_cooldown: 0, last_executed_at: null, prior: null, last_decision: null, override: null, kill_switches: []
+};
+
+const nilOf = (request: TriggerRequest): TriggerRequest => ({ ...request, tenantId: TenantId(NIL), groupId: GroupId(NIL), policyId: PolicyId(NIL) });
+
+// The trigger's own statements and row handling, with the nil ids in place of
+// the request's (whatever it names): the same work up to the rows found, and
+// never a row written.
+export const decoyTable = (ctx: StoreContext): TriggerTable => ({
+    readTrigger: async (request, region) => {
+        const nil = nilOf(request);
+        const [row] = await runPrepared<SnapshotRow>(ctx.knex, ctx.kind === 'postgres', readSnapshot, [nil.eventId, nil.policyId, nil.tenantId, nil.groupId]);
+        return { read: toRead(row ?? DECOY_ROW, nil, region), version: row?.version ?? DECOY_ROW.version };
+    },
+    recordTrigger: (request, version, outcome, now) => record(ctx, ctx.knex, nilOf(request), version, outcome, now)
+});
 
 export const lockedTrigger = <T>(ctx: StoreContext, work: (locked: TriggerTable) => Promise<T>): Promise<T> =>
     ctx.knex.transaction((trx) => work(table(ctx, trx, true)));

@@ -33,17 +33,32 @@ export const unreachable = (err: unknown): boolean => {
 export const databaseUnavailable = (): DomainError =>
     new DomainError('unavailable', 'ServiceUnavailableError', 'The database cannot be reached; try again shortly');
 
-// Each method of a port, with an unreachable database said as such.
+const said = (err: unknown): unknown => (unreachable(err) ? databaseUnavailable() : err);
+
+const isThenable = (value: unknown): value is Promise<unknown> =>
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+// Each method of a port, with an unreachable database said as such; a
+// method that hands back a table of its own (a trigger table) has it guarded too.
 export const guardReach = <T extends object>(port: T): T => {
     const guarded: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(port)) {
-        guarded[name] = typeof value !== 'function' ? value : async (...args: unknown[]): Promise<unknown> => {
+        guarded[name] = typeof value !== 'function' ? value : (...args: unknown[]): unknown => {
+            let result: unknown;
             try {
-                return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
+                result = (value as (...a: unknown[]) => unknown)(...args);
             }
             catch (err) {
-                throw unreachable(err) ? databaseUnavailable() : err;
+                throw said(err);
             }
+
+            if (isThenable(result)) {
+                return result.catch((err: unknown) => {
+                    throw said(err);
+                });
+            }
+
+            return typeof result === 'object' && result !== null ? guardReach(result) : result;
         };
     }
 

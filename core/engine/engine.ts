@@ -56,6 +56,8 @@ export interface Engine {
     readonly supervisor: Supervisor;
     readonly alerts: AlertIntake;
     serverEndpoint(tenantId: TenantId): Promise<EndpointAnswer>;
+    // The timers it runs on, for the plugin's own "later" (a request's deadlines).
+    readonly scheduler: Scheduler;
     // For tests and hosts that drive time.
     runOnce(now?: Date): Promise<LoopReport>;
     pruneOnce(): Promise<number>;
@@ -94,6 +96,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         supervisor: supervision,
         alerts,
         serverEndpoint: (tenantId) => serverEndpoint(converger.compute(), scheduler, tenantId, settings.region),
+        scheduler,
         runOnce: loops.runOnce,
         pruneOnce: loops.pruneOnce,
         convergeOnce: converger.convergeOnce,

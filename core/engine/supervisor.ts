@@ -29,6 +29,11 @@ export type ServerRemovalResult =
 
 export interface Supervisor {
     trigger(request: TriggerRequest): Promise<TriggerResult>;
+    // A trigger's read, decision and compare-and-set against a group that
+    // cannot exist (the store's decoy): costs what `request` would, writes and
+    // kicks nothing. For callers that must not tell by their timing whether
+    // the group they were asked about exists (an unknown capability).
+    decoy(request: TriggerRequest): Promise<void>;
     // The override in force (an expired one is none).
     getOverride(tenantId: TenantId, groupId: GroupId): Promise<Override | null>;
     // 400 out of bounds; 403 kill_switch, or admin_override when a tenant would change an admin's.
@@ -75,6 +80,9 @@ export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Super
 
     return {
         trigger,
+        decoy: async (request) => {
+            await decideOnce(store.decoyTrigger(), request);
+        },
         getOverride: async (tenantId, groupId) => inForce(await store.getOverride(tenantId, groupId), clock.now()),
         // An override moves desired at once to what it pins; a kill-switch stops that move as it stops a trigger's.
         setOverride: async (tenantId, groupId, pin, source) => {

@@ -57,6 +57,11 @@ export interface LockedEpisode {
 export interface SupervisionStore extends TriggerTable {
     // The same reads and write holding the group's row lock: for a trigger whose compare-and-set lost.
     lockedTrigger<T>(groupId: GroupId, work: (table: TriggerTable) => Promise<T>): Promise<T>;
+    // A trigger's statements against a group that cannot exist, whatever the
+    // request names: the read finds no row (a stand-in snapshot is decided on),
+    // the compare-and-set writes none. What a trigger costs, for a request that
+    // must not tell whether its target exists (the capability URL).
+    decoyTrigger(): TriggerTable;
     // One transaction holding the tenant's group row lock (NotFound when not the tenant's).
     withGroup<T>(tenantId: TenantId, groupId: GroupId, work: (locked: LockedGroup) => Promise<T>): Promise<T>;
 

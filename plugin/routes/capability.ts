@@ -1,13 +1,21 @@
 // The anonymous capability URL (contract §4): POST /v1.0/execute/1/{capability}/.
 // It answers 202 with no body to everyone, whatever the capability or the body,
-// so a caller learns nothing about which capabilities exist.
+// and as soon for a real capability as for an unknown one, so a caller learns
+// nothing about which capabilities exist. (A body that stops arriving is
+// answered 408 before the capability is looked at: plugin/body-timeout.ts.)
+import Boom from '@hapi/boom';
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { alertmanagerEventId, classifyBody, type AlertmanagerNotification, type CapabilityBody } from '../intake/alertmanager';
+import { GroupId, PolicyId, TenantId, WebhookId } from '../../core/model/ids';
 import type { CapabilityTarget } from '../../core/model/policy';
+import type { TriggerRequest } from '../../core/model/trigger';
 import type { Context } from '../context';
 import { checkedTransition } from '../intake/alerts';
+import { answerFloor, type AnswerFloor } from '../intake/answer-floor';
 
 // Bodies past this are not read (the route still answers 202; see failAction).
 export const CAPABILITY_MAX_BYTES = 1024 * 1024;
@@ -27,42 +35,66 @@ const capabilityOf = (request: Request): string => {
 
 // Up to `max` bytes of the body; past that (or on a broken stream) null. The
 // rest is still read and dropped, not reset: hapi's own limit destroys the
-// socket mid-upload, and the client would see that instead of a 202.
-const readBounded = async (stream: Readable, max: number): Promise<Buffer | null> => {
+// socket mid-upload, and the client would see that instead of a 202. Read by
+// events, not async iteration: an iterator that stops on an error destroys the
+// request, and with it the socket the 408 of a stalled body must go out on.
+const readBounded = (stream: Readable, raw: IncomingMessage, max: number): Promise<Buffer | null> => new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    try {
-        for await (const chunk of stream) {
-            const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-            size += bytes.length;
-            if (size <= max) {
-                chunks.push(bytes);
-            }
+    const settle = (outcome: () => void): void => {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('error', onError);
+        stream.off('close', onClose);
+        raw.off('error', onError);
+        raw.off('close', onRawClose);
+        outcome();
+    };
+    const onData = (chunk: unknown): void => {
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+        size += bytes.length;
+        if (size <= max) {
+            chunks.push(bytes);
         }
+    };
+    const onEnd = (): void => settle(() => resolve(size <= max ? Buffer.concat(chunks) : null));
+    // The body timeout (plugin/body-timeout.ts) is the request's to answer; any other failure is a bad body.
+    const onError = (err: unknown): void => settle(() => (isBodyTimeout(err) ? reject(err) : resolve(null)));
+    const onClose = (): void => settle(() => resolve(null));
+    // A request that closes complete may still have bytes on their way through `stream`.
+    const onRawClose = (): void => {
+        if (!raw.complete) {
+            onClose();
+        }
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    stream.once('close', onClose);
+    // A tapped body (a host listening to 'peek') is a stream of its own: the request's errors and close do not reach it.
+    if (raw !== stream) {
+        raw.once('error', onError);
+        raw.once('close', onRawClose);
     }
-    catch {
-        return null;
-    }
+});
 
-    return size <= max ? Buffer.concat(chunks) : null;
-};
+const isBodyTimeout = (err: unknown): boolean => Boom.isBoom(err) && err.output.statusCode === 408;
 
 const isReadable = (value: unknown): value is Readable =>
-    typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+    typeof value === 'object' && value !== null && typeof (value as { on?: unknown }).on === 'function' && typeof (value as { read?: unknown }).read === 'function';
 
 // A body announced past the limit never reaches a stream (hapi refuses it, then
 // drains it; failAction lets the handler run with no payload).
 const bodyOf = (request: Request): Promise<Buffer | null> => {
     const payload: unknown = request.payload;
-    return isReadable(payload) ? readBounded(payload, CAPABILITY_MAX_BYTES) : Promise.resolve(null);
+    return isReadable(payload) ? readBounded(payload, request.raw.req, CAPABILITY_MAX_BYTES) : Promise.resolve(null);
 };
 
 // A plain POST runs the policy, as the webhook's own trigger.
-const triggerPolicy = (context: Context, target: CapabilityTarget) =>
-    context.engine.supervisor.trigger({
-        tenantId: target.tenantId, groupId: target.groupId, policyId: target.policyId,
-        source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'capability', note: null
-    });
+const triggerOf = (target: CapabilityTarget): TriggerRequest => ({
+    tenantId: target.tenantId, groupId: target.groupId, policyId: target.policyId,
+    source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'capability', note: null
+});
 
 // firing → CRITICAL (runs the policy, circles back while it stays so);
 // resolved → OK (ends the episode).
@@ -79,7 +111,7 @@ const alertmanager = (context: Context, target: CapabilityTarget, notification: 
 const act = async (context: Context, target: CapabilityTarget, body: CapabilityBody): Promise<void> => {
     switch (body.kind) {
         case 'plain':
-            await triggerPolicy(context, target);
+            await context.engine.supervisor.trigger(triggerOf(target));
             return;
         case 'alertmanager':
             await alertmanager(context, target, body.notification);
@@ -90,36 +122,76 @@ const act = async (context: Context, target: CapabilityTarget, body: CapabilityB
     }
 };
 
-const execute = async (context: Context, request: Request): Promise<void> => {
-    // Read for every capability alike; classified (and acted on) only for a real one.
-    const body = await bodyOf(request);
+// Ids no row has (ours are random v4 UUIDs): what an unknown capability's work is done against.
+const NIL = '00000000-0000-0000-0000-000000000000';
+const NOBODY: CapabilityTarget = { tenantId: TenantId(NIL), groupId: GroupId(NIL), policyId: PolicyId(NIL), webhookId: WebhookId(NIL) };
+
+// An unknown capability does the work a real one's body asks for, against
+// nothing, so that the answer takes as long either way: a trigger's read,
+// decision and compare-and-set through the store's decoy (it finds no row and
+// writes none), or the rejected body's INSERT ... SELECT, which finds no group.
+// An Alertmanager body costs a trigger here; the episode's own bookkeeping
+// (its event id and row) is not played, as it would write: the answer floor
+// of that kind of body makes up the difference.
+const actOnNothing = async (context: Context, body: CapabilityBody): Promise<void> => {
+    if (body.kind === 'rejected') {
+        await context.engine.groups.recordRejectedBody(NOBODY, body.why);
+        return;
+    }
+
+    await context.engine.supervisor.decoy(triggerOf(NOBODY));
+};
+
+// Why the work stays inside the request rather than after an early 202: the
+// 202 promises that the trigger is written (its decision and activity row are
+// committed before the answer leaves), and a process killed between an early
+// answer and that commit would lose an accepted trigger. So both paths do the
+// same work before answering instead: the same lookup, then the same
+// statements, one finding its rows and the other none; and both answer at the
+// same floor (plugin/intake/answer-floor.ts), which covers what finding rows
+// and writing them costs.
+const execute = async (context: Context, floor: AnswerFloor, request: Request): Promise<void> => {
+    // Read and classified for every capability alike (pure, no I/O). A body
+    // that stalls is answered 408 from here, before anything is looked up.
+    const body = classifyBody(await bodyOf(request));
     const hash = hashOf(capabilityOf(request));
+    const started = performance.now();
+    let real = false;
     try {
         const target = await context.engine.groups.findCapability(hash);
-        if (target) {
-            await act(context, target, classifyBody(body));
-        }
+        real = target !== null;
+        await (target ? act(context, target, body) : actOnNothing(context, body));
     }
     catch (err) {
         // Not the caller's business (it would tell a real capability from a
         // made-up one); the operator's, through the server's request log.
         request.log(['nova-autoscale', 'capability', 'error'], err instanceof Error ? err.message : String(err));
     }
+
+    if (real) {
+        floor.record(body.kind, performance.now() - started);
+    }
+
+    await floor.wait(body.kind, started);
 };
 
 const accepted = (h: ResponseToolkit) => h.response().code(202);
 
-export const capabilityRoutes = (context: Context): ServerRoute[] => [{
-    method: 'POST',
-    path: '/v1.0/execute/1/{capability*}',
-    options: {
-        auth: false,
-        // Raw bytes, any content type, read by readBounded; a body we could
-        // not read is refused like any bad body, never answered with a 4xx.
-        payload: { parse: false, output: 'stream', maxBytes: CAPABILITY_MAX_BYTES, failAction: 'log' }
-    },
-    handler: async (request, h) => {
-        await execute(context, request);
-        return accepted(h);
-    }
-}];
+export const capabilityRoutes = (context: Context): ServerRoute[] => {
+    const floor = answerFloor(context.engine.scheduler);
+    return [{
+        method: 'POST',
+        path: '/v1.0/execute/1/{capability*}',
+        options: {
+            auth: false,
+            // Raw bytes, any content type, read by readBounded; a body we could
+            // not read is refused like any bad body, never answered with a 4xx
+            // (but 408 for one that stopped arriving: plugin/body-timeout.ts).
+            payload: { parse: false, output: 'stream', maxBytes: CAPABILITY_MAX_BYTES, failAction: 'log' }
+        },
+        handler: async (request, h) => {
+            await execute(context, floor, request);
+            return accepted(h);
+        }
+    }];
+};

@@ -209,6 +209,7 @@ export interface FakeSupervision {
     readonly killSwitches: KillSwitch[];
     readonly claims: AttemptClaimRequest[];
     readonly locks: string[];                  // 'trigger:<group>' or 'group:<group>', per lock taken
+    readonly decoys: string[];                 // 'read' and 'record', per call of a decoy's table
     readonly hooks: SupervisionHooks;
     addGroup(group: Group, rest?: Partial<Omit<GroupRow, 'group' | 'servers'>>): GroupRow;
     addPolicy(groupId: string, id: string, adjustment: Adjustment, cooldown?: number): PolicyRow;
@@ -232,6 +233,7 @@ export const fakeSupervision = (): FakeSupervision => {
     const killSwitches: KillSwitch[] = [];
     const claims: AttemptClaimRequest[] = [];
     const locks: string[] = [];
+    const decoys: string[] = [];
     const hooks: SupervisionHooks = {};
     let ids = 0;
     const nextId = () => ActivityId(String(++ids));
@@ -370,6 +372,30 @@ export const fakeSupervision = (): FakeSupervision => {
             locks.push(`trigger:${groupId}`);
             return work(table(true));
         },
+        // As the store's: a stand-in group at desired 0 read, nothing written.
+        decoyTrigger: () => ({
+            readTrigger: async (request, region) => {
+                decoys.push('read');
+                return {
+                    version: 0,
+                    read: {
+                        decisionInput: {
+                            group: { config: { cooldown: 0, minEntities: 0, maxEntities: 10 }, desired: 0, paused: false, deleting: false, lastScaledAt: null, region },
+                            policy: { adjustment: { change: 1 }, cooldown: 0, lastExecutedAt: null },
+                            override: null,
+                            killSwitches: [],
+                            trigger: { forced: request.forced, circleBack: request.circleBack }
+                        },
+                        prior: null,
+                        lastDecision: null
+                    }
+                };
+            },
+            recordTrigger: async () => {
+                decoys.push('record');
+                return null;
+            }
+        }),
         withGroup: async (tenantId, groupId, work) => {
             const row = rowOf(tenantId, groupId);
             locks.push(`group:${groupId}`);
@@ -469,7 +495,7 @@ export const fakeSupervision = (): FakeSupervision => {
     });
 
     return {
-        store, groups, policies, activity, episodes, alertEvents, eventPrunes, killSwitches, claims, locks, hooks,
+        store, groups, policies, activity, episodes, alertEvents, eventPrunes, killSwitches, claims, locks, decoys, hooks,
         addGroup: (group, rest = {}) => {
             const row: GroupRow = { group, version: 1, lastScaledAt: null, override: null, servers: new Map(), ...rest };
             groups.set(group.id, row);

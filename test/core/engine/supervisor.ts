@@ -59,6 +59,17 @@ describe('supervisor', () => {
             expect(w.sup.locks).to.equal([]);          // the compare-and-set won: no lock taken
         });
 
+        it('a decoy reads and records once through the store\'s decoy, and writes, locks and kicks nothing', async () => {
+            const w = world();
+            const before = JSON.stringify([...w.sup.groups.values()]);
+            await w.supervisor.decoy(request());
+            expect(w.sup.decoys).to.equal(['read', 'record']);
+            expect(JSON.stringify([...w.sup.groups.values()])).to.equal(before);
+            expect(w.sup.activity).to.equal([]);
+            expect(w.sup.locks).to.equal([]);         // its compare-and-set finds nothing: no retry under a lock either
+            expect(w.kicks).to.equal([]);
+        });
+
         it('writes a refusal and leaves the converger alone', async () => {
             const w = world({ desired: 10, max: 10 });
             const result = await w.supervisor.trigger(request());
