@@ -42,7 +42,7 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
         ((await stores().convergence.readConvergence(groupId))?.ledger ?? []).map((e) => e.state);
 
     const join = (intentId: string, launch: Join['launch'], terminate: Join['terminate'] = []): Join =>
-        ({ intentId, launch, terminate, workflow: { type: 'host', name: 'hooks' } });
+        ({ intentId, launch, terminate, workflow: { type: 'host', name: 'store-only' } });
 
     it('joins a server with launch stages (joining, running) and one without (in service at once), once only', async () => {
         const { groupId, intents: [a = '', b = ''] } = await withServers(2);
@@ -53,7 +53,7 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
         expect([byIntent.get(a), byIntent.get(b)]).to.equal([['joining', true], ['active', false]]);
         const running = (await stores().workflows.runningStages(1000)).filter((s) => s.groupId === groupId);
         expect(running.map((s) => [s.intentId, s.event, s.stage, s.stageIndex, s.last, s.serverId])).to.equal([[a, 'launch', 'customer', 0, false, `srv-${a}`]]);
-        expect(running[0]?.workflow).to.equal({ type: 'host', name: 'hooks' });
+        expect(running[0]?.workflow).to.equal({ type: 'host', name: 'store-only' });
     });
 
     it('moves a stage on, ends the workflow with its result, and puts a server that continued in service', async () => {

@@ -99,7 +99,7 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
 
     // Replacements of failed servers first, then growth, for the reason codes.
     // The failed servers of this plan (deleted now, or leaving first) are what its first creates replace.
-    const replacing = plan.counts?.failed ?? 0;
+    const replacing = plan.members.filter((m) => m.condition === 'failed').length;
     const intents = plan.create > 0 ? await store.writeIntents(snap.groupId, plan.create) : [];
     for (const batch of chunk(intents.map((intent, i) => ({ intent, reason: i < replacing ? 'replace' as const : 'scale_up' as const })), deps.concurrency)) {
         await Promise.all(batch.map(async ({ intent, reason }) => {

@@ -15,10 +15,11 @@ const { expect } = Code;
 
 const scope = { projectId: 't1', region: 'r1' };
 
-// `failed`: how many of the plan's members are failed servers (what its first creates replace).
-const plan = (steps: { create?: number; deletes?: PlannedDelete[]; leaves?: PlannedLeave[]; joins?: string[]; failed?: number }): Plan => ({
+// `failed`: the plan's failed members (what its first creates replace).
+const plan = (steps: { create?: number; deletes?: PlannedDelete[]; leaves?: PlannedLeave[]; joins?: string[]; failed?: string[] }): Plan => ({
     outcome: 'act', create: steps.create ?? 0, deletes: steps.deletes ?? [], leaves: steps.leaves ?? [], joins: steps.joins ?? [], adopts: [], retires: [], orphans: [], holds: [],
-    counts: { active: 0, pending: 0, failed: steps.failed ?? 0, going: 0, orphans: 0 }, members: []
+    counts: null,
+    members: (steps.failed ?? []).map((intentId) => ({ intentId, serverId: `s-${intentId}`, createdAt: new Date(0), condition: 'failed' as const, reason: 'error' as const, leaves: false }))
 });
 
 const setup = (options: { concurrency?: number; delayMs?: number } = {}) => {
@@ -152,7 +153,7 @@ describe('applyPlan: creates', () => {
         const result = await applyPlan(deps, snap(), scope, plan({
             create: 3,
             deletes: [{ serverId: 's0', intentId: 'i0', reason: 'error' }],
-            failed: 1
+            failed: ['i0']
         }));
 
         expect(result).to.equal({ failures: 0, created: 3, refusedBuilds: 0, groupError: null, retryAt: null });
