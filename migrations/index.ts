@@ -9,6 +9,7 @@ import * as overrideSource from './005_override_source';
 import * as alertEventScope from './006_alert_event_scope';
 import * as triggerEventScope from './007_trigger_event_scope';
 import * as workflows from './008_workflows';
+import * as circleBackWarmUp from './009_circle_back_warm_up';
 
 export interface Migration {
     readonly name: string;
@@ -24,5 +25,6 @@ export const migrations: readonly Migration[] = [
     { name: '005_override_source', ...overrideSource },
     { name: '006_alert_event_scope', ...alertEventScope },
     { name: '007_trigger_event_scope', ...triggerEventScope },
-    { name: '008_workflows', ...workflows }
+    { name: '008_workflows', ...workflows },
+    { name: '009_circle_back_warm_up', ...circleBackWarmUp }
 ];

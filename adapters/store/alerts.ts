@@ -4,7 +4,7 @@
 // row lock (FOR UPDATE SKIP LOCKED) and counted before they fire, so two plugin
 // instances never fire the same attempt and a restart keeps the count.
 import type { Knex } from 'knex';
-import { nextAttemptAt } from '../../core/decide/alert-episode';
+import { nextAttemptAt, warmUp } from '../../core/decide/alert-episode';
 import type { LockedEpisode } from '../../core/ports/supervision';
 import type { AlertKey, AlertRecord, AlertState, AttemptClaim, AttemptClaimRequest, AutoscaleAction, Episode, EpisodeStart } from '../../core/model/alert';
 import type { StoreContext } from './context';
@@ -19,6 +19,7 @@ interface EpisodeRow {
     actions: AutoscaleAction[] | string;
     attempts: number;
     next_attempt_at: Date | string | null;
+    warming: boolean;
 }
 
 const keyColumns = (key: AlertKey) => ({ tenant_id: key.tenantId, rule_id: key.ruleId, entity_id: key.entityId });
@@ -144,6 +145,19 @@ const cooldownsOf = async (trx: Knex.Transaction, tenantId: string, actions: rea
         .flatMap((r) => [Number(r.group_cooldown), Number(r.policy_cooldown)]);
 };
 
+// Servers on their way into service in the actions' groups (the tenant's):
+// building, or in their launch workflow.
+const serversComing = async (trx: Knex.Transaction, tenantId: string, actions: readonly AutoscaleAction[]): Promise<number> => {
+    if (actions.length === 0) {
+        return 0;
+    }
+
+    const [row] = await trx('servers as s').join('groups as g', 'g.id', 's.group_id')
+        .where('g.tenant_id', tenantId).whereIn('s.group_id', actions.map((a) => a.groupId))
+        .whereIn('s.state', ['intent', 'building', 'joining']).count({ n: '*' });
+    return Number(row?.n ?? 0);
+};
+
 export const claimAlertAttempts = (ctx: StoreContext, request: AttemptClaimRequest): Promise<readonly AttemptClaim[]> =>
     ctx.knex.transaction(async (trx) => {
         const { now, cap, only } = request;
@@ -160,11 +174,21 @@ export const claimAlertAttempts = (ctx: StoreContext, request: AttemptClaimReque
         const claims: AttemptClaim[] = [];
         for (const row of rows) {
             const actions = actionsOf(row);
-            const next = nextAttemptAt(now, await cooldownsOf(trx, row.tenant_id, actions), request.floorMs);
+            const cooldowns = await cooldownsOf(trx, row.tenant_id, actions);
+            const key = { tenant_id: row.tenant_id, rule_id: row.rule_id, entity_id: row.entity_id };
+            const step = warmUp({
+                attempts: row.attempts, warming: row.warming, serversComing: await serversComing(trx, row.tenant_id, actions), now, cooldownsS: cooldowns, floorMs: request.floorMs
+            });
+            if (step.kind === 'wait') {
+                await trx('alert_episodes').where({ ...key, attempts: row.attempts }).update({ warming: step.warming, next_attempt_at: step.nextAttemptAt });
+                continue;
+            }
+
+            const next = nextAttemptAt(now, cooldowns, request.floorMs);
             // `attempts = ?` as well as the lock: the count moves from exactly what was read.
             const moved: unknown[] = await trx('alert_episodes')
                 .where({ tenant_id: row.tenant_id, rule_id: row.rule_id, entity_id: row.entity_id, attempts: row.attempts })
-                .update({ attempts: row.attempts + 1, next_attempt_at: next }).returning('attempts');
+                .update({ attempts: row.attempts + 1, next_attempt_at: next, warming: false }).returning('attempts');
             if (moved.length > 0) {
                 claims.push({
                     key: { tenantId: row.tenant_id, ruleId: row.rule_id, entityId: row.entity_id },

@@ -44,5 +44,35 @@ export const attemptDue = (episode: Episode, now: Date, cap: number): boolean =>
 export const nextAttemptAt = (now: Date, cooldownsS: readonly number[], floorMs: number): Date =>
     new Date(now.getTime() + Math.max(floorMs, ...cooldownsS.map((s) => s * 1000)));
 
+// Warm-up (contract §6, AWS's instance warm-up): an attempt due after an
+// earlier one waits until the servers on their way into the actions' groups
+// (building, or in their launch workflow) are in service or have failed, then
+// waits the cooldown from that moment, so new capacity gets its chance to
+// move the metric before more is asked for.
+export type WarmUp =
+    | { readonly kind: 'claim' }
+    | { readonly kind: 'wait'; readonly warming: boolean; readonly nextAttemptAt: Date };
+
+export const warmUp = (input: {
+    readonly attempts: number;          // made so far in the episode
+    readonly warming: boolean;          // the episode was waiting for servers on their way
+    readonly serversComing: number;     // servers of the actions' groups on their way into service now
+    readonly now: Date;
+    readonly cooldownsS: readonly number[];
+    readonly floorMs: number;
+}): WarmUp => {
+    if (input.attempts === 0) {
+        return { kind: 'claim' };       // the transition's own attempt: nothing came before it
+    }
+
+    if (input.serversComing > 0) {
+        return { kind: 'wait', warming: true, nextAttemptAt: new Date(input.now.getTime() + input.floorMs) };
+    }
+
+    return input.warming ?
+        { kind: 'wait', warming: false, nextAttemptAt: nextAttemptAt(input.now, input.cooldownsS, input.floorMs) } :
+        { kind: 'claim' };
+};
+
 // Attempt 1 is the transition's own; every later one is a circle-back.
 export const isCircleBack = (attempt: number): boolean => attempt > 1;

@@ -1,7 +1,7 @@
 // The alert episode state machine, transition by transition.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { attemptDue, isCircleBack, nextAttemptAt, stepEpisode } from '../../../core/decide/alert-episode';
+import { attemptDue, isCircleBack, nextAttemptAt, stepEpisode, warmUp } from '../../../core/decide/alert-episode';
 import { type Episode, type EpisodeStep } from '../../../core/model/alert';
 import type { AlertState } from '../../../core/model/alert';
 
@@ -77,4 +77,22 @@ describe('attempts', () => {
     it('only the first attempt is not a circle-back', () => {
         expect([1, 2, 3].map(isCircleBack)).to.equal([false, true, true]);
     });
+});
+
+describe('warmUp', () => {
+
+    const base = { now, cooldownsS: [30, 10], floorMs: 2000 };
+    const rows: { name: string; attempts: number; warming: boolean; coming: number; expect: ReturnType<typeof warmUp> }[] = [
+        { name: 'the transition\'s own attempt is claimed whatever is on its way', attempts: 0, warming: false, coming: 3, expect: { kind: 'claim' } },
+        { name: 'a later attempt waits while servers are on their way, looking again after the floor', attempts: 1, warming: false, coming: 2, expect: { kind: 'wait', warming: true, nextAttemptAt: later(2) } },
+        { name: 'still warming: still waiting', attempts: 2, warming: true, coming: 1, expect: { kind: 'wait', warming: true, nextAttemptAt: later(2) } },
+        { name: 'in service now: the cooldown runs from now', attempts: 1, warming: true, coming: 0, expect: { kind: 'wait', warming: false, nextAttemptAt: later(30) } },
+        { name: 'nothing was on its way: claimed', attempts: 1, warming: false, coming: 0, expect: { kind: 'claim' } }
+    ];
+
+    for (const row of rows) {
+        it(row.name, () => {
+            expect(warmUp({ ...base, attempts: row.attempts, warming: row.warming, serversComing: row.coming })).to.equal(row.expect);
+        });
+    }
 });
