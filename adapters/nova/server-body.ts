@@ -2,7 +2,7 @@
 // parsed on every sweep, and a malformed server must fail the whole answer
 // (never dropped quietly, never half-read) because the converger counts them.
 import { isRecord } from '../../core/model/json';
-import type { NovaServer } from '../../core/model/server';
+import type { NovaServer, ServerAddress } from '../../core/model/server';
 
 export class MalformedAnswer extends Error {}
 
@@ -38,8 +38,27 @@ export const parseServer = (raw: unknown, where: string): NovaServer => {
         status,
         taskState: typeof taskState === 'string' ? taskState : null,
         metadata: parseMetadata(raw.metadata, id, where),
-        created
+        created,
+        addresses: parseAddresses(raw.addresses)
     };
+};
+
+// Addresses say where a server is reached, not whether it is ours or how it
+// is counted: an entry that is not a well-formed address is passed over
+// rather than failing the listing.
+const parseAddresses = (raw: unknown): ServerAddress[] => {
+    if (!isRecord(raw)) {
+        return [];
+    }
+
+    return Object.entries(raw).flatMap(([network, entries]) => (Array.isArray(entries) ? entries : []).flatMap((entry: unknown): ServerAddress[] => {
+        if (!isRecord(entry) || typeof entry.addr !== 'string' || (entry.version !== 4 && entry.version !== 6)) {
+            return [];
+        }
+
+        const type = entry['OS-EXT-IPS:type'];
+        return [{ network, addr: entry.addr, version: entry.version, type: type === 'fixed' || type === 'floating' ? type : null }];
+    }));
 };
 
 // Our ownership lives in metadata: anything but a flat map of strings is not

@@ -133,9 +133,31 @@ describe('NovaCompute over HTTP', () => {
             expect(servers.map((s) => s.id)).to.equal(['s1', 's2', 's3', 's4', 's5']);
             expect(servers[3]).to.equal({
                 id: 's4', name: 'web-as000000s4', status: 'BUILD', taskState: 'spawning',
-                metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': 'i-s4' }, created: new Date('2030-01-01T00:00:00Z')
+                metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': 'i-s4' }, created: new Date('2030-01-01T00:00:00Z'), addresses: []
             });
             expect(page1.isDone() && page2.isDone() && page3.isDone()).to.be.true();
+        });
+
+        it('reads each server\'s addresses by network, passing over entries that are not addresses', async () => {
+            expectProjectAuth('tenant-1', 'tok-1');
+            const addresses = {
+                'provider-net': [
+                    { version: 4, addr: '10.20.0.7', 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': 'fa:16:3e:00:00:01' },
+                    { version: 6, addr: 'fd00::7', 'OS-EXT-IPS:type': 'fixed' },
+                    { version: 4, addr: '203.0.113.9', 'OS-EXT-IPS:type': 'floating' }
+                ],
+                legacy: [{ version: 4, addr: '192.168.0.3' }, { version: 5, addr: 'x' }, 'junk', { addr: 7 }],
+                broken: 'not a list'
+            };
+            nova().get('/v2.1/servers/detail').query({ limit: '1000' }).reply(200, { servers: [rawServer('s1', { addresses }), rawServer('s2', { addresses: 'none' })] });
+            const [s1, s2] = await compute().listServers(SCOPE);
+            expect(s1?.addresses).to.equal([
+                { network: 'provider-net', addr: '10.20.0.7', version: 4, type: 'fixed' },
+                { network: 'provider-net', addr: 'fd00::7', version: 6, type: 'fixed' },
+                { network: 'provider-net', addr: '203.0.113.9', version: 4, type: 'floating' },
+                { network: 'legacy', addr: '192.168.0.3', version: 4, type: null }
+            ]);
+            expect(s2?.addresses).to.equal([]);
         });
 
         it('falls back on the last id when the next link has no marker', async () => {

@@ -320,7 +320,7 @@ export class FakeCompute implements Compute {
     }
 
     add(projectId: string, server: Partial<NovaServer> & Pick<NovaServer, 'id'>): NovaServer {
-        const full: NovaServer = { name: server.id, status: 'ACTIVE', taskState: null, metadata: {}, created: this.clock.now(), ...server };
+        const full: NovaServer = { name: server.id, status: 'ACTIVE', taskState: null, addresses: [], metadata: {}, created: this.clock.now(), ...server };
         this.servers.set(projectId, [...(this.servers.get(projectId) ?? []), full]);
         return full;
     }

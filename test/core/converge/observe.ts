@@ -69,7 +69,7 @@ describe('observationOf', () => {
 
     const entry = (intentId: string, serverId: string | null, state: LedgerEntry['state']): LedgerEntry => ledgerEntry({ intentId, serverId, state, createdAt: hourAgo });
     const server = (id: string, intentId: string, status = 'ACTIVE'): NovaServer => ({
-        id, name: id, status, taskState: null, created: hourAgo, metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId }
+        id, name: id, status, taskState: null, addresses: [], created: hourAgo, metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId }
     });
     const snapOf = (ledger: LedgerEntry[], orphans: ConvergenceSnapshot['orphans'] = [], extra: Partial<ConvergenceSnapshot> = {}): ConvergenceSnapshot => ({
         groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: ledger.length, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {}, workflow: { type: 'builtin' }, loadBalancers: false,

@@ -37,7 +37,7 @@ const server = (id: string, status = 'ACTIVE', o: ServerOptions = {}): NovaServe
         metadata['autoscale:intent_id'] = o.intent;
     }
 
-    return { id, name: `web-as${id.padStart(8, '0')}`, status, taskState: o.task ?? null, metadata, created: ago(o.ageS ?? old) };
+    return { id, name: `web-as${id.padStart(8, '0')}`, status, taskState: o.task ?? null, addresses: [], metadata, created: ago(o.ageS ?? old) };
 };
 
 // A server the ledger tracks: intent `i<n>` for server `s<n>`.

@@ -87,7 +87,7 @@ const timeOf = (tick: number): Date => new Date(start + tick * tickS * 1000);
 const pad = (n: number): string => String(n).padStart(3, '0');
 
 const simServer = (id: string, tick: number, metadata: Record<string, string>, fate: SimServer['fate'], ours: boolean): SimServer => ({
-    id, name: `web-as${id}`, status: 'BUILD', taskState: null, metadata, created: timeOf(tick), fate, readyAt: tick + buildTicks, goneAt: null, ours
+    id, name: `web-as${id}`, status: 'BUILD', taskState: null, addresses: [], metadata, created: timeOf(tick), fate, readyAt: tick + buildTicks, goneAt: null, ours
 });
 
 // Nova moves on by itself: builds end, deletes complete.

@@ -41,7 +41,7 @@ const steadyCase = (n: number, groupId = GroupId('g1')): Case => {
         intentId: `i${i}`, serverId: `s${i}`, state: 'active', createdAt: hourAgo
     }));
     const servers: NovaServer[] = ledger.map((e) => ({
-        id: e.serverId ?? '', name: `web-${e.intentId}`, status: 'ACTIVE', taskState: null, created: hourAgo,
+        id: e.serverId ?? '', name: `web-${e.intentId}`, status: 'ACTIVE', taskState: null, addresses: [], created: hourAgo,
         metadata: { [groupMetadataKey]: groupId, [intentMetadataKey]: e.intentId }
     }));
     return {
@@ -82,12 +82,12 @@ const perturb = (next: () => number, c: Case): Case => {
         () => ({
             ...c, listing: {
                 kind: 'known', servers: [...servers(c), {
-                    id: 'extra', name: 'x', status: 'ACTIVE', taskState: null, created: now,
+                    id: 'extra', name: 'x', status: 'ACTIVE', taskState: null, addresses: [], created: now,
                     metadata: { [groupMetadataKey]: snap.groupId, [intentMetadataKey]: pick(next, ['i0', 'unknown']) }
                 }]
             }
         }),
-        () => ({ ...c, listing: { kind: 'known', servers: [...servers(c), { id: 'foreign', name: 'f', status: 'ERROR', taskState: null, created: now, metadata: {} }] } }),
+        () => ({ ...c, listing: { kind: 'known', servers: [...servers(c), { id: 'foreign', name: 'f', status: 'ERROR', taskState: null, addresses: [], created: now, metadata: {} }] } }),
         () => ({ ...c, listing: { kind: 'unknown', reason: 'server_error: 500' } })
     ];
     return pick(next, changes)();

@@ -104,7 +104,7 @@ describe('triage', () => {
 describe('isSteady', () => {
 
     const server = (id: string, intentId: string): NovaServer => ({
-        id, name: id, status: 'ACTIVE', taskState: null, created: hourAgo, metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId }
+        id, name: id, status: 'ACTIVE', taskState: null, addresses: [], created: hourAgo, metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId }
     });
     const snap: ConvergenceSnapshot = {
         groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: 1, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},

@@ -57,7 +57,7 @@ const building = (w: World, id: string, tenantId = 't1'): void => {
     const serverId = `srv-${id}`;
     w.conv.addGroup(id, { tenantId, desired: 1, ledger: [{ intentId, serverId, state: 'building', createdAt: w.clock.now() }] });
     w.nova.servers.set(serverId, {
-        id: serverId, projectId: tenantId, name: `web-${id}`, status: 'BUILD', taskState: null,
+        id: serverId, projectId: tenantId, name: `web-${id}`, status: 'BUILD', taskState: null, addresses: [],
         metadata: { 'autoscale:group_id': id, 'autoscale:intent_id': intentId }, created: w.clock.now()
     });
 };

@@ -612,7 +612,7 @@ export const fakeCompute = (clock: Clock, endpoint?: Compute['endpoint']): FakeC
 
                 const id = `s${++ids}`;
                 const metadata = server.metadata as Record<string, string>;
-                servers.set(id, { id, projectId: scope.projectId, name: String(server.name), status: 'BUILD', taskState: null, metadata, created: clock.now() });
+                servers.set(id, { id, projectId: scope.projectId, name: String(server.name), status: 'BUILD', addresses: [], taskState: null, metadata, created: clock.now() });
                 return { id };
             },
             listServers: async (scope) => {
