@@ -24,14 +24,18 @@ const settled = async (rig: Rig, n: number): Promise<string> => {
     return groupId;
 };
 
+// A switch set or lifted shows in the groups' state within a second (reads
+// take the switches a second old at most); decisions read them fresh.
 const setSwitch = async (rig: Rig, mode: 'all' | 'scale-up'): Promise<void> => {
     const res = await rig.admin('PUT', '/autoscale/admin/kill-switches/global', { mode, reason: 'Nova upgrade' });
     expect(res.statusCode, res.payload).to.equal(204);
+    rig.clock.advance(1000);
 };
 
 const liftSwitch = async (rig: Rig): Promise<void> => {
     const res = await rig.admin('DELETE', '/autoscale/admin/kill-switches/global');
     expect(res.statusCode, res.payload).to.equal(204);
+    rig.clock.advance(1000);
 };
 
 const putConfig = async (rig: Rig, groupId: string, minEntities: number, maxEntities: number): Promise<void> => {

@@ -8,6 +8,7 @@ import { triage } from '../converge/sweep';
 import type { StormGuardOptions } from '../converge/storm-guard';
 import { GroupId } from '../model/ids';
 import type { Clock } from '../ports/clock';
+import { cachedFor } from './cached';
 import type { Compute } from '../ports/compute';
 import type { ConvergenceStore } from '../ports/convergence';
 import type { Scheduler, Timer } from '../ports/scheduler';
@@ -68,22 +69,8 @@ const COUNT_TTL_MS = 1000;
 
 // The storm guard's count is one statement over every group: a second old is
 // fresh enough to tell a storm, and spares it on every run of one.
-export const countsCached = (store: ConvergenceStore, clock: Clock): ConvergenceStore => {
-    let counted: { at: number; counts: ReturnType<ConvergenceStore['scaleUpCounts']> } | null = null;
-    return {
-        ...store,
-        scaleUpCounts: () => {
-            const now = clock.now().getTime();
-            if (counted === null || now - counted.at >= COUNT_TTL_MS || now < counted.at) {
-                const counts = store.scaleUpCounts();
-                counted = { at: now, counts };
-                counts.catch(() => { counted = null; });
-            }
-
-            return counted.counts;
-        }
-    };
-};
+export const countsCached = (store: ConvergenceStore, clock: Clock): ConvergenceStore =>
+    ({ ...store, scaleUpCounts: cachedFor(clock, COUNT_TTL_MS, () => store.scaleUpCounts()) });
 
 // A group left waiting (builds, deletes under way, failed calls) is looked at
 // again; a hold on an unknown listing is Nova failing, not the group's choice.

@@ -6,6 +6,7 @@
 import { decideConfigChange } from '../decide/config-change';
 import { decideGroupDeletion } from '../decide/group-deletion';
 import { withHold } from '../decide/held-state';
+import { cachedFor } from './cached';
 import { badRequest } from '../model/errors';
 import type { Group, GroupConfig, GroupWithPolicies, GroupSpec, LaunchConfig, Limits } from '../model/group';
 import type { GroupId, PolicyId, TenantId } from '../model/ids';
@@ -61,92 +62,100 @@ const checkLaunch = async (visibility: LaunchVisibility | null, token: CustomerT
 };
 
 
-// How a read shows the kill-switches in force now; read beside the group, not under its lock.
-const holdShown = async (supervision: SupervisionStore, clock: Clock, region: string | null): Promise<(group: Group) => Group> => {
-    const switches = await supervision.listKillSwitches();
-    const now = clock.now();
-    return (group) => withHold(group, switches, region, now);
-};
+// Reads show the kill-switches in force, as they were at most a second ago
+// (a switch takes a second to show, as it does across instances): one
+// statement a second, not one per read.
+const SWITCHES_TTL_MS = 1000;
 
-export const groups = ({ store, supervision, clock, limits, kick, region, visibility }: GroupsDeps): Groups => ({
-    ready: () => store.ready(),
-    // A new group's desired is its minimum: that is something to converge to.
-    createGroup: async (tenantId, spec, token) => {
-        await checkLaunch(visibility, token, tenantId, spec.launch, 'launchConfiguration.');
-        const created = await store.createGroup(tenantId, spec, limits);
-        if (created.group.state.desiredCapacity > 0) {
-            kick(created.group.id);
-        }
+export const groups = ({ store, supervision, clock, limits, kick, region, visibility }: GroupsDeps): Groups => {
+    const switches = cachedFor(clock, SWITCHES_TTL_MS, () => supervision.listKillSwitches());
+    // How a read shows the kill-switches in force now; read beside the group, not under its lock.
+    const holdShown = async (): Promise<(group: Group) => Group> => {
+        const inForce = await switches();
+        const now = clock.now();
+        return (group) => withHold(group, inForce, region, now);
+    };
 
-        return created;
-    },
-    listGroups: async (...args) => {
-        const [page, show] = await Promise.all([store.listGroups(...args), holdShown(supervision, clock, region)]);
-        return { ...page, items: page.items.map(show) };
-    },
-    getGroup: async (...args) => {
-        const [group, show] = await Promise.all([store.getGroup(...args), holdShown(supervision, clock, region)]);
-        return show(group);
-    },
-    getGroupWithPolicies: async (...args) => {
-        const [found, show] = await Promise.all([store.getGroupWithPolicies(...args), holdShown(supervision, clock, region)]);
-        return { ...found, group: show(found.group) };
-    },
-    getWorkflow: (...args) => store.getWorkflow(...args),
-    setWorkflow: (...args) => store.setWorkflow(...args),
-    // A config whose bounds no longer hold desired moves desired to the nearest bound;
-    // its row says when a kill-switch holds what that move asks of the converger.
-    updateConfig: async (tenantId, groupId, config, who) => {
-        await supervision.withGroup(tenantId, groupId, async (locked) => {
-            const { state } = locked.group;
-            const now = clock.now();
-            const decision = decideConfigChange({
-                desired: state.desiredCapacity, serving: state.activeCapacity + state.pendingCapacity, next: config, who,
-                killSwitches: await locked.killSwitches(), region, now
-            });
-            await locked.write({ at: now, config, desired: decision.desired, activity: decision.activity });
-        });
-        kick(groupId);
-    },
-    updateLaunch: async (tenantId, groupId, launch, token) => {
-        await checkLaunch(visibility, token, tenantId, launch, '');
-        await supervision.withGroup(tenantId, groupId, (locked) => locked.write({ at: clock.now(), launch }));
-    },
-    deleteGroup: async (tenantId, groupId, force, who) => {
-        const done = await supervision.withGroup(tenantId, groupId, async (locked) => {
-            const decision = decideGroupDeletion({
-                groupId, desired: locked.group.state.desiredCapacity, status: locked.group.state.status, servers: await locked.liveServers(), force, who
-            });
-            switch (decision.kind) {
-                case 'refused':
-                    throw decision.error;
-                case 'deleting':
-                    await locked.write({ at: clock.now(), desired: 0, status: 'DELETING', activity: decision.activity });
-                    return 'deleting' as const;
-                case 'delete':
-                    await locked.remove();
-                    return 'deleted' as const;
+    return {
+        ready: () => store.ready(),
+        // A new group's desired is its minimum: that is something to converge to.
+        createGroup: async (tenantId, spec, token) => {
+            await checkLaunch(visibility, token, tenantId, spec.launch, 'launchConfiguration.');
+            const created = await store.createGroup(tenantId, spec, limits);
+            if (created.group.state.desiredCapacity > 0) {
+                kick(created.group.id);
             }
-        });
-        if (done === 'deleting') {
-            kick(groupId);
-        }
 
-        return done;
-    },
-    createPolicies: (tenantId, groupId, specs) => store.createPolicies(tenantId, groupId, specs, limits),
-    listPolicies: (...args) => store.listPolicies(...args),
-    getPolicy: (...args) => store.getPolicy(...args),
-    updatePolicy: (...args) => store.updatePolicy(...args),
-    deletePolicy: (...args) => store.deletePolicy(...args),
-    createWebhooks: (tenantId, groupId, policyId, specs) => store.createWebhooks(tenantId, groupId, policyId, specs, limits),
-    listWebhooks: (...args) => store.listWebhooks(...args),
-    getWebhook: (...args) => store.getWebhook(...args),
-    updateWebhook: (...args) => store.updateWebhook(...args),
-    deleteWebhook: (...args) => store.deleteWebhook(...args),
-    webhooksOfGroup: (...args) => store.webhooksOfGroup(...args),
-    findCapability: (hash) => store.findCapability(hash),
-    recordRejectedBody: (...args) => store.recordRejectedBody(...args),
-    listActivity: (...args) => store.listActivity(...args),
-    pruneActivity: (keep) => store.pruneActivity(keep)
-});
+            return created;
+        },
+        listGroups: async (...args) => {
+            const [page, show] = await Promise.all([store.listGroups(...args), holdShown()]);
+            return { ...page, items: page.items.map(show) };
+        },
+        getGroup: async (...args) => {
+            const [group, show] = await Promise.all([store.getGroup(...args), holdShown()]);
+            return show(group);
+        },
+        getGroupWithPolicies: async (...args) => {
+            const [found, show] = await Promise.all([store.getGroupWithPolicies(...args), holdShown()]);
+            return { ...found, group: show(found.group) };
+        },
+        getWorkflow: (...args) => store.getWorkflow(...args),
+        setWorkflow: (...args) => store.setWorkflow(...args),
+        // A config whose bounds no longer hold desired moves desired to the nearest bound;
+        // its row says when a kill-switch holds what that move asks of the converger.
+        updateConfig: async (tenantId, groupId, config, who) => {
+            await supervision.withGroup(tenantId, groupId, async (locked) => {
+                const { state } = locked.group;
+                const now = clock.now();
+                const decision = decideConfigChange({
+                    desired: state.desiredCapacity, serving: state.activeCapacity + state.pendingCapacity, next: config, who,
+                    killSwitches: await locked.killSwitches(), region, now
+                });
+                await locked.write({ at: now, config, desired: decision.desired, activity: decision.activity });
+            });
+            kick(groupId);
+        },
+        updateLaunch: async (tenantId, groupId, launch, token) => {
+            await checkLaunch(visibility, token, tenantId, launch, '');
+            await supervision.withGroup(tenantId, groupId, (locked) => locked.write({ at: clock.now(), launch }));
+        },
+        deleteGroup: async (tenantId, groupId, force, who) => {
+            const done = await supervision.withGroup(tenantId, groupId, async (locked) => {
+                const decision = decideGroupDeletion({
+                    groupId, desired: locked.group.state.desiredCapacity, status: locked.group.state.status, servers: await locked.liveServers(), force, who
+                });
+                switch (decision.kind) {
+                    case 'refused':
+                        throw decision.error;
+                    case 'deleting':
+                        await locked.write({ at: clock.now(), desired: 0, status: 'DELETING', activity: decision.activity });
+                        return 'deleting' as const;
+                    case 'delete':
+                        await locked.remove();
+                        return 'deleted' as const;
+                }
+            });
+            if (done === 'deleting') {
+                kick(groupId);
+            }
+
+            return done;
+        },
+        createPolicies: (tenantId, groupId, specs) => store.createPolicies(tenantId, groupId, specs, limits),
+        listPolicies: (...args) => store.listPolicies(...args),
+        getPolicy: (...args) => store.getPolicy(...args),
+        updatePolicy: (...args) => store.updatePolicy(...args),
+        deletePolicy: (...args) => store.deletePolicy(...args),
+        createWebhooks: (tenantId, groupId, policyId, specs) => store.createWebhooks(tenantId, groupId, policyId, specs, limits),
+        listWebhooks: (...args) => store.listWebhooks(...args),
+        getWebhook: (...args) => store.getWebhook(...args),
+        updateWebhook: (...args) => store.updateWebhook(...args),
+        deleteWebhook: (...args) => store.deleteWebhook(...args),
+        webhooksOfGroup: (...args) => store.webhooksOfGroup(...args),
+        findCapability: (hash) => store.findCapability(hash),
+        recordRejectedBody: (...args) => store.recordRejectedBody(...args),
+        listActivity: (...args) => store.listActivity(...args),
+        pruneActivity: (keep) => store.pruneActivity(keep)
+    };
+};

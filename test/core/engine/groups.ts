@@ -13,7 +13,7 @@ import type { LaunchReference } from '../../../core/model/launch-references';
 import type { CapabilityTarget, PolicySpec } from '../../../core/model/policy';
 import type { GroupsStore } from '../../../core/ports/groups';
 import { CustomerToken, type LaunchVisibility } from '../../../core/ports/launch-visibility';
-import { fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, makeGroup, manualClock, type FakeSupervision, type StoreCall } from './fakes';
+import { fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, makeGroup, manualClock, type FakeSupervision, type ManualClock, type StoreCall } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -29,6 +29,7 @@ interface World {
     readonly calls: StoreCall[];
     readonly kicks: string[];
     readonly service: Groups;
+    readonly clock: ManualClock;
 }
 
 const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE', reads: Partial<GroupsStore> = {}, visibility: LaunchVisibility | null = null): World => {
@@ -36,9 +37,10 @@ const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE', reads: Par
     const store = fakeGroupsStore();
     const kicks: string[] = [];
     sup.addGroup(makeGroup('g1', { desired, status, config: { minEntities: 1, maxEntities: 5 } }));
+    const clock = manualClock();
     return {
-        sup, calls: store.calls, kicks,
-        service: groups({ store: { ...store.store, ...reads }, supervision: sup.store, clock: manualClock(), limits, kick: (id) => kicks.push(id), region: 'r1', visibility })
+        sup, calls: store.calls, kicks, clock,
+        service: groups({ store: { ...store.store, ...reads }, supervision: sup.store, clock, limits, kick: (id) => kicks.push(id), region: 'r1', visibility })
     };
 };
 
@@ -182,7 +184,7 @@ describe('groups', () => {
         }
     });
 
-    it('shows a kill-switch holding a group in every read of its state, and nothing once it lifts', async () => {
+    it('shows a kill-switch holding a group in every read of its state, and nothing within a second of its lifting', async () => {
         const unmet: Group = makeGroup('g1', { desired: 3 });
         const w = world(2, 'ACTIVE', {
             listGroups: async () => ({ items: [unmet], next: 'm' }),
@@ -202,6 +204,9 @@ describe('groups', () => {
 
         expect((await w.service.listGroups(t1, { limit: 10 })).next).to.equal('m');
         await w.sup.store.clearKillSwitch({ kind: 'global' });
+        // The switches are read once a second: the lift shows once that second is over.
+        expect((await w.service.getGroup(t1, g1)).state.errors).to.equal([{ message }]);
+        w.clock.advance(1000);
         for (const state of await reads()) {
             expect(state).to.equal(unmet.state);
         }
