@@ -19,8 +19,12 @@ export const DEMO = {
     },
     // Everyone's: any project's launch configuration may name it.
     image: { id: '6f1b6a4e-0c55-4b52-9f43-3b0d8e0a7c21', name: 'tiny-raw', visibility: 'public' },
-    // The operator's network, shared with every project, as a cloud's 'public' one is.
-    network: { id: 'c2a8e3f1-7b4d-4e6a-9f05-1d3b8c7a2e94', name: 'public', shared: true }
+    // The operator's network, shared with every project, as a cloud's 'public' one is;
+    // servers on it get their fixed addresses from its subnet.
+    network: {
+        id: 'c2a8e3f1-7b4d-4e6a-9f05-1d3b8c7a2e94', name: 'public', shared: true,
+        subnet: { id: '342aae60-6ef2-4393-85ad-98b323f18f31', name: 'public-subnet', cidr: '10.20.0.0/16' }
+    }
 } as const;
 
 // The ids most callers need, flat.
@@ -30,6 +34,7 @@ export const adminProjectId = DEMO.adminProject.id;
 export const demoImageId = DEMO.image.id;
 export const demoFlavorId = DEMO.flavors.tiny.id;
 export const demoNetworkId = DEMO.network.id;
+export const demoSubnetId = DEMO.network.subnet.id;
 
 export interface Seedable {
     addProject(spec: ProjectSpec): Named;

@@ -12,7 +12,8 @@ import type {
 
 export type * from './model/types';
 export {
-    adminProjectId, DEMO, demoFlavorId, demoImageId, demoNetworkId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds
+    adminProjectId, DEMO, demoFlavorId, demoImageId, demoNetworkId, demoProjectId, demoServiceAccount, demoSubnetId, seedDemo, serviceProjectId,
+    type DemoIds
 } from './demo';
 export { SimInputError } from './model/sim-error';
 export { MAX_VERSION } from './nova/microversion';

@@ -7,6 +7,7 @@ import type {
     FlavorSpec, ImageSpec, Named, NetworkSpec, OutOfBandServerSpec, ProjectSpec, RoleChange, SecurityGroupSpec, ServerStatus, SimFlavor, SimImage,
     SimNetwork, SimSecurityGroup, SimServer, TokenSpec, UserSpec
 } from '../model/types';
+import { allocateAddresses } from '../nova/ports';
 
 export const SERVER_STATUSES: readonly ServerStatus[] = ['BUILD', 'ACTIVE', 'ERROR', 'SHUTOFF', 'PAUSED', 'SUSPENDED', 'DELETED'];
 
@@ -70,6 +71,13 @@ export class SimAdmin {
         this.project(projectId);
         const { resources } = this.state;
         const now = this.state.now();
+        const networkIds = spec.networks ?? [];
+        networkIds.forEach((id) => this.network(id));
+        const addresses = allocateAddresses(this.state, networkIds);
+        if (!addresses) {
+            throw new SimInputError(`no address left on a subnet of network ${networkIds.join(', ')}`);
+        }
+
         const record = this.state.servers.create({
             projectId,
             userId: spec.userId ?? 'out-of-band',
@@ -79,7 +87,8 @@ export class SimAdmin {
             flavorId: spec.flavorId ?? resources.listFlavors()[0]?.id ?? '',
             keyName: null,
             userData: null,
-            networks: 'none',
+            networks: networkIds.length === 0 ? 'none' : networkIds.map((uuid) => ({ uuid })),
+            addresses,
             createdAt: now,
             readyAt: now,
             ...(spec.status ? { fixed: checkStatus(spec.status) } : {})
@@ -146,6 +155,15 @@ export class SimAdmin {
         else {
             this.state.quotas.set(projectId, instances);
         }
+    }
+
+    private network(id: string): SimNetwork {
+        const network = this.state.networks.get(id);
+        if (!network) {
+            throw new SimInputError(`no network ${id}`);
+        }
+
+        return network;
     }
 
     private user(name: string, domain = 'Default'): User {

@@ -56,9 +56,10 @@ const serverSpec = (value: unknown) => {
     const b = P.object(value);
     const status = P.optStatus(b, 'status');
     const metadata = P.optStringMap(b, 'metadata');
+    const networks = P.optStringList(b, 'networks');
     return {
         projectId: P.string(b, 'projectId'),
-        spec: { name: P.string(b, 'name'), ...(metadata ? { metadata } : {}), ...(status ? { status } : {}) }
+        spec: { name: P.string(b, 'name'), ...(metadata ? { metadata } : {}), ...(status ? { status } : {}), ...(networks ? { networks } : {}) }
     };
 };
 

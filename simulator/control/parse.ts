@@ -3,7 +3,7 @@ import { SERVER_STATUSES } from './admin';
 import { isRecord } from '../http/messages';
 import { SimInputError } from '../model/sim-error';
 import type {
-    FaultInfo, FaultRule, FlavorSpec, ImageSpec, ImageVisibility, NetworkSpec, RoleGrant, SecurityGroupSpec, ServerStatus, Service
+    FaultInfo, FaultRule, FlavorSpec, ImageSpec, ImageVisibility, NetworkSpec, RoleGrant, SecurityGroupSpec, ServerStatus, Service, SubnetSpec
 } from '../model/types';
 
 export type Body = Record<string, unknown>;
@@ -94,7 +94,11 @@ export const imageSpec = (value: unknown): ImageSpec => {
 
 export const networkSpec = (value: unknown): NetworkSpec => {
     const b = object(value);
-    return defined<NetworkSpec>({ id: optString(b, 'id'), projectId: string(b, 'projectId'), name: string(b, 'name'), shared: optBoolean(b, 'shared') });
+    const subnet = b.subnet === undefined ? undefined : object(b.subnet);
+    return defined<NetworkSpec>({
+        id: optString(b, 'id'), projectId: string(b, 'projectId'), name: string(b, 'name'), shared: optBoolean(b, 'shared'),
+        subnet: subnet && defined<SubnetSpec>({ id: optString(subnet, 'id'), name: optString(subnet, 'name'), cidr: optString(subnet, 'cidr') })
+    });
 };
 
 export const securityGroupSpec = (value: unknown): SecurityGroupSpec => {

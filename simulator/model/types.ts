@@ -37,8 +37,18 @@ export interface SimServer {
     readonly keyName: string | null;
     readonly userData: string | null;
     readonly networks: unknown;
+    readonly addresses: readonly SimFixedIp[]; // in the order of the networks asked for
     readonly created: Date;
     readonly updated: Date;
+}
+
+// A fixed IPv4 address a server holds on one of its networks, for its whole life.
+export interface SimFixedIp {
+    readonly networkId: string;
+    readonly networkName: string;
+    readonly subnetId: string;
+    readonly address: string;
+    readonly macAddress: string;
 }
 
 export interface RequestLogEntry {
@@ -156,12 +166,21 @@ export interface SimImage {
     readonly created: Date;
 }
 
-// A Neutron network: its project's, and everyone's when shared.
+// A Neutron network: its project's, and everyone's when shared. It has one
+// IPv4 subnet, from which its servers' fixed addresses come.
 export interface NetworkSpec {
     readonly id?: string;
     readonly projectId: string;
     readonly name: string;
     readonly shared?: boolean;                       // default false
+    readonly subnet?: SubnetSpec;
+}
+
+// No two subnets of a simulator overlap, so an address names one server.
+export interface SubnetSpec {
+    readonly id?: string;
+    readonly name?: string;                          // default '<network name>-subnet'
+    readonly cidr?: string;                          // IPv4, /8 to /30; default: the next free /20 in 10.0.0.0/8
 }
 
 export interface SimNetwork {
@@ -169,7 +188,15 @@ export interface SimNetwork {
     readonly projectId: string;
     readonly name: string;
     readonly shared: boolean;
+    readonly subnet: SimSubnet;
     readonly created: Date;
+}
+
+export interface SimSubnet {
+    readonly id: string;
+    readonly name: string;
+    readonly cidr: string;
+    readonly gatewayIp: string;                      // the first address; servers get the next ones
 }
 
 // A Neutron security group, seen only in its project. Each project's
@@ -196,6 +223,7 @@ export interface OutOfBandServerSpec {
     readonly userId?: string;
     readonly imageId?: string;
     readonly flavorId?: string;
+    readonly networks?: readonly string[];           // network ids: a fixed address on each (default none)
 }
 
 export interface Named {

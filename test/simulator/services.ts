@@ -144,8 +144,9 @@ describe('simulator: Glance and Neutron as services', () => {
 
                 const network = await post('/networks', { projectId: 'demo', name: 'private', shared: false });
                 const networkId = String(obj(obj(network.json).network).id);
+                const [held] = sim.networks('demo');
                 expect(arr((await get('/networks?projectId=demo')).networks).map(obj)).to.equal([
-                    { id: networkId, projectId: 'demo', name: 'private', shared: false, created: sim.networks('demo')[0]?.created.toISOString() }
+                    { id: networkId, projectId: 'demo', name: 'private', shared: false, subnet: held?.subnet, created: held?.created.toISOString() }
                 ]);
                 expect(arr((await get('/networks')).networks)).to.have.length(2);
 
