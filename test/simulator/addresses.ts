@@ -124,11 +124,12 @@ describe('simulator: fixed addresses', () => {
                 const server = await show(sim, token, id);
                 const addresses = obj(server.addresses);
                 expect(Object.keys(addresses)).to.equal(['public', 'private']);
-                expect(arr(addresses.public).map(obj)).to.equal([{ version: 4, addr: '10.20.0.2', 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': arr(addresses.public).map(obj)[0]?.['OS-EXT-IPS-MAC:mac_addr'] }]);
+                // 10.20.0.2 is the demo load balancer's VIP.
+                expect(arr(addresses.public).map(obj)).to.equal([{ version: 4, addr: '10.20.0.3', 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': arr(addresses.public).map(obj)[0]?.['OS-EXT-IPS-MAC:mac_addr'] }]);
                 expect(obj(arr(addresses.private)[0])).to.include({ version: 4, addr: '192.168.0.2', 'OS-EXT-IPS:type': 'fixed' });
                 const [held] = sim.servers('demo');
                 expect(held?.addresses.map((a) => [a.networkId, a.networkName, a.subnetId, a.address])).to.equal([
-                    [DEMO.network.id, 'public', demoSubnetId, '10.20.0.2'],
+                    [DEMO.network.id, 'public', demoSubnetId, '10.20.0.3'],
                     [own, 'private', sim.networks('demo')[0]?.subnet.id, '192.168.0.2']
                 ]);
                 expect(held?.addresses.every((a) => MAC.test(a.macAddress))).to.be.true();
@@ -145,22 +146,22 @@ describe('simulator: fixed addresses', () => {
                 clock.advance(1000);
                 const second = await createServer(sim, token, { networks: [{ uuid: DEMO.network.id }, { uuid: DEMO.network.id }] });
                 // Two ports on one network: one key, two addresses.
-                expect(await publicOf(first)).to.equal(['10.20.0.2']);
-                expect(await publicOf(second)).to.equal(['10.20.0.3', '10.20.0.4']);
+                expect(await publicOf(first)).to.equal(['10.20.0.3']);
+                expect(await publicOf(second)).to.equal(['10.20.0.4', '10.20.0.5']);
 
                 sim.setServerStatus(first, 'SHUTOFF');
                 expect((await call('DELETE', `${sim.computeUrl}/servers/${first}`, { token })).status).to.equal(204);
-                expect(await publicOf(first)).to.equal(['10.20.0.2']);
+                expect(await publicOf(first)).to.equal(['10.20.0.3']);
                 const listed = await call('GET', `${sim.computeUrl}/servers/detail`, { token });
                 expect(arr(obj(listed.json).servers).map((s) => arr(obj(obj(s).addresses).public).map((a) => obj(a).addr))).to.equal([
-                    ['10.20.0.3', '10.20.0.4'], ['10.20.0.2']
+                    ['10.20.0.4', '10.20.0.5'], ['10.20.0.3']
                 ]);
 
                 // Never again, even once the server is gone.
                 clock.advance(60_000);
                 expect(sim.servers().map((s) => s.id)).to.equal([second]);
                 const third = await createServer(sim, token, { networks: [{ uuid: DEMO.network.id }] });
-                expect(await publicOf(third)).to.equal(['10.20.0.5']);
+                expect(await publicOf(third)).to.equal(['10.20.0.6']);
                 const all = sim.servers().flatMap((s) => s.addresses.map((a) => a.address));
                 expect(new Set(all).size).to.equal(all.length);
             });
@@ -214,14 +215,14 @@ describe('simulator: fixed addresses', () => {
         it('gives an out-of-band server addresses on the networks named, and none by default', async () => {
             await withSim({}, async (sim) => {
                 const server = sim.addServer('demo', { name: 'foreign', networks: [DEMO.network.id] });
-                expect(server.addresses.map((a) => a.address)).to.equal(['10.20.0.2']);
+                expect(server.addresses.map((a) => a.address)).to.equal(['10.20.0.3']);
                 expect(server.networks).to.equal([{ uuid: DEMO.network.id }]);
                 expect(sim.addServer('demo', { name: 'bare' }).addresses).to.equal([]);
                 expect(() => sim.addServer('demo', { name: 'x', networks: ['nope'] })).to.throw('no network nope');
 
                 const res = await call('POST', `${sim.controlUrl}/servers`, { body: { projectId: 'demo', name: 'over-http', networks: [DEMO.network.id] } });
                 expect(res.status).to.equal(201);
-                expect(arr(obj(obj(res.json).server).addresses).map((a) => obj(a).address)).to.equal(['10.20.0.3']);
+                expect(arr(obj(obj(res.json).server).addresses).map((a) => obj(a).address)).to.equal(['10.20.0.4']);
                 expect((await call('POST', `${sim.controlUrl}/servers`, { body: { projectId: 'demo', name: 'x', networks: 'public' } })).status).to.equal(400);
             });
         });
