@@ -1,6 +1,6 @@
 // The ready-made demo cloud: what the demo host, the benchmarks and most tests start from.
 import type { ServiceAccount } from '../adapters/keystone/service-account';
-import type { FlavorSpec, ImageSpec, Named, NetworkSpec, ProjectSpec, UserSpec } from './model/types';
+import type { FlavorSpec, ImageSpec, ListenerSpec, LoadBalancerSpec, Named, NetworkSpec, PoolSpec, ProjectSpec, UserSpec } from './model/types';
 
 export const DEMO = {
     domain: 'Default',
@@ -19,8 +19,19 @@ export const DEMO = {
     },
     // Everyone's: any project's launch configuration may name it.
     image: { id: '6f1b6a4e-0c55-4b52-9f43-3b0d8e0a7c21', name: 'tiny-raw', visibility: 'public' },
-    // The operator's network, shared with every project, as a cloud's 'public' one is.
-    network: { id: 'c2a8e3f1-7b4d-4e6a-9f05-1d3b8c7a2e94', name: 'public', shared: true }
+    // The operator's network, shared with every project, as a cloud's 'public' one is;
+    // servers on it get their fixed addresses from its subnet.
+    network: {
+        id: 'c2a8e3f1-7b4d-4e6a-9f05-1d3b8c7a2e94', name: 'public', shared: true,
+        subnet: { id: '342aae60-6ef2-4393-85ad-98b323f18f31', name: 'public-subnet', cidr: '10.20.0.0/16' }
+    },
+    // The demo tenant's load balancer, its VIP on the public subnet: an HTTP
+    // listener on port 80 and the one pool behind it, which groups can join.
+    loadBalancer: {
+        id: '4eddab2b-ebd7-4e75-8c2d-4c2c6fbbf624', name: 'web-lb',
+        listener: { id: 'af2d2a5b-1bd1-4461-ad08-3dea6dda9f18', name: 'web-http', protocol: 'HTTP', protocolPort: 80 },
+        pool: { id: '90241096-3ad9-4053-88c0-c7e25a29f7ab', name: 'web-pool', protocol: 'HTTP', lbAlgorithm: 'ROUND_ROBIN' }
+    }
 } as const;
 
 // The ids most callers need, flat.
@@ -30,6 +41,9 @@ export const adminProjectId = DEMO.adminProject.id;
 export const demoImageId = DEMO.image.id;
 export const demoFlavorId = DEMO.flavors.tiny.id;
 export const demoNetworkId = DEMO.network.id;
+export const demoSubnetId = DEMO.network.subnet.id;
+export const demoLoadBalancerId = DEMO.loadBalancer.id;
+export const demoPoolId = DEMO.loadBalancer.pool.id;
 
 export interface Seedable {
     addProject(spec: ProjectSpec): Named;
@@ -37,6 +51,9 @@ export interface Seedable {
     addFlavor(spec: FlavorSpec): Named;
     addImage(spec: ImageSpec): Named;
     addNetwork(spec: NetworkSpec): Named;
+    addLoadBalancer(spec: LoadBalancerSpec): Named;
+    addListener(spec: ListenerSpec): Named;
+    addPool(spec: PoolSpec): Named;
 }
 
 export interface DemoIds {
@@ -46,7 +63,7 @@ export interface DemoIds {
 }
 
 export const seedDemo = (sim: Seedable): DemoIds => {
-    const { demoProject, serviceProject, adminProject, serviceUser, customer, operator, flavors, image, network } = DEMO;
+    const { demoProject, serviceProject, adminProject, serviceUser, customer, operator, flavors, image, network, loadBalancer } = DEMO;
     sim.addProject(demoProject);
     sim.addProject(serviceProject);
     sim.addProject(adminProject);
@@ -63,6 +80,10 @@ export const seedDemo = (sim: Seedable): DemoIds => {
     sim.addFlavor(flavors.small);
     sim.addImage(image);
     sim.addNetwork({ ...network, projectId: adminProject.id });
+    const { listener, pool } = loadBalancer;
+    sim.addLoadBalancer({ id: loadBalancer.id, name: loadBalancer.name, projectId: demoProject.id, vipSubnetId: network.subnet.id });
+    sim.addListener({ ...listener, loadBalancerId: loadBalancer.id });
+    sim.addPool({ ...pool, loadBalancerId: loadBalancer.id, listenerId: listener.id });
     return { serviceUserId: service.id, customerId: alice.id, operatorId: ops.id };
 };
 

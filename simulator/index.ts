@@ -1,22 +1,25 @@
-// A Keystone v3 + Nova simulator, with the read side of Glance and Neutron: a
-// real HTTP server on loopback for tests, benchmarks and the demo. See model/types.ts for the shapes and control/faults.ts for faults.
+// A Keystone v3 + Nova simulator, with the read side of Glance and Neutron and
+// Octavia's load-balancer members: a real HTTP server on loopback for tests,
+// benchmarks and the demo. See model/types.ts for the shapes and control/faults.ts for faults.
 import { SimAdmin } from './control/admin';
 import type { FaultList } from './control/faults';
 import { seedDemo } from './demo';
 import { listen } from './server';
 import { SimState } from './model/state';
 import type {
-    FlavorSpec, ImageSpec, Named, NetworkSpec, OutOfBandServerSpec, ProjectSpec, RequestLogEntry, RoleChange, SecurityGroupSpec, ServerStatus, SimFlavor,
-    SimImage, SimNetwork, SimSecurityGroup, SimServer, SimulatorOptions, TokenSpec, UserSpec
+    FlavorSpec, ImageSpec, ListenerSpec, LoadBalancerSpec, Named, NetworkSpec, OutOfBandServerSpec, PoolMemberSpec, PoolSpec, ProjectSpec,
+    ProvisioningStatus, RequestLogEntry, RoleChange, SecurityGroupSpec, ServerStatus, SimFlavor, SimImage, SimLoadBalancer, SimMember, SimNetwork,
+    SimPool, SimSecurityGroup, SimServer, SimulatorOptions, TokenSpec, UserSpec
 } from './model/types';
 
 export type * from './model/types';
 export {
-    adminProjectId, DEMO, demoFlavorId, demoImageId, demoNetworkId, demoProjectId, demoServiceAccount, seedDemo, serviceProjectId, type DemoIds
+    adminProjectId, DEMO, demoFlavorId, demoImageId, demoLoadBalancerId, demoNetworkId, demoPoolId, demoProjectId, demoServiceAccount, demoSubnetId,
+    seedDemo, serviceProjectId, type DemoIds
 } from './demo';
 export { SimInputError } from './model/sim-error';
 export { MAX_VERSION } from './nova/microversion';
-export type { FaultHandle } from './control/faults';
+export type { FaultHandle, OutageOptions } from './control/faults';
 
 export type SimFaults = Pick<FaultList, 'add' | 'remove' | 'clear' | 'outage' | 'list'>;
 
@@ -27,6 +30,7 @@ export interface Simulator {
     readonly computeUrl: string;
     readonly imageUrl: string;       // Glance's root (the catalog's URL): /v2/images below it
     readonly networkUrl: string;     // Neutron's root (the catalog's URL): /v2.0/networks below it
+    readonly loadBalancerUrl: string; // Octavia's root (the catalog's URL): /v2/lbaas below it
     readonly controlUrl: string;     // /_sim
     readonly region: string;
     readonly faults: SimFaults;
@@ -52,6 +56,15 @@ export interface Simulator {
     addSecurityGroup(spec: SecurityGroupSpec): Named;
     securityGroups(projectId?: string): readonly SimSecurityGroup[];
     setQuota(projectId: string, instances: number | null): void;
+    addLoadBalancer(spec: LoadBalancerSpec): Named;
+    addListener(spec: ListenerSpec): Named;
+    addPool(spec: PoolSpec): Named;
+    addMember(spec: PoolMemberSpec): SimMember;
+    loadBalancers(projectId?: string): readonly SimLoadBalancer[];
+    pools(projectId?: string): readonly SimPool[];
+    members(poolId: string): readonly SimMember[];
+    setLoadBalancerStatus(id: string, status: ProvisioningStatus | null): boolean;
+    setPoolStatus(id: string, status: ProvisioningStatus | null): boolean;
     stop(): Promise<void>;
 }
 
@@ -60,15 +73,17 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         region: options.region ?? 'RegionOne',
         buildDelayMs: options.buildDelayMs ?? 0,
         deleteDelayMs: options.deleteDelayMs ?? 0,
+        memberDelayMs: options.memberDelayMs ?? 0,
         tokenTtlS: options.tokenTtlS ?? 3600,
         now: options.now ?? (() => new Date()),
-        services: { image: options.services?.image ?? true, network: options.services?.network ?? true }
+        services: { image: options.services?.image ?? true, network: options.services?.network ?? true, loadBalancer: options.services?.loadBalancer ?? true }
     });
     const admin = new SimAdmin(state);
     const server = await listen(state, admin, options.port ?? 0);
     const origin = `http://127.0.0.1:${server.port}`;
     state.endpoints = {
-        origin, authUrl: `${origin}/identity/v3`, computeUrl: `${origin}/compute/v2.1`, imageUrl: `${origin}/image`, networkUrl: `${origin}/networking`
+        origin, authUrl: `${origin}/identity/v3`, computeUrl: `${origin}/compute/v2.1`, imageUrl: `${origin}/image`, networkUrl: `${origin}/networking`,
+        loadBalancerUrl: `${origin}/load-balancer`
     };
 
     const sim: Simulator = {
@@ -78,6 +93,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         computeUrl: state.endpoints.computeUrl,
         imageUrl: state.endpoints.imageUrl,
         networkUrl: state.endpoints.networkUrl,
+        loadBalancerUrl: state.endpoints.loadBalancerUrl,
         controlUrl: `${origin}/_sim`,
         region: state.config.region,
         faults: state.faults,
@@ -105,6 +121,15 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         addSecurityGroup: (spec) => admin.addSecurityGroup(spec),
         securityGroups: (projectId) => admin.securityGroups(projectId),
         setQuota: (projectId, instances) => admin.setQuota(projectId, instances),
+        addLoadBalancer: (spec) => admin.addLoadBalancer(spec),
+        addListener: (spec) => admin.addListener(spec),
+        addPool: (spec) => admin.addPool(spec),
+        addMember: (spec) => admin.addMember(spec),
+        loadBalancers: (projectId) => admin.loadBalancers(projectId),
+        pools: (projectId) => admin.pools(projectId),
+        members: (poolId) => admin.members(poolId),
+        setLoadBalancerStatus: (id, status) => admin.setLoadBalancerStatus(id, status),
+        setPoolStatus: (id, status) => admin.setPoolStatus(id, status),
         stop: () => server.close()
     };
 

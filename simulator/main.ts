@@ -7,11 +7,13 @@ export const runFromEnv = async (env: NodeJS.ProcessEnv, print: (line: string) =
         port: Number(env.PORT ?? 0),
         buildDelayMs: Number(env.SIM_BUILD_DELAY_MS ?? 0),
         deleteDelayMs: Number(env.SIM_DELETE_DELAY_MS ?? 0),
+        memberDelayMs: Number(env.SIM_MEMBER_DELAY_MS ?? 0),
         region: env.SIM_REGION ?? 'RegionOne',
         demo: true
     });
     print(JSON.stringify({
-        authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, controlUrl: sim.controlUrl, region: sim.region
+        authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, loadBalancerUrl: sim.loadBalancerUrl,
+        controlUrl: sim.controlUrl, region: sim.region
     }));
     return sim;
 };

@@ -12,18 +12,20 @@ import { handleImage } from './glance/handler';
 import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http/messages';
 import { handleIdentity } from './keystone/handler';
 import { handleNetwork } from './neutron/handler';
+import { handleLoadBalancer } from './octavia/handler';
 import { requestedMicroversion } from './nova/microversion';
 import { handleCompute } from './nova/handler';
 import type { SimState } from './model/state';
 import type { RequestLogEntry, Service } from './model/types';
 
-// Where each service is mounted. Glance's and Neutron's catalog URLs are their
-// roots (clients add /v2 and /v2.0), as a devstack cloud lists them.
+// Where each service is mounted. Glance's, Neutron's and Octavia's catalog URLs
+// are their roots (clients add /v2, /v2.0 and /v2), as a devstack cloud lists them.
 const PREFIXES: readonly (readonly [Service | 'control', string])[] = [
     ['identity', '/identity/v3'],
     ['compute', '/compute/v2.1'],
     ['image', '/image'],
     ['network', '/networking'],
+    ['load-balancer', '/load-balancer'],
     ['control', '/_sim']
 ];
 
@@ -31,7 +33,19 @@ const HANDLERS: Readonly<Record<Service, (state: SimState, req: SimRequest) => P
     identity: handleIdentity,
     compute: handleCompute,
     image: handleImage,
-    network: handleNetwork
+    network: handleNetwork,
+    'load-balancer': handleLoadBalancer
+};
+
+// A service left out of the catalog is not deployed at all.
+const deployed = (state: SimState, service: Service | 'control'): boolean => {
+    const { services } = state.config;
+    switch (service) {
+        case 'image': return services.image;
+        case 'network': return services.network;
+        case 'load-balancer': return services.loadBalancer;
+        default: return true;
+    }
 };
 
 export interface Listening {
@@ -96,8 +110,7 @@ const onRequest = async (state: SimState, admin: SimAdmin, stopping: AbortSignal
     }
 
     const target = splitPath(url.pathname);
-    // A service left out of the catalog is not deployed at all.
-    if (!target || (target.service === 'image' && !state.config.services.image) || (target.service === 'network' && !state.config.services.network)) {
+    if (!target || !deployed(state, target.service)) {
         return send(res, json(404, { error: `nothing at ${url.pathname}` }), method);
     }
 

@@ -1,14 +1,27 @@
 // The simulator's own operations, behind both the in-process API and /_sim.
+import { isIP } from 'node:net';
 import type { Project, User } from '../model/directory';
+import { uuid } from '../model/ids';
+import { loadBalancerView, memberView, poolView, type LoadBalancerRecord, type PoolRecord } from '../model/load-balancers';
+import { networkVisible } from '../model/networks';
 import { SimInputError } from '../model/sim-error';
 import type { SimState } from '../model/state';
 import { addMs } from '../model/time';
 import type {
-    FlavorSpec, ImageSpec, Named, NetworkSpec, OutOfBandServerSpec, ProjectSpec, RoleChange, SecurityGroupSpec, ServerStatus, SimFlavor, SimImage,
-    SimNetwork, SimSecurityGroup, SimServer, TokenSpec, UserSpec
+    FlavorSpec, ImageSpec, ListenerSpec, LoadBalancerSpec, Named, NetworkSpec, OutOfBandServerSpec, PoolMemberSpec, PoolSpec, ProjectSpec,
+    ProvisioningStatus, RoleChange, SecurityGroupSpec, ServerStatus, SimFlavor, SimImage, SimLoadBalancer, SimMember, SimNetwork, SimPool,
+    SimSecurityGroup, SimServer, TokenSpec, UserSpec
 } from '../model/types';
+import { allocateAddresses } from '../nova/ports';
 
 export const SERVER_STATUSES: readonly ServerStatus[] = ['BUILD', 'ACTIVE', 'ERROR', 'SHUTOFF', 'PAUSED', 'SUSPENDED', 'DELETED'];
+
+export const PROVISIONING_STATUSES: readonly ProvisioningStatus[] = ['ACTIVE', 'PENDING_CREATE', 'PENDING_UPDATE', 'PENDING_DELETE', 'ERROR'];
+
+// What Octavia takes (octavia_lib constants).
+const LISTENER_PROTOCOLS = ['HTTP', 'HTTPS', 'TCP', 'UDP', 'SCTP', 'TERMINATED_HTTPS', 'PROMETHEUS'];
+const POOL_PROTOCOLS = ['HTTP', 'HTTPS', 'TCP', 'UDP', 'SCTP', 'PROXY', 'PROXYV2'];
+const LB_ALGORITHMS = ['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP', 'SOURCE_IP_PORT'];
 
 export class SimAdmin {
     constructor(private readonly state: SimState) {}
@@ -70,6 +83,13 @@ export class SimAdmin {
         this.project(projectId);
         const { resources } = this.state;
         const now = this.state.now();
+        const networkIds = spec.networks ?? [];
+        networkIds.forEach((id) => this.network(id));
+        const addresses = allocateAddresses(this.state, networkIds);
+        if (!addresses) {
+            throw new SimInputError(`no address left on a subnet of network ${networkIds.join(', ')}`);
+        }
+
         const record = this.state.servers.create({
             projectId,
             userId: spec.userId ?? 'out-of-band',
@@ -79,7 +99,8 @@ export class SimAdmin {
             flavorId: spec.flavorId ?? resources.listFlavors()[0]?.id ?? '',
             keyName: null,
             userData: null,
-            networks: 'none',
+            networks: networkIds.length === 0 ? 'none' : networkIds.map((uuid) => ({ uuid })),
+            addresses,
             createdAt: now,
             readyAt: now,
             ...(spec.status ? { fixed: checkStatus(spec.status) } : {})
@@ -148,6 +169,174 @@ export class SimAdmin {
         }
     }
 
+    // A load balancer of the project, its VIP an address of the subnet (of the project's network, or a shared one).
+    addLoadBalancer(spec: LoadBalancerSpec): Named {
+        this.project(spec.projectId);
+        const { subnet, network } = this.subnet(spec.vipSubnetId);
+        if (!networkVisible(network, { projectId: spec.projectId, admin: false })) {
+            throw new SimInputError(`subnet ${subnet.id} is on network ${network.id}, neither project ${spec.projectId}'s nor shared`);
+        }
+
+        const id = spec.id ?? uuid();
+        if (this.state.loadBalancers.loadBalancer(id)) {
+            throw new SimInputError(`load balancer ${id} exists`);
+        }
+
+        const vip = this.state.networks.allocate(network.id);
+        if (!vip) {
+            throw new SimInputError(`no address left on subnet ${subnet.id}`);
+        }
+
+        const lb = this.state.loadBalancers.addLoadBalancer({
+            id,
+            projectId: spec.projectId,
+            name: spec.name ?? '',
+            description: spec.description ?? '',
+            vip: { subnetId: subnet.id, networkId: network.id, address: vip.address, portId: uuid() },
+            createdAt: this.state.now()
+        });
+        return { id: lb.id, name: lb.name };
+    }
+
+    addListener(spec: ListenerSpec): Named {
+        const lb = this.loadBalancer(spec.loadBalancerId);
+        const protocol = oneOf('protocol', spec.protocol ?? 'HTTP', LISTENER_PROTOCOLS);
+        const protocolPort = whole('protocolPort', spec.protocolPort, 1, 65535);
+        // Octavia: one listener per protocol port on a load balancer.
+        if (lb.listenerIds.some((id) => this.state.loadBalancers.listener(id)?.protocolPort === protocolPort)) {
+            throw new SimInputError(`load balancer ${lb.id} has a listener on port ${protocolPort}`);
+        }
+
+        const listener = this.state.loadBalancers.addListener({
+            id: spec.id ?? uuid(), projectId: lb.projectId, loadBalancerId: lb.id, name: spec.name ?? '', protocol, protocolPort, defaultPoolId: null,
+            createdAt: this.state.now()
+        });
+        return { id: listener.id, name: listener.name };
+    }
+
+    // A pool of the load balancer's project; named with a listener, it becomes the listener's default pool.
+    addPool(spec: PoolSpec): Named {
+        const lb = this.loadBalancer(spec.loadBalancerId);
+        const listener = spec.listenerId === undefined ? undefined : this.state.loadBalancers.listener(spec.listenerId);
+        if (spec.listenerId !== undefined && listener?.loadBalancerId !== lb.id) {
+            throw new SimInputError(`no listener ${spec.listenerId} on load balancer ${lb.id}`);
+        }
+
+        if (listener?.defaultPoolId) {
+            throw new SimInputError(`listener ${listener.id} has a default pool (${listener.defaultPoolId})`);
+        }
+
+        const pool = this.state.loadBalancers.addPool({
+            id: spec.id ?? uuid(),
+            projectId: lb.projectId,
+            loadBalancerId: lb.id,
+            listenerIds: listener ? [listener.id] : [],
+            name: spec.name ?? '',
+            protocol: oneOf('protocol', spec.protocol ?? 'HTTP', POOL_PROTOCOLS),
+            lbAlgorithm: oneOf('lbAlgorithm', spec.lbAlgorithm ?? 'ROUND_ROBIN', LB_ALGORITHMS),
+            createdAt: this.state.now()
+        });
+        return { id: pool.id, name: pool.name };
+    }
+
+    // A member someone else put in the pool (the pool's project's): ACTIVE at once, the pool not made busy.
+    addMember(spec: PoolMemberSpec): SimMember {
+        const pool = this.pool(spec.poolId);
+        if (isIP(spec.address) === 0) {
+            throw new SimInputError(`address ${spec.address} is not an IP address`);
+        }
+
+        const protocolPort = whole('protocolPort', spec.protocolPort, 1, 65535);
+        const weight = whole('weight', spec.weight ?? 1, 0, 256);
+        if (spec.subnetId !== undefined) {
+            this.subnet(spec.subnetId);
+        }
+
+        const now = this.state.now();
+        if (this.state.loadBalancers.duplicate(pool, spec.address, protocolPort, now)) {
+            throw new SimInputError(`pool ${pool.id} has a member on ${spec.address} port ${protocolPort}`);
+        }
+
+        const member = this.state.loadBalancers.addMemberOutOfBand({
+            ...(spec.id === undefined ? {} : { id: spec.id }),
+            projectId: pool.projectId,
+            poolId: pool.id,
+            address: spec.address,
+            protocolPort,
+            subnetId: spec.subnetId ?? null,
+            name: spec.name ?? '',
+            weight,
+            adminStateUp: spec.adminStateUp ?? true,
+            backup: false,
+            monitorAddress: null,
+            monitorPort: null,
+            tags: []
+        }, now);
+        return memberView(member, now);
+    }
+
+    loadBalancers(projectId?: string): readonly SimLoadBalancer[] {
+        const now = this.state.now();
+        return this.state.loadBalancers.listLoadBalancers().filter((lb) => projectId === undefined || lb.projectId === projectId).map((lb) => loadBalancerView(lb, now));
+    }
+
+    pools(projectId?: string): readonly SimPool[] {
+        const now = this.state.now();
+        const store = this.state.loadBalancers;
+        return store.listPools().filter((p) => projectId === undefined || p.projectId === projectId).map((p) => poolView(p, store.poolMembers(p, now), now));
+    }
+
+    // Every member of the pool Octavia shows now, whoever made it.
+    members(poolId: string): readonly SimMember[] {
+        const now = this.state.now();
+        return this.state.loadBalancers.poolMembers(this.pool(poolId), now).map((m) => memberView(m, now));
+    }
+
+    // A status held until set again; null goes back to following member changes.
+    setLoadBalancerStatus(id: string, status: ProvisioningStatus | null): boolean {
+        return this.state.loadBalancers.setLoadBalancerStatus(id, checkProvisioning(status));
+    }
+
+    setPoolStatus(id: string, status: ProvisioningStatus | null): boolean {
+        return this.state.loadBalancers.setPoolStatus(id, checkProvisioning(status));
+    }
+
+    private loadBalancer(id: string): LoadBalancerRecord {
+        const lb = this.state.loadBalancers.loadBalancer(id);
+        if (!lb) {
+            throw new SimInputError(`no load balancer ${id}`);
+        }
+
+        return lb;
+    }
+
+    private pool(id: string): PoolRecord {
+        const pool = this.state.loadBalancers.pool(id);
+        if (!pool) {
+            throw new SimInputError(`no pool ${id}`);
+        }
+
+        return pool;
+    }
+
+    private subnet(id: string): NonNullable<ReturnType<SimState['networks']['subnet']>> {
+        const found = this.state.networks.subnet(id);
+        if (!found) {
+            throw new SimInputError(`no subnet ${id}`);
+        }
+
+        return found;
+    }
+
+    private network(id: string): SimNetwork {
+        const network = this.state.networks.get(id);
+        if (!network) {
+            throw new SimInputError(`no network ${id}`);
+        }
+
+        return network;
+    }
+
     private user(name: string, domain = 'Default'): User {
         const user = this.state.directory.userNamed(name, { name: domain });
         if (!user) {
@@ -166,6 +355,30 @@ export class SimAdmin {
         return project;
     }
 }
+
+const checkProvisioning = (status: ProvisioningStatus | null): ProvisioningStatus | null => {
+    if (status !== null && !PROVISIONING_STATUSES.includes(status)) {
+        throw new SimInputError(`unknown provisioning status ${String(status)}`);
+    }
+
+    return status;
+};
+
+const oneOf = (name: string, value: string, allowed: readonly string[]): string => {
+    if (!allowed.includes(value)) {
+        throw new SimInputError(`${name} must be one of ${allowed.join(', ')}`);
+    }
+
+    return value;
+};
+
+const whole = (name: string, value: number, min: number, max: number): number => {
+    if (!Number.isInteger(value) || value < min || value > max) {
+        throw new SimInputError(`${name} must be a whole number from ${min} to ${max}`);
+    }
+
+    return value;
+};
 
 const checkStatus = (status: ServerStatus): ServerStatus => {
     if (!SERVER_STATUSES.includes(status)) {

@@ -1,7 +1,7 @@
 // Fault injection: a list of rules checked, in order, before a request is
 // handled. The first rule that matches applies and uses up one of its `times`.
 import { STATUS_CODES } from 'node:http';
-import { glanceErrorText, keystoneErrorBody, neutronErrorBody, novaErrorBody } from '../http/errors';
+import { glanceErrorText, keystoneErrorBody, neutronErrorBody, novaErrorBody, octaviaErrorBody } from '../http/errors';
 import type { SimResponse } from '../http/messages';
 import { SimInputError } from '../model/sim-error';
 import type { FaultInfo, FaultRule, Service } from '../model/types';
@@ -22,7 +22,13 @@ export interface FaultHandle {
     remove(): boolean;
 }
 
-export const OUTAGE_ID = 'outage';
+// The compute outage keeps its plain id; another service's is 'outage:<service>'.
+export const outageId = (service: Service): string => service === 'compute' ? 'outage' : `outage:${service}`;
+
+export interface OutageOptions {
+    readonly retryAfterS?: number;
+    readonly service?: Service;                      // default 'compute'
+}
 
 export class FaultList {
     private faults: ActiveFault[] = [];
@@ -45,14 +51,16 @@ export class FaultList {
         this.faults = [];
     }
 
-    // Every compute call answers 503 while on; it goes ahead of the other rules.
-    outage(on: boolean, options: { readonly retryAfterS?: number } = {}): void {
-        this.remove(OUTAGE_ID);
+    // Every call to the service (compute unless named) answers 503 while on; it goes ahead of the other rules.
+    outage(on: boolean, options: OutageOptions = {}): void {
+        const service = options.service ?? 'compute';
+        const id = outageId(service);
+        this.remove(id);
         if (on) {
             const headers: Record<string, string> = options.retryAfterS === undefined ? {} : { 'Retry-After': String(options.retryAfterS) };
-            const rule: FaultRule = { service: 'compute', status: 503, headers };
+            const rule: FaultRule = { service, status: 503, headers };
             checkRule(rule);
-            this.faults.unshift({ id: OUTAGE_ID, rule, remaining: null });
+            this.faults.unshift({ id, rule, remaining: null });
         }
     }
 
@@ -161,6 +169,8 @@ const errorBody = (service: Service, status: number, message: string, headers: R
             return { text: glanceErrorText(status, message) };
         case 'network':
             return { json: neutronErrorBody(NEUTRON_TYPES[status] ?? 'HTTPError', message) };
+        case 'load-balancer':
+            return { json: octaviaErrorBody(status, message) };
         case 'compute': {
             // Nova puts the Retry-After value in an overLimit body too.
             const retryAfter = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];

@@ -48,7 +48,8 @@ const outage = ({ state, body }: Ctx): SimResponse => {
     }
 
     const retryAfterS = P.optNumber(b, 'retryAfterS');
-    state.faults.outage(on, retryAfterS === undefined ? {} : { retryAfterS });
+    const service = P.optService(b, 'service');
+    state.faults.outage(on, { ...(retryAfterS === undefined ? {} : { retryAfterS }), ...(service === undefined ? {} : { service }) });
     return empty(204);
 };
 
@@ -56,9 +57,10 @@ const serverSpec = (value: unknown) => {
     const b = P.object(value);
     const status = P.optStatus(b, 'status');
     const metadata = P.optStringMap(b, 'metadata');
+    const networks = P.optStringList(b, 'networks');
     return {
         projectId: P.string(b, 'projectId'),
-        spec: { name: P.string(b, 'name'), ...(metadata ? { metadata } : {}), ...(status ? { status } : {}) }
+        spec: { name: P.string(b, 'name'), ...(metadata ? { metadata } : {}), ...(status ? { status } : {}), ...(networks ? { networks } : {}) }
     };
 };
 
@@ -176,5 +178,21 @@ const routes: readonly Route<Ctx>[] = [
         method: 'GET', pattern: '/security-groups',
         handler: ({ admin, req }) => json(200, { securityGroups: admin.securityGroups(queryObject(req.query).projectId) })
     },
-    { method: 'POST', pattern: '/security-groups', handler: ({ admin, body }) => json(201, { securityGroup: admin.addSecurityGroup(P.securityGroupSpec(body)) }) }
+    { method: 'POST', pattern: '/security-groups', handler: ({ admin, body }) => json(201, { securityGroup: admin.addSecurityGroup(P.securityGroupSpec(body)) }) },
+
+    {
+        method: 'GET', pattern: '/load-balancers',
+        handler: ({ admin, req }) => json(200, { loadBalancers: admin.loadBalancers(queryObject(req.query).projectId) })
+    },
+    { method: 'POST', pattern: '/load-balancers', handler: ({ admin, body }) => json(201, { loadBalancer: admin.addLoadBalancer(P.loadBalancerSpec(body)) }) },
+    {
+        method: 'PUT', pattern: '/load-balancers/:id/status',
+        handler: ({ admin, body }, { id }) => found(admin.setLoadBalancerStatus(id, P.provisioningStatus(body)))
+    },
+    { method: 'POST', pattern: '/listeners', handler: ({ admin, body }) => json(201, { listener: admin.addListener(P.listenerSpec(body)) }) },
+    { method: 'GET', pattern: '/pools', handler: ({ admin, req }) => json(200, { pools: admin.pools(queryObject(req.query).projectId) }) },
+    { method: 'POST', pattern: '/pools', handler: ({ admin, body }) => json(201, { pool: admin.addPool(P.poolSpec(body)) }) },
+    { method: 'PUT', pattern: '/pools/:id/status', handler: ({ admin, body }, { id }) => found(admin.setPoolStatus(id, P.provisioningStatus(body))) },
+    { method: 'GET', pattern: '/pools/:id/members', handler: ({ admin }, { id }) => json(200, { members: admin.members(id) }) },
+    { method: 'POST', pattern: '/pools/:id/members', handler: ({ admin, body }, { id }) => json(201, { member: admin.addMember(P.poolMemberSpec(id, body)) }) }
 ];

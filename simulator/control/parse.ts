@@ -1,14 +1,24 @@
 // Reading /_sim JSON bodies into the in-process types, refusing anything else.
-import { SERVER_STATUSES } from './admin';
+import { PROVISIONING_STATUSES, SERVER_STATUSES } from './admin';
 import { isRecord } from '../http/messages';
 import { SimInputError } from '../model/sim-error';
 import type {
-    FaultInfo, FaultRule, FlavorSpec, ImageSpec, ImageVisibility, NetworkSpec, RoleGrant, SecurityGroupSpec, ServerStatus, Service
+    FaultInfo, FaultRule, FlavorSpec, ImageSpec, ImageVisibility, ListenerSpec, LoadBalancerSpec, NetworkSpec, PoolMemberSpec, PoolSpec,
+    ProvisioningStatus, RoleGrant, SecurityGroupSpec, ServerStatus, Service, SubnetSpec
 } from '../model/types';
 
 export type Body = Record<string, unknown>;
 
-const SERVICES: readonly Service[] = ['identity', 'compute', 'image', 'network'];
+const SERVICES: readonly Service[] = ['identity', 'compute', 'image', 'network', 'load-balancer'];
+
+export const optService = (body: Body, key: string): Service | undefined => {
+    const service = optString(body, key);
+    if (service !== undefined && !(SERVICES as readonly string[]).includes(service)) {
+        throw new SimInputError(`${key} must be one of ${SERVICES.join(', ')}`);
+    }
+
+    return service as Service | undefined;
+};
 
 export const object = (value: unknown): Body => {
     if (!isRecord(value)) {
@@ -94,7 +104,54 @@ export const imageSpec = (value: unknown): ImageSpec => {
 
 export const networkSpec = (value: unknown): NetworkSpec => {
     const b = object(value);
-    return defined<NetworkSpec>({ id: optString(b, 'id'), projectId: string(b, 'projectId'), name: string(b, 'name'), shared: optBoolean(b, 'shared') });
+    const subnet = b.subnet === undefined ? undefined : object(b.subnet);
+    return defined<NetworkSpec>({
+        id: optString(b, 'id'), projectId: string(b, 'projectId'), name: string(b, 'name'), shared: optBoolean(b, 'shared'),
+        subnet: subnet && defined<SubnetSpec>({ id: optString(subnet, 'id'), name: optString(subnet, 'name'), cidr: optString(subnet, 'cidr') })
+    });
+};
+
+export const loadBalancerSpec = (value: unknown): LoadBalancerSpec => {
+    const b = object(value);
+    return defined<LoadBalancerSpec>({
+        id: optString(b, 'id'), projectId: string(b, 'projectId'), name: optString(b, 'name'), description: optString(b, 'description'),
+        vipSubnetId: string(b, 'vipSubnetId')
+    });
+};
+
+export const listenerSpec = (value: unknown): ListenerSpec => {
+    const b = object(value);
+    return defined<ListenerSpec>({
+        id: optString(b, 'id'), loadBalancerId: string(b, 'loadBalancerId'), name: optString(b, 'name'), protocol: optString(b, 'protocol'),
+        protocolPort: number(b, 'protocolPort')
+    });
+};
+
+export const poolSpec = (value: unknown): PoolSpec => {
+    const b = object(value);
+    return defined<PoolSpec>({
+        id: optString(b, 'id'), loadBalancerId: string(b, 'loadBalancerId'), listenerId: optString(b, 'listenerId'), name: optString(b, 'name'),
+        protocol: optString(b, 'protocol'), lbAlgorithm: optString(b, 'lbAlgorithm')
+    });
+};
+
+// The pool comes from the path.
+export const poolMemberSpec = (poolId: string, value: unknown): PoolMemberSpec => {
+    const b = object(value);
+    return defined<PoolMemberSpec>({
+        id: optString(b, 'id'), poolId, address: string(b, 'address'), protocolPort: number(b, 'protocolPort'), name: optString(b, 'name'),
+        subnetId: optString(b, 'subnetId'), weight: optNumber(b, 'weight'), adminStateUp: optBoolean(b, 'adminStateUp')
+    });
+};
+
+// {status: 'PENDING_UPDATE'} holds a status; {status: null} lets it follow member changes again.
+export const provisioningStatus = (value: unknown): ProvisioningStatus | null => {
+    const status = object(value).status;
+    if (status !== null && !(PROVISIONING_STATUSES as readonly unknown[]).includes(status)) {
+        throw new SimInputError(`status must be null or one of ${PROVISIONING_STATUSES.join(', ')}`);
+    }
+
+    return status as ProvisioningStatus | null;
 };
 
 export const securityGroupSpec = (value: unknown): SecurityGroupSpec => {
@@ -139,11 +196,7 @@ export const roles = (body: Body): RoleGrant[] => {
 // Over HTTP a fault's path is the source of a regular expression (pathFlags its flags).
 export const faultRule = (value: unknown): FaultRule => {
     const body = object(value);
-    const service = optString(body, 'service');
-    if (service !== undefined && !(SERVICES as readonly string[]).includes(service)) {
-        throw new SimInputError(`service must be one of ${SERVICES.join(', ')}`);
-    }
-
+    const service = optService(body, 'service');
     const source = optString(body, 'path');
     let path: RegExp | undefined;
     try {
@@ -154,7 +207,7 @@ export const faultRule = (value: unknown): FaultRule => {
     }
 
     const rule: Record<string, unknown> = {
-        service: service as Service | undefined,
+        service,
         method: optString(body, 'method'),
         path,
         times: optNumber(body, 'times'),

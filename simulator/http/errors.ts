@@ -37,3 +37,14 @@ export const glanceError = (status: number, message: string): SimResponse => ({ 
 export const neutronErrorBody = (type: string, message: string): unknown => ({ NeutronError: { type, message, detail: '' } });
 
 export const neutronError = (status: number, type: string, message: string): SimResponse => json(status, neutronErrorBody(type, message));
+
+// Octavia answers through wsme: {"faultcode": "Client"|"Server", "faultstring", "debuginfo": null}.
+export const octaviaErrorBody = (status: number, message: string): unknown => ({ faultcode: status < 500 ? 'Client' : 'Server', faultstring: message, debuginfo: null });
+
+export const octaviaError = (status: number, message: string): SimResponse => json(status, octaviaErrorBody(status, message));
+
+// An error Octavia raises outside wsme (while routing, as for a member path
+// under a pool that does not exist, or in a hook) is rendered by pecan:
+// {code, title, description}. Octavia's own exceptions keep webob's client
+// error title, 'Bad Request', whatever their status.
+export const pecanError = (status: number, title: string, description: string | null): SimResponse => json(status, { code: status, title, description });

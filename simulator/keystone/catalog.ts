@@ -16,13 +16,14 @@ const entry = (type: string, name: string, url: string, region: string): unknown
     };
 };
 
-// Glance and Neutron are listed unless the simulator runs without them.
+// Glance, Neutron and Octavia are listed unless the simulator runs without them.
 export const catalog = (endpoints: Endpoints, config: Pick<SimConfig, 'region' | 'services'>): unknown[] => {
     const { region, services } = config;
     return [
         entry('compute', 'nova', endpoints.computeUrl, region),
         entry('identity', 'keystone', endpoints.authUrl, region),
         ...(services.image ? [entry('image', 'glance', endpoints.imageUrl, region)] : []),
-        ...(services.network ? [entry('network', 'neutron', endpoints.networkUrl, region)] : [])
+        ...(services.network ? [entry('network', 'neutron', endpoints.networkUrl, region)] : []),
+        ...(services.loadBalancer ? [entry('load-balancer', 'octavia', endpoints.loadBalancerUrl, region)] : [])
     ];
 };

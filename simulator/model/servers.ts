@@ -1,7 +1,7 @@
 // Nova's servers. A record stores when things happened; the status a client sees
 // is computed from those times on every read, so an injected clock drives it.
 import { uuid } from './ids';
-import type { ServerStatus, SimServer } from './types';
+import type { ServerStatus, SimFixedIp, SimServer } from './types';
 
 export interface ServerRecord {
     readonly id: string;
@@ -14,6 +14,7 @@ export interface ServerRecord {
     readonly keyName: string | null;
     readonly userData: string | null;
     readonly networks: unknown;
+    readonly addresses: readonly SimFixedIp[];  // allocated at create, kept until the server is gone
     readonly createdAt: Date;
     readonly readyAt: Date;                   // BUILD ends here
     fixed: { status: ServerStatus; at: Date } | null; // a status set by hand holds until changed
@@ -172,6 +173,7 @@ export const view = (record: ServerRecord, now: Date): SimServer | null => {
         keyName: record.keyName,
         userData: record.userData,
         networks: record.networks,
+        addresses: record.addresses,
         created: record.createdAt,
         updated: record.deletingAt ?? updated
     };

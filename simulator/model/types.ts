@@ -1,17 +1,19 @@
 // The simulator's public types: what tests, benchmarks and the demo see.
 
-export type Service = 'identity' | 'compute' | 'image' | 'network';
+export type Service = 'identity' | 'compute' | 'image' | 'network' | 'load-balancer';
 
 // The services a cloud may leave out of its catalog (identity and compute are always there).
 export interface OptionalServices {
     readonly image?: boolean;          // Glance (default true)
     readonly network?: boolean;        // Neutron (default true)
+    readonly loadBalancer?: boolean;   // Octavia (default true)
 }
 
 export interface SimulatorOptions {
     readonly port?: number;            // 0 (default): any free port
     readonly buildDelayMs?: number;    // BUILD → ACTIVE after this long (default 0)
     readonly deleteDelayMs?: number;   // a deleted server stays 'deleting' this long (default 0)
+    readonly memberDelayMs?: number;   // an Octavia member change stays PENDING_* this long, its pool and load balancer PENDING_UPDATE (default 0)
     readonly region?: string;          // catalog region (default 'RegionOne')
     readonly tokenTtlS?: number;       // token lifetime (default 3600)
     readonly now?: () => Date;         // the clock; statuses are computed from it on read
@@ -37,8 +39,18 @@ export interface SimServer {
     readonly keyName: string | null;
     readonly userData: string | null;
     readonly networks: unknown;
+    readonly addresses: readonly SimFixedIp[]; // in the order of the networks asked for
     readonly created: Date;
     readonly updated: Date;
+}
+
+// A fixed IPv4 address a server holds on one of its networks, for its whole life.
+export interface SimFixedIp {
+    readonly networkId: string;
+    readonly networkName: string;
+    readonly subnetId: string;
+    readonly address: string;
+    readonly macAddress: string;
 }
 
 export interface RequestLogEntry {
@@ -48,7 +60,7 @@ export interface RequestLogEntry {
     readonly query: Readonly<Record<string, string>>;
     status: number;                                  // 0 until answered (a hang stays 0)
     microversion?: string;                           // compute only: the version asked for ('2.1' when absent)
-    projectId?: string | null;                       // compute, image and network: the project of the request's token (null: no good token)
+    projectId?: string | null;                       // every service but identity: the project of the request's token (null: no good token)
     fault?: string;                                  // id of the fault rule that applied, if any
     readonly body?: unknown;                         // the parsed JSON body, if any
     readonly at: Date;
@@ -156,12 +168,21 @@ export interface SimImage {
     readonly created: Date;
 }
 
-// A Neutron network: its project's, and everyone's when shared.
+// A Neutron network: its project's, and everyone's when shared. It has one
+// IPv4 subnet, from which its servers' fixed addresses come.
 export interface NetworkSpec {
     readonly id?: string;
     readonly projectId: string;
     readonly name: string;
     readonly shared?: boolean;                       // default false
+    readonly subnet?: SubnetSpec;
+}
+
+// No two subnets of a simulator overlap, so an address names one server.
+export interface SubnetSpec {
+    readonly id?: string;
+    readonly name?: string;                          // default '<network name>-subnet'
+    readonly cidr?: string;                          // IPv4, /8 to /30; default: the next free /20 in 10.0.0.0/8
 }
 
 export interface SimNetwork {
@@ -169,7 +190,15 @@ export interface SimNetwork {
     readonly projectId: string;
     readonly name: string;
     readonly shared: boolean;
+    readonly subnet: SimSubnet;
     readonly created: Date;
+}
+
+export interface SimSubnet {
+    readonly id: string;
+    readonly name: string;
+    readonly cidr: string;
+    readonly gatewayIp: string;                      // the first address; servers get the next ones
 }
 
 // A Neutron security group, seen only in its project. Each project's
@@ -196,6 +225,91 @@ export interface OutOfBandServerSpec {
     readonly userId?: string;
     readonly imageId?: string;
     readonly flavorId?: string;
+    readonly networks?: readonly string[];           // network ids: a fixed address on each (default none)
+}
+
+export type ProvisioningStatus = 'ACTIVE' | 'PENDING_CREATE' | 'PENDING_UPDATE' | 'PENDING_DELETE' | 'ERROR';
+
+// An Octavia load balancer, its project's, with its VIP on a subnet the project may use.
+export interface LoadBalancerSpec {
+    readonly id?: string;
+    readonly projectId: string;
+    readonly name?: string;                          // default ''
+    readonly description?: string;
+    readonly vipSubnetId: string;
+}
+
+export interface ListenerSpec {
+    readonly id?: string;
+    readonly loadBalancerId: string;
+    readonly name?: string;
+    readonly protocol?: string;                      // default 'HTTP'
+    readonly protocolPort: number;
+}
+
+// A pool of a load balancer (and of a listener, as its default pool, when named).
+export interface PoolSpec {
+    readonly id?: string;
+    readonly loadBalancerId: string;
+    readonly listenerId?: string;
+    readonly name?: string;
+    readonly protocol?: string;                      // default 'HTTP'
+    readonly lbAlgorithm?: string;                   // default 'ROUND_ROBIN'
+}
+
+// A member put in a pool out of band (someone else's): ACTIVE at once.
+export interface PoolMemberSpec {
+    readonly id?: string;
+    readonly poolId: string;
+    readonly address: string;
+    readonly protocolPort: number;
+    readonly name?: string;
+    readonly subnetId?: string;
+    readonly weight?: number;                        // default 1
+    readonly adminStateUp?: boolean;                 // default true
+}
+
+export interface SimLoadBalancer {
+    readonly id: string;
+    readonly projectId: string;
+    readonly name: string;
+    readonly vipSubnetId: string;
+    readonly vipNetworkId: string;
+    readonly vipAddress: string;
+    readonly provisioningStatus: ProvisioningStatus;
+    readonly listenerIds: readonly string[];
+    readonly poolIds: readonly string[];
+    readonly created: Date;
+}
+
+export interface SimPool {
+    readonly id: string;
+    readonly projectId: string;
+    readonly loadBalancerId: string;
+    readonly listenerIds: readonly string[];
+    readonly name: string;
+    readonly protocol: string;
+    readonly lbAlgorithm: string;
+    readonly provisioningStatus: ProvisioningStatus;
+    readonly memberIds: readonly string[];
+    readonly created: Date;
+}
+
+// A pool member as Octavia shows it at the simulator's current time.
+export interface SimMember {
+    readonly id: string;
+    readonly poolId: string;
+    readonly projectId: string;
+    readonly name: string;
+    readonly address: string;
+    readonly protocolPort: number;
+    readonly subnetId: string | null;
+    readonly weight: number;
+    readonly adminStateUp: boolean;
+    readonly provisioningStatus: ProvisioningStatus;
+    readonly operatingStatus: string;
+    readonly created: Date;
+    readonly updated: Date | null;
 }
 
 export interface Named {

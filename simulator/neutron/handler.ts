@@ -1,5 +1,5 @@
 // Neutron v2.0 under /networking: the caller's token (checked as
-// keystonemiddleware would), then the route. Networks and security groups, read-only.
+// keystonemiddleware would), then the route. Networks, their subnets and security groups, read-only.
 import { scopedCaller } from '../http/caller';
 import { neutronError, unauthenticated } from '../http/errors';
 import { json, type SimRequest, type SimResponse } from '../http/messages';
@@ -8,8 +8,9 @@ import type { SimState } from '../model/state';
 import type { NeutronCtx } from './context';
 import { networkRoutes } from './networks';
 import { securityGroupRoutes } from './security-groups';
+import { subnetRoutes } from './subnets';
 
-const routes = [...networkRoutes, ...securityGroupRoutes];
+const routes = [...networkRoutes, ...subnetRoutes, ...securityGroupRoutes];
 
 export const handleNetwork = async (state: SimState, req: SimRequest): Promise<SimResponse> => {
     // The version list needs no token, like Neutron's.

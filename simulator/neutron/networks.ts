@@ -8,7 +8,7 @@ import type { NeutronCtx } from './context';
 import { applyQuery } from './query';
 import { networkBody } from './render';
 
-const ATTRIBUTES = networkBody({ id: '', projectId: '', name: '', shared: false, created: new Date(0) });
+const ATTRIBUTES = networkBody({ id: '', projectId: '', name: '', shared: false, subnet: { id: '', name: '', cidr: '', gatewayIp: '' }, created: new Date(0) });
 
 const show = ({ state, caller }: NeutronCtx, { id }: Params): SimResponse => {
     const network = state.networks.get(id);

@@ -1,8 +1,9 @@
 // Networks and security groups as Neutron v2.0 renders them.
 import { createHash } from 'node:crypto';
+import { formatIpv4, parseCidr, size, type Cidr } from '../model/addresses';
 import { novaTime } from '../model/time';
 import { DEFAULT_GROUP } from '../model/security-groups';
-import type { SimNetwork, SimSecurityGroup } from '../model/types';
+import type { SimNetwork, SimSecurityGroup, SimSubnet } from '../model/types';
 
 // A UUID that is the same on every read, for the rules Neutron would have stored.
 const stableUuid = (seed: string): string => {
@@ -21,7 +22,7 @@ export const networkBody = (network: SimNetwork): Record<string, unknown> => {
         shared: network.shared,
         status: 'ACTIVE',
         admin_state_up: true,
-        subnets: [],
+        subnets: [network.subnet.id],
         'router:external': false,
         mtu: 1450,
         port_security_enabled: true,
@@ -34,6 +35,34 @@ export const networkBody = (network: SimNetwork): Record<string, unknown> => {
         created_at: at,
         updated_at: at,
         revision_number: 1
+    };
+};
+
+// Everything but the gateway, the network and the broadcast address is Neutron's to hand out.
+export const subnetBody = (subnet: SimSubnet, network: SimNetwork): Record<string, unknown> => {
+    const at = novaTime(network.created);
+    const cidr = parseCidr(subnet.cidr) as Cidr; // checked when the network was added
+    return {
+        id: subnet.id,
+        name: subnet.name,
+        network_id: network.id,
+        ...owner(network.projectId),
+        ip_version: 4,
+        cidr: subnet.cidr,
+        gateway_ip: subnet.gatewayIp,
+        allocation_pools: [{ start: formatIpv4(cidr.base + 2), end: formatIpv4(cidr.base + size(cidr) - 2) }],
+        enable_dhcp: true,
+        dns_nameservers: [],
+        host_routes: [],
+        ipv6_address_mode: null,
+        ipv6_ra_mode: null,
+        subnetpool_id: null,
+        service_types: [],
+        description: '',
+        tags: [],
+        created_at: at,
+        updated_at: at,
+        revision_number: 0
     };
 };
 

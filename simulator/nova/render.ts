@@ -1,6 +1,7 @@
 // Servers, flavors and images as Nova's API renders them.
 import { createHash } from 'node:crypto';
 import { atLeast, type Version } from './microversion';
+import { addressesBody } from './ports';
 import type { Flavor, Image } from '../model/resources';
 import { novaTime } from '../model/time';
 import type { SimServer } from '../model/types';
@@ -28,7 +29,7 @@ export const serverDetail = (origin: string, server: SimServer, flavor: Flavor |
         flavor: flavorOfServer(origin, server.flavorId, flavor, version),
         created: novaTime(server.created),
         updated: novaTime(server.updated),
-        addresses: {},
+        addresses: addressesBody(server.addresses),
         accessIPv4: '',
         accessIPv6: '',
         links: links(origin, 'servers', server.id),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { novaError } from '../http/errors';
 import { empty, json, parseJson, type SimResponse } from '../http/messages';
 import type { NovaCtx } from './context';
+import { allocateAddresses, attachedNetworks } from './ports';
 import { links, serverDetail, serverSummary } from './render';
 import { references } from './references';
 import { validateCreate } from './validate';
@@ -31,6 +32,7 @@ const create = ({ state, req, token, project, version, viewer }: NovaCtx): SimRe
     }
 
     const { spec } = validated;
+    const addresses = allocateAddresses(state, attachedNetworks(state, viewer, spec.networks));
     const record = state.servers.create({
         projectId: project.id,
         userId: token.user.id,
@@ -41,8 +43,11 @@ const create = ({ state, req, token, project, version, viewer }: NovaCtx): SimRe
         keyName: spec.keyName,
         userData: spec.userData,
         networks: spec.networks,
+        addresses: addresses ?? [],
         createdAt: now,
-        readyAt: addMs(now, state.config.buildDelayMs)
+        readyAt: addMs(now, state.config.buildDelayMs),
+        // No address left on a subnet: Nova's build fails, and the server shows ERROR.
+        ...(addresses ? {} : { fixed: 'ERROR' as const })
     });
     const serverLinks = links(req.origin, 'servers', record.id);
     return json(202, {

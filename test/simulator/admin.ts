@@ -32,7 +32,9 @@ describe('simulator: in-process API', () => {
             const ids = seedDemo(sim);
             // The demo image is everyone's, and its network shared: any project's launch configuration may name them.
             expect(sim.images()).to.equal([{ ...DEMO.image, owner: null, members: [], created: sim.images()[0]?.created }]);
-            expect(sim.networks()).to.equal([{ ...DEMO.network, projectId: DEMO.adminProject.id, created: sim.networks()[0]?.created }]);
+            expect(sim.networks()).to.equal([{
+                ...DEMO.network, subnet: { ...DEMO.network.subnet, gatewayIp: '10.20.0.1' }, projectId: DEMO.adminProject.id, created: sim.networks()[0]?.created
+            }]);
             expect(ids.serviceUserId).to.match(/^[0-9a-f]{32}$/);
             expect(ids.operatorId).to.match(/^[0-9a-f]{32}$/);
             expect(sim.issueToken({ userName: 'alice' })).to.startWith('gAAAAA');

@@ -15,7 +15,10 @@ describe('simulator: control interface /_sim', () => {
     it('describes itself', async () => {
         await withSim({ region: 'North' }, async (sim) => {
             const res = await call('GET', sim.controlUrl);
-            expect(res.json).to.equal({ origin: sim.origin, authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, region: 'North' });
+            expect(res.json).to.equal({
+                origin: sim.origin, authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl,
+                loadBalancerUrl: sim.loadBalancerUrl, region: 'North'
+            });
         });
     });
 
@@ -221,14 +224,20 @@ describe('simulator: control interface /_sim', () => {
 
     it('starts from the environment, seeded, printing its addresses', async () => {
         const lines: string[] = [];
-        const sim = await runFromEnv({ SIM_BUILD_DELAY_MS: '1000', SIM_REGION: 'West' }, (line) => lines.push(line));
+        const sim = await runFromEnv({ SIM_BUILD_DELAY_MS: '1000', SIM_MEMBER_DELAY_MS: '60000', SIM_REGION: 'West' }, (line) => lines.push(line));
         try {
             const printed = obj(JSON.parse(lines[0] ?? '') as unknown);
             expect(printed).to.equal({
-                authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, controlUrl: sim.controlUrl, region: 'West'
+                authUrl: sim.authUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl, networkUrl: sim.networkUrl, loadBalancerUrl: sim.loadBalancerUrl,
+                controlUrl: sim.controlUrl, region: 'West'
             });
             const id = await createServer(sim, aliceToken(sim));
             expect(sim.servers()[0]).to.include({ id, status: 'BUILD' });
+            sim.addMember({ poolId: DEMO.loadBalancer.pool.id, address: '10.20.0.9', protocolPort: 80 });
+            const token = sim.issueToken({ userName: DEMO.serviceUser.name, projectId: DEMO.demoProject.id });
+            const url = `${sim.loadBalancerUrl}/v2/lbaas/pools/${DEMO.loadBalancer.pool.id}/members/${sim.members(DEMO.loadBalancer.pool.id)[0]?.id ?? ''}`;
+            expect((await call('DELETE', url, { token })).status).to.equal(204);
+            expect(sim.members(DEMO.loadBalancer.pool.id)[0]?.provisioningStatus).to.equal('PENDING_DELETE');
         }
         finally {
             await sim.stop();

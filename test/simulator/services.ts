@@ -20,7 +20,8 @@ describe('simulator: Glance and Neutron as services', () => {
         it('lists glance (image) and neutron (network) like compute: three interfaces in the region', async () => {
             await withSim({ region: 'East' }, async (sim) => {
                 const catalog = await catalogOf(sim);
-                expect(catalog.map((s) => `${String(s.type)}/${String(s.name)}`)).to.equal(['compute/nova', 'identity/keystone', 'image/glance', 'network/neutron']);
+                expect(catalog.map((s) => `${String(s.type)}/${String(s.name)}`))
+                    .to.equal(['compute/nova', 'identity/keystone', 'image/glance', 'network/neutron', 'load-balancer/octavia']);
                 for (const [type, url] of [['image', sim.imageUrl], ['network', sim.networkUrl]]) {
                     const endpoints = arr(catalog.find((s) => s.type === type)?.endpoints).map(obj);
                     expect(endpoints.map((e) => e.interface)).to.equal(['public', 'internal', 'admin']);
@@ -34,7 +35,7 @@ describe('simulator: Glance and Neutron as services', () => {
 
         it('runs without Glance or Neutron: left out of the catalog and not served', async () => {
             await withSim({ services: { image: false } }, async (sim) => {
-                expect((await catalogOf(sim)).map((s) => s.type)).to.equal(['compute', 'identity', 'network']);
+                expect((await catalogOf(sim)).map((s) => s.type)).to.equal(['compute', 'identity', 'network', 'load-balancer']);
                 const token = aliceToken(sim);
                 expect((await call('GET', `${sim.imageUrl}/v2/images`, { token })).status).to.equal(404);
                 expect((await call('GET', `${sim.networkUrl}/v2.0/networks`, { token })).status).to.equal(200);
@@ -44,7 +45,7 @@ describe('simulator: Glance and Neutron as services', () => {
             });
 
             await withSim({ services: { network: false } }, async (sim) => {
-                expect((await catalogOf(sim)).map((s) => s.type)).to.equal(['compute', 'identity', 'image']);
+                expect((await catalogOf(sim)).map((s) => s.type)).to.equal(['compute', 'identity', 'image', 'load-balancer']);
                 expect((await call('GET', `${sim.networkUrl}/v2.0/networks`, { token: aliceToken(sim) })).status).to.equal(404);
             });
         });
@@ -120,7 +121,7 @@ describe('simulator: Glance and Neutron as services', () => {
                 expect((await call('GET', `${sim.imageUrl}/v2/images`, { token })).status).to.equal(502);
                 expect((await call('GET', `${sim.networkUrl}/v2.0/networks`, { token })).status).to.equal(502);
                 const refused = await call('POST', `${sim.controlUrl}/faults`, { body: { service: 'volume' } });
-                expect(obj(refused.json).error).to.equal('service must be one of identity, compute, image, network');
+                expect(obj(refused.json).error).to.equal('service must be one of identity, compute, image, network, load-balancer');
             });
         });
     });
@@ -144,8 +145,9 @@ describe('simulator: Glance and Neutron as services', () => {
 
                 const network = await post('/networks', { projectId: 'demo', name: 'private', shared: false });
                 const networkId = String(obj(obj(network.json).network).id);
+                const [held] = sim.networks('demo');
                 expect(arr((await get('/networks?projectId=demo')).networks).map(obj)).to.equal([
-                    { id: networkId, projectId: 'demo', name: 'private', shared: false, created: sim.networks('demo')[0]?.created.toISOString() }
+                    { id: networkId, projectId: 'demo', name: 'private', shared: false, subnet: held?.subnet, created: held?.created.toISOString() }
                 ]);
                 expect(arr((await get('/networks')).networks)).to.have.length(2);
 
