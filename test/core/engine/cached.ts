@@ -31,4 +31,20 @@ describe('cachedFor', () => {
         expect(await read()).to.equal('up');
         expect(await read()).to.equal('up');
     });
+
+    it('keeps a newer load when an older one fails late', async () => {
+        const clock = manualClock();
+        let failOld: (err: Error) => void = () => undefined;
+        const old = new Promise<string>((_resolve, reject) => {
+            failOld = reject;
+        });
+        const answers = [old, Promise.resolve('new')];
+        const read = cachedFor(clock, 1000, () => answers.shift() ?? Promise.resolve('more'));
+        const first = read();
+        clock.advance(1000);
+        expect(await read()).to.equal('new');
+        failOld(new Error('late'));
+        await expect(first).to.reject(Error, 'late');
+        expect(await read()).to.equal('new');
+    });
 });
