@@ -101,8 +101,10 @@ describe('launch configuration: what the writer\'s project can see (simulator)',
     }
 
     it('takes what the project can see, asking with the writer\'s own token, and Nova then creates the server as written', async () => {
+        // A token of its own: what another token saw lately is that token's.
+        const token = sim.issueToken({ userName: `user-${a}`, projectId: a });
         const asked = sim.requests.length;
-        const created = await api(tokens.a, 'POST', `/${a}/groups`, group(ownServer()));
+        const created = await api(token, 'POST', `/${a}/groups`, group(ownServer()));
         expect(created.statusCode, created.payload).to.equal(201);
         const groupId = String(field(created.result, 'group', 'id'));
 
@@ -139,9 +141,11 @@ describe('launch configuration: what the writer\'s project can see (simulator)',
     });
 
     it('answers 503 with Retry-After and stores nothing when Glance cannot answer', async () => {
+        // An image not asked about yet: what was seen lately is not asked again.
+        const fresh = sim.addImage({ name: 'a-fresh', owner: a, visibility: 'private' }).id;
         const rule = sim.faults.add({ service: 'image', status: 503 });
         try {
-            const error = await expectRefused(a, () => api(tokens.a, 'POST', `/${a}/groups`, group(ownServer())), { status: 503, type: 'ServiceUnavailableError' });
+            const error = await expectRefused(a, () => api(tokens.a, 'POST', `/${a}/groups`, group(ownServer({ imageRef: fresh }))), { status: 503, type: 'ServiceUnavailableError' });
             expect(error.message).to.contain('Glance answered 503');
         }
         finally {

@@ -10,13 +10,17 @@ import type { LaunchReference, LaunchReferenceKind } from '../../core/model/laun
 import type { CustomerToken, LaunchVisibility } from '../../core/ports/launch-visibility';
 import { DeadlinePassed, exchange, type Answer } from '../http/exchange';
 import type { KeystoneSession } from '../keystone/session';
+import { TokenCache, tokenKey } from '../keystone/token-cache';
 
 export interface OpenStackLaunchVisibilityOptions {
     readonly timeoutMs?: number;           // per lookup; default 5 s, the writer is waiting
     readonly dispatcher?: Dispatcher;
+    readonly seenForMs?: number;           // how long a thing seen stays seen for that token; default 30 s
 }
 
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 5_000;
+export const DEFAULT_SEEN_FOR_MS = 30_000;
+const SEEN_ENTRIES = 10_000;
 
 interface Service {
     readonly type: string;                 // catalog service type
@@ -39,10 +43,16 @@ export const versioned = (base: string, version: string): string =>
 export class OpenStackLaunchVisibility implements LaunchVisibility {
     private readonly timeoutMs: number;
     private readonly dispatcher: Dispatcher | undefined;
+    private readonly seenForMs: number;
+    // What a token saw lately: a customer writing many groups of one image and
+    // flavor asks once. Only what was seen is kept (a refusal is asked again),
+    // and not for long: a share withdrawn shows within seenForMs.
+    private readonly seenLately = new TokenCache<true>(SEEN_ENTRIES);
 
     constructor(private readonly session: KeystoneSession, options: OpenStackLaunchVisibilityOptions = {}) {
         this.timeoutMs = options.timeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
         this.dispatcher = options.dispatcher;
+        this.seenForMs = options.seenForMs ?? DEFAULT_SEEN_FOR_MS;
     }
 
     async unseen(token: CustomerToken, tenantId: TenantId, refs: readonly LaunchReference[]): Promise<readonly LaunchReference[]> {
@@ -62,6 +72,21 @@ export class OpenStackLaunchVisibility implements LaunchVisibility {
     }
 
     private async seen(token: CustomerToken, tenantId: TenantId, ref: LaunchReference): Promise<boolean> {
+        const key = `${tokenKey(token)}\u0000${tenantId}\u0000${ref.kind}\u0000${ref.id}`;
+        const now = this.session.clock.now().getTime();
+        if (this.seenLately.get(key, now) === true) {
+            return true;
+        }
+
+        const seen = await this.lookUp(token, tenantId, ref);
+        if (seen) {
+            this.seenLately.set(key, true, now + this.seenForMs);
+        }
+
+        return seen;
+    }
+
+    private async lookUp(token: CustomerToken, tenantId: TenantId, ref: LaunchReference): Promise<boolean> {
         const service = serviceOf[ref.kind];
         const endpoint = await this.session.findEndpoint(service.type);
         if (endpoint === null) {

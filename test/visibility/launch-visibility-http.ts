@@ -79,6 +79,26 @@ describe('OpenStackLaunchVisibility over HTTP', () => {
         expect(once.isDone()).to.be.true();
     });
 
+    it('asks again for a thing seen only once its token\'s answer is older than seenForMs; what was not seen is asked every time', async () => {
+        const clock = new ManualClock();
+        const check = new OpenStackLaunchVisibility(new KeystoneSession(account(), { clock }), { seenForMs: 30_000 });
+        signIn();
+        const seen = asCustomer(GLANCE).get('/v2/images/img-1').times(2).reply(200, { id: 'img-1' });
+        const unseen = asCustomer(NEUTRON).get('/v2.0/networks/net-b').times(2).reply(404, {});
+        const refs = [ref('image', 'img-1'), ref('network', 'net-b')];
+        expect(await check.unseen(customer, tenant, refs)).to.equal([refs[1]]);
+        clock.advance(29_999);
+        expect(await check.unseen(customer, tenant, refs)).to.equal([refs[1]]);   // the image from what was seen; the network asked again
+        expect(seen.pendingMocks()).to.have.length(1);
+        clock.advance(1);
+        expect(await check.unseen(customer, tenant, [refs[0]!])).to.equal([]);
+        expect(seen.isDone() && unseen.isDone()).to.be.true();
+        // Another token of the same project asks for itself.
+        asCustomer(GLANCE).get('/v2/images/img-1').reply(200, {});
+        nock(GLANCE, { reqheaders: { 'x-auth-token': 'other-tok' } }).get('/v2/images/img-1').reply(404, {});
+        expect(await check.unseen(CustomerToken('other-tok'), tenant, [refs[0]!])).to.have.length(1);
+    });
+
     it('does not ask a service the catalog lacks', async () => {
         signIn(CATALOG);
         const refs = [ref('image', 'img-1'), ref('network', 'net-1'), ref('security_group', 'web')];
