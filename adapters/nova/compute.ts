@@ -3,14 +3,14 @@
 // pinned microversion on every call, a deadline on every call, and every
 // failure as a ComputeError (contract §2).
 import type { Dispatcher } from 'undici';
-import { DomainError } from '../../core/model/errors';
 import { type Clock, systemClock } from '../../core/ports/clock';
 import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import { novaError } from './errors';
-import { type NovaAnswer, novaCall, type NovaCall } from './http';
+import { type NovaAnswer, nova, novaCall, type NovaCall } from './http';
+import { identityFailure, markerOf, readOrFail } from '../http/service-call';
 import { ProjectSessions } from '../keystone/project-sessions';
-import { MalformedAnswer, parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
+import { parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
 import type { ServiceAccount } from '../keystone/service-account';
 
 export interface NovaTimeouts {
@@ -66,7 +66,7 @@ export class NovaCompute implements Compute {
         const what = 'POST /servers';
         const answer = await this.exchange(scope, 'POST', '/servers', this.timeouts.createMs, { server });
         this.expectSuccess(answer, what);
-        return { id: malformedAsError(answer, () => parseCreateAnswer(answer.json, what)) };
+        return { id: readOrFail(nova, answer, () => parseCreateAnswer(answer.json, what)) };
     }
 
     async listServers(scope: ComputeScope): Promise<readonly NovaServer[]> {
@@ -83,7 +83,7 @@ export class NovaCompute implements Compute {
             const what = `GET ${path}`;
             const answer = await this.exchange(scope, 'GET', path, this.timeouts.listPageMs);
             this.expectSuccess(answer, what);
-            const page = malformedAsError(answer, () => parseServerPage(answer.json, what));
+            const page = readOrFail(nova, answer, () => parseServerPage(answer.json, what));
             all.push(...page.servers);
             if (page.next === null) {
                 return all;
@@ -111,7 +111,7 @@ export class NovaCompute implements Compute {
         }
 
         this.expectSuccess(answer, what);
-        return malformedAsError(answer, () => parseServerAnswer(answer.json, what));
+        return readOrFail(nova, answer, () => parseServerAnswer(answer.json, what));
     }
 
     async deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'> {
@@ -131,7 +131,7 @@ export class NovaCompute implements Compute {
             return await this.computeUrl(scope);
         }
         catch (err) {
-            throw identityAsComputeError(err);
+            throw identityFailure(nova, err);
         }
     }
 
@@ -158,7 +158,7 @@ export class NovaCompute implements Compute {
             }));
         }
         catch (err) {
-            throw identityAsComputeError(err);
+            throw identityFailure(nova, err);
         }
     }
 
@@ -175,41 +175,6 @@ export class NovaCompute implements Compute {
         }
     }
 }
-
-// Keystone's failures reach the converger as compute failures: refused
-// credentials (no role on the project) are 'unauthorized'; Keystone down or no
-// compute endpoint is 'unavailable' (nothing was sent to Nova).
-const identityAsComputeError = (err: unknown): Error => {
-    if (err instanceof ComputeError || !(err instanceof DomainError)) {
-        return err as Error;
-    }
-
-    const kind = err.type === 'ServiceCredentialsRejected' ? 'unauthorized' : 'unavailable';
-    const status = typeof err.details.status === 'number' ? err.details.status : null;
-    return new ComputeError(kind, err.message, status);
-};
-
-const malformedAsError = <T>(answer: NovaAnswer, parse: () => T): T => {
-    try {
-        return parse();
-    }
-    catch (err) {
-        if (err instanceof MalformedAnswer) {
-            throw new ComputeError('server_error', `Malformed answer from Nova: ${err.message}`, answer.statusCode);
-        }
-
-        throw err;
-    }
-};
-
-const markerOf = (href: string): string | null => {
-    try {
-        return new URL(href).searchParams.get('marker');
-    }
-    catch {
-        return null;
-    }
-};
 
 export const checkMicroversion = (version: string): string => {
     const m = /^2\.(\d+)$/.exec(version);

@@ -4,7 +4,9 @@
 import { isRecord } from '../../core/model/json';
 import type { NovaServer, ServerAddress } from '../../core/model/server';
 
-export class MalformedAnswer extends Error {}
+import { MalformedAnswer } from '../http/service-call';
+
+export { MalformedAnswer };
 
 export interface ServerPage {
     readonly servers: readonly NovaServer[];

@@ -4,7 +4,9 @@
 import { isRecord } from '../../core/model/json';
 import type { PoolMember } from './types';
 
-export class MalformedAnswer extends Error {}
+import { MalformedAnswer } from '../http/service-call';
+
+export { MalformedAnswer };
 
 // The parts of a pool or a load balancer we act on.
 export interface Owned {

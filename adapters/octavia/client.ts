@@ -8,14 +8,14 @@
 // says it belongs to the scope's project: a tenant naming another tenant's
 // pool meets the same refusal as a pool that does not exist.
 import type { Dispatcher } from 'undici';
-import { DomainError } from '../../core/model/errors';
 import { LoadBalancerError } from '../../core/model/load-balancer';
 import { type Clock, systemClock } from '../../core/ports/clock';
 import { ProjectSessions } from '../keystone/project-sessions';
 import type { ServiceAccount } from '../keystone/service-account';
-import { MalformedAnswer, parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool } from './body';
+import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool } from './body';
 import { type NotFoundKind, octaviaError, octaviaMessage } from './errors';
-import { type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
+import { octavia, type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
+import { identityFailure, markerOf, readOrFail } from '../http/service-call';
 import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from './types';
 
 export interface OctaviaTimeouts {
@@ -69,7 +69,7 @@ export class OctaviaClient implements LoadBalancerMembers {
     async poolsOf(scope: LoadBalancerScope, loadBalancerId: string): Promise<readonly string[]> {
         const path = `/lbaas/loadbalancers/${encodeURIComponent(loadBalancerId)}`;
         const answer = await this.call(scope, 'GET', path, this.timeouts.showMs, 'load_balancer_gone');
-        const lb = readOrFail(answer, () => parseLoadBalancer(answer.json, `GET ${path}`));
+        const lb = readOrFail(octavia, answer, () => parseLoadBalancer(answer.json, `GET ${path}`));
         if (lb.projectId !== scope.projectId) {
             throw new LoadBalancerError('load_balancer_gone', `Load balancer ${loadBalancerId} is not in project ${scope.projectId}`);
         }
@@ -98,7 +98,7 @@ export class OctaviaClient implements LoadBalancerMembers {
         }
 
         this.expectSuccess(answer, `POST ${path}`, 'pool_gone');
-        return { id: readOrFail(answer, () => parseMemberAnswer(answer.json, `POST ${path}`)).id };
+        return { id: readOrFail(octavia, answer, () => parseMemberAnswer(answer.json, `POST ${path}`)).id };
     }
 
     async showMember(scope: LoadBalancerScope, poolId: string, memberId: string): Promise<PoolMember | null> {
@@ -109,7 +109,7 @@ export class OctaviaClient implements LoadBalancerMembers {
         }
 
         this.expectSuccess(answer, `GET ${path}`, 'pool_gone');
-        return readOrFail(answer, () => parseMemberAnswer(answer.json, `GET ${path}`));
+        return readOrFail(octavia, answer, () => parseMemberAnswer(answer.json, `GET ${path}`));
     }
 
     // Paged by marker on the catalog's endpoint, not the link's host (Octavia
@@ -127,7 +127,7 @@ export class OctaviaClient implements LoadBalancerMembers {
 
             const path = `${poolPath(poolId)}/members?${query.toString()}`;
             const answer = await this.call(scope, 'GET', path, this.timeouts.listPageMs, 'pool_gone');
-            const page = readOrFail(answer, () => parseMemberPage(answer.json, `GET ${path}`));
+            const page = readOrFail(octavia, answer, () => parseMemberPage(answer.json, `GET ${path}`));
             all.push(...page.members.filter((m) => m.projectId === scope.projectId));
             // Octavia links a next page whenever a page is full, so the last one may be empty.
             const last = page.members[page.members.length - 1];
@@ -170,7 +170,7 @@ export class OctaviaClient implements LoadBalancerMembers {
     private async ownPool(scope: LoadBalancerScope, poolId: string): Promise<void> {
         const path = poolPath(poolId);
         const answer = await this.call(scope, 'GET', path, this.timeouts.showMs, 'pool_gone');
-        const pool = readOrFail(answer, () => parsePool(answer.json, `GET ${path}`));
+        const pool = readOrFail(octavia, answer, () => parsePool(answer.json, `GET ${path}`));
         if (pool.projectId !== scope.projectId) {
             throw new LoadBalancerError('pool_gone', `Pool ${poolId} is not in project ${scope.projectId}`);
         }
@@ -205,7 +205,7 @@ export class OctaviaClient implements LoadBalancerMembers {
             }));
         }
         catch (err) {
-            throw identityAsError(err);
+            throw identityFailure(octavia, err);
         }
     }
 
@@ -232,38 +232,3 @@ export class OctaviaClient implements LoadBalancerMembers {
 const poolPath = (poolId: string): string => `/lbaas/pools/${encodeURIComponent(poolId)}`;
 const memberPath = (poolId: string, memberId: string): string => `${poolPath(poolId)}/members/${encodeURIComponent(memberId)}`;
 
-// Keystone's failures reach the workflow as load-balancer failures: refused
-// credentials (no role on the project) are 'unauthorized'; Keystone down or no
-// load-balancer endpoint is 'unavailable' (nothing was sent to Octavia).
-const identityAsError = (err: unknown): Error => {
-    // LoadBalancerErrors (from the exchange itself) and bugs pass as they are.
-    if (!(err instanceof DomainError)) {
-        return err as Error;
-    }
-
-    const kind = err.type === 'ServiceCredentialsRejected' ? 'unauthorized' : 'unavailable';
-    const status = typeof err.details.status === 'number' ? err.details.status : null;
-    return new LoadBalancerError(kind, err.message, status);
-};
-
-const readOrFail = <T>(answer: OctaviaAnswer, parse: () => T): T => {
-    try {
-        return parse();
-    }
-    catch (err) {
-        if (err instanceof MalformedAnswer) {
-            throw new LoadBalancerError('server_error', `Malformed answer from Octavia: ${err.message}`, answer.statusCode);
-        }
-
-        throw err;
-    }
-};
-
-const markerOf = (href: string): string | null => {
-    try {
-        return new URL(href).searchParams.get('marker');
-    }
-    catch {
-        return null;
-    }
-};

@@ -1,0 +1,84 @@
+// A call to one OpenStack service (Nova, Octavia), failing in that service's
+// own error words: a missed deadline is 'timeout' (the request may have
+// happened), failing to talk at all 'network', Keystone refusing the
+// account 'unauthorized' and Keystone down or no endpoint 'unavailable'
+// (nothing was sent), an answer that cannot be read 'server_error'.
+// Statuses are left to the caller.
+import { DomainError } from '../../core/model/errors';
+import { DeadlinePassed, exchange, type Answer, type Exchange } from './exchange';
+
+export class MalformedAnswer extends Error {}
+
+export type ServiceFailure = 'timeout' | 'network' | 'unauthorized' | 'unavailable' | 'server_error';
+
+export interface ServiceErrors {
+    readonly name: string;                 // 'Nova', for messages
+    fail(kind: ServiceFailure, message: string, status?: number | null): Error;
+}
+
+export type ServiceCall = Exchange & {
+    readonly what: string;                 // 'POST /servers', for messages
+};
+
+// undici's own timers, should a dispatcher with tighter ones be passed in.
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+// Node's and undici's errors carry a code, sometimes on their cause.
+const errorCode = (err: unknown): string | null => {
+    for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 3; depth++) {
+        if ('code' in e && typeof e.code === 'string') {
+            return e.code;
+        }
+
+        e = 'cause' in e ? e.cause : null;
+    }
+
+    return null;
+};
+
+export const serviceCall = async (service: ServiceErrors, call: ServiceCall): Promise<Answer> => {
+    try {
+        return await exchange(call);
+    }
+    catch (err) {
+        const code = errorCode(err);
+        if (err instanceof DeadlinePassed || (code !== null && TIMEOUT_CODES.has(code))) {
+            throw service.fail('timeout', `${service.name} did not answer ${call.what} within ${call.timeoutMs} ms`);
+        }
+
+        throw service.fail('network', `${service.name} unreachable (${call.what}): ${(err as Error).message}${code === null ? '' : ` (${code})`}`);
+    }
+};
+
+// Keystone's failures, as the service's: the service's own errors and bugs pass as they are.
+export const identityFailure = (service: ServiceErrors, err: unknown): Error => {
+    if (!(err instanceof DomainError)) {
+        return err as Error;
+    }
+
+    const kind = err.type === 'ServiceCredentialsRejected' ? 'unauthorized' : 'unavailable';
+    return service.fail(kind, err.message, typeof err.details.status === 'number' ? err.details.status : null);
+};
+
+export const readOrFail = <T>(service: ServiceErrors, answer: Answer, parse: () => T): T => {
+    try {
+        return parse();
+    }
+    catch (err) {
+        if (err instanceof MalformedAnswer) {
+            throw service.fail('server_error', `Malformed answer from ${service.name}: ${err.message}`, answer.statusCode);
+        }
+
+        throw err;
+    }
+};
+
+// A page link's marker; null when the link is not a URL or has none.
+export const markerOf = (href: string): string | null => {
+    try {
+        return new URL(href).searchParams.get('marker');
+    }
+    catch {
+        return null;
+    }
+};
