@@ -6,7 +6,7 @@ import type { ActivityInput } from '../../core/model/activity';
 import { notFound } from '../../core/model/errors';
 import { GroupId, TenantId } from '../../core/model/ids';
 import type { WorkflowConfig, WorkflowEvent, WorkflowStage } from '../../core/model/workflow';
-import { builtinWorkflow } from '../../core/model/workflow';
+import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
 import type { Join } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
@@ -114,14 +114,14 @@ export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly
             return false;
         }
 
-        const last = row.stage + 1 >= row.stages.length;
-        if (end.result === 'continue' && !last) {
-            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: row.stage + 1, stage_started_at: now });
+        const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
+        if (after.kind === 'next') {
+            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: after.stage, stage_started_at: now });
         }
         else {
             await trx('server_workflows').where({ intent_id: end.intentId, event: end.event })
-                .update({ outcome: end.result, reason: end.reason, finished_at: now });
-            if (end.event === 'launch' && end.result === 'continue') {
+                .update({ outcome: after.result, reason: end.reason, finished_at: now });
+            if (after.inService) {
                 await trx('servers').where({ intent_id: end.intentId, state: 'joining' }).update({ state: 'active', updated_at: now });
             }
         }

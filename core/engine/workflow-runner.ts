@@ -5,10 +5,10 @@
 // minutes, a converger run must not. Level-based like the converger: a round
 // reads what is running and starts what is not started in this process, so a
 // restart takes every stage up again (a host workflow is safe to repeat).
-import type { ActivityInput, WorkflowFailureReason } from '../model/activity';
+import type { ActivityInput, Reason, WorkflowFailureReason } from '../model/activity';
 import type { GroupId } from '../model/ids';
 import { modeInForce, type KillSwitch } from '../model/kill-switch';
-import type { WorkflowResult } from '../model/workflow';
+import { afterStage, type WorkflowResult } from '../model/workflow';
 import type { Clock } from '../ports/clock';
 import type { Scheduler, Timer } from '../ports/scheduler';
 import type { RunningStage, Workflow, WorkflowStore } from '../ports/workflows';
@@ -41,11 +41,21 @@ export interface WorkflowRunner {
 
 const keyOf = (stage: Pick<RunningStage, 'intentId' | 'event' | 'stageIndex'>): string => `${stage.intentId}:${stage.event}:${stage.stageIndex}`;
 
+// The row's reason, when the end gave none: what the end makes of the workflow.
+const reasonOf = (stage: RunningStage, result: WorkflowResult): Reason => {
+    const after = afterStage(stage.event, stage.stageIndex, stage.last, result);
+    if (after.kind === 'next') {
+        return stage.event === 'launch' ? 'joining' : 'leaving';
+    }
+
+    return after.result === 'abandon' ? 'workflow_abandoned' : after.inService ? 'in_service' : 'left';
+};
+
 const endRow = (stage: RunningStage, result: WorkflowResult, reason: WorkflowFailureReason | null, detail: string): ActivityInput => ({
     source: 'converger', who: 'workflow', desiredBefore: null, desiredAfter: null,
     kind: `workflow_${stage.event}`,
     outcome: result === 'continue' ? 'done' : 'failed',
-    reason: reason ?? (result === 'abandon' ? 'workflow_abandoned' : !stage.last ? stage.event === 'launch' ? 'joining' : 'leaving' : stage.event === 'launch' ? 'in_service' : 'left'),
+    reason: reason ?? reasonOf(stage, result),
     message: `Server ${stage.serverId}: ${stage.event} stage ${stage.stage} ${result === 'continue' ? 'done' : `ended ${result}`} (${detail})`
 });
 

@@ -34,3 +34,15 @@ export const stagesOf = (config: WorkflowConfig, event: WorkflowEvent, hasLoadBa
     const ordered: WorkflowStage[] = event === 'launch' ? ['customer', 'members'] : ['members', 'customer'];
     return ordered.filter((stage) => (stage === 'customer' ? customer : members));
 };
+
+// What a stage's end makes of its workflow: the next stage starts, or the
+// workflow ends with the result (a launch that ends `continue` puts its
+// server in service). `abandon` ends it at any stage.
+export type AfterStage =
+    | { readonly kind: 'next'; readonly stage: number }
+    | { readonly kind: 'end'; readonly result: WorkflowResult; readonly inService: boolean };
+
+export const afterStage = (event: WorkflowEvent, stageIndex: number, last: boolean, result: WorkflowResult): AfterStage =>
+    result === 'continue' && !last ?
+        { kind: 'next', stage: stageIndex + 1 } :
+        { kind: 'end', result, inService: event === 'launch' && result === 'continue' };
