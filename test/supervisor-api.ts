@@ -95,6 +95,36 @@ describe('execute and activity', () => {
         const log = await api('GET', `${g.url}/activity?limit=100`);
         expect((field(log.result, 'activity') as unknown[]).length).to.equal(50);
     });
+
+    // Two writers that overlap: the one stamped first takes the later id.
+    it('lists newest first by at across pages, whatever order the ids were taken in', async () => {
+        const g = await groupWith(api, tenant, {}, {});
+        const knex = await testKnex();
+        await knex('activity').where({ group_id: g.groupId }).delete();
+        const base = Date.parse('2026-01-01T00:00:00Z');
+        // ids rise with i; at rises and falls: 0, 3, 1, 4, 2 s
+        for (const [i, s] of [0, 3, 1, 4, 2].entries()) {
+            await knex('activity').insert({ group_id: g.groupId, at: new Date(base + s * 1000), source: 'manual', kind: 'execute', outcome: 'accepted', reason: 'policy', message: `row ${i}`, who: 'alice' });
+        }
+
+        const seen: string[] = [];
+        let url: string | null = `${g.url}/activity?limit=2`;
+        while (url !== null) {
+            const res = await api('GET', url);
+            seen.push(...(field(res.result, 'activity') as { at: string }[]).map((r) => r.at));
+            const marker = /marker=(\d+)/.exec(String(field(res.result, 'activity_links', 0, 'href') ?? ''))?.[1];
+            url = marker === undefined ? null : `${g.url}/activity?limit=2&marker=${marker}`;
+        }
+
+        expect(seen.map((at) => (Date.parse(at) - base) / 1000)).to.equal([4, 3, 2, 1, 0]);
+
+        // A marker whose row was pruned since still pages on, by its id.
+        const ids = (await knex('activity').where({ group_id: g.groupId }).orderBy('id').select('id')).map((r: { id: string | number }) => String(r.id));
+        await knex('activity').where({ id: ids[3] }).delete();
+        const after = await api('GET', `${g.url}/activity?marker=${ids[3]}`);
+        // rows 0..2 (ids below it), newest at first: 3 s, 1 s, 0 s
+        expect((field(after.result, 'activity') as { message: string }[]).map((r) => r.message)).to.equal(['row 1', 'row 2', 'row 0']);
+    });
 });
 
 describe('debounce', () => {

@@ -64,20 +64,31 @@ export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at
     return ActivityId(String(row?.id));
 };
 
-// `marker` is the id of the last row of the previous page (digits only; the route checks).
+// Newest first by `at`, then id (contract §4): `at` is stamped when a
+// transaction starts and ids as rows are inserted, so two writers that
+// overlap can take ids in the other order; paging by (at, id) keeps `at`
+// from rising down the list, across pages too. `marker` is the id of the
+// last row of the previous page (digits only; the route checks); a marker
+// pruned since still pages on, by its id alone.
 export const listActivity = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<Activity>> => {
     await readGroup(ctx.knex, tenantId, groupId);
     const query = ctx.knex('activity').where({ group_id: groupId });
-    const rows: ActivityRow[] = await (page.marker ? query.andWhere('id', '<', page.marker) : query).orderBy('id', 'desc').limit(page.limit + 1);
+    const after = page.marker ?
+        await ctx.knex('activity').where({ group_id: groupId, id: page.marker }).first<{ at: Date } | undefined>('at') :
+        undefined;
+    const paged = !page.marker ? query :
+        after === undefined ? query.andWhere('id', '<', page.marker) :
+            query.andWhereRaw('(at, id) < (?, ?)', [after.at, page.marker]);
+    const rows: ActivityRow[] = await paged.orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(page.limit + 1);
     const items = rows.slice(0, page.limit).map(toActivity);
     const last = items[items.length - 1];
     return { items, next: rows.length > page.limit && last ? last.id : null };
 };
 
-// Keeps the newest `keep` rows of each group; returns how many went.
+// Keeps the newest `keep` rows of each group (the order the list reads); returns how many went.
 export const pruneActivity = async (ctx: StoreContext, keep: number): Promise<number> => {
     const gone: unknown[] = await ctx.knex('activity').whereIn('id', ctx.knex.select('id').from(
-        ctx.knex('activity').select('id', ctx.knex.raw('row_number() OVER (PARTITION BY group_id ORDER BY id DESC) AS rank')).as('ranked')
+        ctx.knex('activity').select('id', ctx.knex.raw('row_number() OVER (PARTITION BY group_id ORDER BY at DESC, id DESC) AS rank')).as('ranked')
     ).where('rank', '>', keep)).delete().returning('id');
     return gone.length;
 };
