@@ -34,7 +34,8 @@ export interface PluginOptions {
     // (false: never), sharing out regionCreatesPerS (default: createBudget.createsPerS).
     // breaker: the compute breaker of each region (opens when more than
     // errorThresholdPercentage of at least volumeThreshold calls in the last
-    // rollingCountTimeoutMs failed; one probe after resetTimeoutMs).
+    // rollingCountTimeoutMs failed, or consecutiveFailures in a row; one probe
+    // after resetTimeoutMs).
     // createBudget: each region's creates per second, its burst, creates in
     // flight, and how long a create may wait for its turn (0: refused at once).
     converger?: {
@@ -150,7 +151,8 @@ export const optionsSchema = Joi.object({
             volumeThreshold: positive.default(DEFAULT_BREAKER.volumeThreshold),
             resetTimeoutMs: timerMs.default(DEFAULT_BREAKER.resetTimeoutMs),
             // opossum cuts the window into 10 buckets of a timer each.
-            rollingCountTimeoutMs: timerMs.min(100).default(DEFAULT_BREAKER.rollingCountTimeoutMs)
+            rollingCountTimeoutMs: timerMs.min(100).default(DEFAULT_BREAKER.rollingCountTimeoutMs),
+            consecutiveFailures: positive.default(DEFAULT_BREAKER.consecutiveFailures)
         }).default(),
         // An object with false allowed (not alternatives) so that, unset, it is
         // built from its keys' defaults, the reference to createBudget included

@@ -65,6 +65,7 @@ describe('converger options: breaker and creation budget', () => {
             [{ breaker: { resetTimeoutMs: 0 } }, 'converger.breaker.resetTimeoutMs'],
             [{ breaker: { resetTimeoutMs: 2 ** 31 } }, 'converger.breaker.resetTimeoutMs'],
             [{ breaker: { rollingCountTimeoutMs: 99 } }, 'converger.breaker.rollingCountTimeoutMs'],
+            [{ breaker: { consecutiveFailures: 0 } }, 'converger.breaker.consecutiveFailures'],
             [{ stormGuard: { regionCreatesPerS: 0 } }, 'converger.stormGuard.regionCreatesPerS'],
             [{ parallelGroups: 0 }, 'converger.parallelGroups'],
             [{ parallelGroups: 101 }, 'converger.parallelGroups'],
@@ -103,7 +104,7 @@ describe('converger options: breaker and creation budget', () => {
         const failing = async (volumeThreshold: number): Promise<{ sent: number; reasons: string[] }> => {
             let result = { sent: 0, reasons: [] as string[] };
             await withRig({
-                plugin: { converger: { ...rigConverger, concurrency: 1, breaker: { volumeThreshold, resetTimeoutMs: 600_000 } } }
+                plugin: { converger: { ...rigConverger, concurrency: 1, breaker: { volumeThreshold, consecutiveFailures: 50, resetTimeoutMs: 600_000 } } }
             }, async (rig) => {
                 rig.sim.faults.add({ service: 'compute', method: 'POST', path: '/servers', status: 500 });
                 const groupId = await rig.createGroup();
@@ -120,7 +121,7 @@ describe('converger options: breaker and creation budget', () => {
         const low = await failing(2);
         expect(low.sent).to.equal(2);
         expect(low.reasons).to.include('breaker_open');
-        // A threshold above the group's calls: every create reaches Nova.
+        // A threshold above the group's calls (and failures in a row above them too): every create reaches Nova.
         const high = await failing(50);
         expect(high.sent).to.equal(6);
         expect(high.reasons).to.not.include('breaker_open');

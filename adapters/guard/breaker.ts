@@ -8,20 +8,25 @@ export interface BreakerOptions {
     readonly volumeThreshold: number;           // ... and at least this many calls were made in the window
     readonly resetTimeoutMs: number;            // open this long, then one probe (half-open)
     readonly rollingCountTimeoutMs: number;     // the statistical window
+    // ... or when this many calls in a row failed, whatever the window holds:
+    // after a busy spell the window's successes would otherwise let a dead
+    // upstream take as many failures before the share is reached.
+    readonly consecutiveFailures: number;
 }
 
 export const DEFAULT_BREAKER: BreakerOptions = {
     errorThresholdPercentage: 50,
     volumeThreshold: 5,
     resetTimeoutMs: 30_000,
-    rollingCountTimeoutMs: 10_000
+    rollingCountTimeoutMs: 10_000,
+    consecutiveFailures: 5
 };
 
 export type Thunk = () => Promise<unknown>;
 export type RegionBreaker = CircuitBreaker<[Thunk], unknown>;
 
-export const namedBreaker = (name: string, options: BreakerOptions, countsAgainst: (err: unknown) => boolean): RegionBreaker =>
-    new CircuitBreaker<[Thunk], unknown>((call: Thunk) => call(), {
+export const namedBreaker = (name: string, options: BreakerOptions, countsAgainst: (err: unknown) => boolean): RegionBreaker => {
+    const breaker = new CircuitBreaker<[Thunk], unknown>((call: Thunk) => call(), {
         name,
         errorThresholdPercentage: options.errorThresholdPercentage,
         volumeThreshold: options.volumeThreshold,
@@ -34,6 +39,22 @@ export const namedBreaker = (name: string, options: BreakerOptions, countsAgains
         // true = "not a failure": the error still reaches the caller, the breaker does not count it.
         errorFilter: (err: unknown) => !countsAgainst(err)
     });
+    // A filtered error is a success to opossum: an answer from a working upstream.
+    let inARow = 0;
+    breaker.on('success', () => {
+        inARow = 0;
+    });
+    breaker.on('failure', () => {
+        inARow++;
+        if (inARow >= options.consecutiveFailures && breaker.closed) {
+            breaker.open();
+        }
+    });
+    breaker.on('open', () => {
+        inARow = 0;
+    });
+    return breaker;
+};
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 

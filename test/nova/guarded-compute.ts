@@ -68,6 +68,46 @@ describe('GuardedCompute', () => {
             });
         });
 
+        it('opens on the outage, not on the history: a busy spell of successes does not buy a dead Nova more failures', async () => {
+            await withGuard({ breaker: { volumeThreshold: 5, consecutiveFailures: 5, resetTimeoutMs: 60_000 } }, async (g, fake) => {
+                fake.answer = () => null;
+                for (let n = 0; n < 30; n++) {
+                    await g.listServers(A);
+                }
+
+                // 30 good calls in the window: the share alone would need 30 failures.
+                fake.answer = () => nova('server_error');
+                for (let n = 0; n < 4; n++) {
+                    await failure(g.listServers(A));
+                }
+
+                expect(g.state('A').breaker).to.equal('closed');
+                await failure(g.listServers(A));
+                expect(g.state('A').breaker).to.equal('open');
+                expect(fake.count()).to.equal(35);
+                expect((await failure(g.listServers(A))).kind).to.equal('breaker_open');
+                expect(fake.count()).to.equal(35);
+            });
+        });
+
+        it('counts only failures in a row: a good answer or a caller\'s mistake between them starts the count again', async () => {
+            await withGuard({ breaker: { volumeThreshold: 100, consecutiveFailures: 3, resetTimeoutMs: 60_000 } }, async (g, fake) => {
+                const answers: (ComputeError | null)[] = [
+                    nova('server_error'), nova('network'), null,
+                    nova('timeout'), nova('server_error'), nova('not_found'),
+                    nova('unavailable'), nova('server_error')
+                ];
+                fake.answer = () => (answers.length > 0 ? answers.shift() ?? null : nova('server_error'));
+                for (let n = 0; n < 8; n++) {
+                    await outcome(g.listServers(A));
+                }
+
+                expect(g.state('A').breaker).to.equal('closed');
+                await outcome(g.listServers(A));
+                expect(g.state('A').breaker).to.equal('open');
+            });
+        });
+
         for (const kind of ['timeout', 'network', 'unavailable', 'over_limit'] as const) {
             it(`counts ${kind} as Nova failing`, async () => {
                 await withGuard({ breaker: { volumeThreshold: 3, resetTimeoutMs: 60_000 } }, async (g, fake) => {
