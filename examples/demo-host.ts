@@ -4,7 +4,7 @@
 // Nova simulator and prints a token for tenant `demo` and an operator's token.
 import Hapi from '@hapi/hapi';
 import { plugin, serviceAccountFromEnv, type ServiceAccount } from '../plugin';
-import { adminProjectId, DEMO, demoImageId, demoProjectId, demoServiceAccount, startSimulator } from '../simulator';
+import { adminProjectId, DEMO, demoImageId, demoNetworkId, demoPoolId, demoProjectId, demoServiceAccount, startSimulator, type Simulator } from '../simulator';
 import { monitoringApi } from './monitoring-api';
 
 type Env = NodeJS.ProcessEnv;
@@ -63,6 +63,29 @@ const createGroupBody = {
     launchConfiguration: { type: 'launch_server', args: { server: { name: 'web', flavorRef: '1', imageRef: demoImageId, networks: 'none' } } }
 };
 
+// A group whose servers join the pool (contract §7): on the shared network,
+// since a member is the server's fixed IPv4 and port.
+export const joinPoolBody = (poolId: string) => ({
+    groupConfiguration: { name: 'web-lb', cooldown: 60, minEntities: 1, maxEntities: 10 },
+    launchConfiguration: {
+        type: 'launch_server',
+        args: {
+            server: { name: 'web-lb', flavorRef: '1', imageRef: demoImageId, networks: [{ uuid: demoNetworkId }] },
+            loadBalancers: [{ poolId, port: 80 }]
+        }
+    }
+});
+
+// The demo tenant's pool, as the simulator holds it (seeded with the demo cloud).
+const demoPool = (simulator: Simulator) => {
+    const pool = simulator.pools(demoProjectId).find((p) => p.id === demoPoolId);
+    if (!pool) {
+        throw new Error(`the simulator has no pool ${demoPoolId} for tenant ${demoProjectId}`);
+    }
+
+    return pool;
+};
+
 // What the host prints on start: where it is, and with the simulator a token and a curl line to try.
 export const demoInstructions = ({ server, simulator }: Awaited<ReturnType<typeof startDemoHost>>): string[] => {
     const base = `${server.info.uri}/autoscale`;
@@ -78,6 +101,12 @@ export const demoInstructions = ({ server, simulator }: Awaited<ReturnType<typeo
             `curl -s -X POST ${base}/v1.0/${demoProjectId}/groups -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -d '${JSON.stringify(createGroupBody)}'`,
             `admin token (role admin on project ${DEMO.adminProject.name}), for the admin routes:`,
             `curl -s ${base}/admin/kill-switches -H 'X-Auth-Token: ${adminToken}'`
+        );
+        const pool = demoPool(simulator);
+        lines.push(
+            `load balancer ${DEMO.loadBalancer.name} (${pool.loadBalancerId}), HTTP on port ${DEMO.loadBalancer.listener.protocolPort}: pool ${pool.name} ${pool.id}`,
+            'create a group whose servers join that pool:',
+            `curl -s -X POST ${base}/v1.0/${demoProjectId}/groups -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -d '${JSON.stringify(joinPoolBody(pool.id))}'`
         );
     }
 

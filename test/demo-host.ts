@@ -5,45 +5,86 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { demoInstructions, startDemoHost } from '../examples/demo-host';
+import { demoLoadBalancerId, demoNetworkId, demoProjectId } from '../simulator';
 
-const { describe, it } = exports.lab = Lab.script();
+const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
 
+// A printed `curl -s -X POST URL -H token -H json -d 'BODY'` line, as a shell would read it.
+const postLine = (line: string): { url: string; token: string; body: string } => {
+    const match = /^curl -s -X POST (\S+) -H 'X-Auth-Token: (\S+)' -H 'Content-Type: application\/json' -d '(.*)'$/.exec(line);
+    expect(match, line).to.exist();
+    const [, url = '', token = '', body = ''] = match ?? [];
+    return { url, token, body };
+};
+
 describe('demo host', () => {
+    // One host for the tests (its embedded database takes a while to migrate), on a fresh data folder.
+    const dataDir = mkdtempSync(join(tmpdir(), 'demo-host-'));
+    let host: Awaited<ReturnType<typeof startDemoHost>>;
+    before(async () => {
+        host = await startDemoHost({ PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
+    });
+
+    after(async () => {
+        await host.server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+    });
+
     it('serves health and the printed curl line creates a group', async () => {
-        const dataDir = mkdtempSync(join(tmpdir(), 'demo-host-'));
-        const env: NodeJS.ProcessEnv = { PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) };
-        const host = await startDemoHost(env);
-        try {
-            const lines = demoInstructions(host);
-            const health = await request(`${host.server.info.uri}/autoscale/health`);
-            expect(health.statusCode).to.equal(200);
-            expect(await health.body.json()).to.equal({ status: 'ok' });
+        const lines = demoInstructions(host);
+        const health = await request(`${host.server.info.uri}/autoscale/health`);
+        expect(health.statusCode).to.equal(200);
+        expect(await health.body.json()).to.equal({ status: 'ok' });
 
-            // Run the printed line as a shell would: its URL, header and body.
-            const curl = lines.find((line) => line.startsWith('curl -s -X POST')) ?? '';
-            const match = /^curl -s -X POST (\S+) -H 'X-Auth-Token: (\S+)' -H 'Content-Type: application\/json' -d '(.*)'$/.exec(curl);
-            expect(match, curl).to.exist();
-            const [, url = '', token = '', body = ''] = match ?? [];
-            const created = await request(url, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body });
-            const result = await created.body.json() as { group?: { id?: string } };
-            expect(created.statusCode, JSON.stringify(result)).to.equal(201);
-            expect(result.group?.id).to.be.a.string();
+        // Run the printed line as a shell would: its URL, header and body.
+        const { url, token, body } = postLine(lines.find((line) => line.startsWith('curl -s -X POST')) ?? '');
+        const created = await request(url, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body });
+        const result = await created.body.json() as { group?: { id?: string } };
+        expect(created.statusCode, JSON.stringify(result)).to.equal(201);
+        expect(result.group?.id).to.be.a.string();
 
-            // The printed operator's token is an admin (admin role on the admin project); alice's is not.
-            const adminCurl = lines.find((line) => line.startsWith('curl -s ') && line.includes('/admin/kill-switches')) ?? '';
-            const adminMatch = /^curl -s (\S+) -H 'X-Auth-Token: (\S+)'$/.exec(adminCurl);
-            expect(adminMatch, adminCurl).to.exist();
-            const [, adminUrl = '', adminToken = ''] = adminMatch ?? [];
-            const switches = await request(adminUrl, { headers: { 'x-auth-token': adminToken } });
-            expect(switches.statusCode, JSON.stringify(await switches.body.json())).to.equal(200);
-            const asTenant = await request(adminUrl, { headers: { 'x-auth-token': token } });
-            await asTenant.body.dump();
-            expect(asTenant.statusCode).to.equal(403);
-        }
-        finally {
-            await host.server.stop();
-            rmSync(dataDir, { recursive: true, force: true });
-        }
+        // The printed operator's token is an admin (admin role on the admin project); alice's is not.
+        const adminCurl = lines.find((line) => line.startsWith('curl -s ') && line.includes('/admin/kill-switches')) ?? '';
+        const adminMatch = /^curl -s (\S+) -H 'X-Auth-Token: (\S+)'$/.exec(adminCurl);
+        expect(adminMatch, adminCurl).to.exist();
+        const [, adminUrl = '', adminToken = ''] = adminMatch ?? [];
+        const switches = await request(adminUrl, { headers: { 'x-auth-token': adminToken } });
+        expect(switches.statusCode, JSON.stringify(await switches.body.json())).to.equal(200);
+        const asTenant = await request(adminUrl, { headers: { 'x-auth-token': token } });
+        await asTenant.body.dump();
+        expect(asTenant.statusCode).to.equal(403);
+    });
+
+    it('prints the demo tenant\'s pool, which Octavia shows, and a group that joins it', async () => {
+        const lines = demoInstructions(host);
+        const printed = lines.map((line) => /^load balancer \S+ \((\S+)\), HTTP on port 80: pool \S+ (\S+)$/.exec(line)).find((m) => m !== null);
+        expect(printed, lines.join('\n')).to.exist();
+        const [, loadBalancerId = '', poolId = ''] = printed ?? [];
+        expect(loadBalancerId).to.equal(demoLoadBalancerId);
+
+        // The pool is real: the simulator's Octavia shows it to the printed token, on the printed load balancer.
+        const join = postLine(lines[lines.indexOf('create a group whose servers join that pool:') + 1] ?? '');
+        const shown = await request(`${host.simulator?.loadBalancerUrl}/v2/lbaas/pools/${poolId}`, { headers: { 'x-auth-token': join.token } });
+        const pool = await shown.body.json() as { pool?: { id: string; project_id: string; protocol: string; loadbalancers: { id: string }[] } };
+        expect(shown.statusCode, JSON.stringify(pool)).to.equal(200);
+        expect(pool.pool).to.include({ id: poolId, project_id: demoProjectId, protocol: 'HTTP' });
+        expect(pool.pool?.loadbalancers).to.equal([{ id: loadBalancerId }]);
+
+        // The group joins that pool on port 80, from the shared network (a member needs the server's fixed address).
+        const body = JSON.parse(join.body) as { launchConfiguration: { args: { loadBalancers: unknown; server: { networks: unknown } } } };
+        expect(join.url).to.equal(`${host.server.info.uri}/autoscale/v1.0/${demoProjectId}/groups`);
+        expect(body.launchConfiguration.args.loadBalancers).to.equal([{ poolId, port: 80 }]);
+        expect(body.launchConfiguration.args.server.networks).to.equal([{ uuid: demoNetworkId }]);
+
+        // Everything else in it is a group the demo tenant may create (its network visible to it).
+        const { loadBalancers, ...args } = body.launchConfiguration.args;
+        expect(loadBalancers).to.exist();
+        const created = await request(join.url, {
+            method: 'POST', headers: { 'x-auth-token': join.token, 'content-type': 'application/json' },
+            body: JSON.stringify({ ...body, launchConfiguration: { ...body.launchConfiguration, args } })
+        });
+        const result = await created.body.json();
+        expect(created.statusCode, JSON.stringify(result)).to.equal(201);
     });
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { demoPoolId } from '../simulator';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -36,6 +37,7 @@ describe('demo host process', () => {
             }
 
             expect(uri, output).to.exist();
+            expect(output).to.contain(`pool web-pool ${demoPoolId}`);      // the banner names the demo tenant's pool
             const health = await request(`${uri}/autoscale/health`);
             expect(health.statusCode).to.equal(200);
             await health.body.dump();

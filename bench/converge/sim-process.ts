@@ -30,9 +30,10 @@ const firstLine = (child: ChildProcess): Promise<string> => new Promise((resolve
     child.once('exit', (code) => reject(new Error(`the simulator exited (${String(code)}) before it was ready`)));
 });
 
-export const startSimProcess = async (): Promise<SimProcess> => {
+// Zero build time unless asked: the time-to-in-service bench wants Nova's build delay.
+export const startSimProcess = async (options: { readonly buildDelayMs?: number } = {}): Promise<SimProcess> => {
     const child = spawn(process.execPath, [Path.join(__dirname, '..', '..', 'simulator', 'main.js')], {
-        env: { ...process.env, PORT: '0', SIM_BUILD_DELAY_MS: '0' }, stdio: ['ignore', 'pipe', 'inherit']
+        env: { ...process.env, PORT: '0', SIM_BUILD_DELAY_MS: String(options.buildDelayMs ?? 0) }, stdio: ['ignore', 'pipe', 'inherit']
     });
     const urls = JSON.parse(await firstLine(child)) as { authUrl: string; controlUrl: string; region: string };
     const raw = simControl(urls.controlUrl);

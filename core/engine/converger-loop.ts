@@ -78,13 +78,31 @@ export const unsettled = (result: ConvergeResult): boolean =>
     ['wait', 'failed', 'busy', 'act'].includes(result.outcome) ||
     (result.outcome === 'hold' && (result.plan?.holds ?? []).some((h) => h.reason === 'listing_unknown'));
 
-// Soon, then less and less often while it keeps waiting: a quick build is
-// seen in seconds, a slow one costs a listing a minute at most. A group told
-// when it may go on (a backoff, pacing, a hold) comes back then.
-export const recheckDelay = (result: ConvergeResult, waitsSoFar: number, recheckMs: number, now: Date): number =>
-    result.retryAt !== null ?
-        Math.max(MIN_RECHECK_MS, result.retryAt.getTime() - now.getTime()) :
-        Math.min(recheckMs * 2 ** waitsSoFar, MAX_RECHECK_MS);
+// A group waiting on Nova (builds, deletes) is looked at again after a tenth
+// of the time it has waited so far: a server is in service at most about 10 %
+// after Nova says ACTIVE, whatever the build takes. Doubling from recheckMs
+// saw a 5 s build at 6 s and a 31 s one at 62 s. The least step is an eighth
+// of recheckMs (250 ms at the default), so a quick build is not missed by a
+// whole step; the cost is a listing per step, about 17 for a 5 s build and
+// 36 for a 30 s one (3 and 4 with doubling).
+const BUILD_WAIT_SHARE = 0.1;
+const BUILD_WAIT_STEPS_PER_RECHECK = 8;
+
+// Failed calls and runs that ran out of passes: soon, then less and less
+// often, a listing a minute at most. A group told when it may go on (a
+// backoff, pacing, a hold) comes back then.
+export const recheckDelay = (result: ConvergeResult, waitsSoFar: number, recheckMs: number, now: Date, waitingSince: Date = now): number => {
+    if (result.retryAt !== null) {
+        return Math.max(MIN_RECHECK_MS, result.retryAt.getTime() - now.getTime());
+    }
+
+    if (result.outcome === 'wait') {
+        const waited = Math.max(0, now.getTime() - waitingSince.getTime());
+        return Math.min(Math.max(recheckMs / BUILD_WAIT_STEPS_PER_RECHECK, waited * BUILD_WAIT_SHARE), MAX_RECHECK_MS);
+    }
+
+    return Math.min(recheckMs * 2 ** waitsSoFar, MAX_RECHECK_MS);
+};
 
 // Runs of one group one after another, each after the one before it settles;
 // a group's entry goes when its last run has.
@@ -132,6 +150,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     let sweep: Ticker | null = null;
     const rechecks = new Map<GroupId, Timer>();
     const waits = new Map<GroupId, number>();
+    const waitingSince = new Map<GroupId, Date>();   // when the group's present wait on Nova began
 
     const depsOf = (compute: Compute): ConvergerDeps => ({
         store,
@@ -165,6 +184,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
         rechecks.delete(result.groupId);
         if (stopped || settings.recheckMs === 0 || !unsettled(result)) {
             waits.delete(result.groupId);
+            waitingSince.delete(result.groupId);
             return;
         }
 
@@ -173,7 +193,16 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             waits.set(result.groupId, n + 1);
         }
 
-        rechecks.set(result.groupId, scheduler.after(recheckDelay(result, n, settings.recheckMs, clock.now()), () => {
+        const now = clock.now();
+        const since = result.outcome === 'wait' ? waitingSince.get(result.groupId) ?? now : now;
+        if (result.outcome === 'wait') {
+            waitingSince.set(result.groupId, since);
+        }
+        else {
+            waitingSince.delete(result.groupId);
+        }
+
+        rechecks.set(result.groupId, scheduler.after(recheckDelay(result, n, settings.recheckMs, now, since), () => {
             rechecks.delete(result.groupId);
             kick(result.groupId);
         }));
@@ -231,7 +260,10 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
 
             const { steady, unsettled: rest } = await triage(depsOf(compute), page, scheduler.turn);
             const ran = await runAll(rest);
-            steady.forEach((r) => waits.delete(r.groupId));
+            steady.forEach((r) => {
+                waits.delete(r.groupId);
+                waitingSince.delete(r.groupId);
+            });
             ran.forEach(recheckLater);
             results.push(...steady, ...ran);
             if (!more) {

@@ -97,12 +97,24 @@ describe('converger loop helpers', () => {
     it('recheckDelay: doubling from recheckMs up to a minute, or until the time the group was told', () => {
         const now = new Date('2030-01-01T00:00:00Z');
         const at = (ms: number) => result('wait', { retryAt: new Date(now.getTime() + ms) });
-        expect([0, 1, 2, 3].map((n) => recheckDelay(result('wait'), n, 2000, now))).to.equal([2000, 4000, 8000, 16_000]);
-        expect(recheckDelay(result('wait'), 5, 2000, now)).to.equal(60_000);
-        expect(recheckDelay(result('wait'), 40, 2000, now)).to.equal(60_000);
+        expect([0, 1, 2, 3].map((n) => recheckDelay(result('failed'), n, 2000, now))).to.equal([2000, 4000, 8000, 16_000]);
+        expect(recheckDelay(result('act'), 5, 2000, now)).to.equal(60_000);
+        expect(recheckDelay(result('busy'), 40, 2000, now)).to.equal(60_000);
         expect(recheckDelay(at(5000), 7, 2000, now)).to.equal(5000);        // the count of waits does not matter
         expect(recheckDelay(at(3), 0, 2000, now)).to.equal(10);             // never sooner than 10 ms
         expect(recheckDelay(at(-5000), 0, 2000, now)).to.equal(10);         // nor in the past
+    });
+
+    it('recheckDelay: a group waiting on Nova comes back after a tenth of its wait so far, at least recheckMs / 8, at most a minute', () => {
+        const now = new Date('2030-01-01T00:00:00Z');
+        const waitingFor = (ms: number) => new Date(now.getTime() - ms);
+        expect(recheckDelay(result('wait'), 0, 2000, now)).to.equal(250);                      // the wait begins now
+        expect(recheckDelay(result('wait'), 7, 2000, now, waitingFor(2000))).to.equal(250);    // the count of waits does not matter
+        expect(recheckDelay(result('wait'), 9, 2000, now, waitingFor(5000))).to.equal(500);    // a 5 s build is seen by 5.5 s
+        expect(recheckDelay(result('wait'), 9, 2000, now, waitingFor(30_000))).to.equal(3000);
+        expect(recheckDelay(result('wait'), 9, 2000, now, waitingFor(3_600_000))).to.equal(60_000);
+        expect(recheckDelay(result('wait'), 0, 8000, now, waitingFor(5000))).to.equal(1000);   // recheckMs sets the least step
+        expect(recheckDelay(result('wait'), 0, 2000, now, waitingFor(-5000))).to.equal(250);   // a clock gone back: the least step
     });
 
     describe('countsCached', () => {
@@ -340,10 +352,12 @@ describe('convergerLoop', () => {
             w.loop.start();
             w.loop.kick(g1);
             await settle();
-            expect(rechecks(w)).to.equal([100]);
-            w.scheduler.fire(100);
+            expect(rechecks(w)).to.equal([12.5]);          // the least step, recheckMs / 8
+            w.clock.advance(2000);
+            w.scheduler.fire(12.5);
             await settle();
-            expect(rechecks(w)).to.equal([200]);
+            expect(rechecks(w)).to.equal([200]);           // a tenth of the 2 s waited so far
+            w.clock.advance(2000);
             w.scheduler.fire(200);
             await settle();
             expect(rechecks(w)).to.equal([400]);
@@ -362,7 +376,7 @@ describe('convergerLoop', () => {
 
             w.loop.kick(g1);
             await settle();
-            expect(rechecks(w)).to.equal([100]);
+            expect(rechecks(w)).to.equal([12.5]);
             expect(w.nova.servers.size).to.equal(2);
             await w.loop.stop();
             expect(w.scheduler.pending()).to.equal([]);
@@ -386,7 +400,7 @@ describe('convergerLoop', () => {
             w.clock.advance(5000);
             w.scheduler.fire(5000);
             await settle();
-            expect(rechecks(w)).to.equal([100]);           // the first wait
+            expect(rechecks(w)).to.equal([12.5]);          // the first wait
             await w.loop.stop();
         });
 
@@ -419,14 +433,15 @@ describe('convergerLoop', () => {
             w.loop.start();
             w.loop.kick(g1);
             await settle();
-            expect(rechecks(w)).to.equal([100]);
+            expect(rechecks(w)).to.equal([12.5]);
             for (let sweep = 0; sweep < 3; sweep++) {
+                w.clock.advance(1000);
                 await w.loop.sweepOnce();
                 await settle();
             }
 
-            // Each sweep's run replaced the timer before it: still one, its wait grown.
-            expect(rechecks(w)).to.equal([800]);
+            // Each sweep's run replaced the timer before it: still one, a tenth of the 3 s waited.
+            expect(rechecks(w)).to.equal([300]);
             await w.loop.stop();
             expect(w.scheduler.pending()).to.equal([]);
         });
@@ -530,7 +545,7 @@ describe('convergerLoop', () => {
             expect(w.conv.pages).to.equal([null, { tenantId: 't1', groupId: 'g2' }]);
             expect(w.nova.listings.map((l) => l.projectId)).to.equal(['t1', 't2', 't2']);   // two triages, then g3's own run
             expect(w.conv.reads).to.equal(['g3']);
-            expect(rechecks(w)).to.equal([100]);
+            expect(rechecks(w)).to.equal([12.5]);
             await w.loop.stop();
         });
 
@@ -540,7 +555,8 @@ describe('convergerLoop', () => {
             w.loop.start();
             w.loop.kick(g1);
             await settle();
-            w.scheduler.fire(100);
+            w.clock.advance(2000);
+            w.scheduler.fire(12.5);
             await settle();
             expect(rechecks(w)).to.equal([200]);
 
@@ -558,7 +574,7 @@ describe('convergerLoop', () => {
 
             w.loop.kick(g1);
             await settle();
-            expect(rechecks(w)).to.equal([100]);          // not 400
+            expect(rechecks(w)).to.equal([12.5]);         // its new wait begins now, not 2 s ago
             await w.loop.stop();
         });
 
