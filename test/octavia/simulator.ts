@@ -4,7 +4,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { OctaviaClient, type OctaviaClientOptions } from '../../adapters/octavia/client';
-import type { LoadBalancerScope } from '../../adapters/octavia/types';
+import type { LoadBalancerScope } from '../../core/ports/load-balancers';
 import { LoadBalancerError } from '../../core/model/load-balancer';
 import {
     DEMO, demoLoadBalancerId, demoPoolId, demoProjectId, demoServiceAccount, demoSubnetId, type Simulator, type SimulatorOptions
