@@ -32,9 +32,11 @@ export interface MembersDriven {
     readonly retryAt: Date | null;          // the soonest a drain is over
 }
 
-// A stage acts at most this often in one pass: its creates, then a first look
-// at what they made (often ACTIVE already), then the pass goes on.
-const ROUNDS = 2;
+// A stage acts round after round within a pass while each round changed
+// something (resolved, created, drained, deleted), so a join ends with a first
+// look at what it made (often ACTIVE already); a round of looks alone, or this
+// many rounds, and the pass goes on.
+const ROUNDS = 4;
 
 const call = async (members: LoadBalancerMembers, scope: ComputeScope, action: MemberAction): Promise<MemberOutcome> => {
     try {
@@ -75,6 +77,7 @@ const driveStage = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: C
     let detail: MembersDetail = stage.detail;
     let written = detail;       // the records as the ledger has them
     let rows: ActivityInput[] = [];
+    let looked = false;         // the last round only looked (polls)
     const write = async (next: MembersDetail): Promise<void> => {
         if (next !== written || rows.length > 0) {
             await store.writeMembersDetail(snap.groupId, ref, next, rows);
@@ -98,7 +101,7 @@ const driveStage = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: C
             return { kind: 'ended', abandoned: launch && step.result === 'abandon' ? step.message : null, joined: launch && after.kind === 'end' && after.inService };
         }
 
-        if (step.kind === 'wait' || round === ROUNDS) {
+        if (step.kind === 'wait' || looked || round === ROUNDS) {
             await write(detail);
             return { kind: 'running', until: step.kind === 'wait' ? step.until : null };
         }
@@ -106,6 +109,7 @@ const driveStage = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: C
         // The records of the creates are written before any create is sent.
         detail = step.detail;
         await write(detail);
+        looked = step.actions.every((a) => a.kind === 'poll');
         for (const outcome of await Promise.all(step.actions.map((action) => call(deps.members, scope, action)))) {
             const folded = foldOutcome(stage.event, detail, outcome, clock.now());
             detail = folded.detail;
