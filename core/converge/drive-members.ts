@@ -33,10 +33,13 @@ export interface MembersDriven {
 }
 
 // A stage acts round after round within a pass while each round changed
-// something (resolved, created, drained, deleted), so a join ends with a first
-// look at what it made (often ACTIVE already); a round of looks alone, or this
-// many rounds, and the pass goes on.
-const ROUNDS = 4;
+// something (resolved, created, found, drained, deleted), so a join ends with
+// a first look at what it made (often ACTIVE already). After a round that only
+// looked, or whose every call failed (a busy load balancer, an outage: the
+// next pass asks again), the pass goes on. Each change moves a record forward
+// (a create is looked at next, a drain waits, a delete is looked at), so the
+// rounds end.
+const stalled = (outcomes: readonly MemberOutcome[]): boolean => outcomes.every((o) => o.kind === 'poll' || o.kind === 'failed');
 
 const call = async (members: LoadBalancerMembers, scope: ComputeScope, action: MemberAction): Promise<MemberOutcome> => {
     try {
@@ -77,15 +80,15 @@ const driveStage = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: C
     let detail: MembersDetail = stage.detail;
     let written = detail;       // the records as the ledger has them
     let rows: ActivityInput[] = [];
-    let looked = false;         // the last round only looked (polls)
+    let stopped = false;        // the last round only looked, or failed
     const write = async (next: MembersDetail): Promise<void> => {
-        if (next !== written || rows.length > 0) {
+        if (next !== written) {     // a fold with a row always makes new records
             await store.writeMembersDetail(snap.groupId, ref, next, rows);
             written = next;
             rows = [];
         }
     };
-    for (let round = 0; ; round++) {
+    for (;;) {
         const now = clock.now();
         const step = membersStep({ event: stage.event, detail, server, now });
         if (step.kind === 'end') {
@@ -96,12 +99,12 @@ const driveStage = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: C
                 kind: `workflow_${stage.event}`, outcome: step.result === 'continue' ? 'done' : 'failed',
                 reason: reason ?? stageEndReason(stage.event, after), message: `Server ${stage.serverId}: ${stage.event} stage members ${message}`
             });
-            const written = await store.finishMembersStage({ ...ref, result: step.result, reason }, detail, [...rows, end]);
-            const launch = written && stage.event === 'launch';
-            return { kind: 'ended', abandoned: launch && step.result === 'abandon' ? step.message : null, joined: launch && after.kind === 'end' && after.inService };
+            const ended = await store.finishMembersStage({ ...ref, result: step.result, reason }, detail, [...rows, end]);
+            const inService = after.kind === 'end' && after.inService;
+            return { kind: 'ended', abandoned: ended && step.result === 'abandon' && stage.event === 'launch' ? step.message : null, joined: ended && inService };
         }
 
-        if (step.kind === 'wait' || looked || round === ROUNDS) {
+        if (step.kind === 'wait' || stopped) {
             await write(detail);
             return { kind: 'running', until: step.kind === 'wait' ? step.until : null };
         }
@@ -109,8 +112,9 @@ const driveStage = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: C
         // The records of the creates are written before any create is sent.
         detail = step.detail;
         await write(detail);
-        looked = step.actions.every((a) => a.kind === 'poll');
-        for (const outcome of await Promise.all(step.actions.map((action) => call(deps.members, scope, action)))) {
+        const outcomes = await Promise.all(step.actions.map((action) => call(deps.members, scope, action)));
+        stopped = stalled(outcomes);
+        for (const outcome of outcomes) {
             const folded = foldOutcome(stage.event, detail, outcome, clock.now());
             detail = folded.detail;
             rows = folded.row === null ? rows : [...rows, rowOf(folded.row)];

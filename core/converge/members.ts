@@ -65,7 +65,7 @@ const sameMember = (r: Pick<MemberRecord, 'poolId' | 'port'>, t: Pick<MemberReco
 
 // The address a pool's member reaches the server at (contract §7).
 const addressFor = (server: Pick<NovaServer, 'addresses'>, target: PoolTarget & { readonly cidr?: string }): string | null =>
-    target.subnetId === undefined ? fixedIPv4(server) : fixedIPv4In(server, target.cidr ?? '');
+    target.cidr === undefined ? fixedIPv4(server) : fixedIPv4In(server, target.cidr);   // a subnet's CIDR is resolved first
 
 const launchStep = (detail: MembersDetail, server: MembersInput['server']): MembersStep => {
     if (detail.refused !== undefined) {
@@ -185,7 +185,7 @@ const put = (detail: MembersDetail, record: MemberRecord, next: MemberRecord | n
     members: detail.members.flatMap((m) => (sameMember(m, record) ? (next === null ? [] : [next]) : [m]))
 });
 
-const what = (record: MemberRecord): string => `${record.id === null ? 'member' : `member ${record.id}`} of pool ${record.poolId} (${record.address}:${record.port})`;
+const what = (record: MemberRecord, id: string): string => `member ${id} of pool ${record.poolId} (${record.address}:${record.port})`;
 
 const kindOf = (action: MemberAction): MemberRow['kind'] => {
     switch (action.kind) {
@@ -210,7 +210,7 @@ const subjectOf = (action: MemberAction): string => {
 const foldFailure = (event: WorkflowEvent, detail: MembersDetail, action: MemberAction, error: LoadBalancerErrorKind, message: string): Folded => {
     const row: MemberRow = { kind: kindOf(action), outcome: 'failed', reason: memberFailureReason(error), message: `${subjectOf(action)}: ${message}` };
     const record = 'record' in action ? action.record : null;
-    if (event === 'terminate' && record !== null && (error === 'pool_gone' || error === 'load_balancer_gone')) {
+    if (record !== null && event === 'terminate' && error === 'pool_gone') {
         return { detail: put(detail, record, null), row };
     }
 
@@ -267,7 +267,7 @@ export const foldOutcome = (event: WorkflowEvent, detail: MembersDetail, outcome
                 { detail: put(detail, record, null), row: null } :
                 {
                     detail: put(detail, record, { ...record, id: found.id, status: found.provisioningStatus }),
-                    row: { kind: 'member_lookup', outcome: 'done', reason: 'adopted', message: `The answer to a create was lost: ${what({ ...record, id: found.id })} found by its address, port and name` }
+                    row: { kind: 'member_lookup', outcome: 'done', reason: 'adopted', message: `The answer to a create was lost: ${what(record, found.id)} found by its address, port and name` }
                 };
         }
 
@@ -293,7 +293,7 @@ export const foldOutcome = (event: WorkflowEvent, detail: MembersDetail, outcome
                 { detail: put(detail, record, null), row: null } :
                 {
                     detail: { ...put(detail, record, { ...record, drained: true }), drainFrom: now.toISOString() },
-                    row: { kind: 'member_drain', outcome: 'done', reason: 'leaving', message: `Weight 0 for ${what(record)}: draining for ${detail.drainingTimeoutS} s` }
+                    row: { kind: 'member_drain', outcome: 'done', reason: 'leaving', message: `Weight 0 for ${what(record, record.id)}: draining for ${detail.drainingTimeoutS} s` }
                 };
         }
 
@@ -302,7 +302,7 @@ export const foldOutcome = (event: WorkflowEvent, detail: MembersDetail, outcome
             const gone = outcome.answer === 'gone';
             return {
                 detail: put(detail, record, gone ? null : { ...record, deleted: true, status: 'PENDING_DELETE' }),
-                row: { kind: 'member_delete', outcome: 'done', reason: 'left', message: `Deleting ${what(record)}${gone ? ': already gone' : ''}` }
+                row: { kind: 'member_delete', outcome: 'done', reason: 'left', message: `Deleting ${what(record, record.id)}${gone ? ': already gone' : ''}` }
             };
         }
     }

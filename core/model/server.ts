@@ -36,8 +36,8 @@ const ipv4 = (text: string): number | null => {
 
 // Whether `address` lies in the IPv4 `cidr` (a.b.c.d/n).
 export const inCidr = (address: string, cidr: string): boolean => {
-    const [base, bits] = cidr.split('/');
-    const [a, b, n] = [ipv4(address), ipv4(base ?? ''), /^\d{1,2}$/.test(bits ?? '') ? Number(bits) : NaN];
+    const match = /^([\d.]+)\/(\d{1,2})$/.exec(cidr);
+    const [a, b, n] = [ipv4(address), ipv4(String(match?.[1])), Number(match?.[2])];
     if (a === null || b === null || !(n <= 32)) {
         return false;
     }
