@@ -5,6 +5,8 @@ import { KeystoneSession } from '../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
 import { GuardedCompute } from '../adapters/nova/guarded-compute';
 import { NovaCompute } from '../adapters/nova/compute';
+import { OctaviaClient } from '../adapters/octavia/client';
+import { GuardedOctavia } from '../adapters/octavia/guarded';
 import { timerScheduler } from '../adapters/schedule/timers';
 import { OpenStackLaunchVisibility } from '../adapters/visibility/launch-visibility';
 import { openDatabase } from '../adapters/store/database';
@@ -56,12 +58,32 @@ const launchVisibilityFor = (settings: Settings): LaunchVisibility | null => {
     return serviceAccount === undefined || compute !== undefined || !keystoneTokens ? null : new OpenStackLaunchVisibility(serviceSession(settings, serviceAccount));
 };
 
+// Octavia as the service account (the members stages), with a breaker,
+// Retry-After holds and a member creation budget of its own per region: the
+// same settings as Nova's, never the same breaker. None without a service account.
+const openMembersFor = (settings: Settings): GuardedOctavia | null => {
+    const { openstack, clock, converger } = settings;
+    return openstack.serviceAccount === undefined ? null : new GuardedOctavia(new OctaviaClient(openstack.serviceAccount, { clock }), {
+        clock,
+        defaultRegion: regionOf(settings) ?? 'default',
+        breaker: converger.breaker,
+        createBudget: converger.createBudget
+    });
+};
+
+// Whether a launch configuration naming load balancers can be honoured: not
+// when servers are made (the host's own Compute) with no service account to
+// reach Octavia as. With neither, no server is made at all, and nothing is refused.
+export const loadBalancersEnabled = (settings: Settings): boolean =>
+    settings.openstack.serviceAccount !== undefined || settings.openstack.compute === undefined;
+
 // The host's own Compute as given; otherwise Nova as the service account,
 // behind a breaker, Retry-After holds and a creation budget per region.
 const openComputeFor = (settings: Settings) => (): OpenedCompute | null => {
     const { openstack, clock, converger } = settings;
+    const members = openMembersFor(settings);
     if (openstack.compute) {
-        return { compute: openstack.compute, close: () => { } };
+        return { compute: openstack.compute, members, close: () => members?.close() };
     }
 
     if (!openstack.serviceAccount) {
@@ -74,7 +96,14 @@ const openComputeFor = (settings: Settings) => (): OpenedCompute | null => {
         breaker: converger.breaker,
         createBudget: converger.createBudget
     });
-    return { compute: guarded, close: () => guarded.close() };
+    return {
+        compute: guarded,
+        members,
+        close: () => {
+            guarded.close();
+            members?.close();
+        }
+    };
 };
 
 export const storeFor = (settings: Settings): KnexStore =>
@@ -90,6 +119,7 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     scheduler: timerScheduler,
     log,
     computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
+    loadBalancersEnabled: loadBalancersEnabled(settings),
     openCompute: openComputeFor(settings),
     instance: randomUUID(),
     launchVisibility: launchVisibilityFor(settings)

@@ -3,6 +3,7 @@
 import Joi from 'joi';
 import { validate as validCron } from 'node-cron';
 import { maxEntitiesCeiling } from '../core/model/group';
+import { drainingTimeoutLimits, maxLoadBalancers, memberWeightLimits } from '../core/model/load-balancer';
 import { groupMetadataKey, intentMetadataKey } from '../core/model/ledger';
 import { unstorable } from '../core/model/text';
 
@@ -25,11 +26,6 @@ export const groupConfiguration = Joi.object({
     metadata
 }).label('groupConfiguration');
 
-const loadBalancer = Joi.object({
-    loadBalancerId: Joi.alternatives(Joi.number().integer().min(0), text.min(1).max(256)).required(),
-    port: Joi.number().integer().min(1).max(65535).required()
-});
-
 // `server` goes to Nova with the service account's token, so only the keys of
 // contract §3 are taken, each checked: anything else (forced placement, several
 // servers per create, another project's port or volume...) is refused by name.
@@ -38,6 +34,25 @@ const loadBalancer = Joi.object({
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const uuidText = Joi.string().pattern(uuid, 'uuid').messages({ 'string.pattern.name': '{{#label}} must be a UUID' });
+
+// Contract §7: a pool (Octavia's, by id), or every pool of a load balancer
+// (Otter's `{loadBalancerId, port}`). Octavia's ids are UUIDs, as Neutron's subnets.
+const memberPort = Joi.number().integer().min(1).max(65535).required();
+const loadBalancer = Joi.alternatives().conditional(Joi.object({ loadBalancerId: Joi.exist() }).unknown(), {
+    then: Joi.object({ loadBalancerId: uuidText.required(), port: memberPort }),
+    otherwise: Joi.object({
+        poolId: uuidText.required(),
+        port: memberPort,
+        subnetId: uuidText,
+        weight: Joi.number().integer().min(memberWeightLimits.min).max(memberWeightLimits.max)
+    })
+});
+
+// One member per pool and port: a second would be Octavia's duplicate refusal.
+const sameMember = (a: { poolId?: string; loadBalancerId?: string; port?: number }, b: typeof a): boolean =>
+    (a.poolId ?? a.loadBalancerId) === (b.poolId ?? b.loadBalancerId) && a.port === b.port;
+const loadBalancers = Joi.array().items(loadBalancer).max(maxLoadBalancers).unique(sameMember)
+    .messages({ 'array.unique': '{{#label}} names the same pool (or load balancer) and port twice' });
 
 // Base64 as Nova's schema checks it (standard alphabet, padded, no line
 // breaks), no bigger than `maxBytes` once decoded.
@@ -134,10 +149,9 @@ export const launchConfiguration = Joi.object({
     type: Joi.string().valid('launch_server').required(),
     args: Joi.object({
         server: server.required(),
-        // Checked, then refused while members are not joined: a load balancer
-        // that joins nothing is worse than none, the customer would rely on it.
-        loadBalancers: Joi.array().items(loadBalancer).max(5).custom((value: readonly unknown[], helpers) =>
-            value.length === 0 ? value : helpers.message({ custom: '{{#label}} is not taken yet: servers are not joined to load balancers; leave it out or empty' }))
+        loadBalancers,
+        // Unset reads as 0 (not written in, so a launch configuration reads back as it was sent).
+        drainingTimeoutS: Joi.number().integer().min(drainingTimeoutLimits.min).max(drainingTimeoutLimits.max)
     }).required()
 }).label('launchConfiguration');
 

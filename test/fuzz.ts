@@ -129,7 +129,8 @@ const launchBody = (r: Rng): Record<string, Json> => ({
     type: 'launch_server',
     args: {
         server: launchServer(r),
-        ...(r.chance(0.3) ? { loadBalancers: [{ loadBalancerId: r.int(0, 999), port: r.pick([1, 80, 65535]) }] } : {})
+        ...(r.chance(0.3) ? { loadBalancers: [{ poolId: `00000000-0000-4000-8000-${String(r.int(0, 999)).padStart(12, '0')}`, port: r.pick([1, 80, 65535]) }] } : {}),
+        ...(r.chance(0.2) ? { drainingTimeoutS: r.pick([0, 30, 3600]) } : {})
     }
 });
 

@@ -71,13 +71,14 @@ describe('groups API, route by route', () => {
         const launch = { type: 'launch_server', args: { server: { flavorRef: '2', imageRef: 'x' }, loadBalancers: [] } };
         expect((await api('PUT', `/${tenant}/groups/${id}/launch`, launch)).statusCode).to.equal(204);
         expect(field((await api('GET', `/${tenant}/groups/${id}/launch`)).result, 'launchConfiguration')).to.equal(launch);
-        // A load balancer is refused while servers are not joined to one: it would do nothing.
-        const joining = { ...launch, args: { ...launch.args, loadBalancers: [{ loadBalancerId: 5, port: 80 }] } };
-        const refused = await api('PUT', `/${tenant}/groups/${id}/launch`, joining);
+        // Load balancers and a drain read back as written; an id that is none of Octavia's is refused, naming it.
+        const joining = { ...launch, args: { ...launch.args, loadBalancers: [{ poolId: '00000000-0000-4000-8000-000000000005', port: 80 }], drainingTimeoutS: 30 } };
+        expect((await api('PUT', `/${tenant}/groups/${id}/launch`, joining)).statusCode).to.equal(204);
+        expect(field((await api('GET', `/${tenant}/groups/${id}/launch`)).result, 'launchConfiguration')).to.equal(joining);
+        const refused = await api('PUT', `/${tenant}/groups/${id}/launch`, { ...launch, args: { ...launch.args, loadBalancers: [{ loadBalancerId: 5, port: 80 }] } });
         expect(refused.statusCode).to.equal(400);
-        expect(field(refused.result, 'error', 'details', 'field')).to.equal('args.loadBalancers');
-        expect(String(field(refused.result, 'error', 'message'))).to.contain('not taken yet');
-        expect(field((await api('GET', `/${tenant}/groups/${id}/launch`)).result, 'launchConfiguration')).to.equal(launch);
+        expect(field(refused.result, 'error', 'details', 'field')).to.equal('args.loadBalancers.0.loadBalancerId');
+        expect(field((await api('GET', `/${tenant}/groups/${id}/launch`)).result, 'launchConfiguration')).to.equal(joining);
     });
 
     it('clamps desired when a new config puts it out of bounds', async () => {

@@ -135,8 +135,12 @@ const configCases = (): Case[] => [
     { title: 'an unknown field', changes: { desiredCapacity: 3 }, refused: 'desiredCapacity' }
 ];
 
-const loadBalancers = (n: number): { loadBalancerId: number; port: number }[] =>
-    Array.from({ length: n }, (_, i) => ({ loadBalancerId: 100 + i, port: 80 }));
+// Octavia's ids are UUIDs: pools by the hundred, a load balancer, a subnet.
+const poolId = (i: number): string => `00000000-0000-4000-8000-${String(100 + i).padStart(12, '0')}`;
+const lbId = 'a0000000-0000-4000-8000-000000000001';
+const subnetId = 'b0000000-0000-4000-8000-000000000001';
+const loadBalancers = (n: number): { poolId: string; port: number }[] =>
+    Array.from({ length: n }, (_, i) => ({ poolId: poolId(i), port: 80 }));
 
 // args.server (contract §3): every key it takes, at its bounds, and what it
 // refuses by name, the keys that would let a tenant use the service
@@ -226,10 +230,14 @@ const serverKeyCases = (): Case[] => [
 
 const launchCases = (): Case[] => [
     { title: 'server with anything Nova takes', changes: { 'args.server.networks': [{ uuid: '00000000-0000-0000-0000-000000000000' }], 'args.server.key_name': 'k' } },
-    { title: '5 load balancers (not joined yet)', changes: { 'args.loadBalancers': loadBalancers(5) }, refused: 'args.loadBalancers' },
+    { title: '5 load balancers', changes: { 'args.loadBalancers': loadBalancers(5) } },
     { title: 'no load balancers', changes: { 'args.loadBalancers': [] } },
-    { title: 'port 1 (not joined yet)', changes: { 'args.loadBalancers': [{ loadBalancerId: 1, port: 1 }] }, refused: 'args.loadBalancers' },
-    { title: 'port 65535 (not joined yet)', changes: { 'args.loadBalancers': [{ loadBalancerId: 'lb-a', port: 65535 }] }, refused: 'args.loadBalancers' },
+    { title: 'port 1', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 1 }] } },
+    { title: 'port 65535 of a load balancer', changes: { 'args.loadBalancers': [{ loadBalancerId: lbId, port: 65535 }] } },
+    { title: 'a pool with its subnet and weights 1 and 256', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 80, subnetId, weight: 1 }, { poolId: poolId(1), port: 80, weight: 256 }] } },
+    { title: 'the same pool on two ports', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 80 }, { poolId: poolId(0), port: 443 }] } },
+    { title: 'drainingTimeoutS 0', changes: { 'args.drainingTimeoutS': 0 } },
+    { title: 'drainingTimeoutS 3600', changes: { 'args.drainingTimeoutS': 3600, 'args.loadBalancers': loadBalancers(1) } },
     { title: 'type launch_stack', changes: { type: 'launch_stack' }, refused: 'type' },
     { title: 'type missing', changes: { type: DROP }, refused: 'type' },
     { title: 'args missing', changes: { args: DROP }, refused: 'args' },
@@ -238,9 +246,24 @@ const launchCases = (): Case[] => [
     { title: 'flavorRef missing', changes: { 'args.server.flavorRef': DROP }, refused: 'args.server.flavorRef' },
     { title: 'flavorRef empty', changes: { 'args.server.flavorRef': '' }, refused: 'args.server.flavorRef' },
     { title: '6 load balancers', changes: { 'args.loadBalancers': loadBalancers(6) }, refused: 'args.loadBalancers' },
-    { title: 'port 0', changes: { 'args.loadBalancers': [{ loadBalancerId: 1, port: 0 }] }, refused: 'args.loadBalancers.0.port' },
-    { title: 'port 65536', changes: { 'args.loadBalancers': [{ loadBalancerId: 1, port: 65536 }] }, refused: 'args.loadBalancers.0.port' },
-    { title: 'port missing', changes: { 'args.loadBalancers': [{ loadBalancerId: 1 }] }, refused: 'args.loadBalancers.0.port' },
+    { title: 'port 0', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 0 }] }, refused: 'args.loadBalancers.0.port' },
+    { title: 'port 65536', changes: { 'args.loadBalancers': [{ loadBalancerId: lbId, port: 65536 }] }, refused: 'args.loadBalancers.0.port' },
+    { title: 'port missing', changes: { 'args.loadBalancers': [{ poolId: poolId(0) }] }, refused: 'args.loadBalancers.0.port' },
+    { title: 'port "80"', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: '80' }] }, refused: 'args.loadBalancers.0.port' },
+    { title: 'neither pool nor load balancer', changes: { 'args.loadBalancers': [{ port: 80 }] }, refused: 'args.loadBalancers.0.poolId' },
+    { title: 'a pool id that is no UUID', changes: { 'args.loadBalancers': [{ poolId: 'web-pool', port: 80 }] }, refused: 'args.loadBalancers.0.poolId' },
+    { title: 'a numeric load balancer id', changes: { 'args.loadBalancers': [{ loadBalancerId: 5, port: 80 }] }, refused: 'args.loadBalancers.0.loadBalancerId' },
+    { title: 'a pool and a load balancer in one', changes: { 'args.loadBalancers': [{ loadBalancerId: lbId, poolId: poolId(0), port: 80 }] }, refused: 'args.loadBalancers.0.poolId' },
+    { title: 'a subnet for a load balancer', changes: { 'args.loadBalancers': [{ loadBalancerId: lbId, port: 80, subnetId }] }, refused: 'args.loadBalancers.0.subnetId' },
+    { title: 'a subnet id that is no UUID', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 80, subnetId: 'public' }] }, refused: 'args.loadBalancers.0.subnetId' },
+    { title: 'weight 0', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 80, weight: 0 }] }, refused: 'args.loadBalancers.0.weight' },
+    { title: 'weight 257', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 80, weight: 257 }] }, refused: 'args.loadBalancers.0.weight' },
+    { title: 'the same pool and port twice', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 80 }, { poolId: poolId(0), port: 80, weight: 2 }] }, refused: 'args.loadBalancers.1' },
+    { title: 'an unknown key of a pool', changes: { 'args.loadBalancers': [{ poolId: poolId(0), port: 80, protocol: 'HTTP' }] }, refused: 'args.loadBalancers.0.protocol' },
+    { title: 'drainingTimeoutS -1', changes: { 'args.drainingTimeoutS': -1 }, refused: 'args.drainingTimeoutS' },
+    { title: 'drainingTimeoutS 3601', changes: { 'args.drainingTimeoutS': 3601 }, refused: 'args.drainingTimeoutS' },
+    { title: 'drainingTimeoutS 1.5', changes: { 'args.drainingTimeoutS': 1.5 }, refused: 'args.drainingTimeoutS' },
+    { title: 'drainingTimeoutS "10"', changes: { 'args.drainingTimeoutS': '10' }, refused: 'args.drainingTimeoutS' },
     { title: 'user_data with NUL', changes: { 'args.server.user_data': 'a\u0000b' }, refused: 'args.server.user_data' },
     { title: 'an unknown field', changes: { region: 'ORD' }, refused: 'region' },
     ...serverKeyCases()

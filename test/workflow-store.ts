@@ -42,7 +42,7 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
         ((await stores().convergence.readConvergence(groupId))?.ledger ?? []).map((e) => e.state);
 
     const join = (intentId: string, launch: Join['launch'], terminate: Join['terminate'] = []): Join =>
-        ({ intentId, launch, terminate, workflow: { type: 'host', name: 'store-only' } });
+        ({ intentId, launch, terminate, workflow: { type: 'host', name: 'store-only' }, members: null });
 
     it('joins a server with launch stages (joining, running) and one without (in service at once), once only', async () => {
         const { groupId, intents: [a = '', b = ''] } = await withServers(2);

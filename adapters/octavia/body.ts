@@ -2,7 +2,7 @@
 // (in service on ACTIVE, whose project an object is), so a missing one fails
 // the answer rather than being guessed.
 import { isRecord } from '../../core/model/json';
-import type { PoolMember } from './types';
+import type { PoolMember } from '../../core/ports/load-balancers';
 
 import { MalformedAnswer } from '../http/service-call';
 
@@ -98,6 +98,9 @@ export const parseLoadBalancer = (json: unknown, where: string): LoadBalancerAns
         poolIds: pools.map((pool) => text(isRecord(pool) ? pool : {}, 'id', `${where} (pools)`))
     };
 };
+
+// Neutron's subnet: only its CIDR is read.
+export const parseSubnet = (json: unknown, where: string): { readonly cidr: string } => ({ cidr: text(wrapped(json, 'subnet', where), 'cidr', where) });
 
 const nextLink = (links: unknown): string | null => {
     if (!Array.isArray(links)) {

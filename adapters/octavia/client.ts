@@ -12,11 +12,11 @@ import { LoadBalancerError } from '../../core/model/load-balancer';
 import { type Clock, systemClock } from '../../core/ports/clock';
 import { ProjectSessions } from '../keystone/project-sessions';
 import type { ServiceAccount } from '../keystone/service-account';
-import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool } from './body';
+import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool, parseSubnet } from './body';
 import { type NotFoundKind, octaviaError, octaviaMessage } from './errors';
 import { octavia, type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
 import { identityFailure, markerOf, readOrFail } from '../http/service-call';
-import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from './types';
+import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from '../../core/ports/load-balancers';
 
 export interface OctaviaTimeouts {
     readonly createMs: number;
@@ -35,6 +35,8 @@ export interface OctaviaClientOptions {
 }
 
 export const SERVICE_TYPE = 'load-balancer';
+// Neutron, for the subnet a member names (its CIDR says which address is the server's there).
+export const NETWORK_SERVICE_TYPE = 'network';
 export const DEFAULT_PAGE_SIZE = 1000;
 export const DEFAULT_TIMEOUTS: OctaviaTimeouts = { createMs: 30_000, showMs: 30_000, updateMs: 30_000, deleteMs: 30_000, listPageMs: 60_000 };
 
@@ -167,6 +169,18 @@ export class OctaviaClient implements LoadBalancerMembers {
         return 'deleting';
     }
 
+    // Neutron answers for what the project sees: another project's private subnet is a 404 as one that does not exist.
+    async subnetCidr(scope: LoadBalancerScope, subnetId: string): Promise<string | null> {
+        const path = `/subnets/${encodeURIComponent(subnetId)}`;
+        const answer = await this.exchange(scope, 'GET', path, this.timeouts.showMs, undefined, NETWORK_SERVICE_TYPE);
+        if (answer.statusCode === 404) {
+            return null;
+        }
+
+        this.expectSuccess(answer, `GET ${path}`, 'refused');
+        return readOrFail(octavia, answer, () => parseSubnet(answer.json, `GET ${path}`)).cidr;
+    }
+
     private async ownPool(scope: LoadBalancerScope, poolId: string): Promise<void> {
         const path = poolPath(poolId);
         const answer = await this.call(scope, 'GET', path, this.timeouts.showMs, 'pool_gone');
@@ -185,10 +199,10 @@ export class OctaviaClient implements LoadBalancerMembers {
 
     // One call as the project's service token; a 401 re-authenticates once
     // (KeystoneSession.withToken), and a second 401 is 'unauthorized'.
-    private async exchange(scope: LoadBalancerScope, method: Method, path: string, timeoutMs: number, body?: unknown): Promise<OctaviaAnswer> {
+    private async exchange(scope: LoadBalancerScope, method: Method, path: string, timeoutMs: number, body?: unknown, service = SERVICE_TYPE): Promise<OctaviaAnswer> {
         const session = this.sessions.for(scope.projectId);
         try {
-            const base = await this.apiUrl(scope);
+            const base = await this.apiUrl(scope, service);
             return await session.withToken((token) => octaviaCall({
                 method,
                 url: `${base}${path}`,
@@ -209,13 +223,15 @@ export class OctaviaClient implements LoadBalancerMembers {
         }
     }
 
-    // The catalog's load-balancer URL with the API version: catalogs list
-    // Octavia's root (http://host:9876, or https://host/load-balancer), a few the /v2 itself.
-    private async apiUrl(scope: LoadBalancerScope): Promise<string> {
+    // The catalog's URL with the API version: catalogs list Octavia's root
+    // (http://host:9876, or https://host/load-balancer), a few the /v2 itself;
+    // Neutron's likewise, with /v2.0.
+    private async apiUrl(scope: LoadBalancerScope, service: string): Promise<string> {
         const session = this.sessions.for(scope.projectId);
         const region = scope.region ?? session.account.regionName;
-        const url = await session.endpoint(SERVICE_TYPE, region === undefined ? {} : { region });
-        return /\/v2(\.\d+)?$/.test(url) ? url : `${url}/v2`;
+        const url = await session.endpoint(service, region === undefined ? {} : { region });
+        const version = service === SERVICE_TYPE ? '/v2' : '/v2.0';
+        return /\/v2(\.\d+)?$/.test(url) ? url : `${url}${version}`;
     }
 
     private expectSuccess(answer: OctaviaAnswer, what: string, notFound: NotFoundKind): void {

@@ -7,7 +7,7 @@ import { LoadBalancerError, type LoadBalancerErrorKind } from '../../core/model/
 import { type BreakerOptions, namedBreaker, type RegionBreaker } from '../guard/breaker';
 import type { CreateBudgetLimits } from '../guard/budget';
 import { type GuardOptions, type GuardVoice, type Refusal, RegionGuards, type RegionGuardState } from '../guard/region-guards';
-import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from './types';
+import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from '../../core/ports/load-balancers';
 
 export type GuardedOctaviaOptions = GuardOptions;
 
@@ -72,6 +72,10 @@ export class GuardedOctavia implements LoadBalancerMembers {
 
     deleteMember(scope: LoadBalancerScope, poolId: string, memberId: string): Promise<'deleting' | 'gone'> {
         return this.guards.run(scope.region, false, () => this.inner.deleteMember(scope, poolId, memberId));
+    }
+
+    subnetCidr(scope: LoadBalancerScope, subnetId: string): Promise<string | null> {
+        return this.guards.run(scope.region, false, () => this.inner.subnetCidr(scope, subnetId));
     }
 
     state(region: string | null): RegionGuardState {

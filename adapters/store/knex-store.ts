@@ -113,7 +113,9 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         scaleUpCounts: () => ConvergenceGroups.scaleUpCounts(ctx()),
         finishGroupDeletion: (groupId) => ConvergenceGroups.finishGroupDeletion(ctx(), groupId),
         joinServers: (...args) => Workflows.joinServers(ctx(), ...args),
-        leaveServers: (...args) => Workflows.leaveServers(ctx(), ...args)
+        leaveServers: (...args) => Workflows.leaveServers(ctx(), ...args),
+        writeMembersDetail: (...args) => Workflows.writeMembersDetail(ctx(), ...args),
+        finishMembersStage: (end, detail, activity) => Workflows.finishStage(ctx(), end, activity, detail)
     };
 
     const workflows: WorkflowStore = {

@@ -7,7 +7,7 @@ import { effectiveMax } from '../../core/model/bounds';
 import { GroupId, TenantId } from '../../core/model/ids';
 import type { IntentState, LedgerEntry, WorkflowProgress } from '../../core/model/ledger';
 import type { DeleteReason, WorkflowFailureReason } from '../../core/model/activity';
-import { workflowOf } from './workflows';
+import { memberStagesOf, workflowOf } from './workflows';
 import type { GroupStatus, LaunchConfig } from '../../core/model/group';
 import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
@@ -77,7 +77,7 @@ const byGroup = <R extends { group_id: string }>(rows: readonly R[]): Map<string
     return map;
 };
 
-// The snapshots of many groups in four statements, whatever their number (the
+// The snapshots of many groups in five statements, whatever their number (the
 // sweep reads a page at a time); a group that no longer exists is absent.
 export const readConvergences = async (ctx: StoreContext, groupIds: readonly GroupId[]): Promise<ReadonlyMap<GroupId, ConvergenceSnapshot>> => {
     if (groupIds.length === 0) {
@@ -87,7 +87,7 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
     const now = ctx.clock.now();
     // One array parameter, not a placeholder per id: a page is a thousand groups.
     const ids = ctx.knex.raw('ANY(?::text[])', [[...groupIds]]);
-    const [rows, ledgerRows, orphanRows, killSwitches] = await Promise.all([
+    const [rows, ledgerRows, orphanRows, killSwitches, memberStages] = await Promise.all([
         ctx.knex('groups as g')
             .leftJoin('overrides as o', function () {
                 this.on('o.group_id', '=', 'g.id').andOn('o.expires_at', '>', ctx.knex.raw('?', [now]));
@@ -102,7 +102,8 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
             .select('s.group_id', ctx.knex.raw(`json_agg(json_build_array(s.intent_id, s.server_id, s.state, floor(extract(epoch FROM s.created_at) * 1000),
                 s.leaves, w.outcome, w.reason, s.deleted_reason) ORDER BY s.created_at, s.intent_id) AS entries`)) as Promise<LedgerGroupRow[]>,
         ctx.knex('orphans').where('group_id', '=', ids).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
-        readKillSwitches(ctx.knex)
+        readKillSwitches(ctx.knex),
+        memberStagesOf(ctx, ids)
     ]);
     const ledgers = new Map(ledgerRows.map((r) => [r.group_id, r.entries]));
     const orphans = byGroup(orphanRows);
@@ -115,8 +116,9 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
         status: row.status,
         launchServer: row.launch.args.server,
         workflow: workflowOf(row.workflow),
-        // Members are not joined yet: a launch configuration naming load balancers is refused when written.
-        loadBalancers: false,
+        loadBalancers: row.launch.args.loadBalancers ?? [],
+        drainingTimeoutS: row.launch.args.drainingTimeoutS ?? 0,
+        memberStages: memberStages.get(row.id) ?? [],
         ledger: (ledgers.get(row.id) ?? []).map(entryOf),
         orphans: (orphans.get(row.id) ?? []).map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) })),
         killSwitches,

@@ -5,10 +5,11 @@ import type { Knex } from 'knex';
 import type { ActivityInput } from '../../core/model/activity';
 import { notFound } from '../../core/model/errors';
 import { GroupId, TenantId } from '../../core/model/ids';
+import { leavingDetail, membersDetailOf, type MembersDetail } from '../../core/model/members';
 import type { WorkflowConfig, WorkflowEvent, WorkflowStage } from '../../core/model/workflow';
 import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
-import type { Join } from '../../core/ports/convergence';
+import type { Join, MemberStage } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
 import { insertActivity } from './activity';
 import type { StoreContext } from './context';
@@ -39,7 +40,8 @@ export const joinServers = (ctx: StoreContext, groupId: GroupId, joins: readonly
             if (moved > 0 && join.launch.length > 0) {
                 await trx('server_workflows').insert({
                     intent_id: join.intentId, event: 'launch', group_id: groupId, workflow: JSON.stringify(join.workflow),
-                    stages: JSON.stringify(join.launch), then_stages: JSON.stringify(join.terminate), started_at: now, stage_started_at: now
+                    stages: JSON.stringify(join.launch), then_stages: JSON.stringify(join.terminate), started_at: now, stage_started_at: now,
+                    ...(join.members === null ? {} : { detail: JSON.stringify(join.members) })
                 });
             }
         }
@@ -53,19 +55,21 @@ export const leaveServers = (ctx: StoreContext, groupId: GroupId, leaves: readon
         for (const leave of leaves) {
             const moved = await trx('servers').where({ intent_id: leave.intentId, group_id: groupId }).whereIn('state', ['joining', 'active'])
                 .update({ state: 'leaving', deleted_reason: leave.reason, updated_at: now });
-            const launch: { workflow: unknown; then_stages: WorkflowStage[] } | undefined = moved > 0 ?
-                await trx('server_workflows').where({ intent_id: leave.intentId, event: 'launch' }).forUpdate().first('workflow', 'then_stages') :
+            const launch: { workflow: unknown; then_stages: WorkflowStage[]; detail: unknown } | undefined = moved > 0 ?
+                await trx('server_workflows').where({ intent_id: leave.intentId, event: 'launch' }).forUpdate().first('workflow', 'then_stages', 'detail') :
                 undefined;
             if (launch === undefined) {
                 continue;
             }
 
-            // A launch still running is over: the server is on its way out.
+            // A launch still running is over: the server is on its way out. The
+            // members it made are what its terminate's members stage removes.
             await trx('server_workflows').where({ intent_id: leave.intentId, event: 'launch', outcome: 'running' })
                 .update({ outcome: 'cancelled', finished_at: now });
             await trx('server_workflows').insert({
                 intent_id: leave.intentId, event: 'terminate', group_id: groupId, workflow: JSON.stringify(launch.workflow),
-                stages: JSON.stringify(launch.then_stages), then_stages: '[]', started_at: now, stage_started_at: now
+                stages: JSON.stringify(launch.then_stages), then_stages: '[]', started_at: now, stage_started_at: now,
+                detail: JSON.stringify(leavingDetail(membersDetailOf(launch.detail)))
             }).onConflict(['intent_id', 'event']).ignore();
         }
 
@@ -105,7 +109,8 @@ export const runningStages = async (ctx: StoreContext, limit: number): Promise<r
 // The stage's end: the next stage starts, or the workflow ends with its
 // result (a launch that continues puts its server in service). false: the
 // stage had already ended (another instance, a replay), nothing written.
-export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly ActivityInput[]): Promise<boolean> =>
+// A members stage writes its last progress with it.
+export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly ActivityInput[], detail?: MembersDetail): Promise<boolean> =>
     ctx.knex.transaction(async (trx) => {
         const now = ctx.clock.now();
         const row: { group_id: string; stages: WorkflowStage[]; stage: number } | undefined = await trx('server_workflows')
@@ -115,6 +120,10 @@ export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly
         }
 
         const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
+        if (detail !== undefined) {
+            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ detail: JSON.stringify(detail) });
+        }
+
         if (after.kind === 'next') {
             await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: after.stage, stage_started_at: now });
         }
@@ -129,6 +138,59 @@ export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly
         await insertRows(trx, GroupId(row.group_id), now, activity);
         return true;
     });
+
+// A running members stage's progress, with its activity rows.
+export const writeMembersDetail = (ctx: StoreContext, groupId: GroupId, stage: Pick<MemberStage, 'intentId' | 'event' | 'stageIndex'>, detail: MembersDetail,
+    activity: readonly ActivityInput[]): Promise<boolean> =>
+    ctx.knex.transaction(async (trx) => {
+        const written = await trx('server_workflows').where({ intent_id: stage.intentId, event: stage.event, stage: stage.stageIndex, outcome: 'running' })
+            .update({ detail: JSON.stringify(detail) });
+        if (written > 0) {
+            await insertRows(trx, groupId, ctx.clock.now(), activity);
+        }
+
+        return written > 0;
+    });
+
+interface MemberStageRow {
+    group_id: string;
+    intent_id: string;
+    event: WorkflowEvent;
+    server_id: string | null;
+    stage: number;
+    stage_count: number;
+    detail: unknown;
+}
+
+// The running members stages of these groups, by group.
+export const memberStagesOf = async (ctx: StoreContext, groupIds: Knex.Raw): Promise<ReadonlyMap<string, MemberStage[]>> => {
+    const rows: MemberStageRow[] = await ctx.knex('server_workflows as w')
+        .join('servers as s', 's.intent_id', 'w.intent_id')
+        .where('w.group_id', '=', groupIds).andWhere('w.outcome', 'running')
+        .andWhereRaw("w.stages ->> w.stage = 'members'")
+        .orderBy([{ column: 'w.group_id' }, { column: 'w.stage_started_at' }, { column: 'w.intent_id' }])
+        .select('w.group_id', 'w.intent_id', 'w.event', 's.server_id', 'w.stage', ctx.knex.raw('jsonb_array_length(w.stages) AS stage_count'), 'w.detail');
+    const byGroup = new Map<string, MemberStage[]>();
+    for (const row of rows) {
+        if (row.server_id === null) {
+            continue;   // a stage runs only once its server is known (the schema's transactions never leave one without)
+        }
+
+        const stage: MemberStage = {
+            intentId: row.intent_id, serverId: row.server_id, event: row.event, stageIndex: row.stage, last: row.stage + 1 >= Number(row.stage_count),
+            detail: membersDetailOf(row.detail)
+        };
+        const list = byGroup.get(row.group_id);
+        if (list) {
+            list.push(stage);
+        }
+        else {
+            byGroup.set(row.group_id, [stage]);
+        }
+    }
+
+    return byGroup;
+};
 
 export const getWorkflow = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<WorkflowConfig> => {
     const row: { workflow: unknown } | undefined = await ctx.knex('groups').where({ tenant_id: tenantId, id: groupId }).first('workflow');

@@ -8,6 +8,7 @@ import { outageRun } from './outage';
 import { createsTable, outageTable } from './report';
 import { sweepRun } from './sweep';
 import { sweepTable } from './sweep-report';
+import { membersRun, membersTable } from './members';
 
 const section = async (name: string, run: () => Promise<string[]>): Promise<string[]> => {
     const started = Date.now();
@@ -67,6 +68,20 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
                 '',
                 ...sweepTable([row]),
                 '  req/server beyond listings = compute requests other than GET /servers/detail / servers swept; RSS = the plugin\'s process after the sweep (the simulator is another process).'
+            ];
+        }));
+    }
+
+    if (cs.parts.includes('members')) {
+        lines.push(...await section('members', async () => {
+            const row = await membersRun(cs, settings.postgresAdminUrl);
+            return [
+                `converger, joining: ${row.servers} servers across ${row.groups} groups of one tenant into one simulator pool (zero build time, zero member delay), PostgreSQL. ` +
+                'Plugin: a desiredCapacity policy executed on every group, then its own background work until every server is in service (its member ACTIVE, the ledger active); ' +
+                `floor: bare undici POST /servers then POST .../members per server, ${row.inFlight} workers (the plugin's runs at once x creates in flight per run).`,
+                '',
+                ...membersTable(row),
+                '  tput p/f = plugin joined/s / floor joined/s (target >= 0.9); Octavia req/server = the plugin\'s requests to Octavia per server (the pool\'s owner, the create, the first look).'
             ];
         }));
     }

@@ -29,13 +29,15 @@ const validator: TokenValidator = {
 export const guardedCompute = (sim: Pick<Simulator, 'authUrl' | 'region'>, options: GuardedComputeOptions = {}): GuardedCompute =>
     new GuardedCompute(new NovaCompute(demoServiceAccount(sim)), { defaultRegion: sim.region, ...options });
 
-export const mountPlugin = async (databaseUrl: string, sim: Pick<Simulator, 'region'>, compute: GuardedCompute, converger: PluginOptions['converger']): Promise<Hapi.Server> => {
+// `openstack`: more of it (the service account, for Octavia).
+export const mountPlugin = async (databaseUrl: string, sim: Pick<Simulator, 'region'>, compute: GuardedCompute, converger: PluginOptions['converger'],
+    openstack: PluginOptions['openstack'] = {}): Promise<Hapi.Server> => {
     const server = Hapi.server();
     await server.register({
         plugin,
         options: {
             database: databaseUrl, migrate: false, region: sim.region,
-            openstack: { tokenValidator: validator, compute },
+            openstack: { ...openstack, tokenValidator: validator, compute },
             converger, intervals: { convergeS: 300, buildTimeoutS: 600 },
             supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }, limits: { maxGroups: 100_000 }
         }

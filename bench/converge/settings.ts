@@ -7,9 +7,10 @@
 // BENCH_CONVERGE_CONCURRENCY=10 (the converger's creates in flight per run, and the floor's workers)
 // BENCH_OUTAGE_GROUPS=1000 (1000)  BENCH_OUTAGE_SECONDS=15 (60)  BENCH_OUTAGE_NAIVE_RETRY_MS=100
 // BENCH_SWEEP_GROUPS=1000 (10000)  BENCH_SWEEP_SERVERS=10 (10, servers per group; 100,000 in all)
+// BENCH_MEMBERS_SERVERS=1000 (1000, joining one pool)  BENCH_MEMBERS_GROUPS=10
 import { list, number } from '../shared/settings';
 
-export type ConvergePart = 'creates' | 'outage' | 'sweep';
+export type ConvergePart = 'creates' | 'outage' | 'sweep' | 'members';
 
 export interface ConvergeSettings {
     readonly parts: readonly ConvergePart[];
@@ -26,6 +27,8 @@ export interface ConvergeSettings {
     readonly naiveRetryMs: number;
     readonly sweepGroups: number;
     readonly sweepServers: number;
+    readonly membersServers: number;
+    readonly membersGroups: number;
 }
 
 const numbers = (name: string, fallback: readonly number[]): number[] => {
@@ -41,7 +44,7 @@ const numbers = (name: string, fallback: readonly number[]): number[] => {
 const integer = (name: string, fallback: number): number => Math.round(number(name, fallback));
 
 export const convergeSettings = (): ConvergeSettings => ({
-    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep']),
+    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep', 'members']),
     creates: integer('BENCH_CONVERGE_CREATES', 2000),
     groups: integer('BENCH_CONVERGE_GROUPS', 200),
     groupsPerTenant: integer('BENCH_CONVERGE_GROUPS_PER_TENANT', 10),
@@ -54,5 +57,7 @@ export const convergeSettings = (): ConvergeSettings => ({
     outageSeconds: number('BENCH_OUTAGE_SECONDS', 15),
     naiveRetryMs: number('BENCH_OUTAGE_NAIVE_RETRY_MS', 100),
     sweepGroups: integer('BENCH_SWEEP_GROUPS', 1000),
-    sweepServers: integer('BENCH_SWEEP_SERVERS', 10)
+    sweepServers: integer('BENCH_SWEEP_SERVERS', 10),
+    membersServers: integer('BENCH_MEMBERS_SERVERS', 1000),
+    membersGroups: integer('BENCH_MEMBERS_GROUPS', 10)
 });

@@ -9,6 +9,7 @@ import { type Compute, type ComputeScope } from '../ports/compute';
 import { ComputeError } from '../model/server';
 import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence';
 import type { ActivityInput } from '../model/activity';
+import { joinDetail } from '../model/members';
 import { stagesOf } from '../model/workflow';
 
 export interface ApplyResult {
@@ -91,8 +92,11 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     }
 
     if (plan.joins.length > 0) {
-        const stages = { launch: stagesOf(snap.workflow, 'launch', snap.loadBalancers), terminate: stagesOf(snap.workflow, 'terminate', snap.loadBalancers) };
-        await store.joinServers(snap.groupId, plan.joins.map((intentId) => ({ intentId, ...stages, workflow: snap.workflow })), plan.joins.map((intentId) => convergerRow(snap, {
+        const joins = snap.loadBalancers.length > 0;
+        const stages = { launch: stagesOf(snap.workflow, 'launch', joins), terminate: stagesOf(snap.workflow, 'terminate', joins) };
+        // The pools are the launch configuration's as it is now: a later change applies to servers joining after it.
+        const members = joins ? joinDetail(snap.loadBalancers, snap.drainingTimeoutS) : null;
+        await store.joinServers(snap.groupId, plan.joins.map((intentId) => ({ intentId, ...stages, workflow: snap.workflow, members })), plan.joins.map((intentId) => convergerRow(snap, {
             kind: 'join', outcome: 'done', reason: 'joining', message: `Intent ${intentId} is ACTIVE in Nova: its launch workflow (${stages.launch.join(', ')}) starts`
         })));
     }

@@ -6,6 +6,7 @@
 // every plugin instance; a crash anywhere leaves a state the next run reads.
 import { backoffFor } from './backoff';
 import { applyPlan } from './apply';
+import { driveMembers, type MembersDriven } from './drive-members';
 import { convergerRow, observationOf, observeListing } from './observe';
 import type { GroupId } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
@@ -14,6 +15,7 @@ import { planConvergence, type NovaListing, type Plan, type PlanOutcome } from '
 import type { Clock } from '../ports/clock';
 import type { Compute, ComputeScope } from '../ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence';
+import type { LoadBalancerMembers } from '../ports/load-balancers';
 import { pacedShare, stormGuard, type StormGuardOptions } from './storm-guard';
 
 export interface ConvergerDeps {
@@ -26,7 +28,9 @@ export interface ConvergerDeps {
     readonly orphanGraceS: number;
     readonly leaseTtlMs: number;
     readonly maxPasses: number;
-    readonly concurrency: number;       // creates / deletes in flight at once
+    readonly concurrency: number;       // creates / deletes (and members stages) in flight at once
+    // Octavia, for the members stages (absent: none configured; a group naming load balancers is refused when written).
+    readonly members?: LoadBalancerMembers;
     // Backoff of a group whose builds keep failing (none when absent or base 0).
     readonly backoff?: { readonly baseMs: number; readonly capMs: number };
     // The region's storm guard (none when absent).
@@ -61,11 +65,18 @@ export const planFor = (deps: Pick<ConvergerDeps, 'buildTimeoutS' | 'orphanGrace
     groupId: snap.groupId, desired: snap.desired, maxEntities: snap.maxEntities, ledger: snap.ledger, listing, now,
     buildTimeoutS: deps.buildTimeoutS, orphanGraceS: deps.orphanGraceS, knownOrphans: snap.orphans,
     paused: snap.paused, killSwitch: modeInForce(snap.killSwitches, deps.region, now),
-    joins: stagesOf(snap.workflow, 'launch', snap.loadBalancers).length > 0
+    joins: stagesOf(snap.workflow, 'launch', snap.loadBalancers.length > 0).length > 0
 });
 
+interface Seen {
+    readonly snap: ConvergenceSnapshot;
+    readonly scope: ComputeScope;
+    readonly listing: NovaListing;
+    readonly plan: Plan;
+}
+
 // One pass: observe, plan, record what the plan learnt. null: the group is gone.
-const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date): Promise<{ snap: ConvergenceSnapshot; scope: ComputeScope; plan: Plan } | null> => {
+const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date): Promise<Seen | null> => {
     const snap = await deps.store.readConvergence(groupId);
     if (!snap) {
         return null;
@@ -75,7 +86,7 @@ const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date):
     const listing = await observeListing(deps.compute, scope);
     const plan = planFor(deps, snap, listing, now);
     await deps.store.recordObservation(groupId, observationOf(snap, listing, plan));
-    return { snap, scope, plan };
+    return { snap, scope, listing, plan };
 };
 
 // Failed builds in a row start (or lengthen) the group's backoff; returns the time creates may resume.
@@ -137,6 +148,30 @@ const allowance = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, plan: P
     return plan.create > 0 ? stormShare(deps, snap, plan.create, notBefore, now) : { create: 0, notBefore: null };
 };
 
+// The members stages of the group's servers (core/converge/drive-members.ts),
+// under the run's lease. A pause does not hold them (a workflow under way goes
+// on, contract §7); a kill-switch `all` does, as does an unknown listing (the
+// addresses come from it). A launch abandoned is a failed build and puts the
+// group in ERROR naming the pool; one in service clears it, as a create does a quota's.
+const membersPass = async (deps: ConvergerDeps, seen: Seen, now: Date): Promise<MembersDriven | null> => {
+    const { snap, scope, listing } = seen;
+    if (snap.memberStages.length === 0 || deps.members === undefined || listing.kind === 'unknown' || modeInForce(snap.killSwitches, deps.region, now) === 'all') {
+        return null;
+    }
+
+    const driven = await driveMembers({ store: deps.store, members: deps.members, clock: deps.clock, concurrency: deps.concurrency }, snap, scope, listing.servers);
+    const refused = driven.abandoned[0];
+    if (refused !== undefined) {
+        await recordBuildFailures(deps, snap, driven.abandoned.length, deps.clock.now());
+        await deps.store.setGroupError(snap.groupId, refused, errorRow(snap, refused));
+    }
+    else if (driven.joined > 0) {
+        await deps.store.setGroupError(snap.groupId, null, errorRow(snap, null));
+    }
+
+    return driven;
+};
+
 const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {
     let plan: Plan | null = null;
     for (let pass = 1; pass <= deps.maxPasses; pass++) {
@@ -152,6 +187,15 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
 
         const { snap, scope } = seen;
         plan = seen.plan;
+        const members = await membersPass(deps, seen, now);
+        if (members !== null && members.ended > 0) {
+            continue;    // the ledger moved (in service, failed, or left): observe and plan again
+        }
+
+        // A members stage still running is something to come back for, even
+        // when the plan holds (a pause); at a drain's end when nothing else is
+        // on its way (a build is looked at sooner, by the recheck's own pace).
+        const retryAt = (plan.counts?.pending ?? 0) === 0 ? members?.retryAt ?? null : null;
         if (plan.outcome === 'done') {
             if (snap.status === 'DELETING') {
                 return { outcome: (await deps.store.finishGroupDeletion(groupId)) ? 'deleted' : 'done', passes: pass, plan, retryAt: null };
@@ -162,7 +206,7 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
         }
 
         if (plan.outcome !== 'act') {
-            return { outcome: plan.outcome, passes: pass, plan, retryAt: null };
+            return { outcome: plan.outcome === 'hold' && (members?.running ?? 0) > 0 ? 'wait' : plan.outcome, passes: pass, plan, retryAt };
         }
 
         // Servers gone ERROR are failed builds: they start the group's backoff
@@ -179,7 +223,8 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
         if (applied.groupError !== null) {
             await deps.store.setGroupError(groupId, applied.groupError, errorRow(snap, applied.groupError));
         }
-        else if (applied.created > 0) {
+        else if (applied.created > 0 && snap.loadBalancers.length === 0) {
+            // With load balancers a server is a success once in service (membersPass).
             await deps.store.setGroupError(groupId, null, errorRow(snap, null));
         }
 

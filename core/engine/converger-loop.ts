@@ -10,6 +10,7 @@ import { GroupId } from '../model/ids';
 import type { Clock } from '../ports/clock';
 import { cachedFor } from './cached';
 import type { Compute } from '../ports/compute';
+import type { LoadBalancerMembers } from '../ports/load-balancers';
 import type { ConvergenceStore } from '../ports/convergence';
 import type { Scheduler, Timer } from '../ports/scheduler';
 import { limiter, type Limiter } from './limiter';
@@ -31,9 +32,11 @@ export interface ConvergerSettings {
     readonly stormGuard: false | StormGuardOptions;
 }
 
-// A Compute made at each start and closed at each stop: a breaker's timers live with the server.
+// A Compute made at each start and closed at each stop: a breaker's timers
+// live with the server. Octavia beside it, for the members stages (null: none).
 export interface OpenedCompute {
     readonly compute: Compute;
+    readonly members: LoadBalancerMembers | null;
     close(): void;
 }
 
@@ -152,9 +155,10 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     const waits = new Map<GroupId, number>();
     const waitingSince = new Map<GroupId, Date>();   // when the group's present wait on Nova began
 
-    const depsOf = (compute: Compute): ConvergerDeps => ({
+    const depsOf = ({ compute, members }: OpenedCompute): ConvergerDeps => ({
         store,
         compute,
+        ...(members === null ? {} : { members }),
         clock,
         holder: `${deps.instance}/${++runs}`,
         region: deps.region,
@@ -170,13 +174,11 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     // Runs of different groups at once, across kicks, rechecks and sweeps.
     const slots: Limiter = limiter(settings.parallelGroups);
     const chains = groupChains();
-    const runWith = (compute: Compute, groupId: GroupId): Promise<ConvergeResult> =>
-        chains.run(groupId, () => slots(() => convergeGroup(depsOf(compute), groupId)));
+    const runWith = (ports: OpenedCompute, groupId: GroupId): Promise<ConvergeResult> =>
+        chains.run(groupId, () => slots(() => convergeGroup(depsOf(ports), groupId)));
     // A run asked for by hand finds no Compute before start and after stop.
-    const run = (groupId: GroupId): Promise<ConvergeResult | null> => {
-        const compute = opened?.compute;
-        return compute ? runWith(compute, groupId) : Promise.resolve(null);
-    };
+    const run = (groupId: GroupId): Promise<ConvergeResult | null> =>
+        opened ? runWith(opened, groupId) : Promise.resolve(null);
 
     // At most one recheck per group: the newest result says when.
     const recheckLater = (result: ConvergeResult): void => {
@@ -214,7 +216,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
         }
 
         // The run is chained before stop() drains the chains: the Compute outlives it.
-        runWith(opened.compute, groupId).then(recheckLater, (err: unknown) => deps.log(['converger', 'error'], errorData(err)));
+        runWith(opened, groupId).then(recheckLater, (err: unknown) => deps.log(['converger', 'error'], errorData(err)));
     };
 
     const runAll = async (ids: readonly GroupId[]): Promise<ConvergeResult[]> =>
@@ -241,8 +243,8 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     // Every unpaused group, a page at a time, each project listed once
     // (core/converge/sweep.ts); the next page is read while this one is looked at.
     const sweepOnce = async (): Promise<readonly ConvergeResult[]> => {
-        const compute = opened?.compute;
-        if (!compute) {
+        const ports = opened;
+        if (!ports) {
             return [];
         }
 
@@ -258,7 +260,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
                 next.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
             }
 
-            const { steady, unsettled: rest } = await triage(depsOf(compute), page, scheduler.turn);
+            const { steady, unsettled: rest } = await triage(depsOf(ports), page, scheduler.turn);
             const ran = await runAll(rest);
             steady.forEach((r) => {
                 waits.delete(r.groupId);

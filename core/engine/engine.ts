@@ -46,6 +46,8 @@ export interface EnginePorts {
     // The converger's Compute, made at each start and closed at each stop (null: none configured).
     readonly computeEnabled: boolean;
     readonly openCompute: () => OpenedCompute | null;
+    // Whether openCompute gives Octavia too: a launch configuration naming load balancers is refused otherwise.
+    readonly loadBalancersEnabled: boolean;
     readonly instance: string;
     // What a customer's project can see, for launch configurations (null: not asked).
     readonly launchVisibility: LaunchVisibility | null;
@@ -92,7 +94,9 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     });
 
     return {
-        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick, region: settings.region, visibility: ports.launchVisibility }),
+        groups: groups({ store: ports.groups, supervision: ports.supervision, clock, limits: settings.limits, kick, region: settings.region, visibility: ports.launchVisibility,
+            loadBalancers: ports.loadBalancersEnabled
+        }),
         supervisor: supervision,
         alerts,
         serverEndpoint: (tenantId) => serverEndpoint(converger.compute(), scheduler, tenantId, settings.region),

@@ -26,6 +26,8 @@ export interface GroupsDeps {
     readonly region: string | null;     // the region kill-switches are matched against
     // null: nothing to ask (no OpenStack of ours, or the host's own Compute).
     readonly visibility: LaunchVisibility | null;
+    // Whether servers can be joined to load balancers (Octavia is configured).
+    readonly loadBalancers: boolean;
 }
 
 // The store's reads and plain writes as they are, and the decided writes.
@@ -61,13 +63,20 @@ const checkLaunch = async (visibility: LaunchVisibility | null, token: CustomerT
     }
 };
 
+// A launch configuration must do what it says: without Octavia no server
+// would join the load balancers it names.
+const checkLoadBalancers = (enabled: boolean, launch: LaunchConfig, prefix: string): void => {
+    if (!enabled && (launch.args.loadBalancers ?? []).length > 0) {
+        throw badRequest(`${prefix}args.loadBalancers`, 'Servers cannot join load balancers here: the plugin has no service account to reach Octavia with');
+    }
+};
 
 // Reads show the kill-switches in force, as they were at most a second ago
 // (a switch takes a second to show, as it does across instances): one
 // statement a second, not one per read.
 const SWITCHES_TTL_MS = 1000;
 
-export const groups = ({ store, supervision, clock, limits, kick, region, visibility }: GroupsDeps): Groups => {
+export const groups = ({ store, supervision, clock, limits, kick, region, visibility, loadBalancers }: GroupsDeps): Groups => {
     const switches = cachedFor(clock, SWITCHES_TTL_MS, () => supervision.listKillSwitches());
     // How a read shows the kill-switches in force now; read beside the group, not under its lock.
     const holdShown = async (): Promise<(group: Group) => Group> => {
@@ -80,6 +89,7 @@ export const groups = ({ store, supervision, clock, limits, kick, region, visibi
         ready: () => store.ready(),
         // A new group's desired is its minimum: that is something to converge to.
         createGroup: async (tenantId, spec, token) => {
+            checkLoadBalancers(loadBalancers, spec.launch, 'launchConfiguration.');
             await checkLaunch(visibility, token, tenantId, spec.launch, 'launchConfiguration.');
             const created = await store.createGroup(tenantId, spec, limits);
             if (created.group.state.desiredCapacity > 0) {
@@ -117,6 +127,7 @@ export const groups = ({ store, supervision, clock, limits, kick, region, visibi
             kick(groupId);
         },
         updateLaunch: async (tenantId, groupId, launch, token) => {
+            checkLoadBalancers(loadBalancers, launch, '');
             await checkLaunch(visibility, token, tenantId, launch, '');
             await supervision.withGroup(tenantId, groupId, (locked) => locked.write({ at: clock.now(), launch }));
         },

@@ -2,6 +2,7 @@
 // bounds every group lives within. Wire shapes (Otter v1.0) are built from
 // these in plugin/wire.ts.
 import type { GroupId, TenantId } from './ids';
+import type { MemberTarget } from './load-balancer';
 import type { Metadata } from './metadata';
 import type { Policy, PolicySpec } from './policy';
 
@@ -15,17 +16,14 @@ export interface GroupConfig {
     readonly metadata: Metadata;
 }
 
-export interface LoadBalancer {
-    readonly loadBalancerId: string | number;
-    readonly port: number;
-}
-
 // `server` goes to Nova as the customer wrote it (contract §3).
 export interface LaunchConfig {
     readonly type: 'launch_server';
     readonly args: {
         readonly server: Readonly<Record<string, unknown>>;
-        readonly loadBalancers?: readonly LoadBalancer[];
+        // The pools each server joins once ACTIVE, and leaves (after drainingTimeoutS, default 0) before its delete.
+        readonly loadBalancers?: readonly MemberTarget[];
+        readonly drainingTimeoutS?: number;
     };
 }
 

@@ -29,3 +29,29 @@ export class LoadBalancerError extends Error {
         this.name = 'LoadBalancerError';
     }
 }
+
+// Where a group's servers join (contract §7, launchConfiguration.args.loadBalancers):
+// a pool, or every pool of a load balancer (Otter's `{loadBalancerId, port}`).
+export interface PoolTarget {
+    readonly poolId: string;
+    readonly port: number;
+    readonly subnetId?: string;       // the member's address is the server's fixed IPv4 in this subnet
+    readonly weight?: number;         // Octavia's default (1) when unset
+}
+
+export interface LoadBalancerTarget {
+    readonly loadBalancerId: string;
+    readonly port: number;
+}
+
+export type MemberTarget = PoolTarget | LoadBalancerTarget;
+
+export const maxLoadBalancers = 5;
+export const drainingTimeoutLimits = { min: 0, max: 3600, default: 0 } as const;
+// Octavia's member weights; 0 takes no new connections (a member draining).
+export const memberWeightLimits = { min: 1, max: 256 } as const;
+
+// Which kinds Octavia says no with (waiting will not change it), as opposed
+// to a busy load balancer, an outage or a guard: those are waited out.
+const refusals: ReadonlySet<LoadBalancerErrorKind> = new Set<LoadBalancerErrorKind>(['pool_gone', 'load_balancer_gone', 'refused', 'quota', 'forbidden']);
+export const isRefusal = (kind: LoadBalancerErrorKind): boolean => refusals.has(kind);

@@ -1,6 +1,7 @@
 // A group's workflow (contract §7, docs/workflows.md): what runs between
 // Nova's ACTIVE and in service, and before a server of ours is deleted.
 // In service is the workflow's word, not Nova's (design idea 8).
+import type { Reason } from './activity';
 
 export type WorkflowEvent = 'launch' | 'terminate';
 export type WorkflowResult = 'continue' | 'abandon';
@@ -46,3 +47,12 @@ export const afterStage = (event: WorkflowEvent, stageIndex: number, last: boole
     result === 'continue' && !last ?
         { kind: 'next', stage: stageIndex + 1 } :
         { kind: 'end', result, inService: event === 'launch' && result === 'continue' };
+
+// The reason of a stage's end row, when the end gave none: what it makes of the workflow.
+export const stageEndReason = (event: WorkflowEvent, after: AfterStage): Reason => {
+    if (after.kind === 'next') {
+        return event === 'launch' ? 'joining' : 'leaving';
+    }
+
+    return after.result === 'abandon' ? 'workflow_abandoned' : after.inService ? 'in_service' : 'left';
+};

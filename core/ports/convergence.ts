@@ -7,7 +7,20 @@ import type { KillSwitch } from '../model/kill-switch';
 import type { LedgerEntry } from '../model/ledger';
 import type { GroupStatus } from '../model/group';
 import type { ActivityInput } from '../model/activity';
-import type { WorkflowConfig, WorkflowStage } from '../model/workflow';
+import type { MemberTarget } from '../model/load-balancer';
+import type { MembersDetail } from '../model/members';
+import type { WorkflowConfig, WorkflowEvent, WorkflowStage } from '../model/workflow';
+import type { StageEnd } from './workflows';
+
+// A server's members stage that is running now, with its progress.
+export interface MemberStage {
+    readonly intentId: string;
+    readonly serverId: string;
+    readonly event: WorkflowEvent;
+    readonly stageIndex: number;
+    readonly last: boolean;                   // no stage after it
+    readonly detail: MembersDetail;
+}
 
 export interface ConvergenceSnapshot {
     readonly groupId: GroupId;
@@ -18,7 +31,9 @@ export interface ConvergenceSnapshot {
     readonly status: GroupStatus;
     readonly launchServer: Readonly<Record<string, unknown>>;   // the launch configuration's args.server
     readonly workflow: WorkflowConfig;                  // the group's, for servers that join from now on
-    readonly loadBalancers: boolean;                    // the launch configuration joins load balancers
+    readonly loadBalancers: readonly MemberTarget[];    // the launch configuration's: servers joining from now on join them
+    readonly drainingTimeoutS: number;                  // the launch configuration's (0 when unset)
+    readonly memberStages: readonly MemberStage[];      // the group's servers whose members stage is running
     readonly ledger: readonly LedgerEntry[];            // live entries (not gone)
     readonly orphans: readonly OrphanReport[];          // as last persisted
     readonly killSwitches: readonly KillSwitch[];
@@ -55,6 +70,7 @@ export interface Join {
     readonly launch: readonly WorkflowStage[];
     readonly terminate: readonly WorkflowStage[];
     readonly workflow: WorkflowConfig;
+    readonly members: MembersDetail | null;   // the members stage's start (its targets as they are now); null: none
 }
 
 export interface ConvergenceStore {
@@ -78,6 +94,11 @@ export interface ConvergenceStore {
     joinServers(groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void>;
     leaveServers(groupId: GroupId, leaves: readonly PlannedLeave[], activity: readonly ActivityInput[]): Promise<void>;
     recordActivity(groupId: GroupId, activity: readonly ActivityInput[]): Promise<void>;
+    // A members stage's progress, with its activity rows (false: the stage is no longer running, nothing written).
+    writeMembersDetail(groupId: GroupId, stage: Pick<MemberStage, 'intentId' | 'event' | 'stageIndex'>, detail: MembersDetail, activity: readonly ActivityInput[]): Promise<boolean>;
+    // A members stage's end with its last progress, through the same store path
+    // as every stage's end (WorkflowStore.finishStage): the ledger moves with it.
+    finishMembersStage(end: StageEnd, detail: MembersDetail, activity: readonly ActivityInput[]): Promise<boolean>;
     // Sets ERROR with the message (never over DELETING), or clears an ERROR
     // (null); the activity row is written only when the status changed.
     setGroupError(groupId: GroupId, message: string | null, activity: ActivityInput): Promise<boolean>;

@@ -15,7 +15,7 @@ import { scopedToProject } from '../../adapters/keystone/project-sessions';
 import { KeystoneSession } from '../../adapters/keystone/session';
 import { type ServiceAccount, serviceAccountFromEnv } from '../../adapters/keystone/service-account';
 import { OctaviaClient } from '../../adapters/octavia/client';
-import type { LoadBalancerScope, PoolMember } from '../../adapters/octavia/types';
+import type { LoadBalancerScope, PoolMember } from '../../core/ports/load-balancers';
 import { LoadBalancerError } from '../../core/model/load-balancer';
 import { isRecord } from '../../core/model/json';
 

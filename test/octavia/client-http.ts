@@ -7,7 +7,7 @@ import nock from 'nock';
 import { MockAgent } from 'undici';
 import { OctaviaClient } from '../../adapters/octavia/client';
 import { type LoadBalancerErrorKind } from '../../core/model/load-balancer';
-import type { LoadBalancerScope } from '../../adapters/octavia/types';
+import type { LoadBalancerScope } from '../../core/ports/load-balancers';
 import { account, KEYSTONE, startNock, stopNock, T0, tokenBody } from '../nova/fixtures';
 import { client, expectProjectAuth, failure, fault, OCTAVIA, OCTAVIA_CATALOG, OCTAVIA_HEADERS, OCTAVIA_TWO, rawMember, rawPool } from './fixtures';
 

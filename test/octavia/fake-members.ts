@@ -1,8 +1,8 @@
 // A fake LoadBalancerMembers for the guard tests: counts what reaches it and
 // answers as the test says (at once, with an error, or when released).
-import type { LoadBalancerMembers, LoadBalancerScope, PoolMember } from '../../adapters/octavia/types';
+import type { LoadBalancerMembers, LoadBalancerScope, PoolMember } from '../../core/ports/load-balancers';
 
-export type MemberMethod = 'pools' | 'create' | 'show' | 'list' | 'weight' | 'delete';
+export type MemberMethod = 'pools' | 'create' | 'show' | 'list' | 'weight' | 'delete' | 'subnet';
 
 export interface MemberCall {
     readonly method: MemberMethod;
@@ -46,6 +46,11 @@ export class FakeMembers implements LoadBalancerMembers {
         return 'deleting';
     }
 
+    async subnetCidr(scope: LoadBalancerScope): Promise<string | null> {
+        await this.reach('subnet', scope);
+        return '10.0.0.0/24';
+    }
+
     count(method?: MemberMethod, region?: string | null): number {
         return this.calls.filter((c) => (method === undefined || c.method === method) && (region === undefined || c.region === region)).length;
     }
@@ -71,5 +76,6 @@ export const everyCall = (m: LoadBalancerMembers, scope: LoadBalancerScope, outc
     outcome(m.showMember(scope, 'p1', 'm1')),
     outcome(m.listMembers(scope, 'p1')),
     outcome(m.setWeight(scope, 'p1', 'm1', 0)),
-    outcome(m.deleteMember(scope, 'p1', 'm1'))
+    outcome(m.deleteMember(scope, 'p1', 'm1')),
+    outcome(m.subnetCidr(scope, 's1'))
 ]);

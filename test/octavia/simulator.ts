@@ -4,7 +4,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { OctaviaClient, type OctaviaClientOptions } from '../../adapters/octavia/client';
-import type { LoadBalancerScope } from '../../adapters/octavia/types';
+import type { LoadBalancerScope } from '../../core/ports/load-balancers';
 import { LoadBalancerError } from '../../core/model/load-balancer';
 import {
     DEMO, demoLoadBalancerId, demoPoolId, demoProjectId, demoServiceAccount, demoSubnetId, type Simulator, type SimulatorOptions
@@ -35,6 +35,20 @@ const acme = (sim: Simulator): { readonly lb: string; readonly pool: string } =>
 };
 
 describe('OctaviaClient against the simulator', () => {
+
+    it('reads a subnet\'s CIDR from Neutron as the project sees it: null for one it cannot see or that does not exist', async () => {
+        await run({}, async (sim, client) => {
+            const octavia = client();
+            expect(await octavia.subnetCidr(SCOPE, demoSubnetId)).to.equal(DEMO.network.subnet.cidr);
+            acme(sim);
+            const hidden = sim.networks('acme').find((n) => n.name === 'acme-net')?.subnet.id as string;
+            expect(await octavia.subnetCidr(SCOPE, hidden)).to.be.null();
+            expect(await octavia.subnetCidr(SCOPE, '00000000-0000-4000-8000-000000000000')).to.be.null();
+            sim.faults.add({ service: 'network', method: 'GET', path: `/v2.0/subnets/${demoSubnetId}`, status: 500, times: 1 });
+            expect((await failure(octavia.subnetCidr(SCOPE, demoSubnetId))).kind).to.equal('server_error');
+            expect(sim.requests.filter((r) => r.service === 'network').map((r) => r.path)).to.include(`/v2.0/subnets/${demoSubnetId}`);
+        });
+    });
 
     it('finds Octavia in the catalog and answers the demo load balancer\'s pools; an unknown one is load_balancer_gone', async () => {
         await run({}, async (sim, client) => {

@@ -11,7 +11,10 @@ import type { DeleteReason } from '../../core/model/activity';
 import type { PlannedLeave } from '../../core/converge/plan';
 import type { Clock } from '../../core/ports/clock';
 import type { Compute, ComputeScope } from '../../core/ports/compute';
-import type { ConvergenceSnapshot, ConvergenceStore, Join, LockedBuildFailures, Observation } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, ConvergenceStore, Join, LockedBuildFailures, MemberStage, Observation } from '../../core/ports/convergence';
+import { leavingDetail, type MembersDetail } from '../../core/model/members';
+import { afterStage, type WorkflowStage } from '../../core/model/workflow';
+import type { StageEnd } from '../../core/ports/workflows';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -61,13 +64,15 @@ export class FakeConvergenceStore implements ConvergenceStore {
     leaseAnswers: boolean[] = [];           // claimLease answers these in turn, then true
     scaleUp = { wanting: 0, total: 0 };
     private nextIntent = 1;
+    private readonly thenStages = new Map<string, readonly WorkflowStage[]>();
+    private readonly launchDetails = new Map<string, MembersDetail>();
 
     constructor(private readonly clock: Clock) {}
 
     addGroup(group: Partial<FakeGroup> & Pick<FakeGroup, 'groupId'>): FakeGroup {
         const full: FakeGroup = {
             tenantId: 't1' as FakeGroup['tenantId'], desired: 0, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: { name: 'web' },
-            workflow: { type: 'builtin' }, loadBalancers: false,
+            workflow: { type: 'builtin' }, loadBalancers: [], drainingTimeoutS: 0, memberStages: [],
             ledger: [], orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null, ...group
         };
         this.groups.set(full.groupId, full);
@@ -252,9 +257,14 @@ export class FakeConvergenceStore implements ConvergenceStore {
     joinServers(groupId: GroupId, joins: readonly Join[], rows: readonly ActivityInput[]): Promise<void> {
         this.calls.push(`joinServers ${groupId} ${joins.map((j) => `${j.intentId}:${j.launch.join('+')}/${j.terminate.join('+')}`).join(',')}`);
         for (const join of joins) {
-            const found = this.entry(join.intentId)?.entry;
-            if (found && (found.state === 'intent' || found.state === 'building')) {
-                Object.assign(found, { state: join.launch.length > 0 ? 'joining' : 'active', leaves: join.terminate.length > 0, workflow: { outcome: 'running', reason: null } });
+            const found = this.entry(join.intentId);
+            if (found && (found.entry.state === 'intent' || found.entry.state === 'building')) {
+                Object.assign(found.entry, { state: join.launch.length > 0 ? 'joining' : 'active', leaves: join.terminate.length > 0, workflow: { outcome: 'running', reason: null } });
+                this.thenStages.set(join.intentId, join.terminate);
+                if (join.launch[0] === 'members' && join.members !== null && found.entry.serverId !== null) {
+                    found.group.memberStages = [...found.group.memberStages,
+                        { intentId: join.intentId, serverId: found.entry.serverId, event: 'launch', stageIndex: 0, last: join.launch.length === 1, detail: join.members }];
+                }
             }
         }
 
@@ -268,11 +278,57 @@ export class FakeConvergenceStore implements ConvergenceStore {
             const found = this.entry(leave.intentId)?.entry;
             if (found && (found.state === 'joining' || found.state === 'active')) {
                 Object.assign(found, { state: 'leaving', leaveReason: leave.reason, workflow: { outcome: 'running', reason: null } });
+                const group = this.groups.get(groupId);
+                const launch = group?.memberStages.find((m) => m.intentId === leave.intentId && m.event === 'launch');
+                const terminate = this.thenStages.get(leave.intentId) ?? [];
+                if (group) {
+                    group.memberStages = group.memberStages.filter((m) => m.intentId !== leave.intentId);
+                    if (terminate[0] === 'members' && found.serverId !== null) {
+                        const detail = leavingDetail(launch?.detail ?? this.launchDetails.get(leave.intentId) ?? { targets: [], drainingTimeoutS: 0, members: [] });
+                        group.memberStages = [...group.memberStages, { intentId: leave.intentId, serverId: found.serverId, event: 'terminate', stageIndex: 0, last: terminate.length === 1, detail }];
+                    }
+                }
             }
         }
 
         this.record(groupId, rows);
         return Promise.resolve();
+    }
+
+    writeMembersDetail(groupId: GroupId, stage: Pick<MemberStage, 'intentId' | 'event' | 'stageIndex'>, detail: MembersDetail, rows: readonly ActivityInput[]): Promise<boolean> {
+        this.calls.push(`writeMembersDetail ${stage.intentId} ${stage.event} ${detail.members.map((m) => `${m.poolId}:${m.id ?? '?'}:${m.status ?? '-'}`).join(',')}`);
+        const group = this.groups.get(groupId);
+        const found = group?.memberStages.find((m) => m.intentId === stage.intentId && m.event === stage.event && m.stageIndex === stage.stageIndex);
+        if (!group || !found) {
+            return Promise.resolve(false);
+        }
+
+        group.memberStages = group.memberStages.map((m) => (m === found ? { ...m, detail } : m));
+        this.record(groupId, rows);
+        return Promise.resolve(true);
+    }
+
+    // As adapters/store/workflows.ts finishStage does, in miniature (a members stage is the last here, or followed by none the fake runs).
+    finishMembersStage(end: StageEnd, detail: MembersDetail, rows: readonly ActivityInput[]): Promise<boolean> {
+        this.calls.push(`finishMembersStage ${end.intentId} ${end.event} ${end.result}${end.reason === null ? '' : ` ${end.reason}`}`);
+        const found = this.entry(end.intentId);
+        const stage = found?.group.memberStages.find((m) => m.intentId === end.intentId && m.event === end.event && m.stageIndex === end.stageIndex);
+        if (!found || !stage) {
+            return Promise.resolve(false);
+        }
+
+        found.group.memberStages = found.group.memberStages.filter((m) => m !== stage);
+        if (end.event === 'launch') {
+            this.launchDetails.set(end.intentId, detail);
+        }
+
+        const after = afterStage(end.event, end.stageIndex, stage.last, end.result);
+        if (after.kind === 'end') {
+            this.endWorkflow(end.intentId, { outcome: end.result, reason: end.reason });
+        }
+
+        this.record(found.group.groupId, rows);
+        return Promise.resolve(true);
     }
 
     // A workflow's end, as the runner writes it (adapters/store/workflows.ts finishStage).

@@ -72,7 +72,7 @@ describe('observationOf', () => {
         id, name: id, status, taskState: null, addresses: [], created: hourAgo, metadata: { 'autoscale:group_id': 'g1', 'autoscale:intent_id': intentId }
     });
     const snapOf = (ledger: LedgerEntry[], orphans: ConvergenceSnapshot['orphans'] = [], extra: Partial<ConvergenceSnapshot> = {}): ConvergenceSnapshot => ({
-        groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: ledger.length, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {}, workflow: { type: 'builtin' }, loadBalancers: false,
+        groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: ledger.length, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {}, workflow: { type: 'builtin' }, loadBalancers: [], drainingTimeoutS: 0, memberStages: [],
         ledger, orphans, killSwitches: [], buildFailures: 0, createsNotBefore: null, ...extra
     });
     // Builds time out after two hours here: the ledger's entries are an hour old.

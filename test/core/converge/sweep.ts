@@ -47,7 +47,7 @@ const steadyCase = (n: number, groupId = GroupId('g1')): Case => {
     return {
         snap: {
             groupId, tenantId: TenantId('t1'), desired: n, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},
-            workflow: { type: 'builtin' }, loadBalancers: false, ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
+            workflow: { type: 'builtin' }, loadBalancers: [], drainingTimeoutS: 0, memberStages: [], ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
         },
         listing: { kind: 'known', servers }
     };

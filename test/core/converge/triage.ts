@@ -39,7 +39,7 @@ const setup = () => {
 
         return {
             groupId: GroupId(id), tenantId: TenantId(tenant), desired: n, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},
-            workflow: { type: 'builtin' }, loadBalancers: false, ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null, ...extra
+            workflow: { type: 'builtin' }, loadBalancers: [], drainingTimeoutS: 0, memberStages: [], ledger, orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null, ...extra
         };
     };
 
@@ -108,7 +108,7 @@ describe('isSteady', () => {
     });
     const snap: ConvergenceSnapshot = {
         groupId: GroupId('g1'), tenantId: TenantId('t1'), desired: 1, maxEntities: 10, paused: false, status: 'ACTIVE', launchServer: {},
-        workflow: { type: 'builtin' }, loadBalancers: false, ledger: [{ intentId: 'i1', serverId: 's1', state: 'active', createdAt: hourAgo }], orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
+        workflow: { type: 'builtin' }, loadBalancers: [], drainingTimeoutS: 0, memberStages: [], ledger: [{ intentId: 'i1', serverId: 's1', state: 'active', createdAt: hourAgo }], orphans: [], killSwitches: [], buildFailures: 0, createsNotBefore: null
     };
     const listing = { kind: 'known' as const, servers: [server('s1', 'i1')] };
     const done: Plan = {

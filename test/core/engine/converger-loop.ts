@@ -45,7 +45,7 @@ const world = (options: { settings?: Partial<ConvergerSettings>; compute?: boole
     const compute = options.compute ?? true;
     const loop = convergerLoop({
         store: conv.store, enabled: compute, clock, scheduler, log, instance: 'i1', region: 'r1',
-        openCompute: () => (compute ? { compute: nova.compute, close: () => closed.count++ } : null),
+        openCompute: () => (compute ? { compute: nova.compute, members: null, close: () => closed.count++ } : null),
         settings: { ...baseSettings, ...options.settings }
     });
     return { clock, scheduler, logs: entries, conv, nova, closed, loop };

@@ -65,7 +65,7 @@ const world = (computeEnabled = true): World => {
     const engine = makeEngine({
         groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
         workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
-        openCompute: () => (computeEnabled ? { compute: nova.compute, close: () => closed.count++ } : null)
+        openCompute: () => (computeEnabled ? { compute: nova.compute, members: null, close: () => closed.count++ } : null), loadBalancersEnabled: false
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
 };

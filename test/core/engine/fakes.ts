@@ -708,7 +708,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
     const live = (g: ConvergenceGroup) => g.ledger.filter((e) => e.state !== 'gone');
     const snapshot = (g: ConvergenceGroup): ConvergenceSnapshot => ({
         groupId: g.groupId, tenantId: g.tenantId, desired: g.desired, maxEntities: g.maxEntities, paused: g.paused, status: g.status,
-        launchServer: launchConfig.args.server, workflow: { type: 'builtin' }, loadBalancers: false, ledger: live(g).map(ledgerEntry), orphans: g.orphans, killSwitches: [], buildFailures: g.buildFailures,
+        launchServer: launchConfig.args.server, workflow: { type: 'builtin' }, loadBalancers: [], drainingTimeoutS: 0, memberStages: [], ledger: live(g).map(ledgerEntry), orphans: g.orphans, killSwitches: [], buildFailures: g.buildFailures,
         createsNotBefore: g.createsNotBefore
     });
     const note = (groupId: GroupId, rows: readonly ActivityInput[]) => rows.forEach((row) => activity.push({ groupId, row }));
@@ -835,7 +835,10 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
         leaveServers: async (groupId, leaves, rows) => {
             leaves.forEach((l) => setEntry(l.intentId, { state: 'leaving', leaveReason: l.reason }));
             note(groupId, rows);
-        }
+        },
+        // No group here joins load balancers.
+        writeMembersDetail: async () => false,
+        finishMembersStage: async () => false
     };
 
     return {

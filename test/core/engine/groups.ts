@@ -40,7 +40,7 @@ const world = (desired = 2, status: 'ACTIVE' | 'DELETING' = 'ACTIVE', reads: Par
     const clock = manualClock();
     return {
         sup, calls: store.calls, kicks, clock,
-        service: groups({ store: { ...store.store, ...reads }, supervision: sup.store, clock, limits, kick: (id) => kicks.push(id), region: 'r1', visibility })
+        service: groups({ store: { ...store.store, ...reads }, supervision: sup.store, clock, limits, kick: (id) => kicks.push(id), region: 'r1', visibility, loadBalancers: false })
     };
 };
 

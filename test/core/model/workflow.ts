@@ -3,7 +3,7 @@
 // and only the stages that apply.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { stagesOf, type WorkflowConfig, type WorkflowEvent, type WorkflowStage } from '../../../core/model/workflow';
+import { afterStage, stageEndReason, stagesOf, type WorkflowConfig, type WorkflowEvent, type WorkflowStage } from '../../../core/model/workflow';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -27,4 +27,17 @@ describe('stagesOf', () => {
             expect([stagesOf(config, 'launch', pools), stagesOf(config, 'terminate', pools)]).to.equal([launch, terminate]);
         });
     }
+});
+
+describe('stageEndReason', () => {
+
+    it('says what a stage\'s end makes of its workflow', () => {
+        expect([
+            stageEndReason('launch', afterStage('launch', 0, false, 'continue')),
+            stageEndReason('terminate', afterStage('terminate', 0, false, 'continue')),
+            stageEndReason('launch', afterStage('launch', 1, true, 'continue')),
+            stageEndReason('launch', afterStage('launch', 0, false, 'abandon')),
+            stageEndReason('terminate', afterStage('terminate', 1, true, 'continue'))
+        ]).to.equal(['joining', 'leaving', 'in_service', 'workflow_abandoned', 'left']);
+    });
 });

@@ -1,8 +1,8 @@
-// What the built-in workflow asks of Octavia about members (contract §7),
-// spoken as the service account scoped to the group's tenant project. Both
-// OctaviaClient and GuardedOctavia answer to it; every failure is a
-// LoadBalancerError (core/model/load-balancer.ts).
-import type { ComputeScope } from '../../core/ports/compute';
+// The load-balancer port: what the built-in workflow's members stage asks of
+// Octavia (contract §7), spoken as the service account scoped to the group's
+// tenant project. Adapters (adapters/octavia) throw LoadBalancerError
+// (core/model/load-balancer.ts); nothing else escapes.
+import type { ComputeScope } from './compute';
 
 // The same scope as the group's servers: its tenant's project, in a region.
 export type LoadBalancerScope = ComputeScope;
@@ -38,4 +38,7 @@ export interface LoadBalancerMembers {
     setWeight(scope: LoadBalancerScope, poolId: string, memberId: string, weight: number): Promise<'updated' | 'gone'>;
     // 'deleting': accepted, the member shows PENDING_DELETE until Octavia's worker is done.
     deleteMember(scope: LoadBalancerScope, poolId: string, memberId: string): Promise<'deleting' | 'gone'>;
+    // A subnet's IPv4 CIDR as Neutron shows it to the project (a member's
+    // address is the server's fixed IPv4 in it); null when Neutron answers 404.
+    subnetCidr(scope: LoadBalancerScope, subnetId: string): Promise<string | null>;
 }
