@@ -77,14 +77,21 @@ describe('demo host', () => {
         expect(body.launchConfiguration.args.loadBalancers).to.equal([{ poolId, port: 80 }]);
         expect(body.launchConfiguration.args.server.networks).to.equal([{ uuid: demoNetworkId }]);
 
-        // Everything else in it is a group the demo tenant may create (its network visible to it).
-        const { loadBalancers, ...args } = body.launchConfiguration.args;
-        expect(loadBalancers).to.exist();
-        const created = await request(join.url, {
-            method: 'POST', headers: { 'x-auth-token': join.token, 'content-type': 'application/json' },
-            body: JSON.stringify({ ...body, launchConfiguration: { ...body.launchConfiguration, args } })
-        });
+        // Posted as printed, it makes a group whose server joins that pool.
+        const created = await request(join.url, { method: 'POST', headers: { 'x-auth-token': join.token, 'content-type': 'application/json' }, body: join.body });
         const result = await created.body.json();
         expect(created.statusCode, JSON.stringify(result)).to.equal(201);
+        const members = async (): Promise<{ name: string; protocol_port: number }[]> => {
+            const listed = await request(`${host.simulator?.loadBalancerUrl}/v2/lbaas/pools/${poolId}/members`, { headers: { 'x-auth-token': join.token } });
+            return ((await listed.body.json()) as { members: { name: string; protocol_port: number }[] }).members;
+        };
+        const deadline = Date.now() + 30_000;
+        while ((await members()).length === 0 && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+
+        const joined = await members();
+        expect(joined).to.have.length(1);
+        expect(joined[0]?.protocol_port).to.equal(80);
     });
 });
