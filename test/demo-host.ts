@@ -85,7 +85,7 @@ describe('demo host', () => {
             const listed = await request(`${host.simulator?.loadBalancerUrl}/v2/lbaas/pools/${poolId}/members`, { headers: { 'x-auth-token': join.token } });
             return ((await listed.body.json()) as { members: { name: string; protocol_port: number }[] }).members;
         };
-        const deadline = Date.now() + 30_000;
+        const deadline = Date.now() + 20_000;
         while ((await members()).length === 0 && Date.now() < deadline) {
             await new Promise((resolve) => setTimeout(resolve, 200));
         }
