@@ -7,6 +7,7 @@
 import { backoffFor } from './backoff';
 import { applyPlan } from './apply';
 import { convergerRow, observationOf, observeListing } from './observe';
+import { workflowFailureReasons } from '../model/activity';
 import type { GroupId } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
 import { stagesOf } from '../model/workflow';
@@ -165,9 +166,11 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
             return { outcome: plan.outcome, passes: pass, plan, retryAt: null };
         }
 
-        // Servers gone ERROR are failed builds: they start the group's backoff
-        // before any replacement is asked for. Deletes go ahead regardless.
-        const errored = plan.deletes.filter((d) => d.reason === 'error' && d.intentId !== null).length;
+        // Servers gone ERROR, and launches their workflow ended abandon (counted
+        // once, as they fail), are failed builds (contract §7): they start the
+        // group's backoff before any replacement is asked for. Deletes go ahead regardless.
+        const abandoned = plan.members.filter((m) => m.condition === 'failed' && (workflowFailureReasons as readonly string[]).includes(m.reason)).length;
+        const errored = plan.deletes.filter((d) => d.reason === 'error' && d.intentId !== null).length + abandoned;
         const notBefore = errored > 0 ? await recordBuildFailures(deps, snap, errored, now) : snap.createsNotBefore;
         const { create, notBefore: resumeAt } = await allowance(deps, snap, plan, notBefore, now);
 

@@ -8,7 +8,7 @@
 // for its sends (10 s at most each), and a round that found a full batch runs
 // again at once, where the runner only starts host calls and returns.
 import { randomUUID } from 'node:crypto';
-import { afterAnswer, afterHeartbeat, pastDeadline, type DeliveryStep } from '../decide/delivery';
+import { afterAnswer, afterHeartbeat, pastDeadline, type Completion } from '../decide/delivery';
 import { deliveryServer, storedBody } from '../model/delivery-body';
 import type { GroupId, TenantId } from '../model/ids';
 import { modeInForce, type KillSwitch } from '../model/kill-switch';
@@ -72,7 +72,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
     let timer: Timer | null = null;
     let running: Promise<unknown> | null = null;
 
-    const complete = async (d: DeliveryRecord, step: Extract<DeliveryStep, { kind: 'complete' }>): Promise<boolean> => {
+    const complete = async (d: DeliveryRecord, step: Completion): Promise<boolean> => {
         // A terminate's end goes on to the delete whatever it said: its row says `left`, the message why.
         const reason = d.event === 'launch' ? step.reason : null;
         const written = await store.complete(d.id, { intentId: d.intentId, event: d.event, stageIndex: d.stageIndex, result: step.result, reason },
@@ -181,7 +181,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         let expired = 0;
         for (const d of await store.expired(now, deps.batch)) {
             const step = pastDeadline(d, now);
-            if (step !== null && step.kind === 'complete' && await complete(d, step)) {
+            if (step !== null && await complete(d, step)) {
                 expired++;
             }
         }
@@ -196,11 +196,18 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         }
 
         const d = found.delivery;
+        // Past the deadline the default holds, whatever arrives before the loop applies it.
+        const late = pastDeadline(d, clock.now());
+        if (late !== null) {
+            await complete(d, late);
+            return 'completed';
+        }
+
         if (result === 'heartbeat') {
             return await store.moveDeadline(d.id, afterHeartbeat(d, clock.now())) ? 'done' : 'completed';
         }
 
-        const step: DeliveryStep = { kind: 'complete', result, reason: result === 'abandon' ? 'workflow_abandoned' : null, why: `the callback said ${result}` };
+        const step: Completion = { kind: 'complete', result, reason: result === 'abandon' ? 'workflow_abandoned' : null, why: `the callback said ${result}` };
         return await complete(d, step) ? 'done' : 'completed';
     };
 

@@ -11,13 +11,24 @@ import { field } from './server';
 
 const { expect } = Code;
 
-export const webhookOptions = (extra: Record<string, unknown> = {}): RigOptions => ({
+export const webhookOptions = (extra: Record<string, unknown> = {}, plugin: RigOptions['plugin'] = {}): RigOptions => ({
     plugin: {
         webhooks: { allowHttp: true, allowCidrs: ['127.0.0.1/32'], intervalMs: 0, ...extra },
         workflowRunner: { intervalMs: 0 },
-        publicUrl: 'https://autoscale.example'
+        publicUrl: 'https://autoscale.example',
+        ...plugin
     }
 });
+
+// A receiver's answer by the event it was sent.
+export const byEvent = (answers: Record<string, { status: number; body?: string }>) => (_req: unknown, res: { writeHead(s: number): void; end(b: string): void }, body: Buffer): void => {
+    const event = String((JSON.parse(body.toString('utf8')) as { event?: unknown }).event);
+    const answer = answers[event] ?? { status: 500 };
+    res.writeHead(answer.status);
+    res.end(answer.body ?? '');
+};
+
+export const result = (value: string): { status: number; body: string } => ({ status: 200, body: JSON.stringify({ result: value }) });
 
 export interface Sent {
     readonly event: string;
