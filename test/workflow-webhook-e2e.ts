@@ -66,6 +66,34 @@ describe('workflows: the customer\'s webhook', () => {
     });
 });
 
+describe('workflows: a callback names one delivery', () => {
+
+    it('completes only its own server: another group\'s pending server stays pending, and a bad body is 400 naming result', async () => {
+        const receiver = await startReceiver(reply(202));
+        try {
+            await withRig(webhookOptions(), async (rig) => {
+                const one = await grownWithWebhook(rig, receiver.url(), 1, { events: ['launch'] });
+                const other = await grownWithWebhook(rig, receiver.url(), 1, { events: ['launch'] });
+                await deliver(rig);
+                const sent = receiver.seen.map((s) => opened(rig, s));
+                const mine = sent.find((b) => b.groupId === one)!;
+                const bad = await callBack(rig, mine.callbackUrl, { result: 'maybe' });
+                expect(bad.statusCode).to.equal(400);
+                expect(JSON.parse(bad.payload)).to.include({ error: { code: 400, type: 'ValidationError', message: '"result" must be one of [continue, abandon, heartbeat]', details: { field: 'result' } } });
+                expect((await callBack(rig, mine.callbackUrl, { result: 'continue' })).statusCode).to.equal(204);
+                expect(await inService(rig, one)).to.equal([1, 0]);
+                expect(await inService(rig, other)).to.equal([0, 1]);
+                // An undecodable token is as unknown as any other.
+                expect((await rig.server.inject({ method: 'POST', url: '/autoscale/v1.0/workflow/1/%ZZ', payload: { result: 'continue' } })).statusCode).to.equal(404);
+                expect((await rig.server.inject({ method: 'POST', url: `/autoscale/v1.0/workflow/1/${'x'.repeat(300)}`, payload: { result: 'continue' } })).statusCode).to.equal(404);
+            });
+        }
+        finally {
+            await receiver.close();
+        }
+    });
+});
+
 describe('workflows: the webhook\'s outcomes', () => {
 
     it('takes abandon for a failed build: the server leaves through terminate, is deleted and replaced, with backoff', async () => {
