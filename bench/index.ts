@@ -11,6 +11,7 @@ import { benchSettings, type BackendKind, type BenchSettings } from './shared/se
 import { supervisorBench } from './supervisor';
 import { convergeBench } from './converge';
 import { capabilityBench } from './capability';
+import { webhookBench } from './webhook';
 
 interface Measured {
     readonly backend: string;
@@ -115,6 +116,11 @@ const main = async (): Promise<void> => {
     if (settings.sections.includes('capability')) {
         console.log('');
         console.log((await capabilityBench(settings)).join('\n'));
+    }
+
+    if (settings.sections.includes('webhook')) {
+        console.log('');
+        console.log((await webhookBench(settings)).join('\n'));
     }
 };
 

@@ -97,7 +97,7 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     convergence: store.convergence,
     workflows: store.workflows,
     deliveries: store.deliveries,
-    webhookSender: webhookSender(webhookOptionsOf(settings)),
+    webhookSender: webhookSender({ ...webhookOptionsOf(settings), connections: settings.webhooks.concurrency }),
     webhookUrlCheck: webhookUrlCheck(webhookOptionsOf(settings)),
     hostWorkflows: new Map(Object.entries(settings.workflows)),
     clock: settings.clock,

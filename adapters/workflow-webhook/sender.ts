@@ -2,7 +2,8 @@
 // under the operator's address policy and resolver.
 import type { WebhookSender, WebhookUrlCheck } from '../../core/ports/webhooks';
 import type { AddressPolicy } from './address-policy';
-import { deliver } from './deliver';
+import { defaultTimeoutMs, deliver } from './deliver';
+import { guardedAgent } from './guarded-connect';
 import { checkWebhookUrl, type Lookup, systemLookup } from './url-check';
 
 export interface WebhookAdapterOptions {
@@ -11,13 +12,17 @@ export interface WebhookAdapterOptions {
     readonly timeoutMs?: number | undefined;
 }
 
-export const webhookSender = (options: WebhookAdapterOptions): WebhookSender => ({
-    send: (attempt) => deliver(attempt, {
-        policy: options.policy,
-        lookup: options.lookup ?? systemLookup,
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
-    })
-});
+// One guarded Agent for every attempt, `connections` per receiver's origin:
+// a receiver answering many deliveries is not dialled again for each.
+export const webhookSender = (options: WebhookAdapterOptions & { readonly connections?: number }): WebhookSender & { close(): Promise<void> } => {
+    const lookup = options.lookup ?? systemLookup;
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    const agent = guardedAgent(options.policy, lookup, timeoutMs, options.connections ?? 1);
+    return {
+        send: (attempt) => deliver(attempt, { policy: options.policy, lookup, timeoutMs, agent }),
+        close: () => agent.close()
+    };
+};
 
 export const webhookUrlCheck = (options: WebhookAdapterOptions): WebhookUrlCheck => async (url) => {
     const check = await checkWebhookUrl(url, options.policy, options.lookup ?? systemLookup);

@@ -1,10 +1,10 @@
 // The bench's knobs, from the environment so a profiling run can narrow it:
 // BENCH_BACKENDS=pglite,postgres  BENCH_CONCURRENCY=16  BENCH_SECONDS=2
 // BENCH_WARMUP_SECONDS=1  BENCH_ROUNDS=3  BENCH_OPS=create,get  BENCH_PG_URL=postgres://...
-// BENCH_SECTIONS=api,supervisor,converge,capability (which sections run; bench/converge/settings.ts has the converger's own knobs)
+// BENCH_SECTIONS=api,supervisor,converge,capability,webhook (which sections run; bench/converge/settings.ts has the converger's own knobs)
 export type BackendKind = 'pglite' | 'postgres';
 export type Operation = 'create' | 'get';
-export type Section = 'api' | 'supervisor' | 'converge' | 'capability';
+export type Section = 'api' | 'supervisor' | 'converge' | 'capability' | 'webhook';
 
 export interface BenchSettings {
     readonly backends: readonly BackendKind[];
@@ -46,7 +46,7 @@ export const list = <T extends string>(name: string, allowed: readonly T[]): T[]
 export const benchSettings = (): BenchSettings => ({
     backends: list<BackendKind>('BENCH_BACKENDS', ['pglite', 'postgres']),
     operations: list<Operation>('BENCH_OPS', ['create', 'get']),
-    sections: list<Section>('BENCH_SECTIONS', ['api', 'supervisor', 'converge', 'capability']),
+    sections: list<Section>('BENCH_SECTIONS', ['api', 'supervisor', 'converge', 'capability', 'webhook']),
     concurrency: Math.round(number('BENCH_CONCURRENCY', 16)),
     seconds: number('BENCH_SECONDS', 2),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 1),

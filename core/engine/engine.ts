@@ -134,6 +134,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         },
         stop: async () => {
             await deliveries.stop();
+            await ports.webhookSender.close?.();
             await runner.stop();
             await converger.stop(); // runs in flight finish before the database goes
             await loops.stop();

@@ -139,34 +139,46 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         }
     };
 
-    // Claims as slots free up, so `concurrency` attempts stay under way, up to a batch a round.
+    // `concurrency` workers take claimed deliveries from a queue; the queue is
+    // claimed ahead, a few at a time, while the workers send, up to a batch a round.
     const send = async (): Promise<number> => {
-        const inFlight = new Set<Promise<void>>();
+        const queue: DueDelivery[] = [];
         let claimed = 0;
-        while (!stopping) {
-            const free = deps.concurrency - inFlight.size;
-            if (free === 0) {
-                await Promise.race(inFlight);
-                continue;
-            }
-
-            const want = Math.min(free, deps.batch - claimed);
+        let exhausted = false;
+        let refilling: Promise<void> | null = null;
+        const claim = async (): Promise<void> => {
+            const want = Math.min(deps.concurrency, deps.batch - claimed);
             const now = clock.now();
-            const due = want === 0 ? [] : await store.claimDue(now, new Date(now.getTime() + deps.attemptTimeoutMs + CLAIM_MARGIN_MS), want);
-            if (due.length === 0) {
-                break;
-            }
-
+            const due = want <= 0 || stopping ? [] : await store.claimDue(now, new Date(now.getTime() + deps.attemptTimeoutMs + CLAIM_MARGIN_MS), want);
             claimed += due.length;
-            for (const d of due) {
-                const underWay: Promise<void> = attempt(d)
-                    .catch((err: unknown) => log(['workflow', 'webhook', 'error'], `delivery ${d.id}: ${String(errorData(err))}`))
-                    .finally(() => inFlight.delete(underWay));
-                inFlight.add(underWay);
-            }
-        }
+            queue.push(...due);
+            exhausted = due.length < want || want <= 0;   // nothing more due now (or the batch is done)
+        };
+        const refill = (): Promise<void> => (exhausted ? Promise.resolve() : refilling ??= claim()
+            .catch((err: unknown) => {
+                exhausted = true;
+                log(['workflow', 'webhook', 'error'], `claim: ${String(errorData(err))}`);
+            })
+            .finally(() => {
+                refilling = null;
+            }));
+        const next = async (): Promise<DueDelivery | undefined> => {
+            await refill();
+            return queue.shift();
+        };
+        // A worker whose claim found nothing left for it ends; the others go on.
+        const worker = async (): Promise<void> => {
+            for (let d = await next(); d !== undefined; d = queue.shift() ?? await next()) {
+                if (queue.length * 2 <= deps.concurrency) {
+                    void refill();
+                }
 
-        await Promise.all(inFlight);
+                const id = d.id;
+                await attempt(d).catch((err: unknown) => log(['workflow', 'webhook', 'error'], `delivery ${id}: ${String(errorData(err))}`));
+            }
+        };
+
+        await Promise.all(Array.from({ length: deps.concurrency }, worker));
         return claimed;
     };
 

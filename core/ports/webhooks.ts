@@ -14,6 +14,8 @@ export interface WebhookAttempt {
 export interface WebhookSender {
     // Never rejects for anything the network or the receiver does.
     send(attempt: WebhookAttempt): Promise<DeliveryAnswer>;
+    // Lets kept-alive connections go (the plugin stopping).
+    close?(): Promise<void>;
 }
 
 export type UrlVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };

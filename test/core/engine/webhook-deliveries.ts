@@ -207,6 +207,19 @@ describe('webhook deliveries: a round', () => {
         expect(most).to.equal(2);
     });
 
+    it('claims ahead while the workers send, and sends what it claimed', async () => {
+        const w = world({ stages: [1, 2, 3, 4, 5, 6, 7].map((n) => stage(n)), deps: { concurrency: 3 } });
+        expect(await w.loop.runOnce()).to.equal({ held: false, written: 7, expired: 0, sent: 7 });
+        expect(w.outbox.ends).to.have.length(7);
+    });
+
+    it('logs a claim that fails and ends the round\'s sending', async () => {
+        const w = world();
+        w.outbox.store.claimDue = () => Promise.reject(new Error('lock timeout'));
+        expect(await w.loop.runOnce()).to.equal({ held: false, written: 1, expired: 0, sent: 0 });
+        expect(w.entries.map((e) => String(e.data))).to.equal(['claim: Error: lock timeout']);
+    });
+
     it('logs an attempt whose end cannot be written, and sends nothing under a kill-switch all', async () => {
         const w = world();
         w.outbox.failing.complete = true;
