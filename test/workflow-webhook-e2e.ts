@@ -21,7 +21,7 @@ describe('workflows: the customer\'s webhook', () => {
                 const groupId = await grownWithWebhook(rig, receiver.url(), 1);
                 expect(await inService(rig, groupId)).to.equal([0, 1]);
                 const round = await deliver(rig);
-                expect(round).to.equal({ held: false, written: 1, expired: 0, sent: 1 });
+                expect(round.written).to.be.at.least(1);
                 expect(receiver.seen).to.have.length(1);
                 const sent = opened(rig, receiver.seen[0]!);
                 const [server] = rig.ours(groupId);
@@ -35,7 +35,8 @@ describe('workflows: the customer\'s webhook', () => {
                 const rows = await rig.activity(groupId);
                 expect(rows.filter((r) => r.kind === 'workflow_launch').map((r) => r.reason)).to.equal(['in_service']);
                 // Nothing more is sent, and the callback of a finished delivery is 409.
-                expect(await deliver(rig)).to.equal({ held: false, written: 0, expired: 0, sent: 0 });
+                await deliver(rig);
+                expect(receiver.seen).to.have.length(1);
                 expect((await callBack(rig, sent.callbackUrl, { result: 'continue' })).statusCode).to.equal(409);
             });
         }
@@ -53,7 +54,8 @@ describe('workflows: the customer\'s webhook', () => {
                 const sent = opened(rig, receiver.seen[0]!);
                 expect(await inService(rig, groupId)).to.equal([0, 1]);
                 rig.clock.advance(5000);
-                expect((await deliver(rig)).sent).to.equal(0);          // acknowledged: nothing sent again
+                await deliver(rig);
+                expect(receiver.seen).to.have.length(1);                // acknowledged: nothing sent again
                 expect((await callBack(rig, sent.callbackUrl, { result: 'continue' })).statusCode).to.equal(204);
                 expect(await inService(rig, groupId)).to.equal([1, 0]);
                 expect((await callBack(rig, sent.callbackUrl, { result: 'continue' })).statusCode).to.equal(409);
@@ -86,6 +88,8 @@ describe('workflows: a callback names one delivery', () => {
                 // An undecodable token is as unknown as any other.
                 expect((await rig.server.inject({ method: 'POST', url: '/autoscale/v1.0/workflow/1/%ZZ', payload: { result: 'continue' } })).statusCode).to.equal(404);
                 expect((await rig.server.inject({ method: 'POST', url: `/autoscale/v1.0/workflow/1/${'x'.repeat(300)}`, payload: { result: 'continue' } })).statusCode).to.equal(404);
+                // The other ends too: the database is shared, and no delivery is left for later tests' rounds.
+                expect((await callBack(rig, sent.find((b) => b.groupId === other)!.callbackUrl, { result: 'continue' })).statusCode).to.equal(204);
             });
         }
         finally {
@@ -138,11 +142,14 @@ describe('workflows: the webhook\'s outcomes', () => {
             await withRig(webhookOptions(), async (rig) => {
                 const abandoning = await grownWithWebhook(rig, receiver.url(), 1, { events: ['launch'] });
                 const continuing = await grownWithWebhook(rig, receiver.url(), 1, { events: ['launch'], defaultResult: 'continue' });
-                expect((await deliver(rig)).sent).to.equal(2);
+                // The database is shared: other tests' deliveries may be in a round too, so only these groups are counted.
+                await deliver(rig);
+                expect(receiver.seen.map((s) => opened(rig, s).groupId).sort()).to.equal([abandoning, continuing].sort());
                 rig.clock.advance(59_000);
-                expect((await deliver(rig)).expired).to.equal(0);
+                await deliver(rig);
+                expect([await inService(rig, abandoning), await inService(rig, continuing)]).to.equal([[0, 1], [0, 1]]);
                 rig.clock.advance(1000);
-                expect((await deliver(rig)).expired).to.equal(2);
+                await deliver(rig);
                 expect(await inService(rig, continuing)).to.equal([1, 0]);
                 const rows = await rig.activity(abandoning);
                 expect(rows.filter((r) => r.kind === 'workflow_launch').map((r) => [r.outcome, r.reason])).to.equal([['failed', 'workflow_timeout']]);
@@ -167,10 +174,13 @@ describe('workflows: the webhook\'s outcomes', () => {
                 const groupId = await grownWithWebhook(rig, receiver.url(), 1, { events: ['launch'] });
                 await deliver(rig);
                 for (const waitMs of [1000, 2000, 4000]) {
+                    const before = receiver.seen.length;
                     rig.clock.advance(waitMs - 1);
-                    expect((await deliver(rig)).sent).to.equal(0);     // not before its backoff
+                    await deliver(rig);
+                    expect(receiver.seen.length).to.equal(before);      // not before its backoff
                     rig.clock.advance(1);
-                    expect((await deliver(rig)).sent).to.equal(1);
+                    await deliver(rig);
+                    expect(receiver.seen.length).to.equal(before + 1);
                 }
 
                 expect(receiver.seen).to.have.length(4);
@@ -196,19 +206,21 @@ describe('workflows: the webhook\'s outcomes', () => {
                 rig.clock.advance(50_000);
                 expect((await callBack(rig, sent.callbackUrl, { result: 'heartbeat' })).statusCode).to.equal(204);
                 rig.clock.advance(20_000);           // past the first deadline (60 s), within the new one (110 s)
-                expect((await deliver(rig)).expired).to.equal(0);
+                await deliver(rig);
                 expect(await inService(rig, groupId)).to.equal([0, 1]);
                 // Heartbeats every 40 s reach the ceiling, 600 s after the first delivery, and the default applies there.
                 const first = rig.clock.now().getTime() - 70_000;
                 for (let i = 0; i < 17; i++) {
                     rig.clock.advance(30_000);
                     expect((await callBack(rig, sent.callbackUrl, { result: 'heartbeat' })).statusCode).to.equal(204);
-                    expect((await deliver(rig)).expired).to.equal(0);
+                    await deliver(rig);
                 }
+
+                expect((await rig.activity(groupId)).filter((r) => r.kind === 'workflow_launch')).to.equal([]);
 
                 expect(rig.clock.now().getTime() - first).to.equal(580_000);
                 rig.clock.advance(20_000);
-                expect((await deliver(rig)).expired).to.equal(1);
+                await deliver(rig);
                 const rows = await rig.activity(groupId);
                 expect(rows.filter((r) => r.kind === 'workflow_launch').map((r) => r.reason)).to.equal(['workflow_timeout']);
                 expect((await callBack(rig, sent.callbackUrl, { result: 'heartbeat' })).statusCode).to.equal(409);
@@ -256,7 +268,7 @@ describe('workflows: the webhook\'s outcomes', () => {
                 expect(set.statusCode, set.payload).to.be.below(300);
                 try {
                     rig.clock.advance(2000);
-                    expect(await deliver(rig)).to.equal({ held: true, written: 0, expired: 0, sent: 0 });
+                    expect(await deliver(rig)).to.equal({ held: true, written: 0, expired: 0, sent: 0 });   // the switch holds every delivery
                     expect(receiver.seen).to.have.length(0);
                 }
                 finally {
@@ -265,7 +277,8 @@ describe('workflows: the webhook\'s outcomes', () => {
 
                 expect((await rig.api('POST', `/${rig.tenant}/groups/${groupId}/pause`)).statusCode).to.equal(204);
                 rig.clock.advance(2000);
-                expect((await deliver(rig)).sent).to.equal(1);
+                await deliver(rig);
+                expect(receiver.seen).to.have.length(1);
                 expect(await inService(rig, groupId)).to.equal([1, 0]);
             });
         }

@@ -18,9 +18,11 @@ export const webhookSender = (options: WebhookAdapterOptions & { readonly connec
     const lookup = options.lookup ?? systemLookup;
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
     const agent = guardedAgent(options.policy, lookup, timeoutMs, options.connections ?? 1);
+    let closing: Promise<void> | null = null;
     return {
         send: (attempt) => deliver(attempt, { policy: options.policy, lookup, timeoutMs, agent }),
-        close: () => agent.close()
+        // A plugin stopped twice closes once.
+        close: () => (closing ??= agent.close().catch(() => undefined))
     };
 };
 

@@ -55,7 +55,7 @@ interface World {
     readonly engine: Engine;
 }
 
-const world = (computeEnabled = true): World => {
+const world = (computeEnabled = true, deliveries: DeliveryStore = emptyOutbox): World => {
     const clock = manualClock();
     const scheduler = manualScheduler();
     const { log, entries } = logRecorder();
@@ -75,13 +75,35 @@ const world = (computeEnabled = true): World => {
     const engine = makeEngine({
         groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
         workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
-        deliveries: emptyOutbox, webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }),
+        deliveries, webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }),
         openCompute: () => (computeEnabled ? { compute: nova.compute, close: () => closed.count++ } : null)
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
 };
 
 describe('makeEngine', () => {
+
+    it('writes a webhook delivery with the server as the converger\'s Compute lists it while it runs, and by id alone before', async () => {
+        const bodies: string[] = [];
+        const outbox: DeliveryStore = {
+            ...emptyOutbox,
+            stagesToDeliver: async () => [{
+                intentId: 'i1', event: 'launch', groupId: g1, tenantId: t1, serverId: 's9', stage: 'customer', stageIndex: 0, last: true, stageStartedAt: new Date(0),
+                workflow: { type: 'webhook', url: 'https://h.example/x', secret: 's'.repeat(16), timeoutS: 60, defaultResult: 'abandon', events: ['launch'] }
+            }],
+            addDeliveries: async (rows) => {
+                bodies.push(...rows.map((r) => r.body));
+            }
+        };
+        const w = world(true, outbox);
+        await w.engine.webhooks.runOnce();
+        w.engine.start();
+        await w.engine.webhooks.runOnce();
+        await w.engine.stop();
+        expect(bodies.map((b) => (JSON.parse(b) as { server: unknown }).server)).to.equal([
+            { id: 's9', name: null, addresses: {}, metadata: {} }, { id: 's9', name: null, addresses: {}, metadata: {} }
+        ]);
+    });
 
     it('starts its loops and the converger together, and stops them together', async () => {
         const w = world();
