@@ -12,6 +12,7 @@ import { supervisorBench } from './supervisor';
 import { convergeBench } from './converge';
 import { capabilityBench } from './capability';
 import { inServiceBench } from './in-service';
+import { webhookBench } from './webhook';
 
 interface Measured {
     readonly backend: string;
@@ -121,6 +122,11 @@ const main = async (): Promise<void> => {
     if (settings.sections.includes('in-service')) {
         console.log('');
         console.log((await inServiceBench(settings)).join('\n'));
+    }
+
+    if (settings.sections.includes('webhook')) {
+        console.log('');
+        console.log((await webhookBench(settings)).join('\n'));
     }
 };
 

@@ -33,6 +33,24 @@ const convergerFromEnv = (env: Env): { orphanGraceS?: number; leaseTtlS?: number
     ...(env.AUTOSCALE_LEASE_TTL_S ? { leaseTtlS: Number(env.AUTOSCALE_LEASE_TTL_S) } : {})
 });
 
+// Where customer webhooks may go (contract §7): http and CIDRs let back in
+// from the refused ranges; AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS shortens one
+// attempt (the webhook kill -9 test does).
+const flag = (name: string, value: string): boolean => {
+    const word = value.trim().toLowerCase();
+    if (word !== 'true' && word !== 'false') {
+        throw new Error(`${name} must be true or false, not "${value}"`);
+    }
+
+    return word === 'true';
+};
+
+const webhooksFromEnv = (env: Env): { allowHttp?: boolean; allowCidrs?: string[]; attemptTimeoutMs?: number } => ({
+    ...(env.AUTOSCALE_WEBHOOK_ALLOW_HTTP ? { allowHttp: flag('AUTOSCALE_WEBHOOK_ALLOW_HTTP', env.AUTOSCALE_WEBHOOK_ALLOW_HTTP) } : {}),
+    ...(env.AUTOSCALE_WEBHOOK_ALLOW_CIDRS ? { allowCidrs: env.AUTOSCALE_WEBHOOK_ALLOW_CIDRS.split(',').map((c) => c.trim()).filter((c) => c !== '') } : {}),
+    ...(env.AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS ? { attemptTimeoutMs: Number(env.AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS) } : {})
+});
+
 export const startDemoHost = async (env: Env = process.env) => {
     const cloud = await cloudOf(env);
     const server = Hapi.server({ host: env.HOST || '127.0.0.1', port: Number(env.PORT || 8080) });
@@ -47,7 +65,8 @@ export const startDemoHost = async (env: Env = process.env) => {
                 convergeS: Number(env.AUTOSCALE_CONVERGE_INTERVAL_S || 300),
                 buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)
             },
-            converger: convergerFromEnv(env)
+            converger: convergerFromEnv(env),
+            webhooks: webhooksFromEnv(env)
         }
     }, { routes: { prefix: '/autoscale' } });
     await server.register(monitoringApi); // the host's alert rules (contract §6), at /monitoring/v1

@@ -10,6 +10,7 @@ import * as alertEventScope from './006_alert_event_scope';
 import * as triggerEventScope from './007_trigger_event_scope';
 import * as workflows from './008_workflows';
 import * as circleBackWarmUp from './009_circle_back_warm_up';
+import * as workflowDeliveries from './010_workflow_deliveries';
 
 export interface Migration {
     readonly name: string;
@@ -26,5 +27,6 @@ export const migrations: readonly Migration[] = [
     { name: '006_alert_event_scope', ...alertEventScope },
     { name: '007_trigger_event_scope', ...triggerEventScope },
     { name: '008_workflows', ...workflows },
-    { name: '009_circle_back_warm_up', ...circleBackWarmUp }
+    { name: '009_circle_back_warm_up', ...circleBackWarmUp },
+    { name: '010_workflow_deliveries', ...workflowDeliveries }
 ];

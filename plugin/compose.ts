@@ -10,6 +10,8 @@ import { GuardedOctavia } from '../adapters/octavia/guarded';
 import { timerScheduler } from '../adapters/schedule/timers';
 import { OpenStackLaunchVisibility } from '../adapters/visibility/launch-visibility';
 import { openDatabase } from '../adapters/store/database';
+import { parseCidrList, type AddressPolicy } from '../adapters/workflow-webhook/address-policy';
+import { webhookSender, webhookUrlCheck } from '../adapters/workflow-webhook/sender';
 import { knexStore, type KnexStore } from '../adapters/store/knex-store';
 import type { EngineSettings, EnginePorts } from '../core/engine/engine';
 import type { OpenedCompute } from '../core/engine/converger-loop';
@@ -109,11 +111,23 @@ const openComputeFor = (settings: Settings) => (): OpenedCompute | null => {
 export const storeFor = (settings: Settings): KnexStore =>
     knexStore(openDatabase(settings.database), { migrate: settings.migrate, capabilityKey: settings.capabilityKey, clock: settings.clock });
 
+// The options' CIDRs were checked at register (plugin/options.ts).
+const addressPolicyOf = (settings: Settings): AddressPolicy => {
+    const cidrs = parseCidrList(settings.webhooks.allowCidrs);
+    return { allowHttp: settings.webhooks.allowHttp, allowCidrs: cidrs.ok ? cidrs.value : [] };
+};
+
+const webhookOptionsOf = (settings: Settings) =>
+    ({ policy: addressPolicyOf(settings), lookup: settings.webhooks.lookup, timeoutMs: settings.webhooks.attemptTimeoutMs });
+
 export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): EnginePorts => ({
     groups: store.groups,
     supervision: store.supervision,
     convergence: store.convergence,
     workflows: store.workflows,
+    deliveries: store.deliveries,
+    webhookSender: webhookSender({ ...webhookOptionsOf(settings), connections: settings.webhooks.concurrency }),
+    webhookUrlCheck: webhookUrlCheck(webhookOptionsOf(settings)),
     hostWorkflows: new Map(Object.entries(settings.workflows)),
     clock: settings.clock,
     scheduler: timerScheduler,
@@ -125,7 +139,8 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     launchVisibility: launchVisibilityFor(settings)
 });
 
-export const engineSettingsOf = (settings: Settings): EngineSettings => ({
+// `prefix`: where the host mounted the plugin's routes.
+export const engineSettingsOf = (settings: Settings, prefix = ''): EngineSettings => ({
     region: regionOf(settings),
     limits: settings.limits,
     debounceMs: settings.supervisor.debounceMs,
@@ -145,5 +160,10 @@ export const engineSettingsOf = (settings: Settings): EngineSettings => ({
         backoffCapMs: settings.converger.backoffCapMs,
         stormGuard: settings.converger.stormGuard
     },
-    workflows: settings.workflowRunner
+    workflows: settings.workflowRunner,
+    webhooks: {
+        intervalMs: settings.webhooks.intervalMs, batch: settings.webhooks.batch, concurrency: settings.webhooks.concurrency,
+        attemptTimeoutMs: settings.webhooks.attemptTimeoutMs,
+        publicRoot: settings.publicUrl === undefined ? null : `${settings.publicUrl}${prefix}/v1.0`
+    }
 });

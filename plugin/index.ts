@@ -8,6 +8,7 @@ import type Joi from 'joi';
 import { makeEngine, type Engine } from '../core/engine/engine';
 import type { AutoscaleAction } from '../core/model/alert';
 import type { ConvergenceStore } from '../core/ports/convergence';
+import type { DeliveryStore } from '../core/ports/deliveries';
 import type { GroupsStore } from '../core/ports/groups';
 import type { SupervisionStore } from '../core/ports/supervision';
 import type { WorkflowStore } from '../core/ports/workflows';
@@ -31,6 +32,7 @@ import { serverRoutes } from './routes/servers';
 import { catchAllRoute, serviceRoutes } from './routes/service';
 import { webhookRoutes } from './routes/webhooks';
 import { workflowRoutes } from './routes/workflow';
+import { workflowCallbackRoutes } from './routes/workflow-callback';
 import type { AlertOutcome } from '../core/engine/alert-intake';
 
 export type { PluginOptions } from './options';
@@ -49,7 +51,10 @@ export interface NovaAutoscaleApi extends Pick<Engine, 'runOnce' | 'pruneOnce' |
     // The engine's services (groups, supervisor, alerts) and loops, for hosts and tests that drive them.
     readonly engine: Engine;
     // The store's ports; they answer between onPreStart and onPostStop.
-    readonly stores: { readonly groups: GroupsStore; readonly supervision: SupervisionStore; readonly convergence: ConvergenceStore; readonly workflows: WorkflowStore };
+    readonly stores: {
+        readonly groups: GroupsStore; readonly supervision: SupervisionStore; readonly convergence: ConvergenceStore; readonly workflows: WorkflowStore;
+        readonly deliveries: DeliveryStore;
+    };
     // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
     readonly strategy: string;
     // Alerts in process (contract §6).
@@ -86,8 +91,9 @@ export const plugin: Plugin<PluginOptions> = {
     register: (server, options) => {
         const settings = settingsOf(options);
         const store = storeFor(settings);
-        const engine = makeEngine(enginePortsFor(settings, store, (tags, data) => server.log(['nova-autoscale', ...tags], data)), engineSettingsOf(settings));
-        const context: Context = { settings, prefix: server.realm.modifiers.route.prefix ?? '', strategy: useAuth(server, settings), engine };
+        const prefix = server.realm.modifiers.route.prefix ?? '';
+        const engine = makeEngine(enginePortsFor(settings, store, (tags, data) => server.log(['nova-autoscale', ...tags], data)), engineSettingsOf(settings, prefix));
+        const context: Context = { settings, prefix, strategy: useAuth(server, settings), engine };
 
         server.ext('onPreStart', async () => {
             await store.open();
@@ -105,12 +111,12 @@ export const plugin: Plugin<PluginOptions> = {
         server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
             ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context),
-            ...capabilityRoutes(context), ...catchAllRoute(context)
+            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...catchAllRoute(context)
         ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {
             settings,
             engine,
-            stores: { groups: store.groups, supervision: store.supervision, convergence: store.convergence, workflows: store.workflows },
+            stores: { groups: store.groups, supervision: store.supervision, convergence: store.convergence, workflows: store.workflows, deliveries: store.deliveries },
             strategy: context.strategy,
             actionSchema,
             validateAction: validateActionWith(engine),

@@ -11,6 +11,8 @@ import type { Compute } from '../core/ports/compute';
 import { systemClock } from '../core/ports/clock';
 import type { TokenValidator } from '../core/ports/identity';
 import type { Workflow } from '../core/ports/workflows';
+import { parseCidrList } from '../adapters/workflow-webhook/address-policy';
+import type { Lookup } from '../adapters/workflow-webhook/url-check';
 import { DEFAULT_STORM_GUARD, type StormGuardOptions } from '../core/converge/storm-guard';
 
 export interface PluginOptions {
@@ -69,6 +71,17 @@ export interface PluginOptions {
     // The workflow runner's round (0: never on its own; the host calls
     // engine.workflows.runOnce) and how many running stages a round reads.
     workflowRunner?: { intervalMs?: number; batch?: number };
+    // Customer webhooks (contract §7 "Where it may go"): http allowed
+    // (default https only), and the CIDRs let back in from the refused ranges
+    // (loopback, private, link-local, ...). The delivery loop's round
+    // (intervalMs, 0: the host calls engine.webhooks.runOnce), deliveries per
+    // round (batch), attempts under way at once (concurrency), one attempt's
+    // deadline (attemptTimeoutMs, the contract's 10 s), and the resolver for
+    // webhook host names (lookup, default the system's).
+    webhooks?: {
+        allowHttp?: boolean; allowCidrs?: string[];
+        intervalMs?: number; batch?: number; concurrency?: number; attemptTimeoutMs?: number; lookup?: Lookup;
+    };
     // Where clients reach the host (`https://monitor.example.com`, a path
     // allowed): the base of Location, links and capability URLs. Unset: the
     // request's own scheme and Host, which a client can set to anything.
@@ -98,6 +111,10 @@ export interface Settings {
     capabilityKey?: string;
     workflows: Record<string, Workflow>;
     workflowRunner: { intervalMs: number; batch: number };
+    webhooks: {
+        allowHttp: boolean; allowCidrs: string[];
+        intervalMs: number; batch: number; concurrency: number; attemptTimeoutMs: number; lookup?: Lookup;
+    };
     publicUrl?: string;
     bodyTimeoutMs: number;
     clock: Clock;
@@ -206,6 +223,23 @@ export const optionsSchema = Joi.object({
     workflowRunner: Joi.object({
         intervalMs: Joi.number().integer().min(0).max(2 ** 31 - 1).default(1000),
         batch: positive.max(10_000).default(500)
+    }).default(),
+    webhooks: Joi.object({
+        allowHttp: Joi.boolean().default(false),
+        // Each entry parsed as the delivery guard will read it: a typo fails registration, naming it.
+        allowCidrs: Joi.array().items(Joi.string()).default([]).custom((value: string[]) => {
+            const parsed = parseCidrList(value);
+            if (!parsed.ok) {
+                throw new Error(parsed.reason);
+            }
+
+            return value;
+        }),
+        intervalMs: Joi.number().integer().min(0).max(2 ** 31 - 1).default(1000),
+        batch: positive.max(10_000).default(500),
+        concurrency: positive.max(1000).default(20),
+        attemptTimeoutMs: positive.max(10_000).default(10_000),
+        lookup: Joi.function()
     }).default(),
     // Absolute http(s), no query or fragment; a trailing slash is dropped.
     publicUrl: Joi.string().uri({ scheme: ['http', 'https'] }).pattern(/^[^?#]*$/, 'no query or fragment').replace(/\/+$/, ''),

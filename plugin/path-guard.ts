@@ -2,13 +2,15 @@
 // percent-decode, before any route (or our error rendering) runs. Under our
 // prefix such a path gets the contract's error shape instead; a capability
 // URL's is sent on as one that cannot exist and answered 202 like every other
-// (capabilities are hex: an undecodable one holds none). Mounted without a
+// (capabilities are hex: an undecodable one holds none), a workflow
+// callback's as an unknown token (404). Mounted without a
 // prefix, the host's answer stands.
 import type { ServerExtEventsRequestObject } from '@hapi/hapi';
 import type { Context } from './context';
 import { errorBody } from './errors';
 
 const EXECUTE = '/v1.0/execute/1/';
+const CALLBACK = '/v1.0/workflow/1/';
 
 const decodable = (path: string): boolean => {
     try {
@@ -31,6 +33,13 @@ export const pathGuard = (context: Context): ServerExtEventsRequestObject => ({
         const capabilities = `${context.prefix}${EXECUTE}`;
         if (request.path.startsWith(capabilities)) {
             request.setUrl(`${capabilities}-/`);
+            return h.continue;
+        }
+
+        // A callback token is hex too: an undecodable one names no delivery (404).
+        const callbacks = `${context.prefix}${CALLBACK}`;
+        if (request.path.startsWith(callbacks)) {
+            request.setUrl(`${callbacks}-`);
             return h.continue;
         }
 

@@ -57,7 +57,7 @@ class Rng {
     }
 }
 
-const seed = Number(process.env.FUZZ_SEED ?? 0x5eed2024) >>> 0;
+const seed = Number(process.env.FUZZ_SEED ?? 0x5eed2025) >>> 0;
 const requests = Math.max(2000, Number(process.env.FUZZ_REQUESTS ?? 2000));
 const foreignShare = 0.1; // requests carrying tenant B's token (on top of `requests`)
 
@@ -202,7 +202,16 @@ const groupBody = (r: Rng): Record<string, Json> => ({
 
 const batch = (r: Rng, one: (r: Rng) => Record<string, Json>): Json[] => Array.from({ length: r.int(1, 3) }, () => one(r));
 
-type BodyKind = 'group' | 'config' | 'launch' | 'policies' | 'policy' | 'webhooks' | 'webhook' | 'override' | 'killSwitch' | 'forced' | 'alert' | 'none';
+type BodyKind = 'group' | 'config' | 'launch' | 'policies' | 'policy' | 'webhooks' | 'webhook' | 'override' | 'killSwitch' | 'forced' | 'alert' | 'workflow' | 'callback' | 'none';
+
+// A group's workflow: builtin, or a webhook to a public literal (no lookup), a private one, or a name.
+const workflowBody = (r: Rng): Json => r.pick<Json>([
+    { type: 'builtin' },
+    { type: 'webhook', url: r.pick(['https://93.184.216.34/hook', 'https://10.0.0.1/hook', 'http://127.0.0.1/hook', 'https://hooks.example.com/x']), secret: 'whsec_fuzz_0123456789', timeoutS: r.pick([30, 300, 7200]) }
+]);
+
+// A workflow callback's body.
+const callbackBody = (r: Rng): Json => ({ result: r.pick(['continue', 'abandon', 'heartbeat']) });
 
 const validBody = (r: Rng, kind: BodyKind): Json => {
     switch (kind) {
@@ -217,6 +226,8 @@ const validBody = (r: Rng, kind: BodyKind): Json => {
         case 'killSwitch': return killSwitchBody(r);
         case 'forced': return forcedBody(r);
         case 'alert': return alertBody(r);
+        case 'workflow': return workflowBody(r);
+        case 'callback': return callbackBody(r);
         case 'none': return r.pick([undefined, {}, [], { force: true }, 'x']);
     }
 };
@@ -407,7 +418,10 @@ const routes: Route[] = [
     { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/override', body: 'none' },
     { method: 'PUT', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/override', body: 'override' },
     { method: 'DELETE', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/override', body: 'none' },
+    { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/workflow', body: 'none' },
+    { method: 'PUT', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/workflow', body: 'workflow' },
     { method: 'POST', path: '/autoscale/v1.0/execute/1/{capability*}', body: 'alert', caller: 'anonymous' },
+    { method: 'POST', path: '/autoscale/v1.0/workflow/1/{token}', body: 'callback', caller: 'anonymous' },
     { method: 'GET', path: '/autoscale/admin/kill-switches', body: 'none', caller: 'admin' },
     { method: 'PUT', path: '/autoscale/admin/kill-switches/{scope}', body: 'killSwitch', caller: 'admin' },
     { method: 'DELETE', path: '/autoscale/admin/kill-switches/{scope}', body: 'none', caller: 'admin' },
@@ -513,6 +527,8 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
                 [tokens.A]: { projectId: tenants.A, user: 'alice' }, [tokens.B]: { projectId: tenants.B, user: 'bob' },
                 [tokens.admin]: { projectId: 'admin', user: 'root', roles: ['admin'] }
             }),
+            // Webhook hosts resolve to nothing here: no lookup leaves the machine.
+            webhooks: { lookup: () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })), intervalMs: 0 },
             // Small ceilings keep the database small, and make the 422s reachable.
             limits: { maxGroups: 4, maxPoliciesPerGroup: 4, maxWebhooksPerPolicy: 3 }
         });
@@ -578,6 +594,7 @@ describe(`fuzz (seed ${seed}, ${requests} requests + ${Math.round(requests * for
             const serverId = r.chance(0.2) ? r.pick(['', 'x/y']) : r.pick(garbageIds(r));
             let path = route.path.replace('{tenantId}', tenant).replace('{groupId}', group).replace('{policyId}', policy).replace('{webhookId}', webhook)
                 .replace('{serverId}', serverId).replace('{capability*}', r.pick([...garbageIds(r), 'a'.repeat(64), `${'f'.repeat(64)}/`, '']))
+                .replace('{token}', r.pick([...garbageIds(r), 'a'.repeat(64), '']))
                 .replace('{scope}', r.pick([...scopes, ...garbageIds(r)])).replace('{any*}', r.pick(['v1.0', 'v2/x', 'admin', '', ...garbageIds(r)]));
             if (r.chance(0.03)) {
                 path = r.pick([`${path}/`, path.replace('/groups', '//groups'), `${path}/extra`, path.replace('v1.0', 'v1.1'), path.toUpperCase()]);

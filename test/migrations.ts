@@ -4,6 +4,7 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { migrateDownAll, migrateLatest, openDatabase, type Database } from '../adapters/store/database';
 import * as workflows from '../migrations/008_workflows';
+import * as workflowDeliveries from '../migrations/010_workflow_deliveries';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -73,13 +74,17 @@ describe('migrations', () => {
                 intent_id: 'i0', event: 'launch', group_id: 'g1', workflow: '{"type":"builtin"}', stages: '["members"]', then_stages: '[]', started_at: now, stage_started_at: now
             });
 
+            // The outbox hangs off server_workflows: it goes first, as the history runs down.
+            await workflowDeliveries.down(db.knex);
             await workflows.down(db.knex);
             expect((await db.knex('servers').orderBy('intent_id').select('state')).map((r: { state: string }) => r.state)).to.equal(['active', 'active']);
             expect(await db.knex.schema.hasTable('server_workflows')).to.be.false();
             await expect(db.knex('servers').insert({ intent_id: 'i9', group_id: 'g1', state: 'joining', created_at: now, updated_at: now })).to.reject();
 
             await workflows.up(db.knex);
+            await workflowDeliveries.up(db.knex);
             expect(await db.knex.schema.hasColumn('groups', 'workflow')).to.be.true();
+            expect(await db.knex.schema.hasTable('workflow_deliveries')).to.be.true();
             await migrateDownAll(db.knex);
         }
         finally {

@@ -163,6 +163,27 @@ describe('workflows: the members stage (Octavia)', () => {
         });
     });
 
+    it('counts a launch abandoned for its pool as one failed build: the backoff holds the replacement', async () => {
+        await withRig({ plugin: { converger: { recheckMs: 0, orphanGraceS: 60, backoffBaseMs: 30_000, backoffCapMs: 600_000, stormGuard: false } } }, async (rig) => {
+            const groupId = await createGroup(rig, [{ poolId: randomUUID(), port: 80 }]);
+            await rig.scaleTo(groupId, 1);
+            await rig.converge(groupId);
+            rig.clock.advance(buildDelayMs);
+            await rig.converge(groupId);
+            await rig.converge(groupId);
+
+            const rows = await rig.activity(groupId);
+            const backoffs = rows.filter((r) => r.kind === 'backoff');
+            expect(backoffs).to.have.length(1);
+            expect(backoffs[0]?.message).to.startWith('1 failed build in a row: no create for 30 s');
+            expect(rows.filter((r) => r.kind === 'create').map((r) => r.reason)).to.equal(['scale_up']);
+            rig.clock.advance(30_000);
+            await rig.converge(groupId);
+            // The replacement, once the backoff is over.
+            expect((await rig.activity(groupId)).filter((r) => r.kind === 'create')).to.have.length(2);
+        });
+    });
+
     it('waits out a busy load balancer (409 PENDING_UPDATE): no failure, in service once it is free', async () => {
         await withRig({}, async (rig) => {
             const { loadBalancerId, a } = pools(rig);

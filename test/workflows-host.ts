@@ -208,7 +208,7 @@ describe('workflows: GET and PUT', () => {
         });
     });
 
-    it('refuses an unknown type, a stray key, and (not taken yet) a webhook, naming the field and changing nothing', async () => {
+    it('refuses an unknown type, a stray key, and a webhook to a private address, naming the field and changing nothing', async () => {
         await withRig(options(heldWorkflow(() => '').workflow), async (rig) => {
             const groupId = await rig.createGroup();
             const url = `/${rig.tenant}/groups/${groupId}/workflow`;
@@ -222,7 +222,7 @@ describe('workflows: GET and PUT', () => {
                 [{ ...webhook, timeoutS: 10 }, 'timeoutS'],
                 [{ ...webhook, events: [] }, 'events'],
                 [{ ...webhook, url: 'ftp://x.example' }, 'url'],
-                [webhook, 'type']
+                [{ ...webhook, url: 'https://10.0.0.1/scale' }, 'url']
             ];
             for (const [body, named] of rows) {
                 const res = await rig.api('PUT', url, body);

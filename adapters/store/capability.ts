@@ -7,11 +7,15 @@ import type { WebhookId } from '../../core/model/ids';
 
 export interface Capabilities {
     of(webhookId: WebhookId): string;
+    // A workflow delivery's callback token (contract §7): derived the same
+    // way, apart from webhook capabilities by its prefix, and stored hashed.
+    deliveryToken(deliveryId: string): string;
     hash(capability: string): string;
 }
 
 export const capabilities = (key: Buffer): Capabilities => ({
     of: (webhookId) => createHmac('sha256', key).update(webhookId).digest('hex'),
+    deliveryToken: (deliveryId) => createHmac('sha256', key).update(`workflow-delivery:${deliveryId}`).digest('hex'),
     hash: (capability) => createHash('sha256').update(capability).digest('hex')
 });
 

@@ -5,6 +5,7 @@
 import { DomainError } from '../../core/model/errors';
 import type { Clock } from '../../core/ports/clock';
 import type { ConvergenceStore } from '../../core/ports/convergence';
+import type { DeliveryStore } from '../../core/ports/deliveries';
 import type { GroupsStore } from '../../core/ports/groups';
 import type { SupervisionStore } from '../../core/ports/supervision';
 import type { WorkflowStore } from '../../core/ports/workflows';
@@ -13,6 +14,7 @@ import * as Alerts from './alerts';
 import { capabilities, loadCapabilityKey } from './capability';
 import type { StoreContext } from './context';
 import * as ConvergenceGroups from './convergence-groups';
+import * as Deliveries from './deliveries';
 import { migrateLatest, type Database } from './database';
 import { withGroup } from './group-lock';
 import { readGroup } from './group-rows';
@@ -37,6 +39,7 @@ export interface KnexStore {
     readonly supervision: SupervisionStore;
     readonly convergence: ConvergenceStore;
     readonly workflows: WorkflowStore;
+    readonly deliveries: DeliveryStore;
     open(): Promise<void>;
     close(): Promise<void>;
 }
@@ -123,11 +126,24 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         finishStage: (...args) => Workflows.finishStage(ctx(), ...args)
     };
 
+    const deliveries: DeliveryStore = {
+        stagesToDeliver: (limit) => Deliveries.stagesToDeliver(ctx(), limit),
+        addDeliveries: (rows) => Deliveries.addDeliveries(ctx(), rows),
+        claimDue: (...args) => Deliveries.claimDue(ctx(), ...args),
+        expired: (...args) => Deliveries.expired(ctx(), ...args),
+        retryAt: (...args) => Deliveries.retryAt(ctx(), ...args),
+        acknowledge: (...args) => Deliveries.acknowledge(ctx(), ...args),
+        complete: (...args) => Deliveries.complete(ctx(), ...args),
+        lookupToken: (token) => Deliveries.lookupToken(ctx(), token),
+        moveDeadline: (...args) => Deliveries.moveDeadline(ctx(), ...args)
+    };
+
     return {
         groups: guardReach(groups),
         supervision: guardReach(supervision),
         convergence: guardReach(convergence),
         workflows: guardReach(workflows),
+        deliveries: guardReach(deliveries),
         open: async () => {
             if (options.migrate) {
                 await migrateLatest(db.knex);

@@ -24,7 +24,7 @@ export const workflowOf = (raw: unknown): WorkflowConfig => {
     return raw as WorkflowConfig;
 };
 
-const insertRows = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> => {
+export const insertRows = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> => {
     for (const row of activity) {
         await insertActivity(trx, groupId, at, row);
     }
@@ -76,7 +76,7 @@ export const leaveServers = (ctx: StoreContext, groupId: GroupId, leaves: readon
         await insertRows(trx, groupId, now, activity);
     });
 
-interface RunningRow {
+export interface RunningRow {
     intent_id: string;
     event: WorkflowEvent;
     group_id: string;
@@ -97,45 +97,59 @@ export const runningStages = async (ctx: StoreContext, limit: number): Promise<r
         .orderBy([{ column: 'w.stage_started_at' }, { column: 'w.intent_id' }])
         .limit(limit)
         .select('w.intent_id', 'w.event', 'w.group_id', 'g.tenant_id', 's.server_id', 'w.workflow', 'w.stages', 'w.stage', 'w.stage_started_at');
-    return rows.flatMap((row): RunningStage[] => {
-        const stage = row.stages[row.stage];
-        return stage === undefined || row.server_id === null ? [] : [{
-            intentId: row.intent_id, event: row.event, groupId: GroupId(row.group_id), tenantId: TenantId(row.tenant_id), serverId: row.server_id,
-            workflow: workflowOf(row.workflow), stage, stageIndex: row.stage, last: row.stage + 1 >= row.stages.length, stageStartedAt: new Date(row.stage_started_at)
-        }];
-    });
+    return rows.flatMap(runningStageOf);
 };
 
-// The stage's end: the next stage starts, or the workflow ends with its
-// result (a launch that continues puts its server in service). false: the
-// stage had already ended (another instance, a replay), nothing written.
-// A members stage writes its last progress with it.
+// A running row as the engine reads it; none while the server has no id yet.
+export const runningStageOf = (row: RunningRow): RunningStage[] => {
+    const stage = row.stages[row.stage];
+    return stage === undefined || row.server_id === null ? [] : [{
+        intentId: row.intent_id, event: row.event, groupId: GroupId(row.group_id), tenantId: TenantId(row.tenant_id), serverId: row.server_id,
+        workflow: workflowOf(row.workflow), stage, stageIndex: row.stage, last: row.stage + 1 >= row.stages.length, stageStartedAt: new Date(row.stage_started_at)
+    }];
+};
+
+// The stage's end, inside the caller's transaction: the next stage starts,
+// or the workflow ends with its result (a launch that continues puts its
+// server in service). null: the stage had already ended, nothing written.
+export const endStageIn = async (trx: Knex.Transaction, now: Date, end: StageEnd): Promise<GroupId | null> => {
+    const row: { group_id: string; stages: WorkflowStage[]; stage: number } | undefined = await trx('server_workflows')
+        .where({ intent_id: end.intentId, event: end.event, outcome: 'running', stage: end.stageIndex }).forUpdate().first('group_id', 'stages', 'stage');
+    if (row === undefined) {
+        return null;
+    }
+
+    const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
+    if (after.kind === 'next') {
+        await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: after.stage, stage_started_at: now });
+    }
+    else {
+        await trx('server_workflows').where({ intent_id: end.intentId, event: end.event })
+            .update({ outcome: after.result, reason: end.reason, finished_at: now });
+        if (after.inService) {
+            await trx('servers').where({ intent_id: end.intentId, state: 'joining' }).update({ state: 'active', updated_at: now });
+        }
+    }
+
+    return GroupId(row.group_id);
+};
+
+// The stage's end, in a transaction of its own. false: the stage had already
+// ended (another instance, a replay), nothing written. A members stage
+// writes its last progress with it.
 export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly ActivityInput[], detail?: MembersDetail): Promise<boolean> =>
     ctx.knex.transaction(async (trx) => {
         const now = ctx.clock.now();
-        const row: { group_id: string; stages: WorkflowStage[]; stage: number } | undefined = await trx('server_workflows')
-            .where({ intent_id: end.intentId, event: end.event, outcome: 'running', stage: end.stageIndex }).forUpdate().first('group_id', 'stages', 'stage');
-        if (row === undefined) {
+        const groupId = await endStageIn(trx, now, end);
+        if (groupId === null) {
             return false;
         }
 
-        const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
         if (detail !== undefined) {
             await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ detail: JSON.stringify(detail) });
         }
 
-        if (after.kind === 'next') {
-            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: after.stage, stage_started_at: now });
-        }
-        else {
-            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event })
-                .update({ outcome: after.result, reason: end.reason, finished_at: now });
-            if (after.inService) {
-                await trx('servers').where({ intent_id: end.intentId, state: 'joining' }).update({ state: 'active', updated_at: now });
-            }
-        }
-
-        await insertRows(trx, GroupId(row.group_id), now, activity);
+        await insertRows(trx, groupId, now, activity);
         return true;
     });
 

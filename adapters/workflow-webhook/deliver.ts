@@ -27,6 +27,8 @@ export interface DeliveryOptions {
     readonly timeoutMs?: number;
     readonly maxAnswerBytes?: number;
     readonly lookup?: Lookup;
+    // A guardedAgent shared across attempts (kept-alive connections); unset: one made and destroyed per attempt.
+    readonly agent?: Agent;
 }
 
 export const defaultTimeoutMs = 10_000;
@@ -43,7 +45,7 @@ export const deliver = async (attempt: DeliveryAttempt, options: DeliveryOptions
         return { kind: 'refused', reason: `url ${shape.reason}` };
     }
 
-    const agent = guardedAgent(options.policy, options.lookup ?? systemLookup, timeoutMs);
+    const agent = options.agent ?? guardedAgent(options.policy, options.lookup ?? systemLookup, timeoutMs);
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     // The abort frees the socket; the race holds the deadline even if
@@ -65,8 +67,11 @@ export const deliver = async (attempt: DeliveryAttempt, options: DeliveryOptions
     finally {
         clearTimeout(timer);
         // Closes the connection whatever state it is in: an answer past the
-        // cap or a hanging receiver holds no socket after this.
-        await agent.destroy().catch(() => undefined);
+        // cap or a hanging receiver holds no socket after this. (A shared
+        // agent's connection is closed by the abort, and by its owner.)
+        if (options.agent === undefined) {
+            await agent.destroy().catch(() => undefined);
+        }
     }
 };
 

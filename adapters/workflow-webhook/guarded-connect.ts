@@ -102,11 +102,14 @@ export const guardedConnector = (
     });
 };
 
-// One Agent per attempt: nothing of one delivery's connection outlives it.
-export const guardedAgent = (policy: AddressPolicy, lookup: Lookup, timeoutMs: number): Agent =>
+// One Agent per attempt by default: nothing of one delivery's connection
+// outlives it. The delivery loop shares one with `connections` per origin:
+// every connection is still checked when it is made, and a kept-alive one
+// goes only to the address checked then.
+export const guardedAgent = (policy: AddressPolicy, lookup: Lookup, timeoutMs: number, connections = 1): Agent =>
     new Agent({
         connect: guardedConnector(policy, lookup, timeoutMs),
-        connections: 1,
+        connections,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs
     });

@@ -8,6 +8,7 @@ import { backoffFor } from './backoff';
 import { applyPlan } from './apply';
 import { driveMembers, type MembersDriven } from './drive-members';
 import { convergerRow, observationOf, observeListing } from './observe';
+import { workflowFailureReasons } from '../model/activity';
 import type { GroupId } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
 import { stagesOf } from '../model/workflow';
@@ -151,8 +152,8 @@ const allowance = async (deps: ConvergerDeps, snap: ConvergenceSnapshot, plan: P
 // The members stages of the group's servers (core/converge/drive-members.ts),
 // under the run's lease. A pause does not hold them (a workflow under way goes
 // on, contract §7); a kill-switch `all` does, as does an unknown listing (the
-// addresses come from it). A launch abandoned is a failed build and puts the
-// group in ERROR naming the pool; one in service clears it, as a create does a quota's.
+// addresses come from it). A launch abandoned puts the group in ERROR naming
+// the pool; one in service clears it, as a create does a quota's.
 const membersPass = async (deps: ConvergerDeps, seen: Seen, now: Date): Promise<MembersDriven | null> => {
     const { snap, scope, listing } = seen;
     if (snap.memberStages.length === 0 || deps.members === undefined || listing.kind === 'unknown' || modeInForce(snap.killSwitches, deps.region, now) === 'all') {
@@ -160,9 +161,9 @@ const membersPass = async (deps: ConvergerDeps, seen: Seen, now: Date): Promise<
     }
 
     const driven = await driveMembers({ store: deps.store, members: deps.members, clock: deps.clock, concurrency: deps.concurrency }, snap, scope, listing.servers);
+    // The failed build itself is counted by the next plan, as every abandoned launch is.
     const refused = driven.abandoned[0];
     if (refused !== undefined) {
-        await recordBuildFailures(deps, snap, driven.abandoned.length, deps.clock.now());
         await deps.store.setGroupError(snap.groupId, refused, errorRow(snap, refused));
     }
     else if (driven.joined > 0) {
@@ -209,9 +210,11 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
             return { outcome: plan.outcome === 'hold' && (members?.running ?? 0) > 0 ? 'wait' : plan.outcome, passes: pass, plan, retryAt };
         }
 
-        // Servers gone ERROR are failed builds: they start the group's backoff
-        // before any replacement is asked for. Deletes go ahead regardless.
-        const errored = plan.deletes.filter((d) => d.reason === 'error' && d.intentId !== null).length;
+        // Servers gone ERROR, and launches their workflow ended abandon (counted
+        // once, as they fail), are failed builds (contract §7): they start the
+        // group's backoff before any replacement is asked for. Deletes go ahead regardless.
+        const abandoned = plan.members.filter((m) => m.condition === 'failed' && (workflowFailureReasons as readonly string[]).includes(m.reason)).length;
+        const errored = plan.deletes.filter((d) => d.reason === 'error' && d.intentId !== null).length + abandoned;
         const notBefore = errored > 0 ? await recordBuildFailures(deps, snap, errored, now) : snap.createsNotBefore;
         const { create, notBefore: resumeAt } = await allowance(deps, snap, plan, notBefore, now);
 

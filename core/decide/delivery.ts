@@ -21,8 +21,10 @@ export interface Delivery {
     readonly acknowledged: boolean;        // a 2xx without a result: nothing more is sent, a callback is awaited
 }
 
+export interface Completion { readonly kind: 'complete'; readonly result: WorkflowResult; readonly reason: WorkflowFailureReason | null; readonly why: string }
+
 export type DeliveryStep =
-    | { readonly kind: 'complete'; readonly result: WorkflowResult; readonly reason: WorkflowFailureReason | null; readonly why: string }
+    | Completion
     | { readonly kind: 'retry'; readonly at: Date; readonly why: string }
     | { readonly kind: 'await' };          // acknowledged: the callback (or the deadline) ends it
 
@@ -34,7 +36,7 @@ export const retryDelayMs = (attempts: number): number =>
     Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, Math.min(attempts - 1, 16)));
 
 // The default result, and why it applies.
-const fallBack = (d: Delivery, reason: WorkflowFailureReason, why: string): DeliveryStep =>
+const fallBack = (d: Delivery, reason: WorkflowFailureReason, why: string): Completion =>
     ({ kind: 'complete', result: d.defaultResult, reason, why });
 
 // What an attempt's answer makes of the delivery (`attempts` counts that attempt).
@@ -60,7 +62,7 @@ export const afterAnswer = (d: Delivery, answer: DeliveryAnswer, now: Date): Del
 };
 
 // The clock alone: past the deadline, the default applies.
-export const pastDeadline = (d: Delivery, now: Date): DeliveryStep | null =>
+export const pastDeadline = (d: Delivery, now: Date): Completion | null =>
     now.getTime() >= d.deadline.getTime() ? fallBack(d, 'workflow_timeout', `no result by ${d.deadline.toISOString()}: ${d.defaultResult}, the default`) : null;
 
 // A heartbeat moves the deadline timeoutS from now, at most 10 × timeoutS

@@ -7,10 +7,12 @@ import type { Limits } from '../model/group';
 import type { TenantId } from '../model/ids';
 import type { Clock } from '../ports/clock';
 import type { ConvergenceStore } from '../ports/convergence';
+import type { DeliveryStore } from '../ports/deliveries';
 import type { GroupsStore } from '../ports/groups';
 import type { LaunchVisibility } from '../ports/launch-visibility';
 import type { Scheduler } from '../ports/scheduler';
 import type { SupervisionStore } from '../ports/supervision';
+import type { WebhookSender, WebhookUrlCheck } from '../ports/webhooks';
 import type { Workflow, WorkflowStore } from '../ports/workflows';
 import { alertIntake, type AlertIntake } from './alert-intake';
 import { supervisorLoops, type LoopReport } from './circle-back';
@@ -19,6 +21,7 @@ import { groups, type Groups } from './groups';
 import type { Log } from './log';
 import { serverEndpoint, type EndpointAnswer } from './server-links';
 import { supervisor, type Supervisor } from './supervisor';
+import { webhookDeliveries, type WebhookDeliveries } from './webhook-deliveries';
 import { workflowRunner, type WorkflowRunner } from './workflow-runner';
 
 export interface EngineSettings {
@@ -31,6 +34,11 @@ export interface EngineSettings {
     };
     readonly converger: ConvergerSettings;
     readonly workflows: { readonly intervalMs: number; readonly batch: number };
+    // The customer webhook's delivery loop; publicRoot: callbacks' base from the public URL setting.
+    readonly webhooks: {
+        readonly intervalMs: number; readonly batch: number; readonly concurrency: number; readonly attemptTimeoutMs: number;
+        readonly publicRoot: string | null;
+    };
 }
 
 export interface EnginePorts {
@@ -40,6 +48,10 @@ export interface EnginePorts {
     readonly workflows: WorkflowStore;
     // The workflows the host registered, by the name a group's workflow gives.
     readonly hostWorkflows: ReadonlyMap<string, Workflow>;
+    // The webhook outbox, one signed attempt, and the check of a URL before it is written.
+    readonly deliveries: DeliveryStore;
+    readonly webhookSender: WebhookSender;
+    readonly webhookUrlCheck: WebhookUrlCheck;
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
@@ -68,6 +80,8 @@ export interface Engine {
     readonly convergerEnabled: boolean;
     // One round of the workflow runner, and a wait for the host calls it started.
     readonly workflows: Pick<WorkflowRunner, 'runOnce' | 'settle'>;
+    // The webhook's: a delivery round, a callback, the check of a URL.
+    readonly webhooks: Pick<WebhookDeliveries, 'runOnce' | 'callback'> & { readonly checkUrl: WebhookUrlCheck };
     start(): void;
     stop(): Promise<void>;
 }
@@ -86,6 +100,14 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     const runner = workflowRunner({
         store: ports.workflows, killSwitches: () => ports.supervision.listKillSwitches(), hostWorkflows: ports.hostWorkflows,
         clock, scheduler, log, region: settings.region, kick, intervalMs: settings.workflows.intervalMs, batch: settings.workflows.batch
+    });
+    const deliveries = webhookDeliveries({
+        store: ports.deliveries, sender: ports.webhookSender, killSwitches: () => ports.supervision.listKillSwitches(), clock, scheduler, log,
+        region: settings.region, kick, ...settings.webhooks,
+        servers: async (tenantId) => {
+            const compute = converger.compute();
+            return compute === null ? null : compute.listServers({ projectId: tenantId, region: settings.region });
+        }
     });
     const loops = supervisorLoops({
         supervision: ports.supervision, groups: ports.groups, alerts, clock, scheduler, log, circleBackCap: settings.alerts.circleBackCap, floorMs,
@@ -107,12 +129,16 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         sweepOnce: converger.sweepOnce,
         convergerEnabled: converger.enabled,
         workflows: { runOnce: runner.runOnce, settle: runner.settle },
+        webhooks: { runOnce: deliveries.runOnce, callback: deliveries.callback, checkUrl: ports.webhookUrlCheck },
         start: () => {
             loops.start();
             converger.start();
             runner.start();
+            deliveries.start();
         },
         stop: async () => {
+            await deliveries.stop();
+            await ports.webhookSender.close?.();
             await runner.stop();
             await converger.stop(); // runs in flight finish before the database goes
             await loops.stop();

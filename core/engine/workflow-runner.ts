@@ -5,14 +5,15 @@
 // minutes, a converger run must not. Level-based like the converger: a round
 // reads what is running and starts what is not started in this process, so a
 // restart takes every stage up again (a host workflow is safe to repeat).
-import type { ActivityInput, Reason, WorkflowFailureReason } from '../model/activity';
+import type { WorkflowFailureReason } from '../model/activity';
 import type { GroupId } from '../model/ids';
 import { modeInForce, type KillSwitch } from '../model/kill-switch';
-import { afterStage, type WorkflowResult } from '../model/workflow';
+import type { WorkflowResult } from '../model/workflow';
 import type { Clock } from '../ports/clock';
 import type { Scheduler, Timer } from '../ports/scheduler';
 import type { RunningStage, Workflow, WorkflowStore } from '../ports/workflows';
 import { errorData, type Log } from './log';
+import { endRow } from './stage-rows';
 import { every, type Ticker } from './ticker';
 
 export const DEFAULT_HOST_TIMEOUT_S = 300;
@@ -40,24 +41,6 @@ export interface WorkflowRunner {
 }
 
 const keyOf = (stage: Pick<RunningStage, 'intentId' | 'event' | 'stageIndex'>): string => `${stage.intentId}:${stage.event}:${stage.stageIndex}`;
-
-// The row's reason, when the end gave none: what the end makes of the workflow.
-const reasonOf = (stage: RunningStage, result: WorkflowResult): Reason => {
-    const after = afterStage(stage.event, stage.stageIndex, stage.last, result);
-    if (after.kind === 'next') {
-        return stage.event === 'launch' ? 'joining' : 'leaving';
-    }
-
-    return after.result === 'abandon' ? 'workflow_abandoned' : after.inService ? 'in_service' : 'left';
-};
-
-const endRow = (stage: RunningStage, result: WorkflowResult, reason: WorkflowFailureReason | null, detail: string): ActivityInput => ({
-    source: 'converger', who: 'workflow', desiredBefore: null, desiredAfter: null,
-    kind: `workflow_${stage.event}`,
-    outcome: result === 'continue' ? 'done' : 'failed',
-    reason: reason ?? reasonOf(stage, result),
-    message: `Server ${stage.serverId}: ${stage.event} stage ${stage.stage} ${result === 'continue' ? 'done' : `ended ${result}`} (${detail})`
-});
 
 export const workflowRunner = (deps: WorkflowRunnerDeps): WorkflowRunner => {
     const { store, clock, scheduler, log } = deps;

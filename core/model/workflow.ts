@@ -17,6 +17,9 @@ export type WorkflowConfig =
         readonly timeoutS: number;
         readonly defaultResult: WorkflowResult;
         readonly events: readonly WorkflowEvent[];
+        // Where callbacks reach this API (scheme://host/prefix/v1.0), as the
+        // PUT that set the workflow was addressed; the public URL setting wins.
+        readonly callbackRoot?: string;
     }
     // One the host registered under this name (plugin option `workflows`).
     | { readonly type: 'host'; readonly name: string };

@@ -1,10 +1,10 @@
 // A group's workflow (contract §7): what runs between Nova's ACTIVE and in
 // service, and before a server's delete. A change applies to servers that
 // join after it.
-import type { ServerRoute } from '@hapi/hapi';
+import type { Request, ServerRoute } from '@hapi/hapi';
 import { badRequest } from '../../core/model/errors';
 import type { WorkflowConfig, WorkflowEvent, WorkflowResult } from '../../core/model/workflow';
-import { tenantAuth, type Context } from '../context';
+import { apiRoot, tenantAuth, type Context } from '../context';
 import * as Schemas from '../schemas';
 import { workflowView } from '../wire';
 import { groupIdOf, tenantIdOf } from './params';
@@ -19,18 +19,28 @@ interface WorkflowBody {
     events?: WorkflowEvent[];
 }
 
-const configOf = (body: WorkflowBody): WorkflowConfig => {
+// A webhook's URL is checked (scheme, every address its host stands for)
+// before it is written; deliveries check again on every connection.
+const configOf = async (context: Context, request: Request, body: WorkflowBody): Promise<WorkflowConfig> => {
     if (body.type === 'builtin') {
         return { type: 'builtin' };
     }
 
-    // Checked in full, then refused while deliveries are not sent: a webhook
-    // that is never called would leave the customer believing it works.
-    if (body.type === 'webhook') {
-        throw badRequest('type', '"type" webhook is not taken yet: deliveries to a customer\'s webhook are not sent; use "builtin"');
+    if (body.type !== 'webhook') {
+        return { type: 'host', name: body.type };
     }
 
-    return { type: 'host', name: body.type };
+    const url = String(body.url);
+    const verdict = await context.engine.webhooks.checkUrl(url);
+    if (!verdict.ok) {
+        throw badRequest('url', `url ${verdict.reason}`);
+    }
+
+    // The schema gave the defaults; the callbacks come back where this PUT was addressed.
+    return {
+        type: 'webhook', url, secret: String(body.secret), timeoutS: Number(body.timeoutS), defaultResult: body.defaultResult ?? 'abandon',
+        events: body.events ?? ['launch', 'terminate'], callbackRoot: apiRoot(context, request)
+    };
 };
 
 export const workflowRoutes = (context: Context): ServerRoute[] => {
@@ -48,7 +58,7 @@ export const workflowRoutes = (context: Context): ServerRoute[] => {
             path: '/v1.0/{tenantId}/groups/{groupId}/workflow',
             options: { auth, validate: validate({ params: Schemas.groupParams, payload: body }) },
             handler: async (request) => {
-                const workflow = configOf(request.payload as WorkflowBody);
+                const workflow = await configOf(context, request, request.payload as WorkflowBody);
                 await context.engine.groups.setWorkflow(tenantIdOf(request), groupIdOf(request), workflow);
                 return { workflow: workflowView(workflow) };
             }

@@ -8,6 +8,7 @@ import { makeEngine, type Engine, type EngineSettings } from '../../../core/engi
 import { defaultLimits } from '../../../core/model/group';
 import { GroupId, PolicyId, TenantId } from '../../../core/model/ids';
 import type { ComputeScope } from '../../../core/ports/compute';
+import type { DeliveryStore } from '../../../core/ports/deliveries';
 import {
     fakeCompute, fakeConvergence, fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, logRecorder, makeGroup, manualClock, manualScheduler, settle,
     type FakeConvergence, type FakeSupervision, type LogEntry, type ManualClock, type ManualScheduler, type StoreCall
@@ -17,6 +18,13 @@ const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
 const t1 = TenantId('t1');
+
+// An outbox with nothing in it: the delivery loop's own tests are elsewhere.
+const emptyOutbox: DeliveryStore = {
+    stagesToDeliver: () => Promise.resolve([]), addDeliveries: () => Promise.resolve(), claimDue: () => Promise.resolve([]),
+    expired: () => Promise.resolve([]), retryAt: () => Promise.resolve(), acknowledge: () => Promise.resolve(),
+    complete: () => Promise.resolve(false), lookupToken: () => Promise.resolve({ kind: 'unknown' }), moveDeadline: () => Promise.resolve(false)
+};
 const g1 = GroupId('g1');
 
 const settings: EngineSettings = {
@@ -30,7 +38,9 @@ const settings: EngineSettings = {
         concurrency: 4, parallelGroups: 2, sweepBatch: 10, backoffBaseMs: 0, backoffCapMs: 0, stormGuard: false
     },
     // The runner's own rounds are test/core/engine/workflow-runner.ts's; here only when asked.
-    workflows: { intervalMs: 0, batch: 10 }
+    workflows: { intervalMs: 0, batch: 10 },
+    // The delivery loop's rounds are test/core/engine/webhook-deliveries.ts's.
+    webhooks: { intervalMs: 0, batch: 10, concurrency: 2, attemptTimeoutMs: 1000, publicRoot: null }
 };
 
 interface World {
@@ -45,7 +55,7 @@ interface World {
     readonly engine: Engine;
 }
 
-const world = (computeEnabled = true): World => {
+const world = (computeEnabled = true, deliveries: DeliveryStore = emptyOutbox): World => {
     const clock = manualClock();
     const scheduler = manualScheduler();
     const { log, entries } = logRecorder();
@@ -65,12 +75,35 @@ const world = (computeEnabled = true): World => {
     const engine = makeEngine({
         groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
         workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
+        deliveries, webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }),
         openCompute: () => (computeEnabled ? { compute: nova.compute, members: null, close: () => closed.count++ } : null), loadBalancersEnabled: false
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
 };
 
 describe('makeEngine', () => {
+
+    it('writes a webhook delivery with the server as the converger\'s Compute lists it while it runs, and by id alone before', async () => {
+        const bodies: string[] = [];
+        const outbox: DeliveryStore = {
+            ...emptyOutbox,
+            stagesToDeliver: async () => [{
+                intentId: 'i1', event: 'launch', groupId: g1, tenantId: t1, serverId: 's9', stage: 'customer', stageIndex: 0, last: true, stageStartedAt: new Date(0),
+                workflow: { type: 'webhook', url: 'https://h.example/x', secret: 's'.repeat(16), timeoutS: 60, defaultResult: 'abandon', events: ['launch'] }
+            }],
+            addDeliveries: async (rows) => {
+                bodies.push(...rows.map((r) => r.body));
+            }
+        };
+        const w = world(true, outbox);
+        await w.engine.webhooks.runOnce();
+        w.engine.start();
+        await w.engine.webhooks.runOnce();
+        await w.engine.stop();
+        expect(bodies.map((b) => (JSON.parse(b) as { server: unknown }).server)).to.equal([
+            { id: 's9', name: null, addresses: {}, metadata: {} }, { id: 's9', name: null, addresses: {}, metadata: {} }
+        ]);
+    });
 
     it('starts its loops and the converger together, and stops them together', async () => {
         const w = world();

@@ -1,0 +1,260 @@
+// The customer webhook's delivery loop (contract §7, docs/workflows.md):
+// each round writes a delivery (the outbox row) for every webhook stage that
+// has none, applies the default to deliveries past their deadline, and sends
+// the due ones, at most `concurrency` at once, each decided by
+// core/decide/delivery.ts: complete (the stage's end, which moves the ledger
+// and kicks the converger), retry with backoff, or await the callback.
+// Its own timer rather than the workflow runner's round: a round here waits
+// for its sends (10 s at most each), and a round that found a full batch runs
+// again at once, where the runner only starts host calls and returns.
+import { randomUUID } from 'node:crypto';
+import { afterAnswer, afterHeartbeat, pastDeadline, type Completion } from '../decide/delivery';
+import { deliveryServer, storedBody } from '../model/delivery-body';
+import type { GroupId, TenantId } from '../model/ids';
+import { modeInForce, type KillSwitch } from '../model/kill-switch';
+import type { NovaServer } from '../model/server';
+import type { Clock } from '../ports/clock';
+import type { DeliveryRecord, DeliveryStore, DueDelivery, NewDelivery } from '../ports/deliveries';
+import type { Scheduler, Timer } from '../ports/scheduler';
+import type { WebhookSender } from '../ports/webhooks';
+import type { RunningStage } from '../ports/workflows';
+import { errorData, type Log } from './log';
+import { endRow } from './stage-rows';
+
+export interface WebhookDeliveriesDeps {
+    readonly store: DeliveryStore;
+    readonly sender: WebhookSender;
+    // The tenant project's servers as Nova lists them (the body's name,
+    // addresses, metadata); null: no Compute here; a rejection: unknown now.
+    readonly servers: (tenantId: TenantId) => Promise<readonly NovaServer[] | null>;
+    readonly killSwitches: () => Promise<readonly KillSwitch[]>;
+    readonly clock: Clock;
+    readonly scheduler: Scheduler;
+    readonly log: Log;
+    readonly region: string | null;
+    readonly kick: (groupId: GroupId) => void;
+    readonly publicRoot: string | null;        // scheme://host/prefix/v1.0 from the public URL setting
+    readonly intervalMs: number;               // a round this often (0: only when asked)
+    readonly batch: number;                    // stages written, and deliveries sent, per round at most
+    readonly concurrency: number;              // attempts under way at once
+    readonly attemptTimeoutMs: number;         // one attempt's deadline (the sender's)
+    readonly newId?: () => string;
+}
+
+export interface RoundReport {
+    readonly held: boolean;                    // a kill-switch `all`: nothing done
+    readonly written: number;
+    readonly expired: number;
+    readonly sent: number;
+}
+
+export type CallbackAnswer = 'done' | 'completed' | 'unknown';
+
+export interface WebhookDeliveries {
+    runOnce(): Promise<RoundReport>;
+    // A callback (POST callbackUrl): done (204), completed (409), unknown (404).
+    callback(token: string, result: 'continue' | 'abandon' | 'heartbeat'): Promise<CallbackAnswer>;
+    start(): void;
+    stop(): Promise<void>;
+}
+
+// A claimed attempt is the loop's for its timeout and this much more; after
+// that (a crash) it is due again, and any instance sends it, with the same id.
+export const CLAIM_MARGIN_MS = 5000;
+
+const held: RoundReport = { held: true, written: 0, expired: 0, sent: 0 };
+
+export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliveries => {
+    const { store, clock, log } = deps;
+    const newId = deps.newId ?? randomUUID;
+    let stopped = true;
+    let stopping = false;     // set by stop(): no more claims
+    let timer: Timer | null = null;
+    let running: Promise<unknown> | null = null;
+
+    const complete = async (d: DeliveryRecord, step: Completion): Promise<boolean> => {
+        // A terminate's end goes on to the delete whatever it said: its row says `left`, the message why.
+        const reason = d.event === 'launch' ? step.reason : null;
+        const written = await store.complete(d.id, { intentId: d.intentId, event: d.event, stageIndex: d.stageIndex, result: step.result, reason },
+            step.why, [endRow(d, step.result, reason, `delivery ${d.id}: ${step.why}`)]);
+        if (written) {
+            deps.kick(d.groupId);
+        }
+
+        return written;
+    };
+
+    const newDelivery = (stage: RunningStage, listed: NovaServer | undefined, now: Date): NewDelivery | null => {
+        const { workflow } = stage;
+        if (workflow.type !== 'webhook') {
+            return null;
+        }
+
+        const id = newId();
+        const deadline = new Date(now.getTime() + workflow.timeoutS * 1000);
+        const body = storedBody({ event: stage.event, deliveryId: id, tenantId: stage.tenantId, groupId: stage.groupId, server: deliveryServer(stage.serverId, listed), deadline });
+        return {
+            id, intentId: stage.intentId, event: stage.event, stageIndex: stage.stageIndex, groupId: stage.groupId,
+            url: workflow.url, body, callbackRoot: deps.publicRoot ?? workflow.callbackRoot ?? '', deadline, now
+        };
+    };
+
+    // The outbox row of every webhook stage that has none, written before anything is sent.
+    const write = async (now: Date): Promise<number> => {
+        const stages = await store.stagesToDeliver(deps.batch);
+        const tenants = [...new Set(stages.map((s) => s.tenantId))];
+        const rows: NewDelivery[] = [];
+        for (const tenantId of tenants) {
+            let listing: readonly NovaServer[] | null;
+            try {
+                listing = await deps.servers(tenantId);
+            }
+            catch (err) {
+                // Unknown is not zero: the body waits for a listing, as the converger does.
+                log(['workflow', 'webhook', 'error'], `servers of ${tenantId} not listed: ${String(errorData(err))}`);
+                continue;
+            }
+
+            const byId = new Map((listing ?? []).map((s) => [s.id, s]));
+            rows.push(...stages.filter((s) => s.tenantId === tenantId).flatMap((s) => newDelivery(s, byId.get(s.serverId), now) ?? []));
+        }
+
+        await store.addDeliveries(rows);
+        return rows.length;
+    };
+
+    const attempt = async (d: DueDelivery): Promise<void> => {
+        const answer = await deps.sender.send({ url: d.url, deliveryId: d.id, secret: d.secret, body: d.body, now: clock.now() });
+        const step = afterAnswer(d, answer, clock.now());
+        switch (step.kind) {
+            case 'complete':
+                await complete(d, step);
+                return;
+            case 'retry':
+                await store.retryAt(d.id, step.at, step.why);
+                return;
+            case 'await':
+                await store.acknowledge(d.id, 'acknowledged: awaiting the callback');
+                return;
+        }
+    };
+
+    // `concurrency` workers take claimed deliveries from a queue; the queue is
+    // claimed ahead, a few at a time, while the workers send, up to a batch a round.
+    const send = async (): Promise<number> => {
+        const queue: DueDelivery[] = [];
+        let claimed = 0;
+        let exhausted = false;
+        let refilling: Promise<void> | null = null;
+        const claim = async (): Promise<void> => {
+            const want = Math.min(deps.concurrency, deps.batch - claimed);
+            const now = clock.now();
+            const due = want <= 0 || stopping ? [] : await store.claimDue(now, new Date(now.getTime() + deps.attemptTimeoutMs + CLAIM_MARGIN_MS), want);
+            claimed += due.length;
+            queue.push(...due);
+            exhausted = due.length < want || want <= 0;   // nothing more due now (or the batch is done)
+        };
+        const refill = (): Promise<void> => (exhausted ? Promise.resolve() : refilling ??= claim()
+            .catch((err: unknown) => {
+                exhausted = true;
+                log(['workflow', 'webhook', 'error'], `claim: ${String(errorData(err))}`);
+            })
+            .finally(() => {
+                refilling = null;
+            }));
+        const next = async (): Promise<DueDelivery | undefined> => {
+            await refill();
+            return queue.shift();
+        };
+        // A worker whose claim found nothing left for it ends; the others go on.
+        const worker = async (): Promise<void> => {
+            for (let d = await next(); d !== undefined; d = queue.shift() ?? await next()) {
+                if (queue.length * 2 <= deps.concurrency) {
+                    void refill();
+                }
+
+                const id = d.id;
+                await attempt(d).catch((err: unknown) => log(['workflow', 'webhook', 'error'], `delivery ${id}: ${String(errorData(err))}`));
+            }
+        };
+
+        await Promise.all(Array.from({ length: deps.concurrency }, worker));
+        return claimed;
+    };
+
+    const runOnce = async (): Promise<RoundReport> => {
+        // A kill-switch `all` holds deliveries (contract §7): nothing written, sent or defaulted.
+        if (modeInForce(await deps.killSwitches(), deps.region, clock.now()) === 'all') {
+            return held;
+        }
+
+        const now = clock.now();
+        const written = await write(now);
+        let expired = 0;
+        for (const d of await store.expired(now, deps.batch)) {
+            const step = pastDeadline(d, now);
+            if (step !== null && await complete(d, step)) {
+                expired++;
+            }
+        }
+
+        return { held: false, written, expired, sent: await send() };
+    };
+
+    const callback = async (token: string, result: 'continue' | 'abandon' | 'heartbeat'): Promise<CallbackAnswer> => {
+        const found = await store.lookupToken(token);
+        if (found.kind !== 'pending') {
+            return found.kind;
+        }
+
+        const d = found.delivery;
+        // Past the deadline the default holds, whatever arrives before the loop applies it.
+        const late = pastDeadline(d, clock.now());
+        if (late !== null) {
+            await complete(d, late);
+            return 'completed';
+        }
+
+        if (result === 'heartbeat') {
+            return await store.moveDeadline(d.id, afterHeartbeat(d, clock.now())) ? 'done' : 'completed';
+        }
+
+        const step: Completion = { kind: 'complete', result, reason: result === 'abandon' ? 'workflow_abandoned' : null, why: `the callback said ${result}` };
+        return await complete(d, step) ? 'done' : 'completed';
+    };
+
+    // After a round that filled its batch, the next starts at once.
+    const schedule = (ms: number): void => {
+        timer = stopped ? null : deps.scheduler.after(ms, () => {
+            const round = runOnce().then(
+                (r) => (r.sent >= deps.batch || r.written >= deps.batch ? 0 : deps.intervalMs),
+                (err: unknown) => {
+                    log(['workflow', 'webhook', 'error'], errorData(err));
+                    return deps.intervalMs;
+                });
+            running = round;
+            void round.then((next) => {
+                running = null;
+                schedule(next);
+            });
+        });
+    };
+
+    return {
+        runOnce,
+        callback,
+        start: () => {
+            stopped = false;
+            if (deps.intervalMs > 0) {
+                schedule(deps.intervalMs);
+            }
+        },
+        stop: async () => {
+            stopped = true;
+            stopping = true;
+            timer?.cancel();
+            timer = null;
+            await running;
+        }
+    };
+};

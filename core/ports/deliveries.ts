@@ -1,0 +1,76 @@
+// The webhook outbox (contract §7 "Durable", docs/workflows.md): a delivery
+// row per webhook stage, written before anything is sent; the loop claims
+// due rows, and a delivery's end is written with its stage's end in one
+// transaction. Tokens are given and taken raw; the store keeps only hashes.
+import type { ActivityInput } from '../model/activity';
+import type { GroupId } from '../model/ids';
+import type { WorkflowEvent, WorkflowResult, WorkflowStage } from '../model/workflow';
+import type { RunningStage, StageEnd } from './workflows';
+
+export interface NewDelivery {
+    readonly id: string;
+    readonly intentId: string;
+    readonly event: WorkflowEvent;
+    readonly stageIndex: number;
+    readonly groupId: GroupId;
+    readonly url: string;
+    readonly body: string;                   // without callbackUrl (core/model/delivery-body.ts)
+    readonly callbackRoot: string;
+    readonly deadline: Date;
+    readonly now: Date;
+}
+
+// A pending delivery, with its stage as the activity rows tell it.
+export interface DeliveryRecord {
+    readonly id: string;
+    readonly intentId: string;
+    readonly event: WorkflowEvent;
+    readonly stageIndex: number;
+    readonly groupId: GroupId;
+    readonly serverId: string;
+    readonly stage: WorkflowStage;
+    readonly last: boolean;                  // no stage after it
+    readonly attempts: number;
+    readonly firstSentAt: Date | null;
+    readonly deadline: Date;
+    readonly acknowledged: boolean;
+    readonly timeoutS: number;
+    readonly defaultResult: WorkflowResult;
+}
+
+// One to send now: where, signed with what, and the exact body.
+export interface DueDelivery extends DeliveryRecord {
+    readonly url: string;
+    readonly secret: string;
+    readonly body: string;                   // with callbackUrl
+}
+
+// What a callback's token names.
+export type TokenLookup =
+    | { readonly kind: 'unknown' }
+    | { readonly kind: 'completed' }         // already ended (answered, defaulted, or its stage is over)
+    | { readonly kind: 'pending'; readonly delivery: DeliveryRecord };
+
+export interface DeliveryStore {
+    // Running customer stages of a webhook workflow that have no delivery yet, the oldest first.
+    stagesToDeliver(limit: number): Promise<readonly RunningStage[]>;
+    // Written once per stage: a second writer's row (another instance) is kept.
+    addDeliveries(deliveries: readonly NewDelivery[]): Promise<void>;
+    // Takes up to `limit` due deliveries (pending, not acknowledged, next_at
+    // passed, deadline not) for one attempt each: attempts + 1, and next_at
+    // moved to `leaseUntil`, so that an attempt cut short by a crash is sent
+    // again then (at least once) and no other instance sends it meanwhile.
+    claimDue(now: Date, leaseUntil: Date, limit: number): Promise<readonly DueDelivery[]>;
+    // Pending deliveries past their deadline; those whose stage is no longer
+    // running (a launch cancelled by the server's leaving) are closed on the way.
+    expired(now: Date, limit: number): Promise<readonly DeliveryRecord[]>;
+    retryAt(id: string, at: Date, note: string): Promise<void>;
+    // A 2xx without a result: nothing more is sent; the callback or the deadline ends it.
+    acknowledge(id: string, note: string): Promise<void>;
+    // The delivery's end and its stage's (StageEnd), one transaction. false:
+    // it had already ended, or its stage had (nothing of the stage written).
+    complete(id: string, end: StageEnd, note: string, activity: readonly ActivityInput[]): Promise<boolean>;
+    lookupToken(token: string): Promise<TokenLookup>;
+    // A heartbeat's new deadline; false: the delivery had ended meanwhile.
+    moveDeadline(id: string, deadline: Date): Promise<boolean>;
+}
