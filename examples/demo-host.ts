@@ -51,6 +51,14 @@ const webhooksFromEnv = (env: Env): { allowHttp?: boolean; allowCidrs?: string[]
     ...(env.AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS ? { attemptTimeoutMs: Number(env.AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS) } : {})
 });
 
+// The demo's own webhook receiver runs on this machine: with the simulator
+// only, http to loopback is allowed; the environment's settings go over it,
+// and against a real cloud only what the environment allows.
+const demoWebhooks = (env: Env, simulated: boolean) => ({
+    ...(simulated ? { allowHttp: true, allowCidrs: ['127.0.0.0/8', '::1/128'] } : {}),
+    ...webhooksFromEnv(env)
+});
+
 export const startDemoHost = async (env: Env = process.env) => {
     const cloud = await cloudOf(env);
     const server = Hapi.server({ host: env.HOST || '127.0.0.1', port: Number(env.PORT || 8080) });
@@ -66,7 +74,7 @@ export const startDemoHost = async (env: Env = process.env) => {
                 buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)
             },
             converger: convergerFromEnv(env),
-            webhooks: webhooksFromEnv(env)
+            webhooks: demoWebhooks(env, cloud.simulator !== null)
         }
     }, { routes: { prefix: '/autoscale' } });
     await server.register(monitoringApi); // the host's alert rules (contract §6), at /monitoring/v1

@@ -56,6 +56,25 @@ describe('demo host', () => {
         expect(asTenant.statusCode).to.equal(403);
     });
 
+    it('takes a webhook workflow to a receiver on loopback over http, as the README shows, with its simulator', async () => {
+        const { url, token, body } = postLine(demoInstructions(host).find((line) => line.startsWith('curl -s -X POST')) ?? '');
+        const created = await request(url, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body });
+        const groupId = ((await created.body.json()) as { group: { id: string } }).group.id;
+        const put = await request(`${url}/${groupId}/workflow`, {
+            method: 'PUT', headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+            body: JSON.stringify({ type: 'webhook', url: 'http://127.0.0.1:8090/autoscale', secret: 's3cret-of-16-chars-at-least' })
+        });
+        const answer = await put.body.json();
+        expect(put.statusCode, JSON.stringify(answer)).to.equal(200);
+        // Loopback only: a private address elsewhere is still refused.
+        const refused = await request(`${url}/${groupId}/workflow`, {
+            method: 'PUT', headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+            body: JSON.stringify({ type: 'webhook', url: 'http://10.0.0.1/autoscale', secret: 's3cret-of-16-chars-at-least' })
+        });
+        const why = await refused.body.json() as { error: { details: { field: string } } };
+        expect([refused.statusCode, why.error.details.field]).to.equal([400, 'url']);
+    });
+
     it('prints the demo tenant\'s pool, which Octavia shows, and a group that joins it', async () => {
         const lines = demoInstructions(host);
         const printed = lines.map((line) => /^load balancer \S+ \((\S+)\), HTTP on port 80: pool \S+ (\S+)$/.exec(line)).find((m) => m !== null);
