@@ -229,10 +229,20 @@ describe('convergeGroup: the members stage', () => {
         await expect(convergeGroup(deps, g1)).to.reject(TypeError, 'boom');
     });
 
+    it('sends no create whose record the ledger did not take (the stage ended elsewhere), and looks again', async () => {
+        const { store, octavia, group, deps, built } = setup([{ poolId: P1, port: 80 }], { desired: 1 }, { maxPasses: 2 });
+        built('i1', 's1');
+        store.writeMembersDetails = async (_groupId, writes) => writes.map(() => false);
+        const result = await convergeGroup(deps, g1);
+        expect(result.passes).to.equal(2);
+        expect(octavia.calls).to.equal([]);
+        expect(states(group)).to.equal(['joining']);
+    });
+
     it('counts nothing when another instance ended the stage first', async () => {
         const { store, group, deps, built } = setup([{ poolId: P1, port: 80 }], { desired: 1 });
         built('i1', 's1');
-        store.finishMembersStage = async () => false;
+        store.finishMembersStages = async (finishes) => finishes.map(() => false);
         await convergeGroup(deps, g1);
         expect(store.calls.filter((c) => c.startsWith('setGroupError'))).to.equal([]);
         expect(states(group)).to.equal(['joining']);
