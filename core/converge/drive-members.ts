@@ -41,7 +41,24 @@ export interface MembersDriven {
 // rounds end.
 const stalled = (outcomes: readonly MemberOutcome[]): boolean => outcomes.every((o) => o.kind === 'poll' || o.kind === 'failed');
 
-const call = async (members: LoadBalancerMembers, scope: ComputeScope, action: MemberAction): Promise<MemberOutcome> => {
+// A pool's owner is checked once a pass, not before every member create
+// (core/ports/load-balancers.ts); a failed check is asked again by the next create.
+const poolChecks = (members: LoadBalancerMembers, scope: ComputeScope): ((poolId: string) => Promise<void>) => {
+    const checks = new Map<string, Promise<void>>();
+    return (poolId) => {
+        const known = checks.get(poolId);
+        if (known !== undefined) {
+            return known;
+        }
+
+        const check = members.checkPool(scope, poolId);
+        checks.set(poolId, check);
+        check.catch(() => checks.delete(poolId));
+        return check;
+    };
+};
+
+const call = async (members: LoadBalancerMembers, scope: ComputeScope, checkPool: (poolId: string) => Promise<void>, action: MemberAction): Promise<MemberOutcome> => {
     try {
         switch (action.kind) {
             case 'resolve':
@@ -51,7 +68,8 @@ const call = async (members: LoadBalancerMembers, scope: ComputeScope, action: M
             case 'find':
                 return { kind: 'find', action, members: await members.listMembers(scope, action.record.poolId) };
             case 'create':
-                return { kind: 'create', action, id: (await members.createMember(scope, action.record.poolId, action.spec)).id };
+                await checkPool(action.record.poolId);
+                return { kind: 'create', action, id: (await members.createMember(scope, action.record.poolId, action.spec, true)).id };
             case 'poll':
                 return { kind: 'poll', action, member: await members.showMember(scope, action.record.poolId, action.record.id) };
             case 'drain':
@@ -112,6 +130,7 @@ export const driveMembers = async (deps: MembersDeps, snap: ConvergenceSnapshot,
     const { store, clock } = deps;
     const byId = new Map(servers.map((s) => [s.id, s]));
     const slot = limiter(deps.concurrency);
+    const checkPool = poolChecks(deps.members, scope);
     const results: StageResult[] = [];
     for (let driving: Driving[] = snap.memberStages.map((stage) =>
         ({ stage, server: byId.get(stage.serverId) ?? null, detail: stage.detail, written: stage.detail, rows: [], stopped: false })); driving.length > 0;) {
@@ -155,7 +174,7 @@ export const driveMembers = async (deps: MembersDeps, snap: ConvergenceSnapshot,
         const going = acting.filter(({ d }) => !refused.has(d));
         results.push(...Array.from({ length: acting.length - going.length }, (): StageResult => ({ kind: 'ended', abandoned: null, joined: false })));
         await Promise.all(going.map(async ({ d, actions }) => {
-            const outcomes = await Promise.all(actions.map((action) => slot(() => call(deps.members, scope, action))));
+            const outcomes = await Promise.all(actions.map((action) => slot(() => call(deps.members, scope, checkPool, action))));
             d.stopped = stalled(outcomes);
             for (const outcome of outcomes) {
                 const folded = foldOutcome(d.stage.event, d.detail, outcome, clock.now());
