@@ -31,9 +31,7 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
         const created = await caller(server, 'tok')('POST', `/${tenant}/groups`, { ...validGroup(), groupConfiguration: { name: 'w', cooldown: 0, minEntities: 0, maxEntities: 10 } });
         const groupId = GroupId(String(field(created.result, 'group', 'id')));
         const entries = await stores().convergence.writeIntents(groupId, n);
-        for (const e of entries) {
-            await stores().convergence.setServerId(e.intentId, `srv-${e.intentId}`);
-        }
+        await stores().convergence.setServerIds(entries.map((e) => ({ intentId: e.intentId, serverId: `srv-${e.intentId}` })));
 
         return { groupId, intents: entries.map((e) => e.intentId) };
     };

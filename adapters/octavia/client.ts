@@ -81,8 +81,11 @@ export class OctaviaClient implements LoadBalancerMembers {
 
     // The pool's project is checked first: the member is created in whatever
     // project owns the pool, and another tenant's pool is never touched.
-    async createMember(scope: LoadBalancerScope, poolId: string, member: MemberSpec): Promise<{ readonly id: string }> {
-        await this.ownPool(scope, poolId);
+    async createMember(scope: LoadBalancerScope, poolId: string, member: MemberSpec, poolChecked = false): Promise<{ readonly id: string }> {
+        if (!poolChecked) {
+            await this.checkPool(scope, poolId);
+        }
+
         const path = `${poolPath(poolId)}/members`;
         const body = {
             member: {
@@ -181,7 +184,7 @@ export class OctaviaClient implements LoadBalancerMembers {
         return readOrFail(octavia, answer, () => parseSubnet(answer.json, `GET ${path}`)).cidr;
     }
 
-    private async ownPool(scope: LoadBalancerScope, poolId: string): Promise<void> {
+    async checkPool(scope: LoadBalancerScope, poolId: string): Promise<void> {
         const path = poolPath(poolId);
         const answer = await this.call(scope, 'GET', path, this.timeouts.showMs, 'pool_gone');
         const pool = readOrFail(octavia, answer, () => parsePool(answer.json, `GET ${path}`));

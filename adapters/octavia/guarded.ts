@@ -54,8 +54,12 @@ export class GuardedOctavia implements LoadBalancerMembers {
         return this.guards.run(scope.region, false, () => this.inner.poolsOf(scope, loadBalancerId));
     }
 
-    createMember(scope: LoadBalancerScope, poolId: string, member: MemberSpec): Promise<{ readonly id: string }> {
-        return this.guards.run(scope.region, true, () => this.inner.createMember(scope, poolId, member));
+    checkPool(scope: LoadBalancerScope, poolId: string): Promise<void> {
+        return this.guards.run(scope.region, false, () => this.inner.checkPool(scope, poolId));
+    }
+
+    createMember(scope: LoadBalancerScope, poolId: string, member: MemberSpec, poolChecked?: boolean): Promise<{ readonly id: string }> {
+        return this.guards.run(scope.region, true, () => this.inner.createMember(scope, poolId, member, poolChecked));
     }
 
     showMember(scope: LoadBalancerScope, poolId: string, memberId: string): Promise<PoolMember | null> {

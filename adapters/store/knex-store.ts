@@ -106,7 +106,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         sweepPage: (limit, after) => ConvergenceGroups.sweepPage(ctx(), limit, after),
         recordObservation: (...args) => Ledger.recordObservation(ctx(), ...args),
         writeIntents: (...args) => Ledger.writeIntents(ctx(), ...args),
-        setServerId: (...args) => Ledger.setServerId(ctx(), ...args),
+        setServerIds: (...args) => Ledger.setServerIds(ctx(), ...args),
         retireIntent: (...args) => Ledger.retireIntent(ctx(), ...args),
         markDeleting: (deletes) => Ledger.markDeleting(ctx(), deletes),
         recordActivity: (...args) => Ledger.recordActivity(ctx(), ...args),
@@ -117,8 +117,8 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         finishGroupDeletion: (groupId) => ConvergenceGroups.finishGroupDeletion(ctx(), groupId),
         joinServers: (...args) => Workflows.joinServers(ctx(), ...args),
         leaveServers: (...args) => Workflows.leaveServers(ctx(), ...args),
-        writeMembersDetail: (...args) => Workflows.writeMembersDetail(ctx(), ...args),
-        finishMembersStage: (end, detail, activity) => Workflows.finishStage(ctx(), end, activity, detail)
+        writeMembersDetails: (...args) => Workflows.writeMembersDetails(ctx(), ...args),
+        finishMembersStages: (finishes) => Workflows.finishStages(ctx(), finishes)
     };
 
     const workflows: WorkflowStore = {

@@ -12,7 +12,7 @@ import type { GroupStatus, LaunchConfig } from '../../core/model/group';
 import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
-import { insertActivity } from './activity';
+import { insertActivities as insertRows } from './activity';
 import { readKillSwitches } from './overrides';
 
 interface SnapshotRow {
@@ -130,11 +130,8 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
 export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Promise<ConvergenceSnapshot | null> =>
     (await readConvergences(ctx, [groupId])).get(groupId) ?? null;
 
-const insertActivities = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> => {
-    for (const a of activity) {
-        await insertActivity(trx, groupId, at, a);
-    }
-};
+const insertActivities = (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
+    insertRows(trx, activity.map((a) => ({ groupId, activity: a })), at);
 
 export const recordActivity = (ctx: StoreContext, groupId: GroupId, activity: readonly ActivityInput[]): Promise<void> =>
     activity.length === 0 ? Promise.resolve() : ctx.knex.transaction((trx) => insertActivities(trx, groupId, ctx.clock.now(), activity));
@@ -166,9 +163,13 @@ export const recordObservation = (ctx: StoreContext, groupId: GroupId, o: Observ
         }
 
         // Only live, undeleted entries follow Nova's status: a delete we asked for stays 'deleting'.
-        for (const s of o.states) {
-            await trx('servers').where({ intent_id: s.intentId, group_id: groupId }).whereIn('state', ['intent', 'building', 'active'])
-                .whereNot({ state: s.state }).update({ state: s.state, updated_at: now });
+        // One statement per state, whatever the number of servers that moved.
+        for (const state of ['building', 'active'] as const) {
+            const ids = o.states.flatMap((s) => (s.state === state ? [s.intentId] : []));
+            if (ids.length > 0) {
+                await trx('servers').where({ group_id: groupId }).andWhere('intent_id', '=', ctx.knex.raw('ANY(?::text[])', [ids]))
+                    .whereIn('state', ['intent', 'building', 'active']).whereNot({ state }).update({ state, updated_at: now });
+            }
         }
 
         // A build that reached ACTIVE ends the group's run of failed builds.
@@ -193,10 +194,17 @@ export const writeIntents = (ctx: StoreContext, groupId: GroupId, count: number)
         return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now }));
     });
 
-export const setServerId = async (ctx: StoreContext, intentId: string, serverId: string): Promise<void> => {
-    // A listing may have adopted it meanwhile: never overwrite a known server id.
-    await ctx.knex('servers').where({ intent_id: intentId }).whereNull('server_id').whereNot({ state: 'gone' })
-        .update({ server_id: serverId, state: 'building', updated_at: ctx.clock.now() });
+// The ids Nova gave the creates of a pass, in one statement.
+export const setServerIds = async (ctx: StoreContext, created: readonly { readonly intentId: string; readonly serverId: string }[]): Promise<void> => {
+    if (created.length === 0) {
+        return;
+    }
+
+    // A listing may have adopted one meanwhile: never overwrite a known server id.
+    await ctx.knex.raw(`UPDATE servers AS s SET server_id = c.server_id, state = 'building', updated_at = ?
+        FROM unnest(?::text[], ?::text[]) AS c(intent_id, server_id)
+        WHERE s.intent_id = c.intent_id AND s.server_id IS NULL AND s.state <> 'gone'`,
+    [ctx.clock.now(), created.map((c) => c.intentId), created.map((c) => c.serverId)]);
 };
 
 export const retireIntent = async (ctx: StoreContext, intentId: string, reason: string): Promise<void> => {

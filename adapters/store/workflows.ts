@@ -9,9 +9,9 @@ import { leavingDetail, membersDetailOf, type MembersDetail } from '../../core/m
 import type { WorkflowConfig, WorkflowEvent, WorkflowStage } from '../../core/model/workflow';
 import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
-import type { Join, MemberStage } from '../../core/ports/convergence';
+import type { Join, MemberStage, MembersWrite } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
-import { insertActivity } from './activity';
+import { insertActivities } from './activity';
 import type { StoreContext } from './context';
 
 // A stored workflow as the engine reads it; anything else (a hand-edited row)
@@ -24,26 +24,41 @@ export const workflowOf = (raw: unknown): WorkflowConfig => {
     return raw as WorkflowConfig;
 };
 
-export const insertRows = async (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> => {
-    for (const row of activity) {
-        await insertActivity(trx, groupId, at, row);
-    }
-};
+export const insertRows = (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
+    insertActivities(trx, activity.map((a) => ({ groupId, activity: a })), at);
 
+const anyOf = (knex: Knex, values: readonly string[]): Knex.Raw => knex.raw('ANY(?::text[])', [[...values]]);
+
+// A statement per kind of move (in practice one), not per server: a pass joins
+// every server of the group that Nova shows ACTIVE.
 export const joinServers = (ctx: StoreContext, groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void> =>
     ctx.knex.transaction(async (trx) => {
         const now = ctx.clock.now();
+        const moves = new Map<string, { state: 'joining' | 'active'; leaves: boolean; ids: string[] }>();
         for (const join of joins) {
+            const state = join.launch.length > 0 ? 'joining' as const : 'active' as const;
+            const leaves = join.terminate.length > 0;
+            const key = `${state}/${leaves}`;
+            const move = moves.get(key) ?? { state, leaves, ids: [] };
+            move.ids.push(join.intentId);
+            moves.set(key, move);
+        }
+
+        const moved = new Set<string>();
+        for (const { state, leaves, ids } of moves.values()) {
             // Only from building: a second converger's plan, or a replay, moves nothing twice.
-            const moved = await trx('servers').where({ intent_id: join.intentId, group_id: groupId }).whereIn('state', ['intent', 'building'])
-                .update({ state: join.launch.length > 0 ? 'joining' : 'active', leaves: join.terminate.length > 0, updated_at: now });
-            if (moved > 0 && join.launch.length > 0) {
-                await trx('server_workflows').insert({
-                    intent_id: join.intentId, event: 'launch', group_id: groupId, workflow: JSON.stringify(join.workflow),
-                    stages: JSON.stringify(join.launch), then_stages: JSON.stringify(join.terminate), started_at: now, stage_started_at: now,
-                    ...(join.members === null ? {} : { detail: JSON.stringify(join.members) })
-                });
-            }
+            const rows: { intent_id: string }[] = await trx('servers').where({ group_id: groupId }).andWhere('intent_id', '=', anyOf(ctx.knex, ids))
+                .whereIn('state', ['intent', 'building']).update({ state, leaves, updated_at: now }).returning('intent_id');
+            rows.forEach((r) => moved.add(r.intent_id));
+        }
+
+        const started = joins.filter((join) => moved.has(join.intentId) && join.launch.length > 0).map((join) => ({
+            intent_id: join.intentId, event: 'launch', group_id: groupId, workflow: JSON.stringify(join.workflow),
+            stages: JSON.stringify(join.launch), then_stages: JSON.stringify(join.terminate), started_at: now, stage_started_at: now,
+            detail: join.members === null ? '{}' : JSON.stringify(join.members)
+        }));
+        if (started.length > 0) {
+            await trx('server_workflows').insert(started);
         }
 
         await insertRows(trx, groupId, now, activity);
@@ -109,61 +124,121 @@ export const runningStageOf = (row: RunningRow): RunningStage[] => {
     }];
 };
 
-// The stage's end, inside the caller's transaction: the next stage starts,
-// or the workflow ends with its result (a launch that continues puts its
-// server in service). null: the stage had already ended, nothing written.
-export const endStageIn = async (trx: Knex.Transaction, now: Date, end: StageEnd): Promise<GroupId | null> => {
-    const row: { group_id: string; stages: WorkflowStage[]; stage: number } | undefined = await trx('server_workflows')
-        .where({ intent_id: end.intentId, event: end.event, outcome: 'running', stage: end.stageIndex }).forUpdate().first('group_id', 'stages', 'stage');
-    if (row === undefined) {
-        return null;
+// Stages' ends: for each, the next stage starts, or the workflow ends with
+// its result (a launch that continues puts its server in service). false: the
+// stage had already ended (another instance, a replay), nothing written for
+// it. A members stage writes its last progress with it. One transaction, a
+// statement per kind of change, whatever the number of stages.
+export interface StageFinish {
+    readonly end: StageEnd;
+    readonly activity: readonly ActivityInput[];
+    readonly detail?: MembersDetail | undefined;
+}
+
+interface EndingRow {
+    intent_id: string;
+    event: WorkflowEvent;
+    group_id: string;
+    stages: WorkflowStage[];
+    stage: number;
+}
+
+const keyOf = (r: { intentId: string; event: string; stage: number }): string => `${r.intentId} ${r.event} ${r.stage}`;
+
+// Inside the caller's transaction: each stage's group, or null when it had already ended.
+export const endStagesIn = async (trx: Knex.Transaction, now: Date, finishes: readonly StageFinish[]): Promise<readonly (GroupId | null)[]> => {
+    if (finishes.length === 0) {
+        return [];
     }
 
-    const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
-    if (after.kind === 'next') {
-        await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: after.stage, stage_started_at: now });
-    }
-    else {
-        await trx('server_workflows').where({ intent_id: end.intentId, event: end.event })
-            .update({ outcome: after.result, reason: end.reason, finished_at: now });
-        if (after.inService) {
-            await trx('servers').where({ intent_id: end.intentId, state: 'joining' }).update({ state: 'active', updated_at: now });
+    const rows: EndingRow[] = await trx('server_workflows')
+        .whereIn(['intent_id', 'event', 'stage'], finishes.map((f) => [f.end.intentId, f.end.event, f.end.stageIndex]))
+        .where({ outcome: 'running' }).forUpdate().select('intent_id', 'event', 'group_id', 'stages', 'stage');
+    const found = new Map(rows.map((r) => [keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage }), r]));
+    const details: { intent_id: string; event: string; detail: string }[] = [];
+    const nexts: { intent_id: string; event: string; stage: number }[] = [];
+    const ends: { intent_id: string; event: string; outcome: string; reason: string | null }[] = [];
+    const inService: string[] = [];
+    const activity: { groupId: GroupId; activity: ActivityInput }[] = [];
+    const written = finishes.map(({ end, detail, activity: rowsOf }) => {
+        const row = found.get(keyOf({ intentId: end.intentId, event: end.event, stage: end.stageIndex }));
+        if (row === undefined) {
+            return null;
         }
-    }
 
-    return GroupId(row.group_id);
-};
-
-// The stage's end, in a transaction of its own. false: the stage had already
-// ended (another instance, a replay), nothing written. A members stage
-// writes its last progress with it.
-export const finishStage = (ctx: StoreContext, end: StageEnd, activity: readonly ActivityInput[], detail?: MembersDetail): Promise<boolean> =>
-    ctx.knex.transaction(async (trx) => {
-        const now = ctx.clock.now();
-        const groupId = await endStageIn(trx, now, end);
-        if (groupId === null) {
-            return false;
-        }
-
+        found.delete(keyOf({ intentId: end.intentId, event: end.event, stage: end.stageIndex }));   // a stage named twice ends once
+        const ref = { intent_id: end.intentId, event: end.event };
         if (detail !== undefined) {
-            await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ detail: JSON.stringify(detail) });
+            details.push({ ...ref, detail: JSON.stringify(detail) });
         }
 
-        await insertRows(trx, groupId, now, activity);
-        return true;
+        const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
+        if (after.kind === 'next') {
+            nexts.push({ ...ref, stage: after.stage });
+        }
+        else {
+            ends.push({ ...ref, outcome: after.result, reason: end.reason });
+            if (after.inService) {
+                inService.push(end.intentId);
+            }
+        }
+
+        activity.push(...rowsOf.map((a) => ({ groupId: GroupId(row.group_id), activity: a })));
+        return GroupId(row.group_id);
     });
 
-// A running members stage's progress, with its activity rows.
-export const writeMembersDetail = (ctx: StoreContext, groupId: GroupId, stage: Pick<MemberStage, 'intentId' | 'event' | 'stageIndex'>, detail: MembersDetail,
-    activity: readonly ActivityInput[]): Promise<boolean> =>
-    ctx.knex.transaction(async (trx) => {
-        const written = await trx('server_workflows').where({ intent_id: stage.intentId, event: stage.event, stage: stage.stageIndex, outcome: 'running' })
-            .update({ detail: JSON.stringify(detail) });
-        if (written > 0) {
-            await insertRows(trx, groupId, ctx.clock.now(), activity);
-        }
+    const values = (columns: string, types: readonly string[], list: readonly (string | number | null)[][]): Knex.Raw =>
+        trx.raw(`(VALUES ${list.map(() => `(${types.map((t) => `?::${t}`).join(', ')})`).join(', ')}) AS v(${columns})`, list.flat());
+    if (details.length > 0) {
+        await trx.raw('UPDATE server_workflows AS w SET detail = v.detail FROM ? WHERE w.intent_id = v.intent_id AND w.event = v.event',
+            [values('intent_id, event, detail', ['text', 'text', 'jsonb'], details.map((d) => [d.intent_id, d.event, d.detail]))]);
+    }
 
-        return written > 0;
+    if (nexts.length > 0) {
+        await trx.raw('UPDATE server_workflows AS w SET stage = v.stage, stage_started_at = ? FROM ? WHERE w.intent_id = v.intent_id AND w.event = v.event',
+            [now, values('intent_id, event, stage', ['text', 'text', 'integer'], nexts.map((n) => [n.intent_id, n.event, n.stage]))]);
+    }
+
+    if (ends.length > 0) {
+        await trx.raw('UPDATE server_workflows AS w SET outcome = v.outcome, reason = v.reason, finished_at = ? FROM ? WHERE w.intent_id = v.intent_id AND w.event = v.event',
+            [now, values('intent_id, event, outcome, reason', ['text', 'text', 'text', 'text'], ends.map((e) => [e.intent_id, e.event, e.outcome, e.reason]))]);
+    }
+
+    if (inService.length > 0) {
+        await trx('servers').where('intent_id', '=', anyOf(trx, inService)).andWhere({ state: 'joining' }).update({ state: 'active', updated_at: now });
+    }
+
+    await insertActivities(trx, activity, now);
+    return written;
+};
+
+// One stage's end inside the caller's transaction (a delivery's end with it): its group, or null.
+export const endStageIn = async (trx: Knex.Transaction, now: Date, end: StageEnd): Promise<GroupId | null> =>
+    (await endStagesIn(trx, now, [{ end, activity: [] }]))[0] ?? null;
+
+// Stages' ends in one transaction of their own; false for a stage that had already ended.
+export const finishStages = (ctx: StoreContext, finishes: readonly StageFinish[]): Promise<readonly boolean[]> =>
+    finishes.length === 0 ? Promise.resolve([]) : ctx.knex.transaction(async (trx) =>
+        (await endStagesIn(trx, ctx.clock.now(), finishes)).map((groupId) => groupId !== null));
+
+export const finishStage = async (ctx: StoreContext, end: StageEnd, activity: readonly ActivityInput[], detail?: MembersDetail): Promise<boolean> =>
+    (await finishStages(ctx, [{ end, activity, detail }]))[0] ?? false;
+
+// Running members stages' progress, with their activity rows, in one
+// transaction: a round's records are all written before any of its creates is
+// sent. false for a stage no longer running: nothing written for it.
+export const writeMembersDetails = (ctx: StoreContext, groupId: GroupId, writes: readonly MembersWrite[]): Promise<readonly boolean[]> =>
+    writes.length === 0 ? Promise.resolve([]) : ctx.knex.transaction(async (trx) => {
+        const list = writes.map((w) => [w.stage.intentId, w.stage.event, w.stage.stageIndex, JSON.stringify(w.detail)]);
+        const answer: { rows: { intent_id: string; event: string; stage: number }[] } = await trx.raw(
+            `UPDATE server_workflows AS w SET detail = v.detail
+            FROM (VALUES ${list.map(() => '(?::text, ?::text, ?::integer, ?::jsonb)').join(', ')}) AS v(intent_id, event, stage, detail)
+            WHERE w.intent_id = v.intent_id AND w.event = v.event AND w.stage = v.stage AND w.outcome = 'running'
+            RETURNING w.intent_id, w.event, w.stage`, list.flat());
+        const done = new Set(answer.rows.map((r) => keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage })));
+        const written = writes.map((w) => done.has(keyOf({ intentId: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex })));
+        await insertActivities(trx, writes.flatMap((w, i) => (written[i] === true ? w.activity.map((a) => ({ groupId, activity: a })) : [])), ctx.clock.now());
+        return written;
     });
 
 interface MemberStageRow {

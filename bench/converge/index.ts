@@ -81,7 +81,7 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
                 `floor: bare undici POST /servers then POST .../members per server, ${row.inFlight} workers (the plugin's runs at once x creates in flight per run).`,
                 '',
                 ...membersTable(row),
-                '  tput p/f = plugin joined/s / floor joined/s (target >= 0.9); Octavia req/server = the plugin\'s requests to Octavia per server (the pool\'s owner, the create, the first look).'
+                '  tput p/f = plugin joined/s / floor joined/s (target >= 0.9); Octavia req/server = the plugin\'s requests to Octavia per server (the create, the first look; the pool\'s owner once a pass).'
             ];
         }));
     }

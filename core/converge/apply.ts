@@ -11,6 +11,7 @@ import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence
 import type { ActivityInput } from '../model/activity';
 import { joinDetail } from '../model/members';
 import { stagesOf } from '../model/workflow';
+import { limiter } from '../engine/limiter';
 
 export interface ApplyResult {
     readonly failures: number;
@@ -28,9 +29,6 @@ const notSent: ReadonlySet<string> = new Set(['bad_request', 'quota', 'unauthori
 
 // The customer's launch configuration or quota is at fault: the group's status says so.
 const groupFaults: ReadonlySet<string> = new Set(['bad_request', 'quota']);
-
-const chunk = <T>(items: readonly T[], size: number): T[][] =>
-    Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 const deleteOne = async (compute: Compute, store: ConvergenceStore, scope: ComputeScope, d: PlannedDelete): Promise<Pick<ActivityInput, 'kind' | 'outcome' | 'reason' | 'message'>> => {
     try {
@@ -77,11 +75,12 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
         await store.markDeleting(owned);
     }
 
-    for (const batch of chunk(plan.deletes, deps.concurrency)) {
-        for (const r of await Promise.all(batch.map((d) => deleteOne(compute, store, scope, d)))) {
-            failures += r.outcome === 'failed' ? 1 : 0;
-            rows.push(convergerRow(snap, r));
-        }
+    // A sliding window of `concurrency` calls: the next goes as soon as one is
+    // answered, not when the slowest of a batch is.
+    const slot = limiter(deps.concurrency);
+    for (const r of await Promise.all(plan.deletes.map((d) => slot(() => deleteOne(compute, store, scope, d))))) {
+        failures += r.outcome === 'failed' ? 1 : 0;
+        rows.push(convergerRow(snap, r));
     }
 
     // Ledger writes only: the workflows run elsewhere and come back to the plan.
@@ -105,13 +104,19 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     // The failed servers of this plan (deleted now, or leaving first) are what its first creates replace.
     const replacing = plan.members.filter((m) => m.condition === 'failed').length;
     const intents = plan.create > 0 ? await store.writeIntents(snap.groupId, plan.create) : [];
-    for (const batch of chunk(intents.map((intent, i) => ({ intent, reason: i < replacing ? 'replace' as const : 'scale_up' as const })), deps.concurrency)) {
-        await Promise.all(batch.map(async ({ intent, reason }) => {
+    // The ids Nova gave are written together once the creates are answered; a
+    // crash before leaves intents the next listing adopts by the intent id
+    // each server carries (as a crash between a create and its answer does).
+    const ids: { intentId: string; serverId: string }[] = [];
+    const createRows: ActivityInput[] = [];   // in the intents' order, whatever order the answers came in
+    try {
+        await Promise.all(intents.map((intent, i) => slot(async () => {
+            const reason = i < replacing ? 'replace' as const : 'scale_up' as const;
             try {
                 const { id } = await compute.createServer(scope, serverRequest(snap.launchServer, snap.groupId, intent.intentId));
-                await store.setServerId(intent.intentId, id);
+                ids.push({ intentId: intent.intentId, serverId: id });
                 created++;
-                rows.push(convergerRow(snap, { kind: 'create', outcome: 'done', reason, message: `Creating server ${id} (intent ${intent.intentId})` }));
+                createRows[i] = convergerRow(snap, { kind: 'create', outcome: 'done', reason, message: `Creating server ${id} (intent ${intent.intentId})` });
             }
             catch (err) {
                 if (!(err instanceof ComputeError)) {
@@ -129,11 +134,17 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
                     refusedBuilds++;
                 }
 
-                rows.push(convergerRow(snap, { kind: 'create', outcome: 'failed', reason: err.kind, message: `Create (intent ${intent.intentId}) failed: ${err.message}` }));
+                createRows[i] = convergerRow(snap, { kind: 'create', outcome: 'failed', reason: err.kind, message: `Create (intent ${intent.intentId}) failed: ${err.message}` });
             }
-        }));
+        })));
+    }
+    finally {
+        if (ids.length > 0) {
+            await store.setServerIds(ids);
+        }
     }
 
+    rows.push(...createRows);
     await store.recordActivity(snap.groupId, rows);
     const retryAt = retryAfterS === null ? null : new Date(deps.clock.now().getTime() + retryAfterS * 1000);
     return { failures, created, refusedBuilds, groupError, retryAt };

@@ -14,7 +14,7 @@ import type { Clock } from '../ports/clock';
 import type { ComputeScope } from '../ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore, MemberStage } from '../ports/convergence';
 import type { LoadBalancerMembers } from '../ports/load-balancers';
-import { foldOutcome, membersStep, type MemberAction, type MemberOutcome, type MemberRow } from './members';
+import { foldOutcome, membersStep, type MemberAction, type MemberOutcome, type MembersStep } from './members';
 import { convergerRow } from './observe';
 
 export interface MembersDeps {
@@ -41,7 +41,24 @@ export interface MembersDriven {
 // rounds end.
 const stalled = (outcomes: readonly MemberOutcome[]): boolean => outcomes.every((o) => o.kind === 'poll' || o.kind === 'failed');
 
-const call = async (members: LoadBalancerMembers, scope: ComputeScope, action: MemberAction): Promise<MemberOutcome> => {
+// A pool's owner is checked once a pass, not before every member create
+// (core/ports/load-balancers.ts); a failed check is asked again by the next create.
+const poolChecks = (members: LoadBalancerMembers, scope: ComputeScope): ((poolId: string) => Promise<void>) => {
+    const checks = new Map<string, Promise<void>>();
+    return (poolId) => {
+        const known = checks.get(poolId);
+        if (known !== undefined) {
+            return known;
+        }
+
+        const check = members.checkPool(scope, poolId);
+        checks.set(poolId, check);
+        check.catch(() => checks.delete(poolId));
+        return check;
+    };
+};
+
+const call = async (members: LoadBalancerMembers, scope: ComputeScope, checkPool: (poolId: string) => Promise<void>, action: MemberAction): Promise<MemberOutcome> => {
     try {
         switch (action.kind) {
             case 'resolve':
@@ -51,7 +68,8 @@ const call = async (members: LoadBalancerMembers, scope: ComputeScope, action: M
             case 'find':
                 return { kind: 'find', action, members: await members.listMembers(scope, action.record.poolId) };
             case 'create':
-                return { kind: 'create', action, id: (await members.createMember(scope, action.record.poolId, action.spec)).id };
+                await checkPool(action.record.poolId);
+                return { kind: 'create', action, id: (await members.createMember(scope, action.record.poolId, action.spec, true)).id };
             case 'poll':
                 return { kind: 'poll', action, member: await members.showMember(scope, action.record.poolId, action.record.id) };
             case 'drain':
@@ -73,62 +91,100 @@ type StageResult =
     | { readonly kind: 'running'; readonly until: Date | null }
     | { readonly kind: 'ended'; readonly abandoned: string | null; readonly joined: boolean };
 
-const driveStage = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: ComputeScope, stage: MemberStage, server: NovaServer | null): Promise<StageResult> => {
-    const { store, clock } = deps;
-    const ref = { intentId: stage.intentId, event: stage.event, stageIndex: stage.stageIndex };
-    const rowOf = (r: MemberRow): ActivityInput => convergerRow(snap, { ...r, message: `Server ${stage.serverId}: ${r.message}` });
-    let detail: MembersDetail = stage.detail;
-    let written = detail;       // the records as the ledger has them
-    let rows: ActivityInput[] = [];
-    let stopped = false;        // the last round only looked, or failed
-    const write = async (next: MembersDetail): Promise<void> => {
-        if (next !== written) {     // a fold with a row always makes new records
-            await store.writeMembersDetail(snap.groupId, ref, next, rows);
-            written = next;
-            rows = [];
-        }
+// A stage being driven in this pass: its records as they are now and as the
+// ledger has them, the rows not written yet, and whether its last round stalled.
+interface Driving {
+    readonly stage: MemberStage;
+    readonly server: NovaServer | null;
+    detail: MembersDetail;
+    written: MembersDetail;
+    rows: ActivityInput[];
+    stopped: boolean;
+}
+
+const refOf = (stage: MemberStage) => ({ intentId: stage.intentId, event: stage.event, stageIndex: stage.stageIndex });
+
+// The stage's end: its result, the row that says so, and what the run makes of it.
+const ending = (snap: ConvergenceSnapshot, d: Driving, step: Extract<MembersStep, { kind: 'end' }>) => {
+    const { stage } = d;
+    const reason: WorkflowFailureReason | null = step.result === 'abandon' ? 'load_balancer' : null;
+    const after = afterStage(stage.event, stage.stageIndex, stage.last, step.result);
+    const message = step.result === 'abandon' ? `ended abandon (${step.message})` : 'done';
+    const end = convergerRow(snap, {
+        kind: `workflow_${stage.event}`, outcome: step.result === 'continue' ? 'done' : 'failed',
+        reason: reason ?? stageEndReason(stage.event, after), message: `Server ${stage.serverId}: ${stage.event} stage members ${message}`
+    });
+    return {
+        finish: { end: { ...refOf(stage), result: step.result, reason }, detail: d.detail, activity: [...d.rows, end] },
+        abandoned: step.result === 'abandon' && stage.event === 'launch' ? step.message : null,
+        inService: after.kind === 'end' && after.inService
     };
-    for (;;) {
-        const now = clock.now();
-        const step = membersStep({ event: stage.event, detail, server, now });
-        if (step.kind === 'end') {
-            const reason: WorkflowFailureReason | null = step.result === 'abandon' ? 'load_balancer' : null;
-            const after = afterStage(stage.event, stage.stageIndex, stage.last, step.result);
-            const message = step.result === 'abandon' ? `ended abandon (${step.message})` : 'done';
-            const end = convergerRow(snap, {
-                kind: `workflow_${stage.event}`, outcome: step.result === 'continue' ? 'done' : 'failed',
-                reason: reason ?? stageEndReason(stage.event, after), message: `Server ${stage.serverId}: ${stage.event} stage members ${message}`
-            });
-            const ended = await store.finishMembersStage({ ...ref, result: step.result, reason }, detail, [...rows, end]);
-            const inService = after.kind === 'end' && after.inService;
-            return { kind: 'ended', abandoned: ended && step.result === 'abandon' && stage.event === 'launch' ? step.message : null, joined: ended && inService };
-        }
-
-        if (step.kind === 'wait' || stopped) {
-            await write(detail);
-            return { kind: 'running', until: step.kind === 'wait' ? step.until : null };
-        }
-
-        // The records of the creates are written before any create is sent.
-        detail = step.detail;
-        await write(detail);
-        const outcomes = await Promise.all(step.actions.map((action) => call(deps.members, scope, action)));
-        stopped = stalled(outcomes);
-        for (const outcome of outcomes) {
-            const folded = foldOutcome(stage.event, detail, outcome, clock.now());
-            detail = folded.detail;
-            rows = folded.row === null ? rows : [...rows, rowOf(folded.row)];
-        }
-    }
 };
 
-// Every running members stage of the group, `concurrency` at a time. The
-// server's name and addresses are the listing's now.
+// Every running members stage of the group, in rounds: each round writes the
+// records of all its stages in one transaction (those of its creates before
+// any is sent), ends the stages that are done in another, then sends the
+// round's calls, `concurrency` at a time, the next as soon as one is
+// answered. The server's name and addresses are the listing's now.
 export const driveMembers = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: ComputeScope, servers: readonly NovaServer[]): Promise<MembersDriven> => {
+    const { store, clock } = deps;
     const byId = new Map(servers.map((s) => [s.id, s]));
     const slot = limiter(deps.concurrency);
-    const results = await Promise.all(snap.memberStages.map((stage) =>
-        slot(() => driveStage(deps, snap, scope, stage, byId.get(stage.serverId) ?? null))));
+    const checkPool = poolChecks(deps.members, scope);
+    const results: StageResult[] = [];
+    for (let driving: Driving[] = snap.memberStages.map((stage) =>
+        ({ stage, server: byId.get(stage.serverId) ?? null, detail: stage.detail, written: stage.detail, rows: [], stopped: false })); driving.length > 0;) {
+        const now = clock.now();
+        const ends: { d: Driving; end: ReturnType<typeof ending> }[] = [];
+        const writes: Driving[] = [];
+        const acting: { d: Driving; actions: readonly MemberAction[] }[] = [];
+        for (const d of driving) {
+            const step = membersStep({ event: d.stage.event, detail: d.detail, server: d.server, now });
+            if (step.kind === 'end') {
+                ends.push({ d, end: ending(snap, d, step) });
+            }
+            else if (step.kind === 'wait' || d.stopped) {
+                results.push({ kind: 'running', until: step.kind === 'wait' ? step.until : null });
+            }
+            else {
+                // The records of the creates are written before any create is sent.
+                d.detail = step.detail;
+                acting.push({ d, actions: step.actions });
+            }
+
+            if (step.kind !== 'end' && d.detail !== d.written) {   // a fold with a row always makes new records
+                writes.push(d);
+            }
+        }
+
+        const written = writes.length === 0 ? [] : await store.writeMembersDetails(snap.groupId, writes.map((d) => ({ stage: refOf(d.stage), detail: d.detail, activity: d.rows })));
+        const refused = new Set(writes.filter((_, i) => written[i] !== true));
+        writes.forEach((d) => {
+            d.written = d.detail;
+            d.rows = [];
+        });
+        const ended = ends.length === 0 ? [] : await store.finishMembersStages(ends.map((e) => e.end.finish));
+        ends.forEach(({ end }, i) => {
+            const done = ended[i] === true;
+            results.push({ kind: 'ended', abandoned: done ? end.abandoned : null, joined: done && end.inService });
+        });
+
+        // A stage whose records the ledger did not take is no longer running
+        // (another instance ended it): nothing is sent for it, and the run looks again.
+        const going = acting.filter(({ d }) => !refused.has(d));
+        results.push(...Array.from({ length: acting.length - going.length }, (): StageResult => ({ kind: 'ended', abandoned: null, joined: false })));
+        await Promise.all(going.map(async ({ d, actions }) => {
+            const outcomes = await Promise.all(actions.map((action) => slot(() => call(deps.members, scope, checkPool, action))));
+            d.stopped = stalled(outcomes);
+            for (const outcome of outcomes) {
+                const folded = foldOutcome(d.stage.event, d.detail, outcome, clock.now());
+                d.detail = folded.detail;
+                d.rows = folded.row === null ? d.rows : [...d.rows, convergerRow(snap, { ...folded.row, message: `Server ${d.stage.serverId}: ${folded.row.message}` })];
+            }
+        }));
+        driving = going.map(({ d }) => d);
+    }
+
     const ended = results.flatMap((r) => (r.kind === 'ended' ? [r] : []));
     const waits = results.flatMap((r) => (r.kind === 'running' && r.until !== null ? [r.until.getTime()] : []));
     return {

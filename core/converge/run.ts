@@ -77,14 +77,17 @@ interface Seen {
 }
 
 // One pass: observe, plan, record what the plan learnt. null: the group is gone.
-const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date): Promise<Seen | null> => {
+// `known`: the run's last listing, when nothing was sent to Nova since (a
+// pass that only moved the ledger, joins or members, has nothing new to see
+// there; a project of a thousand servers is a thousand to list again).
+const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date, known: NovaListing | null): Promise<Seen | null> => {
     const snap = await deps.store.readConvergence(groupId);
     if (!snap) {
         return null;
     }
 
     const scope = scopeOf(deps, snap);
-    const listing = await observeListing(deps.compute, scope);
+    const listing = known ?? await observeListing(deps.compute, scope);
     const plan = planFor(deps, snap, listing, now);
     await deps.store.recordObservation(groupId, observationOf(snap, listing, plan));
     return { snap, scope, listing, plan };
@@ -175,16 +178,19 @@ const membersPass = async (deps: ConvergerDeps, seen: Seen, now: Date): Promise<
 
 const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {
     let plan: Plan | null = null;
+    let listed: NovaListing | null = null;     // the last known listing, while nothing was sent to Nova since
     for (let pass = 1; pass <= deps.maxPasses; pass++) {
         const now = pass === 1 ? firstNow : deps.clock.now();
         if (pass > 1 && !(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
             return { outcome: 'busy', passes: pass - 1, plan, retryAt: null };   // the lease expired under us and was taken
         }
 
-        const seen = await observeAndPlan(deps, groupId, now);
+        const seen = await observeAndPlan(deps, groupId, now, listed);
         if (!seen) {
             return { outcome: 'gone', passes: pass, plan, retryAt: null };
         }
+
+        listed = seen.listing.kind === 'known' ? seen.listing : null;
 
         const { snap, scope } = seen;
         plan = seen.plan;
@@ -219,6 +225,10 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
         const { create, notBefore: resumeAt } = await allowance(deps, snap, plan, notBefore, now);
 
         const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create });
+        if (plan.deletes.length > 0 || create > 0) {
+            listed = null;    // Nova has changed: the next pass lists it again
+        }
+
         if (applied.refusedBuilds > 0) {
             await recordBuildFailures(deps, snap, applied.refusedBuilds, deps.clock.now());
         }

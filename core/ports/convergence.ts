@@ -73,6 +73,20 @@ export interface Join {
     readonly members: MembersDetail | null;   // the members stage's start (its targets as they are now); null: none
 }
 
+// A running members stage's progress, with its activity rows.
+export interface MembersWrite {
+    readonly stage: Pick<MemberStage, 'intentId' | 'event' | 'stageIndex'>;
+    readonly detail: MembersDetail;
+    readonly activity: readonly ActivityInput[];
+}
+
+// A members stage's end, with its last progress and activity rows.
+export interface MembersFinish {
+    readonly end: StageEnd;
+    readonly detail: MembersDetail;
+    readonly activity: readonly ActivityInput[];
+}
+
 export interface ConvergenceStore {
     // True when `holder` now holds the group's lease until now + ttlMs (taken,
     // renewed, or expired and taken over); false while another holder has it.
@@ -85,7 +99,8 @@ export interface ConvergenceStore {
     sweepPage(limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]>;
     recordObservation(groupId: GroupId, observation: Observation): Promise<void>;
     writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]>;
-    setServerId(intentId: string, serverId: string): Promise<void>;
+    // The ids Nova gave to creates, never over a known one (a listing may have adopted it meanwhile).
+    setServerIds(created: readonly { readonly intentId: string; readonly serverId: string }[]): Promise<void>;
     retireIntent(intentId: string, reason: string): Promise<void>;
     markDeleting(deletes: readonly { readonly intentId: string; readonly reason: string }[]): Promise<void>;
     // Servers ACTIVE in Nova start their launch workflow ('joining'); those
@@ -94,11 +109,13 @@ export interface ConvergenceStore {
     joinServers(groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void>;
     leaveServers(groupId: GroupId, leaves: readonly PlannedLeave[], activity: readonly ActivityInput[]): Promise<void>;
     recordActivity(groupId: GroupId, activity: readonly ActivityInput[]): Promise<void>;
-    // A members stage's progress, with its activity rows (false: the stage is no longer running, nothing written).
-    writeMembersDetail(groupId: GroupId, stage: Pick<MemberStage, 'intentId' | 'event' | 'stageIndex'>, detail: MembersDetail, activity: readonly ActivityInput[]): Promise<boolean>;
-    // A members stage's end with its last progress, through the same store path
-    // as every stage's end (WorkflowStore.finishStage): the ledger moves with it.
-    finishMembersStage(end: StageEnd, detail: MembersDetail, activity: readonly ActivityInput[]): Promise<boolean>;
+    // Members stages' progress, with their activity rows, in one transaction
+    // (false for a stage no longer running: nothing written for it).
+    writeMembersDetails(groupId: GroupId, writes: readonly MembersWrite[]): Promise<readonly boolean[]>;
+    // Members stages' ends with their last progress, in one transaction, by the
+    // same rules as every stage's end (WorkflowStore.finishStage): the ledger
+    // moves with them. false for a stage that had already ended.
+    finishMembersStages(finishes: readonly MembersFinish[]): Promise<readonly boolean[]>;
     // Sets ERROR with the message (never over DELETING), or clears an ERROR
     // (null); the activity row is written only when the status changed.
     setGroupError(groupId: GroupId, message: string | null, activity: ActivityInput): Promise<boolean>;

@@ -30,7 +30,13 @@ export interface PoolMember {
 export interface LoadBalancerMembers {
     // Every pool of a load balancer of the scope's project (Otter's loadBalancerId).
     poolsOf(scope: LoadBalancerScope, loadBalancerId: string): Promise<readonly string[]>;
-    createMember(scope: LoadBalancerScope, poolId: string, member: MemberSpec): Promise<{ readonly id: string }>;
+    // Resolves when Octavia says the pool is the scope's project's; pool_gone
+    // otherwise (another tenant's pool meets the same refusal as none at all).
+    checkPool(scope: LoadBalancerScope, poolId: string): Promise<void>;
+    // Checks the pool first (checkPool), unless `poolChecked`: the caller had
+    // checkPool's answer for this pool and scope in the same pass. A pool's
+    // project never changes, and a pool deleted since answers the POST with a 404.
+    createMember(scope: LoadBalancerScope, poolId: string, member: MemberSpec, poolChecked?: boolean): Promise<{ readonly id: string }>;
     // null when Octavia answers 404: the member (or its pool) is gone.
     showMember(scope: LoadBalancerScope, poolId: string, memberId: string): Promise<PoolMember | null>;
     // Every page, or a LoadBalancerError: never a partial list. Only the project's members.

@@ -102,6 +102,17 @@ describe('OctaviaClient over HTTP', () => {
             expect(pool.isDone() && create.isDone()).to.be.true();
         });
 
+        it('POSTs at once when the caller checked the pool in the same pass, and checkPool alone checks it', async () => {
+            expectProjectAuth('tenant-1', 'tok-1');
+            const pool = ownPool();
+            const create = octavia('tok-1', true).post('/v2/lbaas/pools/p1/members').reply(201, { member: rawMember('m3') });
+            const c = client();
+            await c.checkPool(SCOPE, 'p1');
+            expect(await c.createMember(SCOPE, 'p1', SPEC, true)).to.equal({ id: 'm3' });
+            expect(pool.isDone() && create.isDone()).to.be.true();
+            expect(nock.pendingMocks()).to.equal([]);
+        });
+
         it('sends no subnet_id or weight when none is given (Octavia\'s default weight then applies)', async () => {
             expectProjectAuth('tenant-1', 'tok-1');
             ownPool();

@@ -2,7 +2,7 @@
 // answers as the test says (at once, with an error, or when released).
 import type { LoadBalancerMembers, LoadBalancerScope, PoolMember } from '../../core/ports/load-balancers';
 
-export type MemberMethod = 'pools' | 'create' | 'show' | 'list' | 'weight' | 'delete' | 'subnet';
+export type MemberMethod = 'pools' | 'check' | 'create' | 'show' | 'list' | 'weight' | 'delete' | 'subnet';
 
 export interface MemberCall {
     readonly method: MemberMethod;
@@ -19,6 +19,10 @@ export class FakeMembers implements LoadBalancerMembers {
     async poolsOf(scope: LoadBalancerScope): Promise<readonly string[]> {
         await this.reach('pools', scope);
         return ['p1'];
+    }
+
+    async checkPool(scope: LoadBalancerScope): Promise<void> {
+        await this.reach('check', scope);
     }
 
     async createMember(scope: LoadBalancerScope): Promise<{ readonly id: string }> {
@@ -72,6 +76,7 @@ export class FakeMembers implements LoadBalancerMembers {
 // Every method once, each settled to 'ok' or its error kind.
 export const everyCall = (m: LoadBalancerMembers, scope: LoadBalancerScope, outcome: (p: Promise<unknown>) => Promise<string>): Promise<string[]> => Promise.all([
     outcome(m.poolsOf(scope, 'lb-1')),
+    outcome(m.checkPool(scope, 'p1')),
     outcome(m.createMember(scope, 'p1', { address: '10.0.0.1', protocolPort: 80, name: 'web' })),
     outcome(m.showMember(scope, 'p1', 'm1')),
     outcome(m.listMembers(scope, 'p1')),

@@ -66,7 +66,7 @@ describe('GuardedOctavia', () => {
                 }
 
                 expect(g.state('A').breaker).to.equal('open');
-                expect(await everyCall(g, A, outcome)).to.equal(Array(7).fill('breaker_open'));
+                expect(await everyCall(g, A, outcome)).to.equal(Array(8).fill('breaker_open'));
                 expect(fake.count()).to.equal(5);
 
                 const err = await failure(g.createMember(A, 'p1', SPEC));
@@ -130,9 +130,9 @@ describe('GuardedOctavia', () => {
                 fake.answer = (call) => (call.region === 'A' ? octavia('server_error') : null);
                 await outcome(g.showMember(A, 'p1', 'm1'));
                 await outcome(g.showMember(A, 'p1', 'm1'));
-                expect(await everyCall(g, A, outcome)).to.equal(Array(7).fill('breaker_open'));
-                expect(await everyCall(g, B, outcome)).to.equal(Array(7).fill('ok'));
-                expect([fake.count(undefined, 'A'), fake.count(undefined, 'B')]).to.equal([2, 7]);
+                expect(await everyCall(g, A, outcome)).to.equal(Array(8).fill('breaker_open'));
+                expect(await everyCall(g, B, outcome)).to.equal(Array(8).fill('ok'));
+                expect([fake.count(undefined, 'A'), fake.count(undefined, 'B')]).to.equal([2, 8]);
             });
         });
 
@@ -154,7 +154,7 @@ describe('GuardedOctavia', () => {
                 await outcome(compute.listServers(A));
                 await outcome(compute.listServers(A));
                 expect(compute.state('A').breaker).to.equal('open');
-                expect(await everyCall(other, A, outcome)).to.equal(Array(7).fill('ok'));
+                expect(await everyCall(other, A, outcome)).to.equal(Array(8).fill('ok'));
                 other.close();
             });
             compute.close();
@@ -182,15 +182,15 @@ describe('GuardedOctavia', () => {
 
                 const held = await failure(g.createMember(A, 'p1', SPEC));
                 expect([held.kind, held.retryAfterS, held.message]).to.equal(['held', 5, 'Load-balancer calls to A are held by Octavia\'s Retry-After for 5 s more']);
-                expect(await everyCall(g, A, outcome)).to.equal(Array(7).fill('held'));
-                expect(await everyCall(g, B, outcome)).to.equal(Array(7).fill('ok'));
+                expect(await everyCall(g, A, outcome)).to.equal(Array(8).fill('held'));
+                expect(await everyCall(g, B, outcome)).to.equal(Array(8).fill('ok'));
 
                 clock.advance(4_999);
                 expect((await failure(g.listMembers(A, 'p1'))).retryAfterS).to.equal(0.001);
                 expect(fake.count(undefined, 'A')).to.equal(1);
 
                 clock.advance(1);
-                expect(await everyCall(g, A, outcome)).to.equal(Array(7).fill('ok'));
+                expect(await everyCall(g, A, outcome)).to.equal(Array(8).fill('ok'));
                 expect(g.state('A').heldForS).to.equal(0);
             });
         });

@@ -11,10 +11,9 @@ import type { DeleteReason } from '../../core/model/activity';
 import type { PlannedLeave } from '../../core/converge/plan';
 import type { Clock } from '../../core/ports/clock';
 import type { Compute, ComputeScope } from '../../core/ports/compute';
-import type { ConvergenceSnapshot, ConvergenceStore, Join, LockedBuildFailures, MemberStage, Observation } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, ConvergenceStore, Join, LockedBuildFailures, MembersFinish, MembersWrite, Observation } from '../../core/ports/convergence';
 import { leavingDetail, type MembersDetail } from '../../core/model/members';
 import { afterStage, type WorkflowStage } from '../../core/model/workflow';
-import type { StageEnd } from '../../core/ports/workflows';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -169,11 +168,13 @@ export class FakeConvergenceStore implements ConvergenceStore {
         return Promise.resolve(entries.map(ledgerEntry));
     }
 
-    setServerId(intentId: string, serverId: string): Promise<void> {
-        this.calls.push(`setServerId ${intentId} ${serverId}`);
-        const found = this.entry(intentId)?.entry;
-        if (found && found.serverId === null && found.state !== 'gone') {
-            Object.assign(found, { serverId, state: 'building' });
+    setServerIds(created: readonly { readonly intentId: string; readonly serverId: string }[]): Promise<void> {
+        this.calls.push(`setServerIds ${created.map((c) => `${c.intentId}:${c.serverId}`).join(',')}`);
+        for (const { intentId, serverId } of created) {
+            const found = this.entry(intentId)?.entry;
+            if (found && found.serverId === null && found.state !== 'gone') {
+                Object.assign(found, { serverId, state: 'building' });
+            }
         }
 
         return Promise.resolve();
@@ -295,40 +296,44 @@ export class FakeConvergenceStore implements ConvergenceStore {
         return Promise.resolve();
     }
 
-    writeMembersDetail(groupId: GroupId, stage: Pick<MemberStage, 'intentId' | 'event' | 'stageIndex'>, detail: MembersDetail, rows: readonly ActivityInput[]): Promise<boolean> {
-        this.calls.push(`writeMembersDetail ${stage.intentId} ${stage.event} ${detail.members.map((m) => `${m.poolId}:${m.id ?? '?'}:${m.status ?? '-'}`).join(',')}`);
-        const group = this.groups.get(groupId);
-        const found = group?.memberStages.find((m) => m.intentId === stage.intentId && m.event === stage.event && m.stageIndex === stage.stageIndex);
-        if (!group || !found) {
-            return Promise.resolve(false);
-        }
+    writeMembersDetails(groupId: GroupId, writes: readonly MembersWrite[]): Promise<readonly boolean[]> {
+        return Promise.resolve(writes.map(({ stage, detail, activity }) => {
+            this.calls.push(`writeMembersDetail ${stage.intentId} ${stage.event} ${detail.members.map((m) => `${m.poolId}:${m.id ?? '?'}:${m.status ?? '-'}`).join(',')}`);
+            const group = this.groups.get(groupId);
+            const found = group?.memberStages.find((m) => m.intentId === stage.intentId && m.event === stage.event && m.stageIndex === stage.stageIndex);
+            if (!group || !found) {
+                return false;
+            }
 
-        group.memberStages = group.memberStages.map((m) => (m === found ? { ...m, detail } : m));
-        this.record(groupId, rows);
-        return Promise.resolve(true);
+            group.memberStages = group.memberStages.map((m) => (m === found ? { ...m, detail } : m));
+            this.record(groupId, activity);
+            return true;
+        }));
     }
 
-    // As adapters/store/workflows.ts finishStage does, in miniature (a members stage is the last here, or followed by none the fake runs).
-    finishMembersStage(end: StageEnd, detail: MembersDetail, rows: readonly ActivityInput[]): Promise<boolean> {
-        this.calls.push(`finishMembersStage ${end.intentId} ${end.event} ${end.result}${end.reason === null ? '' : ` ${end.reason}`}`);
-        const found = this.entry(end.intentId);
-        const stage = found?.group.memberStages.find((m) => m.intentId === end.intentId && m.event === end.event && m.stageIndex === end.stageIndex);
-        if (!found || !stage) {
-            return Promise.resolve(false);
-        }
+    // As adapters/store/workflows.ts finishStages does, in miniature (a members stage is the last here, or followed by none the fake runs).
+    finishMembersStages(finishes: readonly MembersFinish[]): Promise<readonly boolean[]> {
+        return Promise.resolve(finishes.map(({ end, detail, activity }) => {
+            this.calls.push(`finishMembersStage ${end.intentId} ${end.event} ${end.result}${end.reason === null ? '' : ` ${end.reason}`}`);
+            const found = this.entry(end.intentId);
+            const stage = found?.group.memberStages.find((m) => m.intentId === end.intentId && m.event === end.event && m.stageIndex === end.stageIndex);
+            if (!found || !stage) {
+                return false;
+            }
 
-        found.group.memberStages = found.group.memberStages.filter((m) => m !== stage);
-        if (end.event === 'launch') {
-            this.launchDetails.set(end.intentId, detail);
-        }
+            found.group.memberStages = found.group.memberStages.filter((m) => m !== stage);
+            if (end.event === 'launch') {
+                this.launchDetails.set(end.intentId, detail);
+            }
 
-        const after = afterStage(end.event, end.stageIndex, stage.last, end.result);
-        if (after.kind === 'end') {
-            this.endWorkflow(end.intentId, { outcome: end.result, reason: end.reason });
-        }
+            const after = afterStage(end.event, end.stageIndex, stage.last, end.result);
+            if (after.kind === 'end') {
+                this.endWorkflow(end.intentId, { outcome: end.result, reason: end.reason });
+            }
 
-        this.record(found.group.groupId, rows);
-        return Promise.resolve(true);
+            this.record(found.group.groupId, activity);
+            return true;
+        }));
     }
 
     // A workflow's end, as the runner writes it (adapters/store/workflows.ts finishStage).

@@ -157,7 +157,7 @@ describe('applyPlan: creates', () => {
         }));
 
         expect(result).to.equal({ failures: 0, created: 3, refusedBuilds: 0, groupError: null, retryAt: null });
-        expect(store.calls.findIndex((c) => c.startsWith('writeIntents g1 3'))).to.be.below(store.calls.findIndex((c) => c.startsWith('setServerId')));
+        expect(store.calls.findIndex((c) => c.startsWith('writeIntents g1 3'))).to.be.below(store.calls.findIndex((c) => c.startsWith('setServerIds')));
         const made = compute.servers.get('t1') ?? [];
         expect(made.map((s) => s.id)).to.equal(['s1', 's2', 's3']);
         for (const server of made) {

@@ -18,7 +18,7 @@ const { expect } = Code;
 const g1 = GroupId('g1');
 const P1 = 'p1';
 
-type Method = 'poolsOf' | 'createMember' | 'showMember' | 'listMembers' | 'setWeight' | 'deleteMember' | 'subnetCidr';
+type Method = 'poolsOf' | 'checkPool' | 'createMember' | 'showMember' | 'listMembers' | 'setWeight' | 'deleteMember' | 'subnetCidr';
 
 // Octavia in miniature: pools of members, load balancers of pools, subnets; failures on cue.
 class FakeOctavia implements LoadBalancerMembers {
@@ -36,6 +36,10 @@ class FakeOctavia implements LoadBalancerMembers {
     async poolsOf(_scope: LoadBalancerScope, loadBalancerId: string): Promise<readonly string[]> {
         this.reach('poolsOf', loadBalancerId);
         return this.loadBalancers.get(loadBalancerId) ?? [];
+    }
+
+    async checkPool(_scope: LoadBalancerScope, poolId: string): Promise<void> {
+        this.reach('checkPool', poolId);
     }
 
     async createMember(scope: LoadBalancerScope, poolId: string, spec: MemberSpec): Promise<{ readonly id: string }> {
@@ -123,11 +127,41 @@ describe('convergeGroup: the members stage', () => {
         built('i1', 's1', [fixed('10.0.0.3'), fixed('10.1.0.7')]);
         const result = await convergeGroup(deps, g1);
         expect(result.outcome).to.equal('done');
-        expect(octavia.calls).to.equal(['subnetCidr s1', 'createMember p1 10.1.0.7:80', 'showMember m1']);
+        expect(octavia.calls).to.equal(['subnetCidr s1', 'checkPool p1', 'createMember p1 10.1.0.7:80', 'showMember m1']);
         expect(states(group)).to.equal(['active']);
         expect(store.rows(g1).filter((r) => r.kind.startsWith('member_') || r.kind.startsWith('workflow_')).map((r) => [r.kind, r.reason])).to.equal([
             ['member_create', 'joining'], ['workflow_launch', 'in_service']
         ]);
+    });
+
+    it('checks a pool\'s owner once a pass for all its creates, and again after a failed check', async () => {
+        const { octavia, group, deps, built } = setup([{ poolId: P1, port: 80 }], { desired: 3 });
+        built('i1', 's1');
+        built('i2', 's2');
+        built('i3', 's3');
+        octavia.failNext('checkPool', lbError('busy'));
+        await convergeGroup(deps, g1);
+        expect(octavia.calls).to.equal(['checkPool p1']);      // nothing created in a pool not known to be the project's
+        expect(states(group)).to.equal(['joining', 'joining', 'joining']);
+        await convergeGroup(deps, g1);
+        expect(octavia.calls.filter((c) => c.startsWith('checkPool'))).to.equal(['checkPool p1', 'checkPool p1']);
+        expect(octavia.calls.filter((c) => c.startsWith('createMember'))).to.have.length(3);
+        expect(states(group)).to.equal(['active', 'active', 'active']);
+    });
+
+    it('lists Nova again within a run only after something was sent to it', async () => {
+        const joined = setup([{ poolId: P1, port: 80 }], { desired: 1 });
+        joined.built('i1', 's1');
+        expect((await convergeGroup(joined.deps, g1)).outcome).to.equal('done');
+        // The join and the members stage moved the ledger alone: every pass plans on the first listing.
+        expect(joined.compute.calls.filter((c) => c.startsWith('listServers'))).to.have.length(1);
+
+        const grown = setup([{ poolId: P1, port: 80 }], { desired: 2 });
+        grown.built('i1', 'sa');
+        expect((await convergeGroup(grown.deps, g1)).outcome).to.equal('wait');
+        // Pass 1 lists, joins one and creates one; pass 2 lists again (the create), the members stage ends; pass 3 plans on that listing.
+        expect(grown.compute.calls.filter((c) => c.startsWith('listServers'))).to.have.length(2);
+        expect(states(grown.group)).to.equal(['active', 'building']);
     });
 
     it('leaves through weight 0, the drain and the delete before the server\'s delete, and comes back when the drain is over', async () => {
@@ -198,7 +232,7 @@ describe('convergeGroup: the members stage', () => {
         const result = await convergeGroup(deps, g1);
         expect(result.outcome).to.equal('wait');           // paused, holding a create, and a stage still running
         expect(result.plan?.outcome).to.equal('hold');
-        expect(octavia.calls).to.equal(['createMember p1 10.1.0.7:80']);
+        expect(octavia.calls).to.equal(['checkPool p1', 'createMember p1 10.1.0.7:80']);
         expect(group.memberStages.map((m) => m.detail.members.length)).to.equal([0, 0]);
     });
 
@@ -229,10 +263,20 @@ describe('convergeGroup: the members stage', () => {
         await expect(convergeGroup(deps, g1)).to.reject(TypeError, 'boom');
     });
 
+    it('sends no create whose record the ledger did not take (the stage ended elsewhere), and looks again', async () => {
+        const { store, octavia, group, deps, built } = setup([{ poolId: P1, port: 80 }], { desired: 1 }, { maxPasses: 2 });
+        built('i1', 's1');
+        store.writeMembersDetails = async (_groupId, writes) => writes.map(() => false);
+        const result = await convergeGroup(deps, g1);
+        expect(result.passes).to.equal(2);
+        expect(octavia.calls).to.equal([]);
+        expect(states(group)).to.equal(['joining']);
+    });
+
     it('counts nothing when another instance ended the stage first', async () => {
         const { store, group, deps, built } = setup([{ poolId: P1, port: 80 }], { desired: 1 });
         built('i1', 's1');
-        store.finishMembersStage = async () => false;
+        store.finishMembersStages = async (finishes) => finishes.map(() => false);
         await convergeGroup(deps, g1);
         expect(store.calls.filter((c) => c.startsWith('setGroupError'))).to.equal([]);
         expect(states(group)).to.equal(['joining']);

@@ -775,7 +775,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             g?.ledger.push(...written);
             return written;
         },
-        setServerId: async (intentId, serverId) => setEntry(intentId, { serverId }),
+        setServerIds: async (created) => created.forEach((c) => setEntry(c.intentId, { serverId: c.serverId })),
         retireIntent: async (intentId) => retire(intentId),
         markDeleting: async (deletes) => deletes.forEach((d) => setEntry(d.intentId, { state: 'deleting' })),
         recordActivity: async (groupId, rows) => note(groupId, rows),
@@ -837,8 +837,8 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             note(groupId, rows);
         },
         // No group here joins load balancers.
-        writeMembersDetail: async () => false,
-        finishMembersStage: async () => false
+        writeMembersDetails: async (_groupId, writes) => writes.map(() => false),
+        finishMembersStages: async (finishes) => finishes.map(() => false)
     };
 
     return {
