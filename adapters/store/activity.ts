@@ -64,6 +64,18 @@ export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at
     return ActivityId(String(row?.id));
 };
 
+// Many groups' rows in one statement, ids taken in the order given.
+export const insertActivities = async (trx: Knex.Transaction, at: Date, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[]): Promise<void> => {
+    if (rows.length === 0) {
+        return;
+    }
+
+    await trx('activity').insert(rows.map(({ groupId, activity }) => ({
+        group_id: groupId, at, source: activity.source, kind: activity.kind, outcome: activity.outcome, reason: activity.reason, message: activity.message,
+        desired_before: activity.desiredBefore, desired_after: activity.desiredAfter, who: activity.who, policy_id: null, event_id: null, decision_id: null
+    })));
+};
+
 // Newest first by `at`, then id (contract §4): `at` is stamped when a
 // transaction starts and ids as rows are inserted, so two writers that
 // overlap can take ids in the other order; paging by (at, id) keeps `at`

@@ -112,26 +112,67 @@ export const runningStageOf = (row: RunningRow): RunningStage[] => {
 // The stage's end, inside the caller's transaction: the next stage starts,
 // or the workflow ends with its result (a launch that continues puts its
 // server in service). null: the stage had already ended, nothing written.
-export const endStageIn = async (trx: Knex.Transaction, now: Date, end: StageEnd): Promise<GroupId | null> => {
-    const row: { group_id: string; stages: WorkflowStage[]; stage: number } | undefined = await trx('server_workflows')
-        .where({ intent_id: end.intentId, event: end.event, outcome: 'running', stage: end.stageIndex }).forUpdate().first('group_id', 'stages', 'stage');
-    if (row === undefined) {
-        return null;
+export const endStageIn = async (trx: Knex.Transaction, now: Date, end: StageEnd): Promise<GroupId | null> =>
+    (await endStagesIn(trx, now, [end]))[0] ?? null;
+
+interface EndingRow { intent_id: string; event: WorkflowEvent; group_id: string; stages: WorkflowStage[]; stage: number }
+
+const keyOf = (intentId: string, event: string): string => `${intentId} ${event}`;
+
+// Many stages' ends in the caller's transaction, a statement per kind of
+// change rather than per stage; the group of each end, or null where that
+// stage had already ended (or an earlier end in the list took it).
+export const endStagesIn = async (trx: Knex.Transaction, now: Date, ends: readonly StageEnd[]): Promise<(GroupId | null)[]> => {
+    if (ends.length === 0) {
+        return [];
     }
 
-    const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
-    if (after.kind === 'next') {
-        await trx('server_workflows').where({ intent_id: end.intentId, event: end.event }).update({ stage: after.stage, stage_started_at: now });
-    }
-    else {
-        await trx('server_workflows').where({ intent_id: end.intentId, event: end.event })
-            .update({ outcome: after.result, reason: end.reason, finished_at: now });
-        if (after.inService) {
-            await trx('servers').where({ intent_id: end.intentId, state: 'joining' }).update({ state: 'active', updated_at: now });
+    // Locked in key order, so two writers ending overlapping stages queue rather than deadlock.
+    const rows: EndingRow[] = await trx('server_workflows')
+        .whereIn(['intent_id', 'event', 'stage'], ends.map((e) => [e.intentId, e.event, e.stageIndex])).where('outcome', 'running')
+        .orderBy([{ column: 'intent_id' }, { column: 'event' }]).forUpdate().select('intent_id', 'event', 'group_id', 'stages', 'stage');
+    const running = new Map(rows.map((r) => [keyOf(r.intent_id, r.event), r]));
+    const next: (string | number)[][] = [];
+    const finished: (string | null)[][] = [];
+    const inService: string[] = [];
+    const groups = ends.map((end) => {
+        const key = keyOf(end.intentId, end.event);
+        const row = running.get(key);
+        if (row === undefined) {
+            return null;
         }
+
+        running.delete(key);
+        const after = afterStage(end.event, row.stage, row.stage + 1 >= row.stages.length, end.result);
+        if (after.kind === 'next') {
+            next.push([end.intentId, end.event, after.stage]);
+        }
+        else {
+            finished.push([end.intentId, end.event, after.result, end.reason]);
+            if (after.inService) {
+                inService.push(end.intentId);
+            }
+        }
+
+        return GroupId(row.group_id);
+    });
+    if (next.length > 0) {
+        await trx.raw(`UPDATE server_workflows w SET stage = v.stage, stage_started_at = ?
+            FROM (VALUES ${next.map(() => '(?, ?, ?::int)').join(', ')}) AS v(intent_id, event, stage)
+            WHERE w.intent_id = v.intent_id AND w.event = v.event`, [now, ...next.flat()]);
     }
 
-    return GroupId(row.group_id);
+    if (finished.length > 0) {
+        await trx.raw(`UPDATE server_workflows w SET outcome = v.outcome, reason = v.reason, finished_at = ?
+            FROM (VALUES ${finished.map(() => '(?, ?, ?, ?::text)').join(', ')}) AS v(intent_id, event, outcome, reason)
+            WHERE w.intent_id = v.intent_id AND w.event = v.event`, [now, ...finished.flat()]);
+    }
+
+    if (inService.length > 0) {
+        await trx('servers').whereIn('intent_id', inService).where({ state: 'joining' }).update({ state: 'active', updated_at: now });
+    }
+
+    return groups;
 };
 
 // The stage's end, in a transaction of its own. false: the stage had already
