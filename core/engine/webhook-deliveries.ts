@@ -69,6 +69,9 @@ export const CLAIM_TURNS = 2;
 // Delivery ends written in one transaction at most.
 export const ENDS_PER_WRITE = 100;
 
+// Such writes under way at once (each a connection of the pool).
+export const END_WRITERS = 2;
+
 const held: RoundReport = { held: true, written: 0, expired: 0, sent: 0 };
 
 export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliveries => {
@@ -81,7 +84,11 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
 
     // Ends are written in groups: the ends that come while one group is
     // written share the next one's transaction.
-    const endGroup = groupWriter((ends: readonly DeliveryEnd[]) => store.complete(ends), ENDS_PER_WRITE, () => deps.scheduler.turn());
+    // While sends are out, a write waits for a window's worth of ends (or for the window to empty).
+    let sending = 0;
+    const endGroup = groupWriter((ends: readonly DeliveryEnd[]) => store.complete(ends), {
+        max: ENDS_PER_WRITE, writers: END_WRITERS, turn: () => deps.scheduler.turn(), min: deps.concurrency, held: () => sending > 0
+    });
     const complete = async (d: DeliveryRecord, step: Completion): Promise<boolean> => {
         // A terminate's end goes on to the delete whatever it said: its row says `left`, the message why.
         const reason = d.event === 'launch' ? step.reason : null;
@@ -186,14 +193,15 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         const failed = (id: string) => (err: unknown): void => log(['workflow', 'webhook', 'error'], `delivery ${id}: ${String(errorData(err))}`);
         // One send; its answer's write goes on while the window sends the next.
         const attempt = async (d: DueDelivery): Promise<void> => {
+            sending++;
             const sent = await deps.sender.send({ url: d.url, deliveryId: d.id, secret: d.secret, body: d.body, now: clock.now() })
                 .then((answer) => ({ answer }), (err: unknown) => ({ err }));
-            if ('err' in sent) {
-                failed(d.id)(sent.err);
-                return;
+            sending--;
+            const written = 'err' in sent ? Promise.resolve(failed(d.id)(sent.err)) : settle(d, sent.answer).catch(failed(d.id));
+            if (sending === 0) {
+                endGroup.flush();
             }
 
-            const written = settle(d, sent.answer).catch(failed(d.id));
             writing.add(written);
             void written.finally(() => writing.delete(written));
             // Answers come faster than they are written: the window waits for the writes.
@@ -204,7 +212,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         // A worker whose claim found nothing left for it ends; the others go on.
         const worker = async (): Promise<void> => {
             for (let d = await next(); d !== undefined; d = queue.shift() ?? await next()) {
-                if (queue.length <= deps.concurrency) {
+                if (queue.length <= deps.concurrency * CLAIM_TURNS) {
                     void refill();
                 }
 
