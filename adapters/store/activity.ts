@@ -74,6 +74,10 @@ export const insertActivities = async (trx: Knex.Transaction, rows: readonly { r
     }
 };
 
+// One group's rows, as most writers have them.
+export const insertGroupActivities = (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
+    insertActivities(trx, activity.map((a) => ({ groupId, activity: a })), at);
+
 // Newest first by `at`, then id (contract §4): `at` is stamped when a
 // transaction starts and ids as rows are inserted, so two writers that
 // overlap can take ids in the other order; paging by (at, id) keeps `at`

@@ -5,14 +5,13 @@
 // caps.deliveryToken gives it back from the installation key, and the row
 // keeps only its SHA-256.
 import type { Knex } from 'knex';
-import type { ActivityInput } from '../../core/model/activity';
 import { callbackUrlOf, withCallback } from '../../core/model/delivery-body';
 import { GroupId } from '../../core/model/ids';
 import { webhookTimeoutS, type WorkflowEvent, type WorkflowStage } from '../../core/model/workflow';
-import type { DeliveryRecord, DueDelivery, NewDelivery, TokenLookup } from '../../core/ports/deliveries';
-import type { RunningStage, StageEnd } from '../../core/ports/workflows';
+import type { DeliveryEnd, DeliveryRecord, DueDelivery, NewDelivery, TokenLookup } from '../../core/ports/deliveries';
+import type { RunningStage } from '../../core/ports/workflows';
 import type { StoreContext } from './context';
-import { endStageIn, insertRows, runningStageOf, workflowOf, type RunningRow } from './workflows';
+import { endStagesIn, runningStageOf, workflowOf, type RunningRow } from './workflows';
 
 // Running customer stages of a webhook workflow with no delivery yet.
 export const stagesToDeliver = async (ctx: StoreContext, limit: number): Promise<readonly RunningStage[]> => {
@@ -96,25 +95,24 @@ const dueOf = (ctx: StoreContext, row: RecordRow): DueDelivery => ({
     body: withCallback(row.body, callbackUrlOf(row.callback_root, ctx.caps.deliveryToken(row.id)))
 });
 
-export const claimDue = (ctx: StoreContext, now: Date, leaseUntil: Date, limit: number): Promise<readonly DueDelivery[]> =>
-    ctx.knex.transaction(async (trx) => {
-        // SKIP LOCKED: instances sharing the database claim different rows.
-        const ids: string[] = await trx('workflow_deliveries as d')
-            .join('server_workflows as w', (on) => on.on('w.intent_id', 'd.intent_id').andOn('w.event', 'd.event').andOn('w.stage', 'd.stage'))
-            .where('w.outcome', 'running').whereNull('d.outcome').where('d.acknowledged', false)
-            .where('d.next_at', '<=', now).where('d.deadline', '>', now)
-            .orderBy('d.next_at').limit(limit).forUpdate('d').skipLocked().pluck('d.id');
-        if (ids.length === 0) {
-            return [];
-        }
-
-        await trx('workflow_deliveries').whereIn('id', ids).update({
-            attempts: trx.raw('attempts + 1'), first_sent_at: trx.raw('COALESCE(first_sent_at, ?)', [now]), last_sent_at: now,
-            next_at: leaseUntil, updated_at: now
-        });
-        const rows: RecordRow[] = await records(trx).whereIn('d.id', ids);
-        return rows.map((row) => dueOf(ctx, row));
-    });
+// One statement: the due rows are picked (SKIP LOCKED: instances sharing the
+// database claim different rows), taken for one attempt each, and returned
+// with their stage.
+export const claimDue = async (ctx: StoreContext, now: Date, leaseUntil: Date, limit: number): Promise<readonly DueDelivery[]> => {
+    const rows: RecordRow[] = await ctx.knex.raw(`WITH due AS (
+            SELECT d.id FROM workflow_deliveries d
+            JOIN server_workflows w ON w.intent_id = d.intent_id AND w.event = d.event AND w.stage = d.stage
+            WHERE w.outcome = 'running' AND d.outcome IS NULL AND NOT d.acknowledged AND d.next_at <= ? AND d.deadline > ?
+            ORDER BY d.next_at LIMIT ? FOR UPDATE OF d SKIP LOCKED)
+        UPDATE workflow_deliveries d
+        SET attempts = d.attempts + 1, first_sent_at = COALESCE(d.first_sent_at, ?), last_sent_at = ?, next_at = ?, updated_at = ?
+        FROM due, server_workflows w, servers s
+        WHERE d.id = due.id AND w.intent_id = d.intent_id AND w.event = d.event AND s.intent_id = d.intent_id
+        RETURNING d.id, d.intent_id, d.event, d.stage, d.group_id, s.server_id, w.stages, w.workflow, d.attempts, d.first_sent_at,
+            d.deadline, d.acknowledged, d.outcome, d.url, d.body, d.callback_root, (w.outcome = 'running' AND w.stage = d.stage) AS running`,
+    [now, now, limit, now, now, leaseUntil, now]).then((r: { rows: RecordRow[] }) => r.rows);
+    return rows.map((row) => dueOf(ctx, row));
+};
 
 export const expired = async (ctx: StoreContext, now: Date, limit: number): Promise<readonly DeliveryRecord[]> => {
     // A stage that ended without its delivery (a launch cancelled by the
@@ -136,24 +134,35 @@ export const acknowledge = async (ctx: StoreContext, id: string, note: string): 
         .update({ acknowledged: true, note, updated_at: ctx.clock.now() });
 };
 
-export const complete = (ctx: StoreContext, id: string, end: StageEnd, note: string, activity: readonly ActivityInput[]): Promise<boolean> =>
-    ctx.knex.transaction(async (trx) => {
+// The ends of many deliveries and of their stages in one transaction: a
+// statement per kind of change, whatever the number of deliveries.
+export const complete = (ctx: StoreContext, ends: readonly DeliveryEnd[]): Promise<readonly boolean[]> => {
+    // The first end of a delivery is the one that counts; a later one in the list finds it ended.
+    const firsts = ends.filter((e, i) => ends.findIndex((x) => x.id === e.id) === i);
+    if (firsts.length === 0) {
+        return Promise.resolve([]);
+    }
+
+    return ctx.knex.transaction(async (trx) => {
         const now = ctx.clock.now();
-        const taken = await trx('workflow_deliveries').where({ id }).whereNull('outcome')
-            .update({ outcome: end.result, reason: end.reason, note, completed_at: now, updated_at: now });
-        if (taken === 0) {
-            return false;
+        const taken = new Set(await trx.raw(`UPDATE workflow_deliveries d
+            SET outcome = v.outcome, reason = v.reason, note = v.note, completed_at = ?, updated_at = ?
+            FROM (VALUES ${firsts.map(() => '(?, ?, ?::text, ?)').join(', ')}) AS v(id, outcome, reason, note)
+            WHERE d.id = v.id AND d.outcome IS NULL RETURNING d.id`,
+        [now, now, ...firsts.flatMap((e) => [e.id, e.end.result, e.end.reason, e.note])]).then((r: { rows: { id: string }[] }) => r.rows.map((row) => row.id)));
+        const mine = firsts.filter((e) => taken.has(e.id));
+        // Each stage's end with its delivery's activity rows.
+        const groups = await endStagesIn(trx, now, mine.map((e) => ({ end: e.end, activity: e.activity })));
+        // A delivery whose stage had ended meanwhile is over too, with nothing of the stage written.
+        const gone = mine.filter((_e, i) => groups[i] === null).map((e) => e.id);
+        if (gone.length > 0) {
+            await trx('workflow_deliveries').whereIn('id', gone).update({ outcome: 'cancelled' });
         }
 
-        const groupId = await endStageIn(trx, now, end);
-        if (groupId === null) {
-            await trx('workflow_deliveries').where({ id }).update({ outcome: 'cancelled' });
-            return false;
-        }
-
-        await insertRows(trx, groupId, now, activity);
-        return true;
+        const written = new Set(mine.filter((_e, i) => groups[i] !== null && groups[i] !== undefined));
+        return ends.map((e) => written.has(e));
     });
+};
 
 export const lookupToken = async (ctx: StoreContext, token: string): Promise<TokenLookup> => {
     const row: RecordRow | undefined = await records(ctx.knex).where('d.token_hash', ctx.caps.hash(token)).first();

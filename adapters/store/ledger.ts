@@ -12,7 +12,7 @@ import type { GroupStatus, LaunchConfig } from '../../core/model/group';
 import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
-import { insertActivities as insertRows } from './activity';
+import { insertGroupActivities as insertActivities } from './activity';
 import { readKillSwitches } from './overrides';
 
 interface SnapshotRow {
@@ -129,9 +129,6 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
 
 export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Promise<ConvergenceSnapshot | null> =>
     (await readConvergences(ctx, [groupId])).get(groupId) ?? null;
-
-const insertActivities = (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
-    insertRows(trx, activity.map((a) => ({ groupId, activity: a })), at);
 
 export const recordActivity = (ctx: StoreContext, groupId: GroupId, activity: readonly ActivityInput[]): Promise<void> =>
     activity.length === 0 ? Promise.resolve() : ctx.knex.transaction((trx) => insertActivities(trx, groupId, ctx.clock.now(), activity));

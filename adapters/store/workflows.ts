@@ -11,7 +11,7 @@ import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
 import type { Join, MemberStage, MembersWrite } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
-import { insertActivities } from './activity';
+import { insertActivities, insertGroupActivities } from './activity';
 import type { StoreContext } from './context';
 
 // A stored workflow as the engine reads it; anything else (a hand-edited row)
@@ -24,8 +24,6 @@ export const workflowOf = (raw: unknown): WorkflowConfig => {
     return raw as WorkflowConfig;
 };
 
-export const insertRows = (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
-    insertActivities(trx, activity.map((a) => ({ groupId, activity: a })), at);
 
 const anyOf = (knex: Knex, values: readonly string[]): Knex.Raw => knex.raw('ANY(?::text[])', [[...values]]);
 
@@ -61,7 +59,7 @@ export const joinServers = (ctx: StoreContext, groupId: GroupId, joins: readonly
             await trx('server_workflows').insert(started);
         }
 
-        await insertRows(trx, groupId, now, activity);
+        await insertGroupActivities(trx, groupId, now, activity);
     });
 
 export const leaveServers = (ctx: StoreContext, groupId: GroupId, leaves: readonly PlannedLeave[], activity: readonly ActivityInput[]): Promise<void> =>
@@ -88,7 +86,7 @@ export const leaveServers = (ctx: StoreContext, groupId: GroupId, leaves: readon
             }).onConflict(['intent_id', 'event']).ignore();
         }
 
-        await insertRows(trx, groupId, now, activity);
+        await insertGroupActivities(trx, groupId, now, activity);
     });
 
 export interface RunningRow {
@@ -153,7 +151,8 @@ export const endStagesIn = async (trx: Knex.Transaction, now: Date, finishes: re
 
     const rows: EndingRow[] = await trx('server_workflows')
         .whereIn(['intent_id', 'event', 'stage'], finishes.map((f) => [f.end.intentId, f.end.event, f.end.stageIndex]))
-        .where({ outcome: 'running' }).forUpdate().select('intent_id', 'event', 'group_id', 'stages', 'stage');
+        // Locked in key order, so two writers ending overlapping stages queue rather than deadlock.
+        .where({ outcome: 'running' }).orderBy([{ column: 'intent_id' }, { column: 'event' }]).forUpdate().select('intent_id', 'event', 'group_id', 'stages', 'stage');
     const found = new Map(rows.map((r) => [keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage }), r]));
     const details: { intent_id: string; event: string; detail: string }[] = [];
     const nexts: { intent_id: string; event: string; stage: number }[] = [];
@@ -211,10 +210,6 @@ export const endStagesIn = async (trx: Knex.Transaction, now: Date, finishes: re
     await insertActivities(trx, activity, now);
     return written;
 };
-
-// One stage's end inside the caller's transaction (a delivery's end with it): its group, or null.
-export const endStageIn = async (trx: Knex.Transaction, now: Date, end: StageEnd): Promise<GroupId | null> =>
-    (await endStagesIn(trx, now, [{ end, activity: [] }]))[0] ?? null;
 
 // Stages' ends in one transaction of their own; false for a stage that had already ended.
 export const finishStages = (ctx: StoreContext, finishes: readonly StageFinish[]): Promise<readonly boolean[]> =>

@@ -8,16 +8,17 @@
 // for its sends (10 s at most each), and a round that found a full batch runs
 // again at once, where the runner only starts host calls and returns.
 import { randomUUID } from 'node:crypto';
-import { afterAnswer, afterHeartbeat, pastDeadline, type Completion } from '../decide/delivery';
+import { afterAnswer, afterHeartbeat, pastDeadline, type Completion, type DeliveryAnswer } from '../decide/delivery';
 import { deliveryServer, storedBody } from '../model/delivery-body';
 import type { GroupId, TenantId } from '../model/ids';
 import { modeInForce, type KillSwitch } from '../model/kill-switch';
 import type { NovaServer } from '../model/server';
 import type { Clock } from '../ports/clock';
-import type { DeliveryRecord, DeliveryStore, DueDelivery, NewDelivery } from '../ports/deliveries';
+import type { DeliveryEnd, DeliveryRecord, DeliveryStore, DueDelivery, NewDelivery } from '../ports/deliveries';
 import type { Scheduler, Timer } from '../ports/scheduler';
 import type { WebhookSender } from '../ports/webhooks';
 import type { RunningStage } from '../ports/workflows';
+import { groupWriter } from './group-writer';
 import { errorData, type Log } from './log';
 import { endRow } from './stage-rows';
 
@@ -62,6 +63,15 @@ export interface WebhookDeliveries {
 // that (a crash) it is due again, and any instance sends it, with the same id.
 export const CLAIM_MARGIN_MS = 5000;
 
+// A claim takes this many windows (concurrency) of deliveries at once.
+export const CLAIM_TURNS = 2;
+
+// Delivery ends written in one transaction at most.
+export const ENDS_PER_WRITE = 100;
+
+// Such writes under way at once (each a connection of the pool).
+export const END_WRITERS = 2;
+
 const held: RoundReport = { held: true, written: 0, expired: 0, sent: 0 };
 
 export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliveries => {
@@ -72,11 +82,20 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
     let timer: Timer | null = null;
     let running: Promise<unknown> | null = null;
 
+    // Ends are written in groups: the ends that come while one group is
+    // written share the next one's transaction.
+    // While sends are out, a write waits for a window's worth of ends (or for the window to empty).
+    let sending = 0;
+    const endGroup = groupWriter((ends: readonly DeliveryEnd[]) => store.complete(ends), {
+        max: ENDS_PER_WRITE, writers: END_WRITERS, turn: () => deps.scheduler.turn(), min: deps.concurrency, held: () => sending > 0
+    });
     const complete = async (d: DeliveryRecord, step: Completion): Promise<boolean> => {
         // A terminate's end goes on to the delete whatever it said: its row says `left`, the message why.
         const reason = d.event === 'launch' ? step.reason : null;
-        const written = await store.complete(d.id, { intentId: d.intentId, event: d.event, stageIndex: d.stageIndex, result: step.result, reason },
-            step.why, [endRow(d, step.result, reason, `delivery ${d.id}: ${step.why}`)]);
+        const written = await endGroup({
+            id: d.id, end: { intentId: d.intentId, event: d.event, stageIndex: d.stageIndex, result: step.result, reason },
+            note: step.why, activity: [endRow(d, step.result, reason, `delivery ${d.id}: ${step.why}`)]
+        });
         if (written) {
             deps.kick(d.groupId);
         }
@@ -123,8 +142,8 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         return rows.length;
     };
 
-    const attempt = async (d: DueDelivery): Promise<void> => {
-        const answer = await deps.sender.send({ url: d.url, deliveryId: d.id, secret: d.secret, body: d.body, now: clock.now() });
+    // What an answer makes of the delivery, written.
+    const settle = async (d: DueDelivery, answer: DeliveryAnswer): Promise<void> => {
         const step = afterAnswer(d, answer, clock.now());
         switch (step.kind) {
             case 'complete':
@@ -139,17 +158,22 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         }
     };
 
-    // `concurrency` workers take claimed deliveries from a queue; the queue is
-    // claimed ahead, a few at a time, while the workers send, up to a batch a round.
+    // A sliding window of `concurrency` sends over a queue claimed ahead
+    // (CLAIM_TURNS windows' worth at a time), up to a batch a round. A send's
+    // slot is free once its answer is in: the answer is written meanwhile, in
+    // a group with others; the round ends when every answer is written.
     const send = async (): Promise<number> => {
         const queue: DueDelivery[] = [];
+        const writing = new Set<Promise<void>>();
         let claimed = 0;
         let exhausted = false;
         let refilling: Promise<void> | null = null;
         const claim = async (): Promise<void> => {
-            const want = Math.min(deps.concurrency, deps.batch - claimed);
+            const want = Math.min(deps.concurrency * CLAIM_TURNS, deps.batch - claimed);
             const now = clock.now();
-            const due = want <= 0 || stopping ? [] : await store.claimDue(now, new Date(now.getTime() + deps.attemptTimeoutMs + CLAIM_MARGIN_MS), want);
+            // The claim holds while the queue ahead and the window drain, an attempt's timeout a turn, and one more attempt.
+            const turns = 1 + Math.ceil((queue.length + want) / deps.concurrency);
+            const due = want <= 0 || stopping ? [] : await store.claimDue(now, new Date(now.getTime() + turns * deps.attemptTimeoutMs + CLAIM_MARGIN_MS), want);
             claimed += due.length;
             queue.push(...due);
             exhausted = due.length < want || want <= 0;   // nothing more due now (or the batch is done)
@@ -166,19 +190,38 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
             await refill();
             return queue.shift();
         };
+        const failed = (id: string) => (err: unknown): void => log(['workflow', 'webhook', 'error'], `delivery ${id}: ${String(errorData(err))}`);
+        // One send; its answer's write goes on while the window sends the next.
+        const attempt = async (d: DueDelivery): Promise<void> => {
+            sending++;
+            const sent = await deps.sender.send({ url: d.url, deliveryId: d.id, secret: d.secret, body: d.body, now: clock.now() })
+                .then((answer) => ({ answer }), (err: unknown) => ({ err }));
+            sending--;
+            const written = 'err' in sent ? Promise.resolve(failed(d.id)(sent.err)) : settle(d, sent.answer).catch(failed(d.id));
+            if (sending === 0) {
+                endGroup.flush();
+            }
+
+            writing.add(written);
+            void written.finally(() => writing.delete(written));
+            // Answers come faster than they are written: the window waits for the writes.
+            if (writing.size > deps.concurrency * CLAIM_TURNS) {
+                await Promise.race(writing);
+            }
+        };
         // A worker whose claim found nothing left for it ends; the others go on.
         const worker = async (): Promise<void> => {
             for (let d = await next(); d !== undefined; d = queue.shift() ?? await next()) {
-                if (queue.length * 2 <= deps.concurrency) {
+                if (queue.length <= deps.concurrency * CLAIM_TURNS) {
                     void refill();
                 }
 
-                const id = d.id;
-                await attempt(d).catch((err: unknown) => log(['workflow', 'webhook', 'error'], `delivery ${id}: ${String(errorData(err))}`));
+                await attempt(d);
             }
         };
 
         await Promise.all(Array.from({ length: deps.concurrency }, worker));
+        await Promise.all(writing);
         return claimed;
     };
 
@@ -190,13 +233,11 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
 
         const now = clock.now();
         const written = await write(now);
-        let expired = 0;
-        for (const d of await store.expired(now, deps.batch)) {
+        const ended = await Promise.all((await store.expired(now, deps.batch)).map((d) => {
             const step = pastDeadline(d, now);
-            if (step !== null && await complete(d, step)) {
-                expired++;
-            }
-        }
+            return step === null ? false : complete(d, step);
+        }));
+        const expired = ended.filter(Boolean).length;
 
         return { held: false, written, expired, sent: await send() };
     };

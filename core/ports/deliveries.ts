@@ -45,6 +45,14 @@ export interface DueDelivery extends DeliveryRecord {
     readonly body: string;                   // with callbackUrl
 }
 
+// A delivery's end: its stage's, and the activity rows that tell it.
+export interface DeliveryEnd {
+    readonly id: string;
+    readonly end: StageEnd;
+    readonly note: string;
+    readonly activity: readonly ActivityInput[];
+}
+
 // What a callback's token names.
 export type TokenLookup =
     | { readonly kind: 'unknown' }
@@ -67,9 +75,11 @@ export interface DeliveryStore {
     retryAt(id: string, at: Date, note: string): Promise<void>;
     // A 2xx without a result: nothing more is sent; the callback or the deadline ends it.
     acknowledge(id: string, note: string): Promise<void>;
-    // The delivery's end and its stage's (StageEnd), one transaction. false:
-    // it had already ended, or its stage had (nothing of the stage written).
-    complete(id: string, end: StageEnd, note: string, activity: readonly ActivityInput[]): Promise<boolean>;
+    // Deliveries' ends, each with its stage's (StageEnd), all in one
+    // transaction (its commit shared). Per end, in order: false where the
+    // delivery had already ended (or an earlier end in the list ended it), or
+    // its stage had (nothing of that stage written).
+    complete(ends: readonly DeliveryEnd[]): Promise<readonly boolean[]>;
     lookupToken(token: string): Promise<TokenLookup>;
     // A heartbeat's new deadline; false: the delivery had ended meanwhile.
     moveDeadline(id: string, deadline: Date): Promise<boolean>;

@@ -23,7 +23,7 @@ const t1 = TenantId('t1');
 const emptyOutbox: DeliveryStore = {
     stagesToDeliver: () => Promise.resolve([]), addDeliveries: () => Promise.resolve(), claimDue: () => Promise.resolve([]),
     expired: () => Promise.resolve([]), retryAt: () => Promise.resolve(), acknowledge: () => Promise.resolve(),
-    complete: () => Promise.resolve(false), lookupToken: () => Promise.resolve({ kind: 'unknown' }), moveDeadline: () => Promise.resolve(false)
+    complete: (ends) => Promise.resolve(ends.map(() => false)), lookupToken: () => Promise.resolve({ kind: 'unknown' }), moveDeadline: () => Promise.resolve(false)
 };
 const g1 = GroupId('g1');
 

@@ -43,6 +43,7 @@ const memoryOutbox = (stages: RunningStage[]) => {
     const rows: Row[] = [];
     const ends: { end: StageEnd; note: string; reason: string }[] = [];
     const failing = { complete: false };
+    const writes: number[] = [];     // the ends each write took
     const record = (r: Row): DeliveryRecord => ({
         id: r.id, intentId: r.intentId, event: r.event, stageIndex: r.stageIndex, groupId: r.groupId, serverId: `s${r.intentId.slice(1)}`,
         stage: 'customer', last: stages.find((x) => x.intentId === r.intentId)?.last ?? true, attempts: r.attempts, firstSentAt: r.firstSentAt, deadline: r.deadline, acknowledged: r.acknowledged,
@@ -69,19 +70,22 @@ const memoryOutbox = (stages: RunningStage[]) => {
         acknowledge: async (id) => {
             rows.find((x) => x.id === id)!.acknowledged = true;
         },
-        complete: async (id, end, note, activity) => {
+        complete: async (many) => {
             if (failing.complete) {
                 throw new Error('database gone');
             }
 
-            const r = rows.find((x) => x.id === id)!;
-            if (r.ended) {
-                return false;
-            }
+            writes.push(many.length);
+            return many.map(({ id, end, note, activity }) => {
+                const r = rows.find((x) => x.id === id)!;
+                if (r.ended) {
+                    return false;
+                }
 
-            r.ended = true;
-            ends.push({ end, note, reason: String(activity[0]?.reason) });
-            return true;
+                r.ended = true;
+                ends.push({ end, note, reason: String(activity[0]?.reason) });
+                return true;
+            });
         },
         lookupToken: async (token): Promise<TokenLookup> => {
             const r = rows.find((x) => `tok-${x.id}` === token);
@@ -97,7 +101,7 @@ const memoryOutbox = (stages: RunningStage[]) => {
             return true;
         }
     };
-    return { store, rows, ends, failing };
+    return { store, rows, ends, failing, writes };
 };
 
 const world = (options: { stages?: RunningStage[]; answer?: (a: WebhookAttempt) => Promise<DeliveryAnswer>; deps?: Partial<WebhookDeliveriesDeps> } = {}) => {
@@ -227,6 +231,42 @@ describe('webhook deliveries: a round', () => {
         expect(w.entries.map((e) => String(e.data))).to.equal(['delivery d1: Error: database gone']);
         w.switches.all = true;
         expect(await w.loop.runOnce()).to.equal({ held: true, written: 0, expired: 0, sent: 0 });
+    });
+
+    it('writes the ends of answers that came together in one write, and lets no more answers wait than the window allows', async () => {
+        const stages = Array.from({ length: 10 }, (_x, i) => stage(i + 1));
+        let open: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => {
+            open = resolve;
+        });
+        const w = world({ stages, deps: { servers: async () => stages.map((s) => nova(s.serverId)) } });
+        const write = w.outbox.store.complete;
+        w.outbox.store.complete = async (ends) => {
+            await gate;
+            return write(ends);
+        };
+        const round = w.loop.runOnce();
+        await settle();
+        // The first write holds; the window (2) sent on until 2 windows of answers waited on it.
+        expect(w.sent.length).to.be.below(10);
+        open();
+        expect(await round).to.equal({ held: false, written: 10, expired: 0, sent: 10 });
+        expect(w.outbox.ends.length).to.equal(10);
+        expect(w.outbox.writes.length).to.be.below(10);
+        expect(w.outbox.writes.reduce((a, b) => a + b, 0)).to.equal(10);
+    });
+
+    it('logs a send that threw, and goes on with the others', async () => {
+        const w = world({ stages: [stage(1), stage(2)], answer: async (a) => {
+            if (a.deliveryId === 'd1') {
+                throw new Error('socket gone');
+            }
+
+            return { kind: 'completed', result: 'continue' };
+        } });
+        expect(await w.loop.runOnce()).to.equal({ held: false, written: 2, expired: 0, sent: 2 });
+        expect(w.entries.map((e) => String(e.data))).to.equal(['delivery d1: Error: socket gone']);
+        expect(w.outbox.ends.length).to.equal(1);
     });
 
     it('counts no expiry when the stage had ended meanwhile', async () => {
