@@ -2,7 +2,7 @@
 // bare-Hapi floor doing the same single query, on PGlite and on PostgreSQL.
 import * as Os from 'node:os';
 import { compare, type Caller, type Comparison, type Target } from './api/compare';
-import { pgliteDatabase, postgresDatabase, type BenchDatabase } from './shared/databases';
+import { databaseFor } from './shared/databases';
 import { startHost, type Host } from './api/hosts';
 import { startIdentity, validations, type BenchIdentity } from './api/keystone';
 import { openPool } from './shared/load';
@@ -19,24 +19,8 @@ interface Measured {
     readonly comparison: Comparison;
 }
 
-const databaseFor = async (kind: BackendKind, settings: BenchSettings): Promise<BenchDatabase | null> => {
-    if (kind === 'pglite') {
-        return pgliteDatabase();
-    }
-
-    try {
-        return await postgresDatabase(settings.postgresAdminUrl);
-    }
-    catch (err) {
-        const where = new URL(settings.postgresAdminUrl);
-        console.log(`!! PostgreSQL at ${where.host} (user ${where.username || '?'}) is unreachable or refused a new database: ${err instanceof Error ? err.message : String(err)}`);
-        console.log('!! skipping the PostgreSQL backend; set BENCH_PG_URL to point elsewhere.');
-        return null;
-    }
-};
-
 const measureBackend = async (kind: BackendKind, identity: BenchIdentity, settings: BenchSettings): Promise<Measured[]> => {
-    const database = await databaseFor(kind, settings);
+    const database = await databaseFor(kind, settings.postgresAdminUrl, 'API bench');
     if (!database) {
         return [];
     }

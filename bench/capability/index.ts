@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { pgliteDatabase, postgresDatabase, type BenchDatabase } from '../shared/databases';
-import type { BackendKind, BenchSettings } from '../shared/settings';
+import { databaseFor, type BenchDatabase } from '../shared/databases';
+import type { BenchSettings } from '../shared/settings';
 import { percentile } from '../shared/stats';
 import { startSupervisorHost } from '../supervisor/hosts';
 
@@ -102,27 +102,13 @@ const measure = async (database: BenchDatabase): Promise<string[]> => {
     }
 };
 
-const databaseFor = async (kind: BackendKind, settings: BenchSettings): Promise<BenchDatabase | null> => {
-    if (kind === 'pglite') {
-        return pgliteDatabase();
-    }
-
-    try {
-        return await postgresDatabase(settings.postgresAdminUrl);
-    }
-    catch (err) {
-        console.log(`!! capability bench: PostgreSQL unavailable (${err instanceof Error ? err.message : String(err)}); skipped`);
-        return null;
-    }
-};
-
 export const capabilityBench = async (settings: BenchSettings): Promise<string[]> => {
     const lines = [
         `capability URL timing: ${REQUESTS} POSTs one at a time over loopback, alternating a real capability (its trigger accepted each time) ` +
         `and an unknown one, after ${WARMUP} of warm-up; medians of each (target: they differ by less than ${MAX_MEDIAN_GAP * 100} %)`
     ];
     for (const kind of settings.backends) {
-        const database = await databaseFor(kind, settings);
+        const database = await databaseFor(kind, settings.postgresAdminUrl, 'capability bench');
         if (!database) {
             continue;
         }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { migrateLatest, openDatabase } from '../../adapters/store/database';
 import type { HostDatabase } from './protocol';
+import type { BackendKind } from './settings';
 
 export interface BenchDatabase {
     readonly host: HostDatabase;
@@ -50,4 +51,22 @@ export const postgresDatabase = async (adminUrl: string): Promise<BenchDatabase>
             await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         })
     };
+};
+
+// The backend a section runs on: PGlite, or a fresh PostgreSQL database; null
+// (said on the console, naming the section) when PostgreSQL cannot be had.
+export const databaseFor = async (kind: BackendKind, adminUrl: string, section: string): Promise<BenchDatabase | null> => {
+    if (kind === 'pglite') {
+        return pgliteDatabase();
+    }
+
+    try {
+        return await postgresDatabase(adminUrl);
+    }
+    catch (err) {
+        const where = new URL(adminUrl);
+        console.log(`!! ${section}: PostgreSQL at ${where.host} (user ${where.username || '?'}) is unreachable or refused a new database ` +
+            `(${err instanceof Error ? err.message : String(err)}); skipped (set BENCH_PG_URL to point elsewhere)`);
+        return null;
+    }
 };

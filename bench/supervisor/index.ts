@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { migrateLatest, openDatabase } from '../../adapters/store/database';
 import { maxEntitiesCeiling } from '../../core/model/group';
 import { openPool } from '../shared/load';
-import { pgliteDatabase, postgresDatabase, type BenchDatabase } from '../shared/databases';
-import type { BackendKind, BenchSettings } from '../shared/settings';
+import { databaseFor, type BenchDatabase } from '../shared/databases';
+import type { BenchSettings } from '../shared/settings';
 import { startSupervisorHost, type SupervisorHost } from './hosts';
 import { supervisorTable, type SupervisorRow } from './report';
 import { bestOf, callRunner, httpRunner, type Sides } from './runs';
@@ -73,25 +73,11 @@ const overHttp = async (database: BenchDatabase, settings: BenchSettings): Promi
     }
 };
 
-const databaseFor = async (kind: BackendKind, settings: BenchSettings): Promise<BenchDatabase | null> => {
-    if (kind === 'pglite') {
-        return pgliteDatabase();
-    }
-
-    try {
-        return await postgresDatabase(settings.postgresAdminUrl);
-    }
-    catch (err) {
-        console.log(`!! supervisor bench: PostgreSQL unavailable (${err instanceof Error ? err.message : String(err)}); skipped`);
-        return null;
-    }
-};
-
 // The printed section: a table in the style of the API one, then how it was measured.
 export const supervisorBench = async (settings: BenchSettings): Promise<string[]> => {
     const rows: SupervisorRow[] = [];
     for (const kind of settings.backends) {
-        const database = await databaseFor(kind, settings);
+        const database = await databaseFor(kind, settings.postgresAdminUrl, 'supervisor bench');
         if (!database) {
             continue;
         }

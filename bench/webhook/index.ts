@@ -12,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { plugin } from '../../plugin';
-import { pgliteDatabase, postgresDatabase, type BenchDatabase } from '../shared/databases';
-import type { BackendKind, BenchSettings } from '../shared/settings';
+import { databaseFor, type BenchDatabase } from '../shared/databases';
+import type { BenchSettings } from '../shared/settings';
 import { openDatabase } from '../../adapters/store/database';
 
 const GROUPS = 100;
@@ -103,27 +103,13 @@ const floorRun = async (url: string): Promise<number> => {
     return (GROUPS * PER_GROUP) / ((performance.now() - started) / 1000);
 };
 
-const databaseFor = async (kind: BackendKind, settings: BenchSettings): Promise<BenchDatabase | null> => {
-    if (kind === 'pglite') {
-        return pgliteDatabase();
-    }
-
-    try {
-        return await postgresDatabase(settings.postgresAdminUrl);
-    }
-    catch (err) {
-        console.log(`!! webhook bench: PostgreSQL unavailable (${err instanceof Error ? err.message : String(err)}); skipped`);
-        return null;
-    }
-};
-
 export const webhookBench = async (settings: BenchSettings): Promise<string[]> => {
     const lines = [`webhook deliveries: ${GROUPS * PER_GROUP} across ${GROUPS} groups to a receiver on loopback, ${CONCURRENCY} in flight; ` +
         `floor: bare undici POSTs of the same body, same concurrency, same run (target: >= ${FLOOR_SHARE} of the floor's rate)`];
     const receiver = await startReceiver();
     try {
         for (const kind of settings.backends) {
-            const database = await databaseFor(kind, settings);
+            const database = await databaseFor(kind, settings.postgresAdminUrl, 'webhook bench');
             if (!database) {
                 continue;
             }
