@@ -49,7 +49,7 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
             const row = await outageRun(cs, settings.postgresAdminUrl);
             return [
                 `converger under a full compute outage (503, no Retry-After) of ${cs.outageSeconds}s (issue: 60 s), ${row.groups} groups (issue: 1,000) each executing a +1 policy at its start; ` +
-                'plugin with its defaults (breaker 50%/5 calls/30s reset, recheck 2s doubling, sweep 300s; the seeding\'s successes let out of the 10s window first) vs a naive loop, each group retrying its create, no breaker.',
+                'plugin with its defaults (breaker 50%/5 calls or 5 failures in a row/30s reset, recheck 2s doubling, sweep 300s; from a busy steady state: every group swept, its listings successes in the window, just before) vs a naive loop, each group retrying its create, no breaker.',
                 '',
                 ...outageTable([row]),
                 '  req = compute requests the simulator received in the window (one region); before open = arrived before the breaker first opened;',

@@ -1,6 +1,6 @@
-// Outage amplification: every group wants one more server (its policy
-// executed: a decision, which kicks the converger) while Nova answers 503 to
-// every compute call for T seconds. Counted: compute requests the simulator
+// Outage amplification: from a busy steady state (every group just swept),
+// every group wants one more server (its policy executed: a decision, which
+// kicks the converger) while Nova answers 503 to every compute call for T seconds. Counted: compute requests the simulator
 // received in the window, with the plugin (defaults: breaker, rechecks,
 // sweep), then with a naive loop (each group retrying its create every R ms).
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,8 +46,10 @@ export const outageRun = async (cs: ConvergeSettings, adminUrl: string): Promise
     try {
         const server = await mountPlugin(database.host.kind === 'postgres' ? database.host.url : '', sim, compute, { concurrency: cs.concurrency });
         const groups = await seedGroups(server, sim, cs.outageGroups, cs.groupsPerTenant);
-        // The seeding's listings succeeded: let them leave the breaker's rolling window first.
-        await sleep(compute.breakerOptions.rollingCountTimeoutMs + 1000);
+        // A busy steady state: every group just swept, its listings all
+        // successes in the breaker's rolling window when the outage begins. The
+        // breaker must open on the outage, not wait for as many failures.
+        await server.plugins['nova-autoscale'].sweepOnce();
         let start = 0;
         try {
             sim.faults.outage(true);
