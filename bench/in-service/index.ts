@@ -7,7 +7,7 @@
 // BENCH_IN_SERVICE_RUNS=5  BENCH_IN_SERVICE_SERVERS=10  BENCH_IN_SERVICE_BUILD_MS=5000 (the simulator's)
 import { pgliteDatabase, postgresDatabase, type BenchDatabase } from '../shared/databases';
 import { number, type BenchSettings } from '../shared/settings';
-import { percentile } from '../shared/stats';
+import { median } from '../shared/stats';
 import { realCloud, simulatorCloud, type Cloud } from './cloud';
 import { floorRun } from './floor';
 import { startPluginHost } from './plugin';
@@ -19,7 +19,6 @@ const FLOOR_POLL_MS = 250;
 const STATE_POLL_MS = 50;
 const LIMIT_MS = 180_000;
 
-const median = (xs: readonly number[]): number => percentile(Float64Array.from(xs).sort(), 50);
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 
 const databaseFor = async (settings: BenchSettings): Promise<BenchDatabase> => {

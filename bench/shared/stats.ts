@@ -20,6 +20,9 @@ export const percentile = (sorted: Float64Array, p: number): number => {
     return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
 };
 
+// The median of an unsorted sample (nearest rank).
+export const median = (xs: readonly number[]): number => percentile(Float64Array.from(xs).sort(), 50);
+
 export const figuresOf = (result: LoadResult, serverCpuMicros: number): RunFigures => {
     const sorted = Float64Array.from(result.latenciesMs).sort();
     return {
