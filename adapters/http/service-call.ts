@@ -4,7 +4,11 @@
 // account 'unauthorized' and Keystone down or no endpoint 'unavailable'
 // (nothing was sent), an answer that cannot be read 'server_error'.
 // Statuses are left to the caller.
+import type { Dispatcher } from 'undici';
 import { DomainError } from '../../core/model/errors';
+import { type Clock, systemClock } from '../../core/ports/clock';
+import { ProjectSessions } from '../keystone/project-sessions';
+import type { ServiceAccount } from '../keystone/service-account';
 import { DeadlinePassed, exchange, type Answer, type Exchange } from './exchange';
 
 export class MalformedAnswer extends Error {}
@@ -81,4 +85,38 @@ export const markerOf = (href: string): string | null => {
     catch {
         return null;
     }
+};
+
+// What a client of an OpenStack service (Nova, Octavia) is made with: its
+// listing page size, its clock and HTTP dispatcher, and Keystone sessions
+// per project for the service account.
+export interface ServiceClientOptions {
+    readonly pageSize?: number;            // items per listing page (the service caps it, 1000 by default)
+    readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
+    readonly clock?: Clock;
+    readonly dispatcher?: Dispatcher;      // default: undici's global one
+}
+
+export interface ServiceClientBase {
+    readonly pageSize: number;
+    readonly clock: Clock;
+    readonly dispatcher: Dispatcher | undefined;
+    readonly sessions: ProjectSessions;
+}
+
+export const serviceClientBase = (account: ServiceAccount, options: ServiceClientOptions, defaultPageSize: number): ServiceClientBase => {
+    const pageSize = options.pageSize ?? defaultPageSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+        throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    }
+
+    const clock = options.clock ?? systemClock;
+    return {
+        pageSize, clock, dispatcher: options.dispatcher,
+        sessions: new ProjectSessions(account, {
+            clock,
+            ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
+            ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
+        })
+    };
 };

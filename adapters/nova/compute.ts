@@ -3,12 +3,12 @@
 // pinned microversion on every call, a deadline on every call, and every
 // failure as a ComputeError (contract §2).
 import type { Dispatcher } from 'undici';
-import { type Clock, systemClock } from '../../core/ports/clock';
+import type { Clock } from '../../core/ports/clock';
 import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import { novaError } from './errors';
 import { type NovaAnswer, nova, novaCall, type NovaCall } from './http';
-import { identityFailure, markerOf, readOrFail } from '../http/service-call';
+import { identityFailure, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
 import { ProjectSessions } from '../keystone/project-sessions';
 import { parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
 import type { ServiceAccount } from '../keystone/service-account';
@@ -20,14 +20,11 @@ export interface NovaTimeouts {
     readonly deleteMs: number;
 }
 
-export interface NovaComputeOptions {
+export interface NovaComputeOptions extends ServiceClientOptions {
     // 2.37 is the least that takes networks "none" / "auto" (contract §2).
     readonly microversion?: string;
     readonly pageSize?: number;            // servers per listing page (Nova caps it at its max_limit, 1000 by default)
     readonly timeouts?: Partial<NovaTimeouts>;
-    readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
-    readonly clock?: Clock;
-    readonly dispatcher?: Dispatcher;      // default: undici's global one
 }
 
 export const DEFAULT_MICROVERSION = '2.37';
@@ -47,19 +44,8 @@ export class NovaCompute implements Compute {
 
     constructor(account: ServiceAccount, options: NovaComputeOptions = {}) {
         this.microversion = checkMicroversion(options.microversion ?? DEFAULT_MICROVERSION);
-        this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-        if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
-            throw new RangeError(`pageSize must be a positive integer, got ${this.pageSize}`);
-        }
-
+        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions } = serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
         this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-        this.clock = options.clock ?? systemClock;
-        this.dispatcher = options.dispatcher;
-        this.sessions = new ProjectSessions(account, {
-            clock: this.clock,
-            ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
-            ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
-        });
     }
 
     async createServer(scope: ComputeScope, server: Readonly<Record<string, unknown>>): Promise<{ readonly id: string }> {

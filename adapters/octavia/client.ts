@@ -9,13 +9,13 @@
 // pool meets the same refusal as a pool that does not exist.
 import type { Dispatcher } from 'undici';
 import { LoadBalancerError } from '../../core/model/load-balancer';
-import { type Clock, systemClock } from '../../core/ports/clock';
+import type { Clock } from '../../core/ports/clock';
 import { ProjectSessions } from '../keystone/project-sessions';
 import type { ServiceAccount } from '../keystone/service-account';
 import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool, parseSubnet } from './body';
 import { type NotFoundKind, octaviaError, octaviaMessage } from './errors';
 import { octavia, type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
-import { identityFailure, markerOf, readOrFail } from '../http/service-call';
+import { identityFailure, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
 import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from '../../core/ports/load-balancers';
 
 export interface OctaviaTimeouts {
@@ -26,12 +26,9 @@ export interface OctaviaTimeouts {
     readonly listPageMs: number;           // each page of a member listing
 }
 
-export interface OctaviaClientOptions {
+export interface OctaviaClientOptions extends ServiceClientOptions {
     readonly pageSize?: number;            // members per listing page (Octavia caps it at pagination_max_limit, 1000 by default)
     readonly timeouts?: Partial<OctaviaTimeouts>;
-    readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
-    readonly clock?: Clock;
-    readonly dispatcher?: Dispatcher;      // default: undici's global one
 }
 
 export const SERVICE_TYPE = 'load-balancer';
@@ -50,19 +47,8 @@ export class OctaviaClient implements LoadBalancerMembers {
     private readonly dispatcher: Dispatcher | undefined;
 
     constructor(account: ServiceAccount, options: OctaviaClientOptions = {}) {
-        this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-        if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
-            throw new RangeError(`pageSize must be a positive integer, got ${this.pageSize}`);
-        }
-
+        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions } = serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
         this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-        this.clock = options.clock ?? systemClock;
-        this.dispatcher = options.dispatcher;
-        this.sessions = new ProjectSessions(account, {
-            clock: this.clock,
-            ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
-            ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
-        });
     }
 
     // The load balancer's own answer lists its pools: one call, a 404 when it
