@@ -120,3 +120,31 @@ export const serviceClientBase = (account: ServiceAccount, options: ServiceClien
         })
     };
 };
+
+// One JSON request to an OpenStack service as a token: the headers every
+// call carries (and the service's own, such as Nova's microversion), the body
+// when there is one, and the client's dispatcher when it was given one.
+export const jsonCall = (call: {
+    readonly method: ServiceCall['method'];
+    readonly url: string;
+    readonly token: string;
+    readonly timeoutMs: number;
+    readonly what: string;
+    readonly body?: unknown;
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly dispatcher?: Dispatcher | undefined;
+}): ServiceCall => ({
+    method: call.method,
+    url: call.url,
+    headers: {
+        accept: 'application/json',
+        ...call.headers,
+        'x-auth-token': call.token,
+        'user-agent': 'nova-autoscale',
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' })
+    },
+    ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+    timeoutMs: call.timeoutMs,
+    what: call.what,
+    ...(call.dispatcher === undefined ? {} : { dispatcher: call.dispatcher })
+});

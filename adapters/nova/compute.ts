@@ -8,7 +8,7 @@ import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import { novaError } from './errors';
 import { type NovaAnswer, nova, novaCall, type NovaCall } from './http';
-import { identityFailure, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { identityFailure, jsonCall, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
 import { ProjectSessions } from '../keystone/project-sessions';
 import { parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
 import type { ServiceAccount } from '../keystone/service-account';
@@ -127,21 +127,10 @@ export class NovaCompute implements Compute {
         const session = this.sessions.for(scope.projectId);
         try {
             const base = await this.computeUrl(scope);
-            return await session.withToken((token) => novaCall({
-                method,
-                url: `${base}${path}`,
-                headers: {
-                    accept: 'application/json',
-                    'openstack-api-version': `compute ${this.microversion}`,
-                    'x-auth-token': token,
-                    'user-agent': 'nova-autoscale',
-                    ...(body === undefined ? {} : { 'content-type': 'application/json' })
-                },
-                ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-                timeoutMs,
-                what: `${method} ${path}`,
-                ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher })
-            }));
+            return await session.withToken((token) => novaCall(jsonCall({
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher,
+                headers: { 'openstack-api-version': `compute ${this.microversion}` }
+            })));
         }
         catch (err) {
             throw identityFailure(nova, err);

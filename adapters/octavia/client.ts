@@ -15,7 +15,7 @@ import type { ServiceAccount } from '../keystone/service-account';
 import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool, parseSubnet } from './body';
 import { type NotFoundKind, octaviaError, octaviaMessage } from './errors';
 import { octavia, type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
-import { identityFailure, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { identityFailure, jsonCall, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
 import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from '../../core/ports/load-balancers';
 
 export interface OctaviaTimeouts {
@@ -192,20 +192,9 @@ export class OctaviaClient implements LoadBalancerMembers {
         const session = this.sessions.for(scope.projectId);
         try {
             const base = await this.apiUrl(scope, service);
-            return await session.withToken((token) => octaviaCall({
-                method,
-                url: `${base}${path}`,
-                headers: {
-                    accept: 'application/json',
-                    'x-auth-token': token,
-                    'user-agent': 'nova-autoscale',
-                    ...(body === undefined ? {} : { 'content-type': 'application/json' })
-                },
-                ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-                timeoutMs,
-                what: `${method} ${path}`,
-                ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher })
-            }));
+            return await session.withToken((token) => octaviaCall(jsonCall({
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher
+            })));
         }
         catch (err) {
             throw identityFailure(octavia, err);
