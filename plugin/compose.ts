@@ -136,6 +136,7 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     loadBalancersEnabled: loadBalancersEnabled(settings),
     openCompute: openComputeFor(settings),
     instance: randomUUID(),
+    newId: randomUUID,
     launchVisibility: launchVisibilityFor(settings)
 });
 

@@ -52,6 +52,7 @@ export interface EnginePorts {
     readonly deliveries: DeliveryStore;
     readonly webhookSender: WebhookSender;
     readonly webhookUrlCheck: WebhookUrlCheck;
+    readonly newId: () => string;             // ids the engine makes (webhook deliveries)
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
@@ -103,7 +104,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     });
     const deliveries = webhookDeliveries({
         store: ports.deliveries, sender: ports.webhookSender, killSwitches: () => ports.supervision.listKillSwitches(), clock, scheduler, log,
-        region: settings.region, kick, ...settings.webhooks,
+        region: settings.region, kick, newId: ports.newId, ...settings.webhooks,
         servers: async (tenantId) => {
             const compute = converger.compute();
             return compute === null ? null : compute.listServers({ projectId: tenantId, region: settings.region });

@@ -7,7 +7,6 @@
 // Its own timer rather than the workflow runner's round: a round here waits
 // for its sends (10 s at most each), and a round that found a full batch runs
 // again at once, where the runner only starts host calls and returns.
-import { randomUUID } from 'node:crypto';
 import { afterAnswer, afterHeartbeat, pastDeadline, type Completion, type DeliveryAnswer } from '../decide/delivery';
 import { deliveryServer, storedBody } from '../model/delivery-body';
 import type { GroupId, TenantId } from '../model/ids';
@@ -39,7 +38,7 @@ export interface WebhookDeliveriesDeps {
     readonly batch: number;                    // stages written, and deliveries sent, per round at most
     readonly concurrency: number;              // attempts under way at once
     readonly attemptTimeoutMs: number;         // one attempt's deadline (the sender's)
-    readonly newId?: () => string;
+    readonly newId: () => string;               // a new delivery's id (the host's randomness)
 }
 
 export interface RoundReport {
@@ -76,7 +75,7 @@ const held: RoundReport = { held: true, written: 0, expired: 0, sent: 0 };
 
 export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliveries => {
     const { store, clock, log } = deps;
-    const newId = deps.newId ?? randomUUID;
+    const { newId } = deps;
     let stopped = true;
     let stopping = false;     // set by stop(): no more claims
     let timer: Timer | null = null;

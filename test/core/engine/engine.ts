@@ -75,7 +75,7 @@ const world = (computeEnabled = true, deliveries: DeliveryStore = emptyOutbox): 
     const engine = makeEngine({
         groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
         workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
-        deliveries, webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }),
+        deliveries, webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }), newId: () => 'd1',
         openCompute: () => (computeEnabled ? { compute: nova.compute, members: null, close: () => closed.count++ } : null), loadBalancersEnabled: false
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
