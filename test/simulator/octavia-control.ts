@@ -137,10 +137,13 @@ describe('simulator: Octavia as a service', () => {
                     id: LB.id, projectId: 'demo', name: 'web-lb', vipSubnetId: demoSubnetId, vipNetworkId: DEMO.network.id, vipAddress: '10.20.0.2',
                     provisioningStatus: 'ACTIVE', listenerIds: [LISTENER.id], poolIds: [POOL.id], created: lb?.created
                 });
+                const [pool] = sim.pools();
                 expect(sim.pools()).to.equal([{
                     id: POOL.id, projectId: 'demo', loadBalancerId: LB.id, listenerIds: [LISTENER.id], name: 'web-pool', protocol: 'HTTP',
-                    lbAlgorithm: 'ROUND_ROBIN', provisioningStatus: 'ACTIVE', memberIds: [], created: lb?.created
+                    lbAlgorithm: 'ROUND_ROBIN', provisioningStatus: 'ACTIVE', memberIds: [], created: pool?.created
                 }]);
+                // Seeded one after the other, so the pool is never older than its load balancer.
+                expect(pool!.created.getTime()).to.be.at.least(lb!.created.getTime());
                 expect(sim.loadBalancers('acme')).to.equal([]);
                 expect(sim.pools('acme')).to.equal([]);
                 // The service account may join servers to it: it is a member of the demo project.
