@@ -96,6 +96,28 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
         expect(left).to.include({ state: 'leaving', leaveReason: 'scale_down', workflow: { outcome: 'abandon', reason: null } });
     });
 
+    it('writes a delivery claimed for its first attempt, once per stage: a second writer\'s row for the same stage is not written, and not returned to send', async () => {
+        const { groupId, intents: [a = ''] } = await withServers(1);
+        await stores().convergence.joinServers(groupId, [join(a, ['customer'])], []);
+        const now = new Date();
+        const leaseUntil = new Date(now.getTime() + 60_000);
+        const delivery = (id: string) => ({
+            id, intentId: a, event: 'launch' as const, stageIndex: 0, groupId, serverId: `srv-${a}`, stage: 'customer' as const, last: true,
+            deadline: new Date(now.getTime() + 300_000), timeoutS: 300, defaultResult: 'abandon' as const, url: 'https://hooks.example/x', secret: 's'.repeat(16),
+            body: '{"event":"launch"}', callbackRoot: 'https://own.example/autoscale/v1.0'
+        });
+        const id = crypto.randomUUID();
+        const [sent, ...more] = await stores().deliveries.addDeliveries([delivery(id)], now, leaseUntil);
+        expect(more).to.equal([]);
+        expect(sent).to.include({ id, attempts: 1, firstSentAt: now, acknowledged: false, url: 'https://hooks.example/x' });
+        expect(sent?.body).to.match(/^\{"event":"launch","callbackUrl":"https:\/\/own\.example\/autoscale\/v1\.0\/workflow\/1\/[0-9a-f]{64}"\}$/);
+        expect(await stores().deliveries.addDeliveries([delivery(crypto.randomUUID())], now, leaseUntil)).to.equal([]);
+        const rows = await (await testKnex())('workflow_deliveries').where({ intent_id: a }).select('id', 'attempts', 'next_at');
+        expect(rows).to.equal([{ id, attempts: 1, next_at: leaseUntil }]);
+        // Claimed: not due again until the claim lapses.
+        expect((await stores().deliveries.claimDue(now, leaseUntil, 10)).filter((d) => d.intentId === a)).to.equal([]);
+    });
+
     it('keeps a group\'s workflow, and says 404 for another tenant\'s group; a row it cannot read is the built-in one', async () => {
         const { groupId } = await withServers(0);
         await stores().groups.setWorkflow(tenant as never, groupId, { type: 'host', name: 'hooks' });

@@ -30,16 +30,20 @@ export const stagesToDeliver = async (ctx: StoreContext, limit: number): Promise
     return rows.flatMap(runningStageOf);
 };
 
-export const addDeliveries = async (ctx: StoreContext, deliveries: readonly NewDelivery[]): Promise<void> => {
+export const addDeliveries = async (ctx: StoreContext, deliveries: readonly NewDelivery[], now: Date, leaseUntil: Date): Promise<readonly DueDelivery[]> => {
     if (deliveries.length === 0) {
-        return;
+        return [];
     }
 
-    await ctx.knex('workflow_deliveries').insert(deliveries.map((d) => ({
+    const written: { id: string }[] = await ctx.knex('workflow_deliveries').insert(deliveries.map((d) => ({
         id: d.id, intent_id: d.intentId, event: d.event, stage: d.stageIndex, group_id: d.groupId, url: d.url, body: d.body,
         callback_root: d.callbackRoot, token_hash: ctx.caps.hash(ctx.caps.deliveryToken(d.id)),
-        next_at: d.now, deadline: d.deadline, created_at: d.now, updated_at: d.now
-    }))).onConflict(['intent_id', 'event', 'stage']).ignore();
+        attempts: 1, first_sent_at: now, last_sent_at: now, next_at: leaseUntil, deadline: d.deadline, created_at: now, updated_at: now
+    }))).onConflict(['intent_id', 'event', 'stage']).ignore().returning('id');
+    const mine = new Set(written.map((row) => row.id));
+    return deliveries.filter((d) => mine.has(d.id)).map(({ callbackRoot, ...d }) => ({
+        ...d, attempts: 1, firstSentAt: now, acknowledged: false, body: withCallback(d.body, callbackUrlOf(callbackRoot, ctx.caps.deliveryToken(d.id)))
+    }));
 };
 
 interface RecordRow {

@@ -128,7 +128,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
 
     const deliveries: DeliveryStore = {
         stagesToDeliver: (limit) => Deliveries.stagesToDeliver(ctx(), limit),
-        addDeliveries: (rows) => Deliveries.addDeliveries(ctx(), rows),
+        addDeliveries: (...args) => Deliveries.addDeliveries(ctx(), ...args),
         claimDue: (...args) => Deliveries.claimDue(ctx(), ...args),
         expired: (...args) => Deliveries.expired(ctx(), ...args),
         retryAt: (...args) => Deliveries.retryAt(ctx(), ...args),

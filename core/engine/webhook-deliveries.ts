@@ -62,8 +62,10 @@ export interface WebhookDeliveries {
 // that (a crash) it is due again, and any instance sends it, with the same id.
 export const CLAIM_MARGIN_MS = 5000;
 
-// A claim takes this many windows (concurrency) of deliveries at once.
-export const CLAIM_TURNS = 2;
+// A claim takes this many windows (concurrency) of deliveries at once, and
+// as many answers may wait for their writes: few, large statements (a
+// round's cost is per statement more than per row).
+export const CLAIM_TURNS = 5;
 
 // Delivery ends written in one transaction at most.
 export const ENDS_PER_WRITE = 100;
@@ -83,10 +85,10 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
 
     // Ends are written in groups: the ends that come while one group is
     // written share the next one's transaction.
-    // While sends are out, a write waits for a window's worth of ends (or for the window to empty).
+    // While sends are out, a write waits for half the answers that may wait (or for the window to empty).
     let sending = 0;
     const endGroup = groupWriter((ends: readonly DeliveryEnd[]) => store.complete(ends), {
-        max: ENDS_PER_WRITE, writers: END_WRITERS, turn: () => deps.scheduler.turn(), min: deps.concurrency, held: () => sending > 0
+        max: ENDS_PER_WRITE, writers: END_WRITERS, turn: () => deps.scheduler.turn(), min: Math.ceil(deps.concurrency * CLAIM_TURNS / 2), held: () => sending > 0
     });
     const complete = async (d: DeliveryRecord, step: Completion): Promise<boolean> => {
         // A terminate's end goes on to the delete whatever it said: its row says `left`, the message why.
@@ -112,13 +114,15 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         const deadline = new Date(now.getTime() + workflow.timeoutS * 1000);
         const body = storedBody({ event: stage.event, deliveryId: id, tenantId: stage.tenantId, groupId: stage.groupId, server: deliveryServer(stage.serverId, listed), deadline });
         return {
-            id, intentId: stage.intentId, event: stage.event, stageIndex: stage.stageIndex, groupId: stage.groupId,
-            url: workflow.url, body, callbackRoot: deps.publicRoot ?? workflow.callbackRoot ?? '', deadline, now
+            id, intentId: stage.intentId, event: stage.event, stageIndex: stage.stageIndex, groupId: stage.groupId, serverId: stage.serverId,
+            stage: stage.stage, last: stage.last, deadline, timeoutS: workflow.timeoutS, defaultResult: workflow.defaultResult,
+            url: workflow.url, secret: workflow.secret, body, callbackRoot: deps.publicRoot ?? workflow.callbackRoot ?? ''
         };
     };
 
-    // The outbox row of every webhook stage that has none, written before anything is sent.
-    const write = async (now: Date): Promise<number> => {
+    // A delivery for every webhook stage that has none, to be written as the
+    // window takes it (each written before it is sent).
+    const prepare = async (now: Date): Promise<NewDelivery[]> => {
         const stages = await store.stagesToDeliver(deps.batch);
         const tenants = [...new Set(stages.map((s) => s.tenantId))];
         const rows: NewDelivery[] = [];
@@ -137,8 +141,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
             rows.push(...stages.filter((s) => s.tenantId === tenantId).flatMap((s) => newDelivery(s, byId.get(s.serverId), now) ?? []));
         }
 
-        await store.addDeliveries(rows);
-        return rows.length;
+        return rows;
     };
 
     // What an answer makes of the delivery, written.
@@ -158,24 +161,38 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
     };
 
     // A sliding window of `concurrency` sends over a queue claimed ahead
-    // (CLAIM_TURNS windows' worth at a time), up to a batch a round. A send's
-    // slot is free once its answer is in: the answer is written meanwhile, in
-    // a group with others; the round ends when every answer is written.
-    const send = async (): Promise<number> => {
+    // (CLAIM_TURNS windows' worth at a time), up to a batch a round: first
+    // the deliveries due again, then the new ones, each written as it is
+    // claimed. A send's slot is free once its answer is in: the answer is
+    // written meanwhile, in a group with others; the round ends when every
+    // answer is written.
+    const send = async (fresh: NewDelivery[]): Promise<{ written: number; sent: number }> => {
         const queue: DueDelivery[] = [];
         const writing = new Set<Promise<void>>();
         let claimed = 0;
+        let written = 0;
+        let dueLeft = true;       // deliveries due again may be waiting
         let exhausted = false;
         let refilling: Promise<void> | null = null;
         const claim = async (): Promise<void> => {
-            const want = Math.min(deps.concurrency * CLAIM_TURNS, deps.batch - claimed);
+            const want = stopping ? 0 : Math.min(deps.concurrency * CLAIM_TURNS, deps.batch - claimed);
+            if (want <= 0) {
+                exhausted = true;     // the batch is done, or the loop is stopping
+                return;
+            }
+
             const now = clock.now();
             // The claim holds while the queue ahead and the window drain, an attempt's timeout a turn, and one more attempt.
             const turns = 1 + Math.ceil((queue.length + want) / deps.concurrency);
-            const due = want <= 0 || stopping ? [] : await store.claimDue(now, new Date(now.getTime() + turns * deps.attemptTimeoutMs + CLAIM_MARGIN_MS), want);
-            claimed += due.length;
-            queue.push(...due);
-            exhausted = due.length < want || want <= 0;   // nothing more due now (or the batch is done)
+            const leaseUntil = new Date(now.getTime() + turns * deps.attemptTimeoutMs + CLAIM_MARGIN_MS);
+            const due = dueLeft ? await store.claimDue(now, leaseUntil, want) : [];
+            dueLeft = due.length === want;
+            const more = fresh.splice(0, want - due.length);
+            const added = more.length === 0 ? [] : await store.addDeliveries(more, now, leaseUntil);
+            written += added.length;
+            claimed += due.length + added.length;
+            queue.push(...due, ...added);
+            exhausted = !dueLeft && fresh.length === 0;
         };
         const refill = (): Promise<void> => (exhausted ? Promise.resolve() : refilling ??= claim()
             .catch((err: unknown) => {
@@ -221,7 +238,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
 
         await Promise.all(Array.from({ length: deps.concurrency }, worker));
         await Promise.all(writing);
-        return claimed;
+        return { written, sent: claimed };
     };
 
     const runOnce = async (): Promise<RoundReport> => {
@@ -231,14 +248,14 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
         }
 
         const now = clock.now();
-        const written = await write(now);
+        const fresh = await prepare(now);
         const ended = await Promise.all((await store.expired(now, deps.batch)).map((d) => {
             const step = pastDeadline(d, now);
             return step === null ? false : complete(d, step);
         }));
         const expired = ended.filter(Boolean).length;
 
-        return { held: false, written, expired, sent: await send() };
+        return { held: false, expired, ...await send(fresh) };
     };
 
     const callback = async (token: string, result: 'continue' | 'abandon' | 'heartbeat'): Promise<CallbackAnswer> => {

@@ -7,17 +7,13 @@ import type { GroupId } from '../model/ids';
 import type { WorkflowEvent, WorkflowResult, WorkflowStage } from '../model/workflow';
 import type { RunningStage, StageEnd } from './workflows';
 
-export interface NewDelivery {
-    readonly id: string;
-    readonly intentId: string;
-    readonly event: WorkflowEvent;
-    readonly stageIndex: number;
-    readonly groupId: GroupId;
+// A delivery to write, with its stage as the record tells it: written
+// claimed for its first attempt (DeliveryStore.addDeliveries).
+export interface NewDelivery extends Omit<DeliveryRecord, 'attempts' | 'firstSentAt' | 'acknowledged'> {
     readonly url: string;
+    readonly secret: string;
     readonly body: string;                   // without callbackUrl (core/model/delivery-body.ts)
     readonly callbackRoot: string;
-    readonly deadline: Date;
-    readonly now: Date;
 }
 
 // A pending delivery, with its stage as the activity rows tell it.
@@ -62,8 +58,12 @@ export type TokenLookup =
 export interface DeliveryStore {
     // Running customer stages of a webhook workflow that have no delivery yet, the oldest first.
     stagesToDeliver(limit: number): Promise<readonly RunningStage[]>;
-    // Written once per stage: a second writer's row (another instance) is kept.
-    addDeliveries(deliveries: readonly NewDelivery[]): Promise<void>;
+    // Written once per stage, and taken for its first attempt as claimDue
+    // takes a due one (attempts 1, next_at at `leaseUntil`): one statement
+    // both writes the outbox row and claims it. The ones this call wrote, to
+    // send now; a row another writer had written (another instance) is kept,
+    // and not returned.
+    addDeliveries(deliveries: readonly NewDelivery[], now: Date, leaseUntil: Date): Promise<readonly DueDelivery[]>;
     // Takes up to `limit` due deliveries (pending, not acknowledged, next_at
     // passed, deadline not) for one attempt each: attempts + 1, and next_at
     // moved to `leaseUntil`, so that an attempt cut short by a crash is sent

@@ -21,7 +21,7 @@ const t1 = TenantId('t1');
 
 // An outbox with nothing in it: the delivery loop's own tests are elsewhere.
 const emptyOutbox: DeliveryStore = {
-    stagesToDeliver: () => Promise.resolve([]), addDeliveries: () => Promise.resolve(), claimDue: () => Promise.resolve([]),
+    stagesToDeliver: () => Promise.resolve([]), addDeliveries: () => Promise.resolve([]), claimDue: () => Promise.resolve([]),
     expired: () => Promise.resolve([]), retryAt: () => Promise.resolve(), acknowledge: () => Promise.resolve(),
     complete: (ends) => Promise.resolve(ends.map(() => false)), lookupToken: () => Promise.resolve({ kind: 'unknown' }), moveDeadline: () => Promise.resolve(false)
 };
@@ -93,6 +93,7 @@ describe('makeEngine', () => {
             }],
             addDeliveries: async (rows) => {
                 bodies.push(...rows.map((r) => r.body));
+                return [];
             }
         };
         const w = world(true, outbox);

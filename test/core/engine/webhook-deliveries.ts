@@ -3,7 +3,7 @@
 // answer, and its own timer. The store's SQL is test/workflow-webhook-e2e.ts's.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { webhookDeliveries, type WebhookDeliveriesDeps } from '../../../core/engine/webhook-deliveries';
+import { CLAIM_TURNS, webhookDeliveries, type WebhookDeliveriesDeps } from '../../../core/engine/webhook-deliveries';
 import type { DeliveryAnswer } from '../../../core/decide/delivery';
 import { addressesOf, callbackUrlOf, deliveryServer, storedBody, withCallback } from '../../../core/model/delivery-body';
 import { GroupId, TenantId } from '../../../core/model/ids';
@@ -49,18 +49,23 @@ const memoryOutbox = (stages: RunningStage[]) => {
         stage: 'customer', last: stages.find((x) => x.intentId === r.intentId)?.last ?? true, attempts: r.attempts, firstSentAt: r.firstSentAt, deadline: r.deadline, acknowledged: r.acknowledged,
         timeoutS: 60, defaultResult: 'abandon'
     });
+    const due = (r: Row): DueDelivery => ({ ...record(r), url: r.url, secret: 'sec', body: withCallback(r.body, callbackUrlOf(r.callbackRoot, `tok-${r.id}`)) });
     const store: DeliveryStore = {
         stagesToDeliver: async (limit) => stages.filter((s) => !rows.some((r) => r.intentId === s.intentId)).slice(0, limit),
-        addDeliveries: async (added) => {
-            rows.push(...added.map((d) => ({ ...d, attempts: 0, firstSentAt: null, nextAt: d.now, acknowledged: false, ended: false })));
-        },
+        addDeliveries: async (added, now, leaseUntil) => added
+            .filter((d) => !rows.some((r) => r.intentId === d.intentId && r.event === d.event && r.stageIndex === d.stageIndex))
+            .map((d) => {
+                const r = { ...d, attempts: 1, firstSentAt: now, nextAt: leaseUntil, acknowledged: false, ended: false };
+                rows.push(r);
+                return due(r);
+            }),
         claimDue: async (now, leaseUntil, limit) => rows
             .filter((r) => !r.ended && !r.acknowledged && r.nextAt <= now && r.deadline > now).slice(0, limit)
             .map((r): DueDelivery => {
                 r.attempts++;
                 r.firstSentAt ??= now;
                 r.nextAt = leaseUntil;
-                return { ...record(r), url: r.url, secret: 'sec', body: withCallback(r.body, callbackUrlOf(r.callbackRoot, `tok-${r.id}`)) };
+                return due(r);
             }),
         expired: async (now, limit) => rows.filter((r) => !r.ended && r.deadline <= now).slice(0, limit).map(record),
         retryAt: async (id, at) => {
@@ -217,10 +222,51 @@ describe('webhook deliveries: a round', () => {
         expect(w.outbox.ends).to.have.length(7);
     });
 
+    it('writes each new delivery as the window takes it, claimed for its first attempt: never one unwritten sent, never all written up front', async () => {
+        const chunks: number[] = [];
+        const writtenAtSend: number[] = [];
+        const count = 2 * CLAIM_TURNS + 1;
+        const w = world({ stages: Array.from({ length: count }, (_x, i) => stage(i + 1)), deps: { concurrency: 1, batch: count }, answer: async () => {
+            writtenAtSend.push(w.outbox.rows.length);
+            return { kind: 'completed', result: 'continue' };
+        } });
+        const add = w.outbox.store.addDeliveries;
+        w.outbox.store.addDeliveries = (rows, now, leaseUntil) => {
+            chunks.push(rows.length);
+            return add(rows, now, leaseUntil);
+        };
+        expect(await w.loop.runOnce()).to.equal({ held: false, written: count, expired: 0, sent: count });
+        // A window of 1, claimed CLAIM_TURNS ahead.
+        expect(chunks).to.equal([CLAIM_TURNS, CLAIM_TURNS, 1]);
+        expect(writtenAtSend[0]).to.be.below(count);
+        expect(writtenAtSend.every((n, i) => n > i)).to.be.true();
+        expect(w.outbox.rows.map((r) => [r.attempts, r.firstSentAt?.getTime()])).to.equal(Array.from({ length: count }, () => [1, w.clock.now().getTime()]));
+    });
+
+    it('sends what is due again before new ones, and none that another writer wrote first', async () => {
+        // As many due again as a claim takes (a window of 1: CLAIM_TURNS), then two new stages.
+        const stages = Array.from({ length: CLAIM_TURNS }, (_x, i) => stage(i + 1));
+        const answers: DeliveryAnswer[] = stages.map(() => ({ kind: 'retry', reason: 'answered 503' }));
+        const w = world({ stages, deps: { concurrency: 1 }, answer: async () => answers.shift() ?? { kind: 'completed', result: 'continue' } });
+        expect(await w.loop.runOnce()).to.equal({ held: false, written: CLAIM_TURNS, expired: 0, sent: CLAIM_TURNS });
+        stages.push(stage(CLAIM_TURNS + 1), stage(CLAIM_TURNS + 2));
+        const add = w.outbox.store.addDeliveries;
+        w.outbox.store.addDeliveries = (rows, now, leaseUntil) => {
+            // Another instance wrote the last stage's delivery between this round's look and its write.
+            w.outbox.rows.push({ ...w.outbox.rows[0]!, id: 'other', intentId: `i${CLAIM_TURNS + 2}`, attempts: 1, ended: false });
+            w.outbox.store.addDeliveries = add;
+            return add(rows, now, leaseUntil);
+        };
+        w.clock.advance(1000);
+        expect(await w.loop.runOnce()).to.equal({ held: false, written: 1, expired: 0, sent: CLAIM_TURNS + 1 });
+        const first = stages.slice(0, CLAIM_TURNS).map((_s, i) => `d${i + 1}`);
+        expect(w.sent.map((a) => a.deliveryId)).to.equal([...first, ...first, `d${CLAIM_TURNS + 1}`]);
+    });
+
     it('logs a claim that fails and ends the round\'s sending', async () => {
         const w = world();
         w.outbox.store.claimDue = () => Promise.reject(new Error('lock timeout'));
-        expect(await w.loop.runOnce()).to.equal({ held: false, written: 1, expired: 0, sent: 0 });
+        expect(await w.loop.runOnce()).to.equal({ held: false, written: 0, expired: 0, sent: 0 });
         expect(w.entries.map((e) => String(e.data))).to.equal(['claim: Error: lock timeout']);
     });
 
@@ -234,12 +280,13 @@ describe('webhook deliveries: a round', () => {
     });
 
     it('writes the ends of answers that came together in one write, and lets no more answers wait than the window allows', async () => {
-        const stages = Array.from({ length: 10 }, (_x, i) => stage(i + 1));
+        const count = 3 * 2 * CLAIM_TURNS;     // three times what may wait with a window of 2
+        const stages = Array.from({ length: count }, (_x, i) => stage(i + 1));
         let open: () => void = () => undefined;
         const gate = new Promise<void>((resolve) => {
             open = resolve;
         });
-        const w = world({ stages, deps: { servers: async () => stages.map((s) => nova(s.serverId)) } });
+        const w = world({ stages, deps: { batch: count, servers: async () => stages.map((s) => nova(s.serverId)) } });
         const write = w.outbox.store.complete;
         w.outbox.store.complete = async (ends) => {
             await gate;
@@ -247,13 +294,13 @@ describe('webhook deliveries: a round', () => {
         };
         const round = w.loop.runOnce();
         await settle();
-        // The first write holds; the window (2) sent on until 2 windows of answers waited on it.
-        expect(w.sent.length).to.be.below(10);
+        // The first write holds; the window (2) sent on until CLAIM_TURNS windows of answers waited on it.
+        expect(w.sent.length).to.be.below(count);
         open();
-        expect(await round).to.equal({ held: false, written: 10, expired: 0, sent: 10 });
-        expect(w.outbox.ends.length).to.equal(10);
-        expect(w.outbox.writes.length).to.be.below(10);
-        expect(w.outbox.writes.reduce((a, b) => a + b, 0)).to.equal(10);
+        expect(await round).to.equal({ held: false, written: count, expired: 0, sent: count });
+        expect(w.outbox.ends.length).to.equal(count);
+        expect(w.outbox.writes.length).to.be.below(count);
+        expect(w.outbox.writes.reduce((a, b) => a + b, 0)).to.equal(count);
     });
 
     it('logs a send that threw, and goes on with the others', async () => {
