@@ -59,6 +59,10 @@ const demoWebhooks = (env: Env, simulated: boolean) => ({
     ...webhooksFromEnv(env)
 });
 
+// How late a missed schedule time may still run (contract §8).
+const schedulesFromEnv = (env: Env): { graceS?: number } =>
+    (env.AUTOSCALE_SCHEDULE_GRACE_S ? { graceS: Number(env.AUTOSCALE_SCHEDULE_GRACE_S) } : {});
+
 export const startDemoHost = async (env: Env = process.env) => {
     const cloud = await cloudOf(env);
     const server = Hapi.server({ host: env.HOST || '127.0.0.1', port: Number(env.PORT || 8080) });
@@ -74,7 +78,8 @@ export const startDemoHost = async (env: Env = process.env) => {
                 buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)
             },
             converger: convergerFromEnv(env),
-            webhooks: demoWebhooks(env, cloud.simulator !== null)
+            webhooks: demoWebhooks(env, cloud.simulator !== null),
+            schedules: schedulesFromEnv(env)
         }
     }, { routes: { prefix: '/autoscale' } });
     await server.register(monitoringApi); // the host's alert rules (contract §6), at /monitoring/v1

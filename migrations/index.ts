@@ -11,6 +11,7 @@ import * as triggerEventScope from './007_trigger_event_scope';
 import * as workflows from './008_workflows';
 import * as circleBackWarmUp from './009_circle_back_warm_up';
 import * as workflowDeliveries from './010_workflow_deliveries';
+import * as schedules from './012_schedules';
 
 export interface Migration {
     readonly name: string;
@@ -28,5 +29,6 @@ export const migrations: readonly Migration[] = [
     { name: '007_trigger_event_scope', ...triggerEventScope },
     { name: '008_workflows', ...workflows },
     { name: '009_circle_back_warm_up', ...circleBackWarmUp },
-    { name: '010_workflow_deliveries', ...workflowDeliveries }
+    { name: '010_workflow_deliveries', ...workflowDeliveries },
+    { name: '012_schedules', ...schedules }
 ];

@@ -1,5 +1,6 @@
 // Which adapters the options choose, and the engine's settings from the
 // plugin's: the only place plugin/ names an adapter.
+import { cronTimes } from '../adapters/schedule/cron-times';
 import { randomUUID } from 'node:crypto';
 import { KeystoneSession } from '../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
@@ -126,6 +127,8 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     convergence: store.convergence,
     workflows: store.workflows,
     deliveries: store.deliveries,
+    schedules: store.schedules,
+    cronTimes,
     webhookSender: webhookSender({ ...webhookOptionsOf(settings), connections: settings.webhooks.concurrency }),
     webhookUrlCheck: webhookUrlCheck(webhookOptionsOf(settings)),
     hostWorkflows: new Map(Object.entries(settings.workflows)),
@@ -162,6 +165,7 @@ export const engineSettingsOf = (settings: Settings, prefix = ''): EngineSetting
         stormGuard: settings.converger.stormGuard
     },
     workflows: settings.workflowRunner,
+    schedules: { intervalMs: settings.schedules.intervalMs, graceMs: settings.schedules.graceS * 1000 },
     webhooks: {
         intervalMs: settings.webhooks.intervalMs, batch: settings.webhooks.batch, concurrency: settings.webhooks.concurrency,
         attemptTimeoutMs: settings.webhooks.attemptTimeoutMs,

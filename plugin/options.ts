@@ -82,6 +82,10 @@ export interface PluginOptions {
         allowHttp?: boolean; allowCidrs?: string[];
         intervalMs?: number; batch?: number; concurrency?: number; attemptTimeoutMs?: number; lookup?: Lookup;
     };
+    // Schedule policies (contract §8): how often each instance looks for due
+    // times (intervalMs, 0: the host calls engine.schedules.runOnce), and how
+    // late a due time may still run (graceS; older ones are skipped and counted).
+    schedules?: { intervalMs?: number; graceS?: number };
     // Where clients reach the host (`https://monitor.example.com`, a path
     // allowed): the base of Location, links and capability URLs. Unset: the
     // request's own scheme and Host, which a client can set to anything.
@@ -115,6 +119,7 @@ export interface Settings {
         allowHttp: boolean; allowCidrs: string[];
         intervalMs: number; batch: number; concurrency: number; attemptTimeoutMs: number; lookup?: Lookup;
     };
+    schedules: { intervalMs: number; graceS: number };
     publicUrl?: string;
     bodyTimeoutMs: number;
     clock: Clock;
@@ -240,6 +245,10 @@ export const optionsSchema = Joi.object({
         concurrency: positive.max(1000).default(20),
         attemptTimeoutMs: positive.max(10_000).default(10_000),
         lookup: Joi.function()
+    }).default(),
+    schedules: Joi.object({
+        intervalMs: Joi.number().integer().min(0).max(2 ** 31 - 1).default(1000),
+        graceS: Joi.number().integer().min(0).max(7 * 24 * 3600).default(300)
     }).default(),
     // Absolute http(s), no query or fragment; a trailing slash is dropped.
     publicUrl: Joi.string().uri({ scheme: ['http', 'https'] }).pattern(/^[^?#]*$/, 'no query or fragment').replace(/\/+$/, ''),

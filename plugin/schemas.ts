@@ -172,6 +172,22 @@ const cron = text.max(256).custom((value: string, helpers) =>
     value.trim().split(/\s+/).length === 5 && validCron(value) ? value : helpers.message({ custom: '{{#label}} must be a cron expression of 5 fields' })
 );
 
+// An IANA time zone name the runtime knows (Europe/Paris, UTC); not an abbreviation or an offset.
+const ianaName = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+const knownZone = (value: string): boolean => {
+    try {
+        new Intl.DateTimeFormat('en-US', { timeZone: value });
+        return ianaName.test(value);
+    }
+    catch {
+        return false;
+    }
+};
+
+const timezone = text.max(64).custom((value: string, helpers) =>
+    knownZone(value) ? value : helpers.message({ custom: '{{#label}} must be an IANA time zone name like Europe/Paris' })
+);
+
 export const policy = Joi.object({
     name: name.required(),
     cooldown: cooldown.required(),
@@ -181,7 +197,7 @@ export const policy = Joi.object({
     desiredCapacity: entities,
     args: Joi.when('type', {
         is: 'schedule',
-        then: Joi.object({ at, cron }).xor('at', 'cron').required(),
+        then: Joi.object({ at, cron, timezone: Joi.when('cron', { is: Joi.exist(), then: timezone, otherwise: Joi.forbidden() }) }).xor('at', 'cron').required(),
         otherwise: Joi.forbidden()
     })
 }).xor('change', 'changePercent', 'desiredCapacity').label('policy');

@@ -77,7 +77,7 @@ export const listGroups = async (ctx: StoreContext, tenantId: TenantId, page: Pa
 
 // One round trip: the policies ride along as a JSON array.
 const policiesColumn = `(SELECT coalesce(json_agg(p ORDER BY p.id), '[]'::json) FROM
-    (SELECT id, group_id, name, cooldown, adjustment, amount, type, schedule_at, schedule_cron FROM policies WHERE group_id = g.id) p) AS policies`;
+    (SELECT id, group_id, name, cooldown, adjustment, amount, type, schedule_at, schedule_cron, schedule_timezone FROM policies WHERE group_id = g.id) p) AS policies`;
 
 type PolicyJson = Omit<PolicyRow, 'schedule_at'> & { schedule_at: string | null };
 

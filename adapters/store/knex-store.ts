@@ -7,6 +7,7 @@ import type { Clock } from '../../core/ports/clock';
 import type { ConvergenceStore } from '../../core/ports/convergence';
 import type { DeliveryStore } from '../../core/ports/deliveries';
 import type { GroupsStore } from '../../core/ports/groups';
+import type { ScheduleStore } from '../../core/ports/schedules';
 import type { SupervisionStore } from '../../core/ports/supervision';
 import type { WorkflowStore } from '../../core/ports/workflows';
 import * as Activity from './activity';
@@ -23,6 +24,7 @@ import * as Lease from './lease';
 import * as Ledger from './ledger';
 import * as Overrides from './overrides';
 import * as Policies from './policies';
+import * as Schedules from './schedules';
 import { decoyTable, lockedTrigger, triggerTable } from './triggers';
 import { guardReach } from './unreachable';
 import * as Webhooks from './webhooks';
@@ -40,6 +42,7 @@ export interface KnexStore {
     readonly convergence: ConvergenceStore;
     readonly workflows: WorkflowStore;
     readonly deliveries: DeliveryStore;
+    readonly schedules: ScheduleStore;
     open(): Promise<void>;
     close(): Promise<void>;
 }
@@ -126,6 +129,12 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         finishStage: (...args) => Workflows.finishStage(ctx(), ...args)
     };
 
+    const schedules: ScheduleStore = {
+        schedulePolicies: () => Schedules.schedulePolicies(ctx()),
+        advanceSchedule: (...args) => Schedules.advanceSchedule(ctx(), ...args),
+        recordMissed: (...args) => Schedules.recordMissed(ctx(), ...args)
+    };
+
     const deliveries: DeliveryStore = {
         stagesToDeliver: (limit) => Deliveries.stagesToDeliver(ctx(), limit),
         addDeliveries: (...args) => Deliveries.addDeliveries(ctx(), ...args),
@@ -144,6 +153,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         convergence: guardReach(convergence),
         workflows: guardReach(workflows),
         deliveries: guardReach(deliveries),
+        schedules: guardReach(schedules),
         open: async () => {
             if (options.migrate) {
                 await migrateLatest(db.knex);

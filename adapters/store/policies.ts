@@ -17,13 +17,16 @@ const policyColumns = (spec: PolicySpec): Omit<PolicyRow, 'id' | 'group_id'> => 
     ...triggerColumns(spec.trigger)
 });
 
+// A schedule written (or rewritten) fires from now on (contract §8: a change takes effect at once).
+const scheduleFrom = (row: Pick<PolicyRow, 'type'>, now: Date): { schedule_from: Date | null } => ({ schedule_from: row.type === 'schedule' ? now : null });
+
 export const insertPolicies = async (trx: Knex.Transaction, groupId: GroupId, specs: readonly PolicySpec[], now: Date): Promise<readonly Policy[]> => {
     if (specs.length === 0) {
         return [];
     }
 
     const rows: PolicyRow[] = specs.map((spec) => ({ id: newId(), group_id: groupId, ...policyColumns(spec) }));
-    await trx('policies').insert(rows.map((row) => ({ ...row, created_at: now })));
+    await trx('policies').insert(rows.map((row) => ({ ...row, created_at: now, ...scheduleFrom(row, now) })));
     return rows.map(toPolicy);
 };
 
@@ -61,7 +64,8 @@ export const listPolicies = async (ctx: StoreContext, tenantId: TenantId, groupI
 export const updatePolicy = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId, spec: PolicySpec): Promise<void> =>
     ctx.knex.transaction(async (trx) => {
         await readPolicy(trx, tenantId, groupId, policyId, true);
-        await trx('policies').where({ id: policyId }).update(policyColumns(spec));
+        const columns = policyColumns(spec);
+        await trx('policies').where({ id: policyId }).update({ ...columns, ...scheduleFrom(columns, ctx.clock.now()) });
     });
 
 export const deletePolicy = (ctx: StoreContext, tenantId: TenantId, groupId: GroupId, policyId: PolicyId): Promise<void> =>

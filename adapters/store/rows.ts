@@ -33,6 +33,7 @@ export interface PolicyRow {
     type: 'webhook' | 'schedule';
     schedule_at: Date | null;
     schedule_cron: string | null;
+    schedule_timezone: string | null;
 }
 
 export interface WebhookRow {
@@ -88,14 +89,14 @@ export const adjustmentColumns = (adjustment: Adjustment): Pick<PolicyRow, 'adju
     return { adjustment: 'desiredCapacity', amount: adjustment.desiredCapacity };
 };
 
-export const triggerColumns = (trigger: PolicyTrigger): Pick<PolicyRow, 'type' | 'schedule_at' | 'schedule_cron'> => {
+export const triggerColumns = (trigger: PolicyTrigger): Pick<PolicyRow, 'type' | 'schedule_at' | 'schedule_cron' | 'schedule_timezone'> => {
     if (trigger.type === 'webhook') {
-        return { type: 'webhook', schedule_at: null, schedule_cron: null };
+        return { type: 'webhook', schedule_at: null, schedule_cron: null, schedule_timezone: null };
     }
 
     return 'at' in trigger.args ?
-        { type: 'schedule', schedule_at: new Date(trigger.args.at), schedule_cron: null } :
-        { type: 'schedule', schedule_at: null, schedule_cron: trigger.args.cron };
+        { type: 'schedule', schedule_at: new Date(trigger.args.at), schedule_cron: null, schedule_timezone: null } :
+        { type: 'schedule', schedule_at: null, schedule_cron: trigger.args.cron, schedule_timezone: trigger.args.timezone ?? null };
 };
 
 const toAdjustment = (row: PolicyRow): Adjustment => {
@@ -113,7 +114,7 @@ const toTrigger = (row: PolicyRow): PolicyTrigger => {
     }
 
     return row.schedule_cron !== null ?
-        { type: 'schedule', args: { cron: row.schedule_cron } } :
+        { type: 'schedule', args: { cron: row.schedule_cron, ...(row.schedule_timezone === null ? {} : { timezone: row.schedule_timezone }) } } :
         { type: 'schedule', args: { at: isoSeconds(row.schedule_at ?? new Date(0)) } };
 };
 

@@ -36,7 +36,7 @@ interface SnapshotRow extends Omit<PolicyRow, 'id' | 'group_id' | 'cooldown'> {
 
 const snapshotSql = (lock: boolean): string => `
     SELECT g.desired, g.paused, g.status, g.cooldown, g.min_entities, g.max_entities, g.last_scaled_at, g.version,
-        p.id AS policy_id, p.name, p.adjustment, p.amount, p.type, p.schedule_at, p.schedule_cron,
+        p.id AS policy_id, p.name, p.adjustment, p.amount, p.type, p.schedule_at, p.schedule_cron, p.schedule_timezone,
         p.cooldown AS policy_cooldown, p.last_executed_at,
         (SELECT row_to_json(a) FROM (SELECT id, decision_id, outcome, reason, desired_before, desired_after, message
             FROM activity WHERE group_id = g.id AND event_id = ?) a) AS prior,
@@ -175,7 +175,7 @@ const NIL = '00000000-0000-0000-0000-000000000000';
 // that it takes the accepted path, a trigger's most common and dearest one.
 const DECOY_ROW: SnapshotRow = {
     desired: 0, paused: false, status: 'ACTIVE', cooldown: 0, min_entities: 0, max_entities: 10, last_scaled_at: null, version: 0,
-    policy_id: NIL, name: 'decoy', adjustment: 'change', amount: 1, type: 'webhook', schedule_at: null, schedule_cron: null,
+    policy_id: NIL, name: 'decoy', adjustment: 'change', amount: 1, type: 'webhook', schedule_at: null, schedule_cron: null, schedule_timezone: null,
     policy_cooldown: 0, last_executed_at: null, prior: null, last_decision: null, override: null, kill_switches: []
 };
 

@@ -11,6 +11,7 @@ import type { DeliveryStore } from '../ports/deliveries';
 import type { GroupsStore } from '../ports/groups';
 import type { LaunchVisibility } from '../ports/launch-visibility';
 import type { Scheduler } from '../ports/scheduler';
+import type { CronTimes, ScheduleStore } from '../ports/schedules';
 import type { SupervisionStore } from '../ports/supervision';
 import type { WebhookSender, WebhookUrlCheck } from '../ports/webhooks';
 import type { Workflow, WorkflowStore } from '../ports/workflows';
@@ -19,6 +20,7 @@ import { supervisorLoops, type LoopReport } from './circle-back';
 import { convergerLoop, type ConvergerSettings, type OpenedCompute } from './converger-loop';
 import { groups, type Groups } from './groups';
 import type { Log } from './log';
+import { schedules, type Schedules } from './schedules';
 import { serverEndpoint, type EndpointAnswer } from './server-links';
 import { supervisor, type Supervisor } from './supervisor';
 import { webhookDeliveries, type WebhookDeliveries } from './webhook-deliveries';
@@ -34,6 +36,7 @@ export interface EngineSettings {
     };
     readonly converger: ConvergerSettings;
     readonly workflows: { readonly intervalMs: number; readonly batch: number };
+    readonly schedules: { readonly intervalMs: number; readonly graceMs: number };
     // The customer webhook's delivery loop; publicRoot: callbacks' base from the public URL setting.
     readonly webhooks: {
         readonly intervalMs: number; readonly batch: number; readonly concurrency: number; readonly attemptTimeoutMs: number;
@@ -52,6 +55,9 @@ export interface EnginePorts {
     readonly deliveries: DeliveryStore;
     readonly webhookSender: WebhookSender;
     readonly webhookUrlCheck: WebhookUrlCheck;
+    // Schedule policies and when a cron is due.
+    readonly schedules: ScheduleStore;
+    readonly cronTimes: CronTimes;
     readonly newId: () => string;             // ids the engine makes (webhook deliveries)
     readonly clock: Clock;
     readonly scheduler: Scheduler;
@@ -83,6 +89,8 @@ export interface Engine {
     readonly workflows: Pick<WorkflowRunner, 'runOnce' | 'settle'>;
     // The webhook's: a delivery round, a callback, the check of a URL.
     readonly webhooks: Pick<WebhookDeliveries, 'runOnce' | 'callback'> & { readonly checkUrl: WebhookUrlCheck };
+    // One look for due schedule times (every instance's loop does this each interval).
+    readonly schedules: Pick<Schedules, 'runOnce'>;
     start(): void;
     stop(): Promise<void>;
 }
@@ -110,6 +118,9 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
             return compute === null ? null : compute.listServers({ projectId: tenantId, region: settings.region });
         }
     });
+    const scheduled = schedules({
+        store: ports.schedules, cronTimes: ports.cronTimes, trigger: supervision.trigger, clock, scheduler, log, ...settings.schedules
+    });
     const loops = supervisorLoops({
         supervision: ports.supervision, groups: ports.groups, alerts, clock, scheduler, log, circleBackCap: settings.alerts.circleBackCap, floorMs,
         intervalMs: settings.alerts.intervalMs, pruneIntervalMs: settings.alerts.pruneIntervalMs, activityPerGroup: settings.activityPerGroup,
@@ -131,13 +142,16 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         convergerEnabled: converger.enabled,
         workflows: { runOnce: runner.runOnce, settle: runner.settle },
         webhooks: { runOnce: deliveries.runOnce, callback: deliveries.callback, checkUrl: ports.webhookUrlCheck },
+        schedules: { runOnce: scheduled.runOnce },
         start: () => {
             loops.start();
+            scheduled.start();
             converger.start();
             runner.start();
             deliveries.start();
         },
         stop: async () => {
+            await scheduled.stop();
             await deliveries.stop();
             await ports.webhookSender.close?.();
             await runner.stop();

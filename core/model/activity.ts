@@ -16,7 +16,7 @@ export type DecisionReason = RefusalReason | AcceptReason;
 export type TriggerReason = DecisionReason | 'debounced';
 
 // Other writes a tenant or an operator asks for.
-export const requestReasons = as('debounced', 'resumed', 'converge_requested', 'remove_server', 'replace_server', 'rejected_body');
+export const requestReasons = as('debounced', 'resumed', 'converge_requested', 'remove_server', 'replace_server', 'rejected_body', 'schedule_missed');
 
 // The converger's: why a server is deleted, an intent retired, a plan held, a server created.
 // A launch workflow that ended without putting its server in service (contract §7).

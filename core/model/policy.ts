@@ -8,7 +8,8 @@ export type Adjustment =
     | { readonly changePercent: number }
     | { readonly desiredCapacity: number };
 
-export type ScheduleArgs = { readonly at: string } | { readonly cron: string };
+// `at`: ISO-8601 UTC; `cron`: 5 fields, in `timezone` (an IANA name) or UTC.
+export type ScheduleArgs = { readonly at: string } | { readonly cron: string; readonly timezone?: string };
 
 export type PolicyTrigger =
     | { readonly type: 'webhook' }

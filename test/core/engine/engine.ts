@@ -9,6 +9,7 @@ import { defaultLimits } from '../../../core/model/group';
 import { GroupId, PolicyId, TenantId } from '../../../core/model/ids';
 import type { ComputeScope } from '../../../core/ports/compute';
 import type { DeliveryStore } from '../../../core/ports/deliveries';
+import type { ScheduleStore } from '../../../core/ports/schedules';
 import {
     fakeCompute, fakeConvergence, fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, logRecorder, makeGroup, manualClock, manualScheduler, settle,
     type FakeConvergence, type FakeSupervision, type LogEntry, type ManualClock, type ManualScheduler, type StoreCall
@@ -27,6 +28,16 @@ const emptyOutbox: DeliveryStore = {
 };
 const g1 = GroupId('g1');
 
+// One cron policy of g1, due at one minute, until a tick has handled it.
+const everyMinute = (): ScheduleStore => {
+    let from = new Date(0);
+    return {
+        schedulePolicies: () => Promise.resolve([{ policyId: PolicyId('p1'), groupId: g1, tenantId: t1, args: { cron: '* * * * *' }, from }]),
+        advanceSchedule: (_policyId, _from, to) => Promise.resolve(void (from = to)),
+        recordMissed: () => Promise.resolve()
+    };
+};
+
 const settings: EngineSettings = {
     region: 'r1',
     limits: defaultLimits,
@@ -40,7 +51,9 @@ const settings: EngineSettings = {
     // The runner's own rounds are test/core/engine/workflow-runner.ts's; here only when asked.
     workflows: { intervalMs: 0, batch: 10 },
     // The delivery loop's rounds are test/core/engine/webhook-deliveries.ts's.
-    webhooks: { intervalMs: 0, batch: 10, concurrency: 2, attemptTimeoutMs: 1000, publicRoot: null }
+    webhooks: { intervalMs: 0, batch: 10, concurrency: 2, attemptTimeoutMs: 1000, publicRoot: null },
+    // The schedule loop's ticks are test/core/engine/schedules.ts's.
+    schedules: { intervalMs: 0, graceMs: 300_000 }
 };
 
 interface World {
@@ -75,7 +88,7 @@ const world = (computeEnabled = true, deliveries: DeliveryStore = emptyOutbox): 
     const engine = makeEngine({
         groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
         workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
-        deliveries, webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }), newId: () => 'd1',
+        deliveries, schedules: everyMinute(), cronTimes: (_cron, _zone, after, until) => ({ times: [new Date(60_000)].filter((t) => t > after && t <= until), scannedFrom: after }), webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }), newId: () => 'd1',
         openCompute: () => (computeEnabled ? { compute: nova.compute, members: null, close: () => closed.count++ } : null), loadBalancersEnabled: false
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
@@ -124,6 +137,18 @@ describe('makeEngine', () => {
             tenantId: t1, groupId: g1, policyId: PolicyId('p1'), source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'webhook:w1', note: null
         });
         expect(result.outcome).to.equal('accepted');
+        await settle();
+        expect(w.conv.reads).to.equal(['g1']);
+        await w.engine.stop();
+    });
+
+    it('runs a schedule policy\'s due time as a trigger from the schedule, and kicks the converger', async () => {
+        const w = world();
+        w.engine.start();
+        w.clock.set(new Date(90_000));
+        expect(await w.engine.schedules.runOnce()).to.equal({ fired: 1, replayed: 0, missed: 0 });
+        expect(await w.engine.schedules.runOnce()).to.equal({ fired: 0, replayed: 0, missed: 0 });
+        expect(w.sup.activity.map((a) => [a.source, a.kind, a.outcome, a.eventId])).to.equal([['schedule', 'execute', 'accepted', 'schedule:p1:1970-01-01T00:01:00.000Z']]);
         await settle();
         expect(w.conv.reads).to.equal(['g1']);
         await w.engine.stop();

@@ -1,0 +1,99 @@
+// The schedule loop (contract §8): every instance ticks, reads the schedule
+// policies afresh (a change or a delete counts from the next tick), and runs
+// each due time as a trigger with `source: schedule`. The due time is the
+// trigger's event id, so a time that several instances see is one decision:
+// the first to write it decides (its activity row is the firing), the
+// others get a replay and kick nothing. Refusals (paused, cooldown, ...) are
+// the supervisor's, as for any trigger.
+import { firingEventId, scheduleStep } from '../decide/schedule';
+import { DomainError } from '../model/errors';
+import type { TriggerRequest, TriggerResult } from '../model/trigger';
+import type { Clock } from '../ports/clock';
+import type { CronTimes, SchedulePolicy, ScheduleStore } from '../ports/schedules';
+import type { Scheduler } from '../ports/scheduler';
+import { errorData, type Log } from './log';
+import { every, type Ticker } from './ticker';
+
+export interface SchedulesDeps {
+    readonly store: ScheduleStore;
+    readonly cronTimes: CronTimes;
+    readonly trigger: (request: TriggerRequest) => Promise<TriggerResult>;
+    readonly clock: Clock;
+    readonly scheduler: Scheduler;
+    readonly log: Log;
+    readonly graceMs: number;
+    readonly intervalMs: number;           // a tick this often (0: only when asked)
+}
+
+export interface TickReport {
+    readonly fired: number;                // triggers this instance decided (accepted or refused)
+    readonly replayed: number;             // due times another instance had decided
+    readonly missed: number;               // times skipped, older than the grace
+}
+
+export interface Schedules {
+    runOnce(): Promise<TickReport>;
+    start(): void;
+    stop(): Promise<void>;
+}
+
+export const schedules = (deps: SchedulesDeps): Schedules => {
+    const { store, clock, log } = deps;
+    let ticker: Ticker | null = null;
+
+    // One policy's due times; a failure leaves it where it was, to be looked at again next tick.
+    const runPolicy = async (policy: SchedulePolicy, now: Date, report: { fired: number; replayed: number; missed: number }): Promise<void> => {
+        const step = scheduleStep(policy.args, policy.from, now, deps.graceMs, deps.cronTimes);
+        const last = step.missed[step.missed.length - 1];
+        if (last !== undefined || step.uncounted) {
+            await store.recordMissed({ policy, count: step.missed.length, atLeast: step.uncounted, last: last ?? policy.from }, now);
+            report.missed += step.missed.length;
+        }
+
+        for (const due of step.fire) {
+            const result = await deps.trigger({
+                tenantId: policy.tenantId, groupId: policy.groupId, policyId: policy.policyId, source: 'schedule',
+                eventId: firingEventId(policy.policyId, due), forced: false, circleBack: false, who: 'schedule', note: null
+            }).catch((err: unknown) => {
+                // Deleted since it was read: nothing more to run. Anything else is tried again next tick.
+                if (err instanceof DomainError && err.kind === 'not_found') {
+                    return null;
+                }
+
+                throw err;
+            });
+            if (result === null) {
+                return;
+            }
+
+            report[result.replay ? 'replayed' : 'fired']++;
+        }
+
+        await store.advanceSchedule(policy.policyId, policy.from, step.through);
+    };
+
+    const runOnce = async (): Promise<TickReport> => {
+        const now = clock.now();
+        const report = { fired: 0, replayed: 0, missed: 0 };
+        for (const policy of await store.schedulePolicies()) {
+            await runPolicy(policy, now, report).catch((err: unknown) => {
+                log(['schedule', 'error'], `policy ${policy.policyId}: ${String(errorData(err))}`);
+            });
+        }
+
+        return report;
+    };
+
+    return {
+        runOnce,
+        start: () => {
+            if (deps.intervalMs > 0 && ticker === null) {
+                ticker = every(deps.scheduler, deps.intervalMs, runOnce, (err) => log(['schedule', 'error'], errorData(err)));
+            }
+        },
+        stop: async () => {
+            await ticker?.stop();
+            ticker = null;
+        }
+    };
+};
