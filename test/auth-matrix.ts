@@ -6,8 +6,9 @@ import Hapi from '@hapi/hapi';
 import { serviceAccountFromEnv } from '../adapters/keystone/service-account';
 import type { Clock } from '../core/ports/clock';
 import { plugin } from '../plugin';
-import { adminProjectId, DEMO, demoImageId, serviceProjectId, startSimulator, type Simulator } from '../simulator';
+import { adminProjectId, DEMO, serviceProjectId, startSimulator, type Simulator } from '../simulator';
 import { testDatabase, testKnex } from './support/database';
+import { bodyFor } from './support/route-bodies';
 import { field, freshTenant, validGroup, webhookPolicy } from './support/server';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
@@ -24,46 +25,6 @@ interface Fixture {
 const movableClock = (): Clock & { advance(ms: number): void } => {
     let offset = 0;
     return { now: () => new Date(Date.now() + offset), advance: (ms) => { offset += ms; } };
-};
-
-const bodyFor = (method: string, path: string): unknown => {
-    if (method === 'POST' && path.endsWith('/groups')) {
-        return { ...validGroup(), launchConfiguration: { type: 'launch_server', args: { server: { flavorRef: '1', imageRef: demoImageId } } } };
-    }
-
-    if (path.endsWith('/config')) {
-        return validGroup().groupConfiguration;
-    }
-
-    if (path.endsWith('/launch')) {
-        return validGroup().launchConfiguration;
-    }
-
-    if (method === 'POST' && path.endsWith('/policies')) {
-        return [webhookPolicy()];
-    }
-
-    if (method === 'PUT' && path.endsWith('{policyId}')) {
-        return webhookPolicy('renamed', 2);
-    }
-
-    if (method === 'POST' && path.endsWith('/webhooks')) {
-        return [{ name: 'w' }];
-    }
-
-    if (method === 'PUT' && path.endsWith('{webhookId}')) {
-        return { name: 'renamed' };
-    }
-
-    if (method === 'PUT' && path.endsWith('/workflow')) {
-        return { type: 'builtin' };
-    }
-
-    if (method === 'PUT' && path.endsWith('/override')) {
-        return { desiredCapacity: 2, reason: 'matrix', expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
-    }
-
-    return undefined;
 };
 
 describe('auth matrix (simulator Keystone over HTTP)', () => {

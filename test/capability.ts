@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { plugin } from '../plugin';
 import { testDatabaseKind, testKnex } from './support/database';
 import { tableValidator } from './support/identity';
-import { caller, freshTenant, testServer, type Caller } from './support/server';
+import { caller, field, freshTenant, testServer, type Caller } from './support/server';
 import { activityOf, allRows, capabilityPath, desiredOf, firing, hookedGroup, post } from './capability-support';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
@@ -86,14 +86,13 @@ describe('capability URL', () => {
         expect(rows.every((r) => r.who === 'capability' && r.source === 'webhook')).to.be.true();
     });
 
-    it('answers 202 and writes nothing before the database is ready', async () => {
+    it('answers 503 with Retry-After and writes nothing before the database is ready: nothing is accepted that could not be written', async () => {
         // Registered but never initialised: onPreStart has not opened the store.
         const early = Hapi.server();
         await early.register({ plugin, options: { database: { knex: await testKnex() }, openstack: { tokenValidator: tableValidator({}) } } }, { routes: { prefix: '/autoscale' } });
         const before = await allRows();
         const res = await post(early, capabilityPath('0'.repeat(64)));
-        expect(res.statusCode).to.equal(202);
-        expect(res.payload).to.equal('');
+        expect([res.statusCode, field(res.result, 'error', 'type'), res.headers['retry-after']]).to.equal([503, 'NotReadyError', '5']);
         expect((await early.inject('/autoscale/health')).statusCode).to.equal(503);
         expect(await allRows()).to.equal(before);
     });

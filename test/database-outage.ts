@@ -10,7 +10,9 @@ import { DomainError } from '../core/model/errors';
 import type { TokenInfo } from '../core/ports/identity';
 import { guardReach, unreachable } from '../adapters/store/unreachable';
 import { plugin } from '../plugin';
-import { caller, field, freshTenant, validGroup } from './support/server';
+import { tenantSnapshot, testKnex } from './support/database';
+import { bodyFor } from './support/route-bodies';
+import { caller, field, freshTenant, validGroup, webhookPolicy } from './support/server';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -70,6 +72,7 @@ describe('the database out of reach', () => {
         let server: Hapi.Server;
         const tenant = freshTenant();
         const info: TokenInfo = { userId: 'u', userName: 'u', projectId: tenant, projectName: tenant, roles: ['member'], expiresAt: new Date(Date.now() + 3_600_000) };
+        const operator: TokenInfo = { ...info, userId: 'op', userName: 'op', projectId: 'admin', projectName: 'admin', roles: ['admin'] };
 
         // PostgreSQL behind a relay on `port` (0: any); cutting it closes every connection through it.
         const startRelay = async (port: number): Promise<number> => {
@@ -107,7 +110,7 @@ describe('the database out of reach', () => {
                 plugin,
                 options: {
                     database: { config: { client: 'pg', connection: relayed.toString(), pool: { min: 0, max: 2 }, acquireConnectionTimeout: 2_000, log: quiet } },
-                    openstack: { tokenValidator: { validate: () => Promise.resolve(info) } }
+                    openstack: { tokenValidator: { validate: (token) => Promise.resolve(token === 'adm' ? operator : info) } }
                 }
             }, { routes: { prefix: '/autoscale' } });
             await server.initialize();
@@ -137,6 +140,48 @@ describe('the database out of reach', () => {
             const listed = await api('GET', `/${tenant}/groups`);
             expect(listed.statusCode, listed.payload).to.equal(200);
             expect(field(listed.result, 'groups')).to.equal([]);
+        });
+
+        it('answers 503 with Retry-After on every route of the plugin while the database is cut, and writes nothing', async () => {
+            const api = caller(server, 'tok');
+            const created = await api('POST', `/${tenant}/groups`, { ...validGroup('all-routes'), scalingPolicies: [webhookPolicy()] });
+            expect(created.statusCode, created.payload).to.equal(201);
+            const groupId = String(field(created.result, 'group', 'id'));
+            const policyId = String(field(created.result, 'group', 'scalingPolicies', 0, 'id'));
+            const hooks = await api('POST', `/${tenant}/groups/${groupId}/policies/${policyId}/webhooks`, [{ name: 'w' }]);
+            const webhookId = String(field(hooks.result, 'webhooks', 0, 'id'));
+            const links = field(hooks.result, 'webhooks', 0, 'links') as { rel: string; href: string }[];
+            const capability = new URL(links.find((l) => l.rel === 'capability')?.href ?? '').pathname;
+            const now = new Date();
+            await (await testKnex())('servers').insert({ intent_id: `intent-${groupId}`, group_id: groupId, server_id: `srv-${groupId}`, state: 'active', created_at: now, updated_at: now });
+            const before = await tenantSnapshot(tenant);
+
+            cutRelay();
+            const fill = (path: string): string => path.replace('{tenantId}', tenant).replace('{groupId}', groupId).replace('{policyId}', policyId)
+                .replace('{webhookId}', webhookId).replace('{serverId}', `srv-${groupId}`).replace('{scope}', 'global')
+                .replace('{capability*}', capability.split('/execute/1/')[1] ?? '').replace('{token}', 'a'.repeat(64));
+            const answered: string[] = [];
+            // All but the host-wide catch-all (a 404 for what is no route), and
+            // /limits, which reads only the plugin's configuration.
+            const routes = server.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits'));
+            expect(routes.length).to.be.at.least(30);
+            for (const route of routes) {
+                const method = route.method.toUpperCase();
+                const body = route.path.includes('/workflow/1/') ? { result: 'continue' } : bodyFor(method, route.path);
+                const res = await server.inject({
+                    method, url: fill(route.path), headers: { 'x-auth-token': route.path.startsWith('/autoscale/admin/') ? 'adm' : 'tok' },
+                    ...(body === undefined ? {} : { payload: body as object })
+                });
+                // /health answers 503 in its own shape (contract §1); every other route as an error.
+                const health = route.path === '/autoscale/health' && field(res.result, 'status') === 'database unavailable';
+                if (res.statusCode !== 503 || !(health || (field(res.result, 'error', 'type') === 'ServiceUnavailableError' && res.headers['retry-after'] === '5'))) {
+                    answered.push(`${method} ${route.path}: ${res.statusCode} ${res.payload.slice(0, 120)}`);
+                }
+            }
+
+            await startRelay(relayPort);
+            expect(answered).to.equal([]);
+            expect(await tenantSnapshot(tenant)).to.equal(before);
         });
     });
 });

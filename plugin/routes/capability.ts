@@ -3,6 +3,7 @@
 // and as soon for a real capability as for an unknown one, so a caller learns
 // nothing about which capabilities exist. (A body that stops arriving is
 // answered 408 before the capability is looked at: plugin/body-timeout.ts.)
+import { DomainError } from '../../core/model/errors';
 import Boom from '@hapi/boom';
 import type { Request, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import { createHash } from 'node:crypto';
@@ -163,6 +164,13 @@ const execute = async (context: Context, floor: AnswerFloor, request: Request): 
         await (target ? act(context, target, body) : actOnNothing(context, body));
     }
     catch (err) {
+        // The database out of reach: nothing could be written, so nothing is
+        // accepted (503 with Retry-After). It tells nothing either: a made-up
+        // capability's lookup fails the same way.
+        if (err instanceof DomainError && err.kind === 'unavailable') {
+            throw err;
+        }
+
         // Not the caller's business (it would tell a real capability from a
         // made-up one); the operator's, through the server's request log.
         request.log(['nova-autoscale', 'capability', 'error'], err instanceof Error ? err.message : String(err));
