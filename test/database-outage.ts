@@ -9,7 +9,12 @@ import { createServer, connect, type Server as NetServer, type Socket } from 'no
 import { DomainError } from '../core/model/errors';
 import type { TokenInfo } from '../core/ports/identity';
 import { guardReach, unreachable } from '../adapters/store/unreachable';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { groupMetadataKey, intentMetadataKey } from '../core/model/ledger';
 import { plugin } from '../plugin';
+import { DEMO, demoServiceAccount, startSimulator } from '../simulator';
+import { tableValidator } from './support/identity';
 import { tenantSnapshot, testKnex } from './support/database';
 import { bodyFor } from './support/route-bodies';
 import { caller, field, freshTenant, validGroup, webhookPolicy } from './support/server';
@@ -182,6 +187,71 @@ describe('the database out of reach', () => {
             await startRelay(relayPort);
             expect(answered).to.equal([]);
             expect(await tenantSnapshot(tenant)).to.equal(before);
+        });
+
+        it('converges through a cut: no server made whose ledger row could not be written, and the group goes on within seconds of the return', async () => {
+            const sim = await startSimulator({ demo: true, buildDelayMs: 0 });
+            const project = `p${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+            sim.addProject({ id: project, name: project });
+            sim.grantRole({ userName: DEMO.serviceUser.name, projectId: project, role: 'admin' });
+            const relayed = new URL(url ?? '');
+            relayed.hostname = '127.0.0.1';
+            relayed.port = String(relayPort);
+            const host = Hapi.server();
+            await host.register({
+                plugin,
+                options: {
+                    database: { config: { client: 'pg', connection: relayed.toString(), pool: { min: 0, max: 4 }, acquireConnectionTimeout: 1_000, log: quiet } },
+                    openstack: { tokenValidator: tableValidator({ tok: { projectId: project } }), serviceAccount: demoServiceAccount(sim) },
+                    converger: { recheckMs: 200, backoffBaseMs: 0, stormGuard: false, createBudget: { createsPerS: 4, burst: 1 } },
+                    supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }
+                }
+            }, { routes: { prefix: '/autoscale' } });
+            await host.start();
+            const knex = await testKnex();
+            // Every server Nova holds for the group carries an intent the ledger has.
+            const unrecorded = async (groupId: string): Promise<string[]> => {
+                const intents = new Set((await knex('servers').where({ group_id: groupId }).select('intent_id')).map((r: { intent_id: string }) => r.intent_id));
+                return sim.servers(project).filter((s) => s.metadata[groupMetadataKey] === groupId && !intents.has(String(s.metadata[intentMetadataKey])))
+                    .map((s) => s.id);
+            };
+            try {
+                const api = caller(host, 'tok');
+                const created = await api('POST', `/${project}/groups`, {
+                    groupConfiguration: { name: 'outage', cooldown: 0, minEntities: 0, maxEntities: 10 },
+                    launchConfiguration: { type: 'launch_server', args: { server: { name: 'o', flavorRef: DEMO.flavors.tiny.id, imageRef: DEMO.image.id, networks: 'none' } } },
+                    scalingPolicies: [{ name: 'six', cooldown: 0, type: 'webhook', desiredCapacity: 6 }]
+                });
+                expect(created.statusCode, created.payload).to.equal(201);
+                const groupId = String(field(created.result, 'group', 'id'));
+                const policyId = String(field(created.result, 'group', 'scalingPolicies', 0, 'id'));
+                expect((await api('POST', `/${project}/groups/${groupId}/policies/${policyId}/execute`)).statusCode).to.equal(202);
+                // Cut as the run starts: whatever it could not write first, it does not send.
+                cutRelay();
+                const during: string[][] = [];
+                for (let i = 0; i < 8; i++) {
+                    await sleep(250);
+                    during.push(await unrecorded(groupId));
+                }
+
+                await startRelay(relayPort);
+                const back = Date.now();
+                let active = 0;
+                while (Date.now() - back < 15_000 && active < 6) {
+                    await sleep(200);
+                    active = Number((await knex('servers').where({ group_id: groupId, state: 'active' }).count({ n: '*' }))[0]?.n);
+                }
+
+                expect(active).to.equal(6);
+                expect(Date.now() - back).to.be.below(15_000);
+                expect(during.flat()).to.equal([]);
+                expect(await unrecorded(groupId)).to.equal([]);
+                expect(sim.servers(project).filter((s) => s.metadata[groupMetadataKey] === groupId)).to.have.length(6);
+            }
+            finally {
+                await host.stop();
+                await sim.stop();
+            }
         });
     });
 });

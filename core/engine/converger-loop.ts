@@ -3,6 +3,7 @@
 // self-heal sweep of every group each intervals.convergeS. Runs of one group
 // are chained in this process (a kick during a run queues one more run, never
 // a second one at once); across processes the group lease keeps them apart.
+import { DomainError } from '../model/errors';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../converge/run';
 import { triage } from '../converge/sweep';
 import type { StormGuardOptions } from '../converge/storm-guard';
@@ -204,10 +205,34 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             waitingSince.delete(result.groupId);
         }
 
-        rechecks.set(result.groupId, scheduler.after(recheckDelay(result, n, settings.recheckMs, now, since), () => {
-            rechecks.delete(result.groupId);
-            kick(result.groupId);
+        recheckIn(result.groupId, recheckDelay(result, n, settings.recheckMs, now, since));
+    };
+
+    const recheckIn = (groupId: GroupId, ms: number): void => {
+        rechecks.set(groupId, scheduler.after(ms, () => {
+            rechecks.delete(groupId);
+            kick(groupId);
         }));
+    };
+
+    // A run that threw is looked at again: with the database out of reach
+    // (its first step is a statement, so the retry sends Nova nothing until the
+    // database answers) every recheckMs, so the group goes on within that of
+    // the database's return; after anything else, less and less often.
+    const recheckAfterThrow = (groupId: GroupId, err: unknown): void => {
+        rechecks.get(groupId)?.cancel();
+        rechecks.delete(groupId);
+        if (stopped || settings.recheckMs === 0) {
+            return;
+        }
+
+        const outage = err instanceof DomainError && err.kind === 'unavailable';
+        const n = waits.get(groupId) ?? 0;
+        if (!outage) {
+            waits.set(groupId, n + 1);
+        }
+
+        recheckIn(groupId, outage ? settings.recheckMs : Math.min(settings.recheckMs * 2 ** n, MAX_RECHECK_MS));
     };
 
     const kick = (groupId: GroupId): void => {
@@ -216,7 +241,10 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
         }
 
         // The run is chained before stop() drains the chains: the Compute outlives it.
-        runWith(opened, groupId).then(recheckLater, (err: unknown) => deps.log(['converger', 'error'], errorData(err)));
+        runWith(opened, groupId).then(recheckLater, (err: unknown) => {
+            deps.log(['converger', 'error'], errorData(err));
+            recheckAfterThrow(groupId, err);
+        });
     };
 
     const runAll = async (ids: readonly GroupId[]): Promise<ConvergeResult[]> =>

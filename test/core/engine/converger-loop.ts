@@ -2,6 +2,7 @@
 // per group, a waiting group looked at again on the scheduler's timers, the
 // self-heal sweep a page at a time; convergeGroup runs for real against an
 // in-memory store and Nova.
+import { DomainError } from '../../../core/model/errors';
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import type { ConvergeResult } from '../../../core/converge/run';
@@ -322,24 +323,36 @@ describe('convergerLoop', () => {
             await w.loop.stop();
         });
 
-        it('logs a run that throws, and the next kick runs again', async () => {
+        it('logs a run that throws and looks again: every recheckMs while the database is out of reach, less and less often after anything else', async () => {
             const w = world();
             w.conv.addGroup('g1', { status: 'ERROR' });
-            const failure = new Error('database gone');
+            const outage = new DomainError('unavailable', 'ServiceUnavailableError', 'The database cannot be reached');
+            let failure: Error = outage;
             w.conv.hooks.readConvergence = () => {
                 throw failure;
             };
             w.loop.start();
             w.loop.kick(g1);
             await settle();
-            expect(w.logs).to.equal([{ tags: ['converger', 'error'], data: failure }]);
+            expect(w.logs).to.equal([{ tags: ['converger', 'error'], data: outage }]);
             expect(w.conv.leases.size).to.equal(0);
-            expect(rechecks(w)).to.equal([]);
-            w.conv.hooks.readConvergence = undefined;
-            w.loop.kick(g1);
+            expect(rechecks(w)).to.equal([100]);
+            w.scheduler.fire(100);
             await settle();
-            expect(w.conv.reads).to.equal(['g1', 'g1']);
+            expect(rechecks(w)).to.equal([100]);
+            failure = new Error('a bug');
+            w.scheduler.fire(100);
+            await settle();
+            w.scheduler.fire(100);
+            await settle();
+            expect(rechecks(w)).to.equal([200]);
+            // Back: the next look runs, and the group settles.
+            w.conv.hooks.readConvergence = undefined;
+            w.scheduler.fire(200);
+            await settle();
+            expect(w.conv.reads).to.equal(['g1', 'g1', 'g1', 'g1', 'g1']);
             expect(w.conv.groups.get(g1)?.status).to.equal('ACTIVE');
+            expect(rechecks(w)).to.equal([]);
             await w.loop.stop();
         });
     });
@@ -446,13 +459,39 @@ describe('convergerLoop', () => {
             expect(w.scheduler.pending()).to.equal([]);
         });
 
-        it('never looks again with a recheckMs of 0', async () => {
+        it('does not look again at a run that threw once the loop has stopped', async () => {
+            const w = world();
+            w.conv.addGroup('g1');
+            let fail: () => void = () => undefined;
+            const failing = new Promise<never>((_resolve, reject) => {
+                fail = () => reject(new DomainError('unavailable', 'ServiceUnavailableError', 'The database cannot be reached'));
+            });
+            w.conv.hooks.readConvergence = () => failing;
+            w.loop.start();
+            w.loop.kick(g1);
+            await settle();
+            const stopping = w.loop.stop();
+            fail();
+            await stopping;
+            await settle();
+            expect(w.logs).to.have.length(1);
+            expect(w.scheduler.pending()).to.equal([]);
+        });
+
+        it('never looks again with a recheckMs of 0, not even after a run that threw', async () => {
             const w = world({ settings: { recheckMs: 0 } });
             building(w, 'g1');
             w.loop.start();
             w.loop.kick(g1);
             await settle();
             expect(w.conv.reads).to.equal(['g1']);
+            expect(rechecks(w)).to.equal([]);
+            w.conv.hooks.readConvergence = () => {
+                throw new DomainError('unavailable', 'ServiceUnavailableError', 'The database cannot be reached');
+            };
+            w.loop.kick(g1);
+            await settle();
+            expect(w.logs).to.have.length(1);
             expect(rechecks(w)).to.equal([]);
             await w.loop.stop();
         });
