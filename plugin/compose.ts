@@ -1,7 +1,7 @@
 // Which adapters the options choose, and the engine's settings from the
 // plugin's: the only place plugin/ names an adapter.
 import { cronTimes } from '../adapters/schedule/cron-times';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { KeystoneSession } from '../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
 import { GuardedCompute } from '../adapters/nova/guarded-compute';
@@ -140,8 +140,12 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     openCompute: openComputeFor(settings),
     instance: randomUUID(),
     newId: randomUUID,
+    random: () => randomInt(2 ** 31),
     launchVisibility: launchVisibilityFor(settings)
 });
+
+// Schedule policies a tick looks at at once: each a trigger's few statements.
+const SCHEDULE_CONCURRENCY = 8;
 
 // `prefix`: where the host mounted the plugin's routes.
 export const engineSettingsOf = (settings: Settings, prefix = ''): EngineSettings => ({
@@ -165,7 +169,7 @@ export const engineSettingsOf = (settings: Settings, prefix = ''): EngineSetting
         stormGuard: settings.converger.stormGuard
     },
     workflows: settings.workflowRunner,
-    schedules: { intervalMs: settings.schedules.intervalMs, graceMs: settings.schedules.graceS * 1000 },
+    schedules: { intervalMs: settings.schedules.intervalMs, graceMs: settings.schedules.graceS * 1000, concurrency: SCHEDULE_CONCURRENCY },
     webhooks: {
         intervalMs: settings.webhooks.intervalMs, batch: settings.webhooks.batch, concurrency: settings.webhooks.concurrency,
         attemptTimeoutMs: settings.webhooks.attemptTimeoutMs,

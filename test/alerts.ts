@@ -456,6 +456,7 @@ describe('the demo alert API', () => {
         await server.register({
             plugin,
             options: {
+                schedules: { intervalMs: 0 },
                 database: { knex: db.knex }, supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 },
                 openstack: { tokenValidator: tableValidator({ tok: { projectId: tenant }, other: { projectId: other } }) }
             }

@@ -57,7 +57,7 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
             OS_AUTH_URL: sim.authUrl, OS_USERNAME: 'autoscale', OS_PASSWORD: 'secret', OS_PROJECT_ID: serviceProjectId
         });
         server = Hapi.server();
-        await server.register({ plugin, options: { database: { knex: db.knex }, openstack: { serviceAccount: serviceAccount ?? undefined }, clock } }, { routes: { prefix: '/autoscale' } });
+        await server.register({ plugin, options: { database: { knex: db.knex }, openstack: { serviceAccount: serviceAccount ?? undefined }, clock, schedules: { intervalMs: 0 } } }, { routes: { prefix: '/autoscale' } });
         await server.initialize();
     });
 

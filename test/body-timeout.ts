@@ -175,7 +175,7 @@ describe('the body timeout option', () => {
         expect(settingsOf({}).bodyTimeoutMs).to.equal(5000);
         expect(() => settingsOf({ bodyTimeoutMs: 0 })).to.throw(/bodyTimeoutMs/);
         const server = Hapi.server();
-        await server.register({ plugin, options: { database: { knex: await testKnex() }, openstack: { tokenValidator: tableValidator({}) }, bodyTimeoutMs: 1234 } },
+        await server.register({ plugin, options: { database: { knex: await testKnex() }, openstack: { tokenValidator: tableValidator({}) }, bodyTimeoutMs: 1234, schedules: { intervalMs: 0 } } },
             { routes: { prefix: '/autoscale' } });
         const routes = server.table();
         const reading = routes.filter((r) => r.method !== 'get');

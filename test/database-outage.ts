@@ -114,6 +114,7 @@ describe('the database out of reach', () => {
             await server.register({
                 plugin,
                 options: {
+                    schedules: { intervalMs: 0 },
                     database: { config: { client: 'pg', connection: relayed.toString(), pool: { min: 0, max: 2 }, acquireConnectionTimeout: 2_000, log: quiet } },
                     openstack: { tokenValidator: { validate: (token) => Promise.resolve(token === 'adm' ? operator : info) } }
                 }
@@ -201,6 +202,7 @@ describe('the database out of reach', () => {
             await host.register({
                 plugin,
                 options: {
+                    schedules: { intervalMs: 0 },
                     database: { config: { client: 'pg', connection: relayed.toString(), pool: { min: 0, max: 4 }, acquireConnectionTimeout: 1_000, log: quiet } },
                     openstack: { tokenValidator: tableValidator({ tok: { projectId: project } }), serviceAccount: demoServiceAccount(sim) },
                     converger: { recheckMs: 200, backoffBaseMs: 0, stormGuard: false, createBudget: { createsPerS: 4, burst: 1 } },

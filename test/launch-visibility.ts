@@ -48,6 +48,7 @@ describe('launch configuration: what the writer\'s project can see (simulator)',
         await server.register({
             plugin,
             options: {
+                schedules: { intervalMs: 0 },
                 database: { knex: db.knex }, openstack: { serviceAccount: demoServiceAccount(sim) },
                 converger: { recheckMs: 0, stormGuard: false }, supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }
             }

@@ -19,6 +19,20 @@ describe('cron due times', () => {
         expect(cronTimes('*/15 * * * *', null, z('2030-01-01T00:15:00Z'), z('2030-01-01T00:29:59Z')).times).to.equal([]);
     });
 
+    it('reads a cron without a time zone in UTC, whatever the host\'s zone', () => {
+        const zone = process.env.TZ;
+        process.env.TZ = 'America/New_York';
+        try {
+            expect(cronTimes('0 2 * * *', null, z('2031-03-01T00:00:00Z'), z('2031-03-01T23:59:00Z')).times).to.equal([z('2031-03-01T02:00:00Z')]);
+        }
+        finally {
+            process.env.TZ = zone;
+            if (zone === undefined) {
+                delete process.env.TZ;
+            }
+        }
+    });
+
     it('reads the cron in its time zone, summer time included', () => {
         expect(cronTimes('0 9 * * *', 'Asia/Tokyo', z('2030-01-01T12:00:00Z'), z('2030-01-02T12:00:00Z')).times).to.equal([z('2030-01-02T00:00:00Z')]);
         expect(cronTimes('0 9 * * *', 'Europe/Paris', z('2030-01-01T12:00:00Z'), z('2030-01-02T12:00:00Z')).times).to.equal([z('2030-01-02T08:00:00Z')]);
@@ -26,7 +40,7 @@ describe('cron due times', () => {
         expect(cronTimes('0 9 * * *', null, z('2030-07-01T12:00:00Z'), z('2030-07-02T12:00:00Z')).times).to.equal([z('2030-07-02T09:00:00Z')]);
     });
 
-    it('looks at the last week only of a longer gap, and says where it started', () => {
+    it('looks at the last day only of a longer gap, and says where it started', () => {
         const until = z('2030-02-01T00:00:00Z');
         const { times, scannedFrom } = cronTimes('* * * * *', null, z('2030-01-01T00:00:00Z'), until);
         expect(times.length).to.equal(MAX_MINUTES);

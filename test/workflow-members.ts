@@ -320,6 +320,7 @@ describe('workflows: the members stage (Octavia)', () => {
             await other.register({
                 plugin,
                 options: {
+                    schedules: { intervalMs: 0 },
                     database: { knex: (await testDatabase()).knex }, clock: rig.clock,
                     openstack: { tokenValidator: tableValidator({}), serviceAccount: demoServiceAccount(rig.sim) },
                     converger: { recheckMs: 0, backoffBaseMs: 0, stormGuard: false }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }

@@ -169,6 +169,7 @@ describe('workflows: a host\'s own', () => {
             await other.register({
                 plugin,
                 options: {
+                    schedules: { intervalMs: 0 },
                     database: { knex: (await testDatabase()).knex }, clock: rig.clock,
                     openstack: { tokenValidator: tableValidator({}), serviceAccount: demoServiceAccount(rig.sim) },
                     workflows: { hooks: second.workflow }, workflowRunner: { intervalMs: 0 }, converger: { recheckMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }

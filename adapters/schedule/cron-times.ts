@@ -1,12 +1,14 @@
 // Cron due times with node-cron's own matcher (the same parser that checked
-// the expression when the policy was written), in the policy's time zone.
-// A cron's smallest step is a minute, so the minutes in the range are
-// looked at one by one, newest last; a gap longer than MAX_MINUTES (an
-// instance down for days) is looked at over its last MAX_MINUTES only.
+// the expression when the policy was written), in the policy's time zone or
+// UTC (never the host's: node-cron's default is the process's zone). A
+// cron's smallest step is a minute, so the minutes in the range are looked at
+// one by one, newest last (about 13 µs each); a gap longer than MAX_MINUTES
+// (every instance down for over a day) is looked at over its last day only,
+// and the loop says the count stopped short.
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { CronTimes } from '../../core/ports/schedules';
 
-export const MAX_MINUTES = 7 * 24 * 60;
+export const MAX_MINUTES = 24 * 60;
 
 const MINUTE = 60_000;
 
@@ -21,7 +23,7 @@ const taskOf = (cron: string, timezone: string | null): ScheduledTask => {
             tasks.clear();
         }
 
-        task = createTask(cron, () => undefined, timezone === null ? {} : { timezone });
+        task = createTask(cron, () => undefined, { timezone: timezone ?? 'UTC' });
         tasks.set(key, task);
     }
 

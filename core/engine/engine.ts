@@ -36,7 +36,7 @@ export interface EngineSettings {
     };
     readonly converger: ConvergerSettings;
     readonly workflows: { readonly intervalMs: number; readonly batch: number };
-    readonly schedules: { readonly intervalMs: number; readonly graceMs: number };
+    readonly schedules: { readonly intervalMs: number; readonly graceMs: number; readonly concurrency: number };
     // The customer webhook's delivery loop; publicRoot: callbacks' base from the public URL setting.
     readonly webhooks: {
         readonly intervalMs: number; readonly batch: number; readonly concurrency: number; readonly attemptTimeoutMs: number;
@@ -59,6 +59,7 @@ export interface EnginePorts {
     readonly schedules: ScheduleStore;
     readonly cronTimes: CronTimes;
     readonly newId: () => string;             // ids the engine makes (webhook deliveries)
+    readonly random: () => number;            // a non-negative integer, the host's randomness (where a schedule tick starts)
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
@@ -119,7 +120,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         }
     });
     const scheduled = schedules({
-        store: ports.schedules, cronTimes: ports.cronTimes, trigger: supervision.trigger, clock, scheduler, log, ...settings.schedules
+        store: ports.schedules, cronTimes: ports.cronTimes, trigger: supervision.trigger, clock, scheduler, log, startAt: ports.random, ...settings.schedules
     });
     const loops = supervisorLoops({
         supervision: ports.supervision, groups: ports.groups, alerts, clock, scheduler, log, circleBackCap: settings.alerts.circleBackCap, floorMs,

@@ -11,6 +11,7 @@ import type { TriggerRequest, TriggerResult } from '../model/trigger';
 import type { Clock } from '../ports/clock';
 import type { CronTimes, SchedulePolicy, ScheduleStore } from '../ports/schedules';
 import type { Scheduler } from '../ports/scheduler';
+import { limiter } from './limiter';
 import { errorData, type Log } from './log';
 import { every, type Ticker } from './ticker';
 
@@ -23,6 +24,11 @@ export interface SchedulesDeps {
     readonly log: Log;
     readonly graceMs: number;
     readonly intervalMs: number;           // a tick this often (0: only when asked)
+    readonly concurrency: number;          // policies looked at once
+    // Where in the list of policies a tick starts (taken modulo its length):
+    // instances that start at different places take different due times first
+    // instead of all racing for the same ones (random in the host).
+    readonly startAt: () => number;
 }
 
 export interface TickReport {
@@ -72,15 +78,16 @@ export const schedules = (deps: SchedulesDeps): Schedules => {
         await store.advanceSchedule(policy.policyId, policy.from, step.through);
     };
 
+    const slots = limiter(deps.concurrency);
     const runOnce = async (): Promise<TickReport> => {
         const now = clock.now();
         const report = { fired: 0, replayed: 0, missed: 0 };
-        for (const policy of await store.schedulePolicies()) {
-            await runPolicy(policy, now, report).catch((err: unknown) => {
+        const policies = await store.schedulePolicies();
+        const start = policies.length === 0 ? 0 : deps.startAt() % policies.length;
+        await Promise.all([...policies.slice(start), ...policies.slice(0, start)].map((policy) => slots(() =>
+            runPolicy(policy, now, report).catch((err: unknown) => {
                 log(['schedule', 'error'], `policy ${policy.policyId}: ${String(errorData(err))}`);
-            });
-        }
-
+            }))));
         return report;
     };
 

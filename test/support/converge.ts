@@ -66,6 +66,7 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
         converger: { recheckMs: 0, orphanGraceS: 60, backoffBaseMs: 0, stormGuard: false },
         supervisor: { debounceMs: 0 },
         alerts: { intervalMs: 0, pruneIntervalMs: 0 },
+        schedules: { intervalMs: 0 },
         ...options.plugin
     };
     await server.register({ plugin, options: pluginOptions }, { routes: { prefix: '/autoscale' } });

@@ -2,6 +2,7 @@
 // gives DATABASE_URL (a fresh database per run), embedded PGlite otherwise.
 // Tests keep apart by using tenants of their own.
 import type { Knex } from 'knex';
+import { Client } from 'pg';
 import { migrateLatest, openDatabase, type Database } from '../../adapters/store/database';
 
 let shared: Promise<Database> | null = null;
@@ -19,6 +20,35 @@ export const testDatabase = (): Promise<Database> => {
 };
 
 export const testKnex = async (): Promise<Knex> => (await testDatabase()).knex;
+
+// A database of the test's own, for loops that look at every row (the
+// schedule loop reads every schedule policy, whatever its tenant): a fresh
+// PostgreSQL database beside the run's, or a fresh embedded one.
+export const scratchDatabase = async (): Promise<{ readonly db: Database; drop(): Promise<void> }> => {
+    const url = process.env.DATABASE_URL;
+    if (!url) {
+        const db = openDatabase({ embedded: {} });
+        await migrateLatest(db.knex);
+        return { db, drop: () => db.close() };
+    }
+
+    const name = `autoscale_scratch_${process.pid}_${Date.now()}`;
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const at = new URL(url);
+    at.pathname = `/${name}`;
+    const db = openDatabase(at.toString());
+    await migrateLatest(db.knex);
+    return {
+        db,
+        drop: async () => {
+            await db.close();
+            await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            await admin.end();
+        }
+    };
+};
 
 // Rows a tenant owns, table by table: what a refused request must leave unchanged.
 export const tenantFootprint = async (tenantId: string): Promise<Record<string, number>> => {

@@ -16,7 +16,7 @@ export const testServer = async (options: TestServerOptions): Promise<Hapi.Serve
     const { validator, ...rest } = options;
     const db = await testDatabase();
     const server = Hapi.server();
-    await server.register({ plugin, options: { ...rest, database: { knex: db.knex }, openstack: { tokenValidator: validator } } }, { routes: { prefix: '/autoscale' } });
+    await server.register({ plugin, options: { schedules: { intervalMs: 0 }, ...rest, database: { knex: db.knex }, openstack: { tokenValidator: validator } } }, { routes: { prefix: '/autoscale' } });
     await server.initialize();
     return server;
 };

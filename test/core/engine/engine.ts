@@ -53,7 +53,7 @@ const settings: EngineSettings = {
     // The delivery loop's rounds are test/core/engine/webhook-deliveries.ts's.
     webhooks: { intervalMs: 0, batch: 10, concurrency: 2, attemptTimeoutMs: 1000, publicRoot: null },
     // The schedule loop's ticks are test/core/engine/schedules.ts's.
-    schedules: { intervalMs: 0, graceMs: 300_000 }
+    schedules: { intervalMs: 0, graceMs: 300_000, concurrency: 2 }
 };
 
 interface World {
@@ -88,7 +88,7 @@ const world = (computeEnabled = true, deliveries: DeliveryStore = emptyOutbox): 
     const engine = makeEngine({
         groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
         workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
-        deliveries, schedules: everyMinute(), cronTimes: (_cron, _zone, after, until) => ({ times: [new Date(60_000)].filter((t) => t > after && t <= until), scannedFrom: after }), webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }), newId: () => 'd1',
+        deliveries, schedules: everyMinute(), cronTimes: (_cron, _zone, after, until) => ({ times: [new Date(60_000)].filter((t) => t > after && t <= until), scannedFrom: after }), webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }), newId: () => 'd1', random: () => 0,
         openCompute: () => (computeEnabled ? { compute: nova.compute, members: null, close: () => closed.count++ } : null), loadBalancersEnabled: false
     }, settings);
     return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };

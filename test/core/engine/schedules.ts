@@ -34,7 +34,7 @@ const accepted = (request: TriggerRequest, replay = false): TriggerResult => ({
     message: request.eventId ?? '', replay
 });
 
-const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['trigger']; intervalMs?: number; cronTimes?: CronTimes } = {}) => {
+const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['trigger']; intervalMs?: number; cronTimes?: CronTimes; startAt?: number } = {}) => {
     const clock = manualClock(start);
     const scheduler = manualScheduler();
     const { log, entries } = logRecorder();
@@ -66,7 +66,7 @@ const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['t
             triggers.push(request);
             return (options.trigger ?? (async (r) => accepted(r)))(request);
         },
-        clock, scheduler, log, graceMs: 300_000, intervalMs: options.intervalMs ?? 1000
+        clock, scheduler, log, graceMs: 300_000, intervalMs: options.intervalMs ?? 1000, concurrency: 1, startAt: () => options.startAt ?? 0
     });
     return { clock, scheduler, entries, triggers, missed, rows, listing, loop };
 };
@@ -83,6 +83,15 @@ describe('the schedule loop', () => {
             tenantId: 't1', groupId: 'g-p1', policyId: 'p1', source: 'schedule', eventId: `schedule:p1:${minute(n).toISOString()}`,
             forced: false, circleBack: false, who: 'schedule', note: null
         })));
+    });
+
+    it('starts each tick where the host says, going round the list, a few policies at once', async () => {
+        const w = world(['p1', 'p2', 'p3'].map((id) => policy(id)), { startAt: 4 });
+        w.clock.set(minute(1));
+        expect(await w.loop.runOnce()).to.equal({ fired: 3, replayed: 0, missed: 0 });
+        expect(w.triggers.map((t) => t.policyId)).to.equal(['p2', 'p3', 'p1']);
+        const none = world([], { startAt: 4 });
+        expect(await none.loop.runOnce()).to.equal({ fired: 0, replayed: 0, missed: 0 });
     });
 
     it('counts a due time another instance decided as a replay', async () => {
