@@ -344,6 +344,22 @@ describe(`alert episodes (${testDatabaseKind()})`, () => {
         }
     });
 
+    it('the same transition sent to three instances at once makes one decision', async () => {
+        const tenant = freshTenant(), clock = movableClock();
+        const servers = [await alertServer(tenant, clock), await alertServer(tenant, clock), await alertServer(tenant, clock)];
+        try {
+            const g = await groupFor(caller(servers[0]!, 'tok'), tenant);
+            const transition = transitionOf(tenant, 'cpu', clock, 'CRITICAL', [g.action]);
+            const outcomes = await Promise.all(servers.map((s) => apiOf(s).alertTransition(transition)));
+            expect(outcomes.map((o) => o.status).sort()).to.equal(['replay', 'replay', 'taken']);
+            expect((await activityOf(g.groupId)).map((r) => [r.kind, r.outcome, r.desired_after])).to.equal([['execute', 'accepted', 1]]);
+            expect(await episodeOf(tenant, 'cpu')).to.equal({ state: 'CRITICAL', attempts: 1 });
+        }
+        finally {
+            await Promise.all(servers.map((s) => s.stop()));
+        }
+    });
+
     it('an action whose group or policy is gone does not fail the transition', async () => {
         const tenant = freshTenant(), clock = movableClock();
         const server = await alertServer(tenant, clock);
