@@ -13,6 +13,7 @@ import { convergeBench } from './converge';
 import { capabilityBench } from './capability';
 import { inServiceBench } from './in-service';
 import { webhookBench } from './webhook';
+import { schedulesBench } from './schedules';
 
 interface Measured {
     readonly backend: string;
@@ -111,6 +112,11 @@ const main = async (): Promise<void> => {
     if (settings.sections.includes('webhook')) {
         console.log('');
         console.log((await webhookBench(settings)).join('\n'));
+    }
+
+    if (settings.sections.includes('schedules')) {
+        console.log('');
+        console.log((await schedulesBench(settings)).join('\n'));
     }
 };
 

@@ -132,6 +132,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
     const schedules: ScheduleStore = {
         schedulePolicies: () => Schedules.schedulePolicies(ctx()),
         advanceSchedule: (...args) => Schedules.advanceSchedule(ctx(), ...args),
+        decided: (firings) => Schedules.decided(ctx(), firings),
         recordMissed: (...args) => Schedules.recordMissed(ctx(), ...args)
     };
 

@@ -36,6 +36,12 @@ export const advanceSchedule = async (ctx: StoreContext, policyId: PolicyId, fro
     await ctx.knex('policies').where({ id: policyId, schedule_from: from }).andWhere('schedule_from', '<', to).update({ schedule_from: to });
 };
 
+export const decided = async (ctx: StoreContext, firings: readonly { readonly groupId: GroupId; readonly eventId: string }[]): Promise<ReadonlySet<string>> => {
+    const rows: { event_id: string }[] = await ctx.knex('activity')
+        .whereIn(['group_id', 'event_id'], firings.map((f) => [f.groupId, f.eventId])).select('event_id');
+    return new Set(rows.map((r) => r.event_id));
+};
+
 export const recordMissed = async (ctx: StoreContext, missed: ScheduleMissed, now: Date): Promise<void> => {
     const { policy, count, atLeast, last } = missed;
     const times = `${atLeast ? 'more than ' : ''}${count} scheduled time${count === 1 && !atLeast ? '' : 's'}`;

@@ -5,7 +5,7 @@
 // the first to write it decides (its activity row is the firing), the
 // others get a replay and kick nothing. Refusals (paused, cooldown, ...) are
 // the supervisor's, as for any trigger.
-import { firingEventId, scheduleStep } from '../decide/schedule';
+import { firingEventId, scheduleStep, type ScheduleStep } from '../decide/schedule';
 import { DomainError } from '../model/errors';
 import type { TriggerRequest, TriggerResult } from '../model/trigger';
 import type { Clock } from '../ports/clock';
@@ -37,6 +37,11 @@ export interface TickReport {
     readonly missed: number;               // times skipped, older than the grace
 }
 
+type Report = { fired: number; replayed: number; missed: number };
+
+// Policies looked at together: one look at which of their firings are decided.
+export const CHUNK = 50;
+
 export interface Schedules {
     runOnce(): Promise<TickReport>;
     start(): void;
@@ -48,8 +53,7 @@ export const schedules = (deps: SchedulesDeps): Schedules => {
     let ticker: Ticker | null = null;
 
     // One policy's due times; a failure leaves it where it was, to be looked at again next tick.
-    const runPolicy = async (policy: SchedulePolicy, now: Date, report: { fired: number; replayed: number; missed: number }): Promise<void> => {
-        const step = scheduleStep(policy.args, policy.from, now, deps.graceMs, deps.cronTimes);
+    const runPolicy = async (policy: SchedulePolicy, step: ScheduleStep, decided: ReadonlySet<string>, now: Date, report: Report): Promise<void> => {
         const last = step.missed[step.missed.length - 1];
         if (last !== undefined || step.uncounted) {
             await store.recordMissed({ policy, count: step.missed.length, atLeast: step.uncounted, last: last ?? policy.from }, now);
@@ -57,9 +61,15 @@ export const schedules = (deps: SchedulesDeps): Schedules => {
         }
 
         for (const due of step.fire) {
+            const eventId = firingEventId(policy.policyId, due);
+            if (decided.has(eventId)) {
+                report.replayed++;
+                continue;
+            }
+
             const result = await deps.trigger({
                 tenantId: policy.tenantId, groupId: policy.groupId, policyId: policy.policyId, source: 'schedule',
-                eventId: firingEventId(policy.policyId, due), forced: false, circleBack: false, who: 'schedule', note: null
+                eventId, forced: false, circleBack: false, who: 'schedule', note: null
             }).catch((err: unknown) => {
                 // Deleted since it was read: nothing more to run. Anything else is tried again next tick.
                 if (err instanceof DomainError && err.kind === 'not_found') {
@@ -78,16 +88,32 @@ export const schedules = (deps: SchedulesDeps): Schedules => {
         await store.advanceSchedule(policy.policyId, policy.from, step.through);
     };
 
+    // The firings of a chunk another instance has decided meanwhile, in one
+    // look; none known when the look fails (the trigger's own check still holds).
+    const decidedOf = async (steps: readonly { policy: SchedulePolicy; step: ScheduleStep }[]): Promise<ReadonlySet<string>> => {
+        const firings = steps.flatMap(({ policy, step }) => step.fire.map((due) => ({ groupId: policy.groupId, eventId: firingEventId(policy.policyId, due) })));
+        return firings.length === 0 ? new Set() : store.decided(firings).catch((err: unknown) => {
+            log(['schedule', 'error'], `decided firings: ${String(errorData(err))}`);
+            return new Set<string>();
+        });
+    };
+
     const slots = limiter(deps.concurrency);
     const runOnce = async (): Promise<TickReport> => {
         const now = clock.now();
-        const report = { fired: 0, replayed: 0, missed: 0 };
+        const report: Report = { fired: 0, replayed: 0, missed: 0 };
         const policies = await store.schedulePolicies();
         const start = policies.length === 0 ? 0 : deps.startAt() % policies.length;
-        await Promise.all([...policies.slice(start), ...policies.slice(0, start)].map((policy) => slots(() =>
-            runPolicy(policy, now, report).catch((err: unknown) => {
-                log(['schedule', 'error'], `policy ${policy.policyId}: ${String(errorData(err))}`);
-            }))));
+        const ordered = [...policies.slice(start), ...policies.slice(0, start)];
+        for (let i = 0; i < ordered.length; i += CHUNK) {
+            const steps = ordered.slice(i, i + CHUNK).map((policy) => ({ policy, step: scheduleStep(policy.args, policy.from, now, deps.graceMs, deps.cronTimes) }));
+            const decided = await decidedOf(steps);
+            await Promise.all(steps.map(({ policy, step }) => slots(() =>
+                runPolicy(policy, step, decided, now, report).catch((err: unknown) => {
+                    log(['schedule', 'error'], `policy ${policy.policyId}: ${String(errorData(err))}`);
+                }))));
+        }
+
         return report;
     };
 

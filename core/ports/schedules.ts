@@ -24,6 +24,9 @@ export interface ScheduleStore {
     schedulePolicies(): Promise<readonly SchedulePolicy[]>;
     // Handled through `to`: moves forward only, and only if the policy still starts from `from` (a rewrite restarts it).
     advanceSchedule(policyId: PolicyId, from: Date, to: Date): Promise<void>;
+    // Which of these firings (a group and the firing's event id) are decided
+    // already, by any instance: those are not tried again.
+    decided(firings: readonly { readonly groupId: GroupId; readonly eventId: string }[]): Promise<ReadonlySet<string>>;
     // The one activity row `schedule_missed` of a run of skipped times; once
     // however many instances write it (it is keyed on the policy and `from`).
     recordMissed(missed: ScheduleMissed, now: Date): Promise<void>;

@@ -34,6 +34,7 @@ const everyMinute = (): ScheduleStore => {
     return {
         schedulePolicies: () => Promise.resolve([{ policyId: PolicyId('p1'), groupId: g1, tenantId: t1, args: { cron: '* * * * *' }, from }]),
         advanceSchedule: (_policyId, _from, to) => Promise.resolve(void (from = to)),
+        decided: () => Promise.resolve(new Set()),
         recordMissed: () => Promise.resolve()
     };
 };

@@ -3,7 +3,7 @@
 // times one row; a failure leaves the policy where it was; its own timer.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { schedules, type SchedulesDeps } from '../../../core/engine/schedules';
+import { CHUNK, schedules, type SchedulesDeps } from '../../../core/engine/schedules';
 import { DomainError } from '../../../core/model/errors';
 import { ActivityId, GroupId, PolicyId, TenantId } from '../../../core/model/ids';
 import type { TriggerRequest, TriggerResult } from '../../../core/model/trigger';
@@ -42,6 +42,8 @@ const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['t
     const missed: ScheduleMissed[] = [];
     const rows = new Map(policies.map((p) => [p.policyId as string, p]));
     const listing = { fails: false };
+    // Firings decided elsewhere, and the looks at them.
+    const elsewhere = { decided: new Set<string>(), looks: [] as number[], fails: false };
     const loop = schedules({
         store: {
             schedulePolicies: async () => {
@@ -59,6 +61,14 @@ const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['t
             },
             recordMissed: async (m) => {
                 missed.push(m);
+            },
+            decided: async (firings) => {
+                elsewhere.looks.push(firings.length);
+                if (elsewhere.fails) {
+                    throw new Error('no database');
+                }
+
+                return new Set(firings.map((f) => f.eventId).filter((id) => elsewhere.decided.has(id)));
             }
         },
         cronTimes: options.cronTimes ?? everyMinute,
@@ -68,7 +78,7 @@ const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['t
         },
         clock, scheduler, log, graceMs: 300_000, intervalMs: options.intervalMs ?? 1000, concurrency: 1, startAt: () => options.startAt ?? 0
     });
-    return { clock, scheduler, entries, triggers, missed, rows, listing, loop };
+    return { clock, scheduler, entries, triggers, missed, rows, listing, elsewhere, loop };
 };
 
 describe('the schedule loop', () => {
@@ -92,6 +102,22 @@ describe('the schedule loop', () => {
         expect(w.triggers.map((t) => t.policyId)).to.equal(['p2', 'p3', 'p1']);
         const none = world([], { startAt: 4 });
         expect(await none.loop.runOnce()).to.equal({ fired: 0, replayed: 0, missed: 0 });
+    });
+
+    it('skips the firings another instance has decided, found in one look per chunk of policies; a look that fails tries them all', async () => {
+        const w = world(Array.from({ length: CHUNK + 1 }, (_x, i) => policy(`p${i}`)));
+        w.clock.set(minute(1));
+        w.elsewhere.decided.add(`schedule:p0:${minute(1).toISOString()}`);
+        expect(await w.loop.runOnce()).to.equal({ fired: CHUNK, replayed: 1, missed: 0 });
+        expect(w.elsewhere.looks).to.equal([CHUNK, 1]);
+        expect(w.rows.get('p0')?.from).to.equal(minute(1));
+        w.clock.set(minute(2));
+        w.elsewhere.fails = true;
+        expect(await w.loop.runOnce()).to.equal({ fired: CHUNK + 1, replayed: 0, missed: 0 });
+        expect(w.entries.map((e) => String(e.data))).to.equal(['decided firings: Error: no database', 'decided firings: Error: no database']);
+        w.clock.set(new Date(minute(2).getTime() + 30_000));
+        expect(await w.loop.runOnce()).to.equal({ fired: 0, replayed: 0, missed: 0 });
+        expect(w.elsewhere.looks).to.equal([CHUNK, 1, CHUNK, 1]);
     });
 
     it('counts a due time another instance decided as a replay', async () => {
