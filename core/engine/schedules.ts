@@ -37,7 +37,7 @@ export interface TickReport {
     readonly missed: number;               // times skipped, older than the grace
 }
 
-type Report = { fired: number; replayed: number; missed: number };
+type Report = { -readonly [K in keyof TickReport]: TickReport[K] };
 
 // Policies looked at together: one look at which of their firings are decided.
 export const CHUNK = 50;
