@@ -1,11 +1,12 @@
 // Group-level writes around convergence: which groups need a converger, the
 // group's ERROR status, a forced delete's last step, backoff and pacing.
 import { GroupId } from '../../core/model/ids';
-import type { ConvergenceSnapshot, LockedBuildFailures, SweepCursor } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, GroupHold, LockedBuildFailures, SweepCursor } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { insertActivity } from './activity';
 import { readConvergences } from './ledger';
+import { readKillSwitches } from './overrides';
 
 // Something to do: desired differs from the live ledger, an intent or delete
 // is under way, the status is not ACTIVE, or orphans wait for their grace.
@@ -84,4 +85,13 @@ export const scaleUpCounts = async (ctx: StoreContext): Promise<{ wanting: numbe
                count(*) AS total
         FROM groups g WHERE NOT g.paused AND g.status <> 'DELETING'`).then((r: { rows: { wanting: string | number; total: string | number }[] }) => r.rows);
     return { wanting: Number(rows[0]?.wanting ?? 0), total: Number(rows[0]?.total ?? 0) };
+};
+
+// What a pass checks its plan against while it sends: two small reads, at most twice a second a pass.
+export const groupHold = async (ctx: StoreContext, groupId: GroupId): Promise<GroupHold | null> => {
+    const [row, killSwitches] = await Promise.all([
+        ctx.knex('groups').where({ id: groupId }).first<{ desired: number; paused: boolean } | undefined>('desired', 'paused'),
+        readKillSwitches(ctx.knex)
+    ]);
+    return row === undefined ? null : { desired: row.desired, paused: row.paused, killSwitches };
 };

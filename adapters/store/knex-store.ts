@@ -106,6 +106,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         releaseLease: (...args) => Lease.releaseLease(ctx(), ...args),
         groupsToConverge: (...args) => ConvergenceGroups.groupsToConverge(ctx(), ...args),
         readConvergence: (groupId) => Ledger.readConvergence(ctx(), groupId),
+        groupHold: (groupId) => ConvergenceGroups.groupHold(ctx(), groupId),
         sweepPage: (limit, after) => ConvergenceGroups.sweepPage(ctx(), limit, after),
         recordObservation: (...args) => Ledger.recordObservation(ctx(), ...args),
         writeIntents: (...args) => Ledger.writeIntents(ctx(), ...args),

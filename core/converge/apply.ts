@@ -55,9 +55,12 @@ export interface ApplyDeps {
     readonly concurrency: number;
 }
 
-export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scope: ComputeScope, plan: Plan): Promise<ApplyResult> => {
+// `holds`: asked before each call to Nova; false once the pass must stop
+// sending (core/converge/plan-holds.ts): what it has not sent, it does not send.
+export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scope: ComputeScope, plan: Plan, holds: () => Promise<boolean>): Promise<ApplyResult> => {
     const { store, compute } = deps;
     const rows: ActivityInput[] = [];
+    const withheld = { deletes: 0, creates: 0 };
     let failures = 0;
     let created = 0;
     let refusedBuilds = 0;
@@ -78,7 +81,12 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     // A sliding window of `concurrency` calls: the next goes as soon as one is
     // answered, not when the slowest of a batch is.
     const slot = limiter(deps.concurrency);
-    for (const r of await Promise.all(plan.deletes.map((d) => slot(() => deleteOne(compute, store, scope, d))))) {
+    for (const r of await Promise.all(plan.deletes.map((d) => slot(async () => (await holds() ? deleteOne(compute, store, scope, d) : null))))) {
+        if (r === null) {
+            withheld.deletes++;   // marked deleting: the next pass's plan deletes it, or keeps it
+            continue;
+        }
+
         failures += r.outcome === 'failed' ? 1 : 0;
         rows.push(convergerRow(snap, r));
     }
@@ -112,6 +120,12 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     try {
         await Promise.all(intents.map((intent, i) => slot(async () => {
             const reason = i < replacing ? 'replace' as const : 'scale_up' as const;
+            if (!(await holds())) {
+                withheld.creates++;
+                await store.retireIntent(intent.intentId, 'create_replanned');   // never sent
+                return;
+            }
+
             try {
                 const { id } = await compute.createServer(scope, serverRequest(snap.launchServer, snap.groupId, intent.intentId));
                 ids.push({ intentId: intent.intentId, serverId: id });
@@ -144,7 +158,14 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
         }
     }
 
-    rows.push(...createRows);
+    rows.push(...createRows.filter((row) => row !== undefined));
+    if (withheld.deletes + withheld.creates > 0) {
+        rows.push(convergerRow(snap, {
+            kind: 'hold', outcome: 'done', reason: 'replanned',
+            message: `${withheld.creates} create(s) and ${withheld.deletes} delete(s) not sent: the group changed while this pass sent (desired, a pause or a kill-switch), or its lease went; planned again`
+        }));
+    }
+
     await store.recordActivity(snap.groupId, rows);
     const retryAt = retryAfterS === null ? null : new Date(deps.clock.now().getTime() + retryAfterS * 1000);
     return { failures, created, refusedBuilds, groupError, retryAt };

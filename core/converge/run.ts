@@ -6,6 +6,7 @@
 // every plugin instance; a crash anywhere leaves a state the next run reads.
 import { backoffFor } from './backoff';
 import { applyPlan } from './apply';
+import { passHolds } from './plan-holds';
 import { driveMembers, type MembersDriven } from './drive-members';
 import { convergerRow, observationOf, observeListing } from './observe';
 import { workflowFailureReasons } from '../model/activity';
@@ -224,7 +225,7 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
         const notBefore = errored > 0 ? await recordBuildFailures(deps, snap, errored, now) : snap.createsNotBefore;
         const { create, notBefore: resumeAt } = await allowance(deps, snap, plan, notBefore, now);
 
-        const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create });
+        const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create }, passHolds(deps, snap, now));
         if (plan.deletes.length > 0 || create > 0) {
             listed = null;    // Nova has changed: the next pass lists it again
         }

@@ -32,7 +32,7 @@ export const holdReasons = as('listing_unknown', 'paused', 'kill_switch');
 export type HoldReason = typeof holdReasons[number];
 export const createReasons = as('replace', 'scale_up');
 export type CreateReason = typeof createReasons[number];
-export const convergerReasons = as('adopted', 'recovered', 'group_error', 'backoff', 'storm_guard', 'joining', 'in_service', 'leaving', 'left', 'load_balancer_busy');
+export const convergerReasons = as('adopted', 'recovered', 'group_error', 'backoff', 'storm_guard', 'joining', 'in_service', 'leaving', 'left', 'load_balancer_busy', 'replanned');
 
 // Why a call to Nova failed (core/model/server.ts): a failed step's reason.
 export const computeErrorKinds = as(

@@ -87,6 +87,13 @@ export interface MembersFinish {
     readonly activity: readonly ActivityInput[];
 }
 
+// What a pass checks its plan against while it sends (core/converge/plan-holds.ts).
+export interface GroupHold {
+    readonly desired: number;
+    readonly paused: boolean;
+    readonly killSwitches: readonly KillSwitch[];
+}
+
 export interface ConvergenceStore {
     // True when `holder` now holds the group's lease until now + ttlMs (taken,
     // renewed, or expired and taken over); false while another holder has it.
@@ -95,6 +102,7 @@ export interface ConvergenceStore {
     // A page of unpaused groups with something to do, in id order after `after`.
     groupsToConverge(limit: number, after?: string): Promise<readonly GroupId[]>;
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone
+    groupHold(groupId: GroupId): Promise<GroupHold | null>;                    // null: the group is gone
     // The sweep's page: the snapshots of unpaused groups in (tenant, id) order after `after`.
     sweepPage(limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]>;
     recordObservation(groupId: GroupId, observation: Observation): Promise<void>;

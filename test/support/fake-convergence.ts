@@ -3,6 +3,7 @@
 // groups, ledgers and activity in maps (the same rules as adapters/store/, in
 // miniature), and a Compute that keeps servers per project and fails on cue.
 // Both record what they were asked, in order.
+import type { GroupHold } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import type { GroupId } from '../../core/model/ids';
@@ -128,6 +129,12 @@ export class FakeConvergenceStore implements ConvergenceStore {
 
     sweepPage(): Promise<readonly ConvergenceSnapshot[]> {
         throw new Error('not used by core/');
+    }
+
+    groupHold(groupId: GroupId): Promise<GroupHold | null> {
+        this.calls.push(`groupHold ${groupId}`);
+        const group = this.groups.get(groupId);
+        return Promise.resolve(group ? { desired: group.desired, paused: group.paused, killSwitches: group.killSwitches } : null);
     }
 
     recordObservation(groupId: GroupId, o: Observation): Promise<void> {

@@ -4,7 +4,7 @@
 // more calls are in flight than the concurrency allows.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { applyPlan, type ApplyDeps } from '../../../core/converge/apply';
+import { applyPlan as applyWith, type ApplyDeps } from '../../../core/converge/apply';
 import type { Plan, PlannedDelete, PlannedLeave } from '../../../core/converge/plan';
 import { GroupId, TenantId } from '../../../core/model/ids';
 import type { ConvergenceSnapshot } from '../../../core/ports/convergence';
@@ -14,6 +14,9 @@ const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
 const scope = { projectId: 't1', region: 'r1' };
+
+// A pass whose plan holds throughout (the check's own tests are test/core/converge/plan-holds.ts).
+const applyPlan = (deps: ApplyDeps, snap: ConvergenceSnapshot, at: typeof scope, plan: Plan) => applyWith(deps, snap, at, plan, () => Promise.resolve(true));
 
 // `failed`: the plan's failed members (what its first creates replace).
 const plan = (steps: { create?: number; deletes?: PlannedDelete[]; leaves?: PlannedLeave[]; joins?: string[]; failed?: string[] }): Plan => ({
@@ -191,6 +194,24 @@ describe('applyPlan: creates', () => {
         expect(store.rows('g1').map((r) => [r.kind, r.outcome, r.reason])).to.equal([
             ['create', 'failed', 'bad_request'], ['create', 'failed', 'timeout'], ['create', 'failed', 'server_error'], ['create', 'failed', 'breaker_open']
         ]);
+    });
+
+    it('sends nothing more once the pass no longer holds: the rest of its creates retired unsent, its deletes left marked, one row saying so', async () => {
+        const { store, compute, deps, snap, owned } = setup({ concurrency: 1 });
+        owned('i1', 's1');
+        owned('i2', 's2');
+        const answers = [true, false, true, false, false];
+        const result = await applyWith(deps, snap(), scope, plan({ create: 3, deletes: [
+            { serverId: 's1', intentId: 'i1', reason: 'scale_down' }, { serverId: 's2', intentId: 'i2', reason: 'scale_down' }
+        ] }), () => Promise.resolve(answers.shift() ?? false));
+        expect(result).to.include({ failures: 0, created: 1 });
+        expect(compute.calls.map((c) => c.split(' ')[0])).to.equal(['deleteServer', 'createServer']);
+        expect(compute.calls[0]).to.equal('deleteServer t1 s1');
+        expect(store.retired.map((r) => r.reason)).to.equal(['create_replanned', 'create_replanned']);
+        expect(store.rows('g1').map((r) => [r.kind, r.outcome, r.reason])).to.equal([
+            ['delete', 'done', 'scale_down'], ['create', 'done', 'scale_up'], ['hold', 'done', 'replanned']
+        ]);
+        expect(store.rows('g1')[2]?.message).to.startWith('2 create(s) and 1 delete(s) not sent');
     });
 
     it('a quota refusal is the group\'s fault too: an error for its status and a failed build', async () => {

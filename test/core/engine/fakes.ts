@@ -729,6 +729,10 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
                 leases.delete(groupId);
             }
         },
+        groupHold: async (groupId) => {
+            const g = groups.get(groupId);
+            return g ? { desired: g.desired, paused: g.paused, killSwitches: [] } : null;
+        },
         // Something to do: desired is not what the ledger holds active, or the status is not ACTIVE.
         groupsToConverge: async (limit, after) => {
             batches.push(after ?? '');
