@@ -10,6 +10,7 @@ import type { AutoscaleAction } from '../core/model/alert';
 import type { ConvergenceStore } from '../core/ports/convergence';
 import type { DeliveryStore } from '../core/ports/deliveries';
 import type { GroupsStore } from '../core/ports/groups';
+import type { InstanceStore } from '../core/ports/instances';
 import type { SupervisionStore } from '../core/ports/supervision';
 import type { WorkflowStore } from '../core/ports/workflows';
 import { registerKeystoneScheme } from './auth';
@@ -53,7 +54,7 @@ export interface NovaAutoscaleApi extends Pick<Engine, 'runOnce' | 'pruneOnce' |
     // The store's ports; they answer between onPreStart and onPostStop.
     readonly stores: {
         readonly groups: GroupsStore; readonly supervision: SupervisionStore; readonly convergence: ConvergenceStore; readonly workflows: WorkflowStore;
-        readonly deliveries: DeliveryStore;
+        readonly deliveries: DeliveryStore; readonly instances: InstanceStore;
     };
     // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
     readonly strategy: string;
@@ -97,7 +98,7 @@ export const plugin: Plugin<PluginOptions> = {
 
         server.ext('onPreStart', async () => {
             await store.open();
-            engine.start();
+            await engine.start();
         });
         server.ext('onPostStop', async () => {
             await engine.stop();
@@ -116,7 +117,10 @@ export const plugin: Plugin<PluginOptions> = {
         const api: NovaAutoscaleApi = {
             settings,
             engine,
-            stores: { groups: store.groups, supervision: store.supervision, convergence: store.convergence, workflows: store.workflows, deliveries: store.deliveries },
+            stores: {
+                groups: store.groups, supervision: store.supervision, convergence: store.convergence, workflows: store.workflows, deliveries: store.deliveries,
+                instances: store.instances
+            },
             strategy: context.strategy,
             actionSchema,
             validateAction: validateActionWith(engine),
