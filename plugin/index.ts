@@ -22,6 +22,7 @@ import { actionSchema, checkedTransition, validateActionWith, type AlertTransiti
 import { settingsOf, type PluginOptions, type Settings } from './options';
 import { activityRoutes } from './routes/activity';
 import { adminRoutes } from './routes/admin';
+import { adminInstanceRoutes } from './routes/admin-instances';
 import { pathGuard } from './path-guard';
 import { capabilityRoutes } from './routes/capability';
 import { convergeRoutes } from './routes/converge';
@@ -111,7 +112,7 @@ export const plugin: Plugin<PluginOptions> = {
         // The options every route of ours shares are set here, once.
         server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
-            ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context),
+            ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context), ...adminInstanceRoutes(context),
             ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...catchAllRoute(context)
         ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {

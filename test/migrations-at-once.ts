@@ -1,8 +1,9 @@
 // Migrations run once when instances start together (contract §9): three
 // processes, each with the plugin over one fresh PostgreSQL database, told to
-// start at the same moment. Every one starts, and each migration is recorded
-// once. PostgreSQL only (PGlite is one process's); without it the test is
-// reported skipped.
+// start at the same moment. Every one starts, each migration is recorded
+// once, and each process is an instance of the cluster until it stops.
+// PostgreSQL only (PGlite is one process's); without it the test is reported
+// skipped.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { spawn } from 'node:child_process';
@@ -86,7 +87,7 @@ describe(skip ? 'migrations, instances starting together (skipped: needs Postgre
         await admin.end();
     });
 
-    it('start three at once on a fresh database: all start, each migration recorded once', { timeout: 120_000 }, async () => {
+    it('start three at once on a fresh database: all start, each migration is recorded once, each instance registers and leaves', { timeout: 120_000 }, async () => {
         const children = [0, 1, 2].map(() => startChild(fresh));
         try {
             // Each has loaded the code and registered the plugin; then all start at once.
@@ -101,15 +102,22 @@ describe(skip ? 'migrations, instances starting together (skipped: needs Postgre
                 expect(recorded.rows.map((r) => [r.name, Number(r.n)])).to.equal(migrations.map((m) => [m.name, 1]));
                 const lock = await db.query<{ is_locked: number }>('SELECT is_locked FROM autoscale_migrations_lock');
                 expect(lock.rows).to.equal([{ is_locked: 0 }]);       // one lock row, free
+
+                // Registered, each under its own id, with its own pid.
+                const ids = children.map((c) => /^instance (\S+)$/m.exec(c.output())?.[1]);
+                const registered = await db.query<{ id: string; pid: number }>('SELECT id, pid FROM instances');
+                expect(registered.rows.map((r) => `${r.id} ${r.pid}`).sort()).to.equal(children.map((c, i) => `${ids[i] ?? '?'} ${c.pid}`).sort());
+
+                children.forEach((c) => c.send());
+                for (const c of children) {
+                    expect(await c.exited, c.output()).to.equal(0);
+                    expect(c.output()).to.contain('stopped');
+                }
+
+                expect((await db.query('SELECT id FROM instances')).rows).to.equal([]);   // each left as it stopped
             }
             finally {
                 await db.end();
-            }
-
-            children.forEach((c) => c.send());
-            for (const c of children) {
-                expect(await c.exited, c.output()).to.equal(0);
-                expect(c.output()).to.contain('stopped');
             }
         }
         finally {

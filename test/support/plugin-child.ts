@@ -1,8 +1,8 @@
 // One plugin instance in a process of its own (test/migrations-at-once.ts):
 // the plugin on a Hapi server over DATABASE_URL, as a host mounts it. It is
 // registered at once and says `ready`; it starts (migrations, then its loops)
-// when the parent writes a line, says `started`, and stops at the next line,
-// saying `stopped`. Anything that fails says `failed: ...` and exits 1.
+// when the parent writes a line, says `instance <id>` and `started`, and
+// stops at the next line, saying `stopped`. Anything that fails says `failed: ...` and exits 1.
 import Hapi from '@hapi/hapi';
 import { createInterface } from 'node:readline';
 import { plugin } from '../../plugin';
@@ -25,6 +25,7 @@ const main = async (): Promise<void> => {
     say('ready');
     await lines.next();
     await server.initialize();
+    say(`instance ${server.plugins['nova-autoscale'].engine.instances.self}`);
     say('started');
     await lines.next();
     await server.stop();
