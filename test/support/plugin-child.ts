@@ -33,7 +33,10 @@ const main = async (): Promise<void> => {
     process.stdin.destroy();
 };
 
-main().catch((err: unknown) => {
-    say(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-});
+// Only as a child's main script: lab loads every file under test/, this one too.
+if (require.main === module) {
+    main().catch((err: unknown) => {
+        say(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+        process.exit(1);
+    });
+}
