@@ -33,6 +33,11 @@ const convergerFromEnv = (env: Env): { orphanGraceS?: number; leaseTtlS?: number
     ...(env.AUTOSCALE_LEASE_TTL_S ? { leaseTtlS: Number(env.AUTOSCALE_LEASE_TTL_S) } : {})
 });
 
+// The lease TTL (contract §9): an instance not seen for it is gone; it is the
+// group lease's lifetime too (convergerFromEnv). Unset: the plugin's default, 30 s.
+const clusterFromEnv = (env: Env): { leaseTtlS?: number } =>
+    (env.AUTOSCALE_LEASE_TTL_S ? { leaseTtlS: Number(env.AUTOSCALE_LEASE_TTL_S) } : {});
+
 // Where customer webhooks may go (contract §7): http and CIDRs let back in
 // from the refused ranges; AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS shortens one
 // attempt (the webhook kill -9 test does).
@@ -78,6 +83,7 @@ export const startDemoHost = async (env: Env = process.env) => {
                 buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)
             },
             converger: convergerFromEnv(env),
+            cluster: clusterFromEnv(env),
             webhooks: demoWebhooks(env, cloud.simulator !== null),
             schedules: schedulesFromEnv(env)
         }

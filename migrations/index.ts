@@ -11,6 +11,7 @@ import * as triggerEventScope from './007_trigger_event_scope';
 import * as workflows from './008_workflows';
 import * as circleBackWarmUp from './009_circle_back_warm_up';
 import * as workflowDeliveries from './010_workflow_deliveries';
+import * as instances from './011_instances';
 import * as schedules from './012_schedules';
 
 export interface Migration {
@@ -30,5 +31,6 @@ export const migrations: readonly Migration[] = [
     { name: '008_workflows', ...workflows },
     { name: '009_circle_back_warm_up', ...circleBackWarmUp },
     { name: '010_workflow_deliveries', ...workflowDeliveries },
+    { name: '011_instances', ...instances },
     { name: '012_schedules', ...schedules }
 ];

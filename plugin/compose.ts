@@ -2,6 +2,7 @@
 // plugin's: the only place plugin/ names an adapter.
 import { cronTimes } from '../adapters/schedule/cron-times';
 import { randomInt, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { KeystoneSession } from '../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
 import { GuardedCompute } from '../adapters/nova/guarded-compute';
@@ -17,6 +18,7 @@ import { knexStore, type KnexStore } from '../adapters/store/knex-store';
 import type { EngineSettings, EnginePorts } from '../core/engine/engine';
 import type { OpenedCompute } from '../core/engine/converger-loop';
 import type { Log } from '../core/engine/log';
+import { InstanceId } from '../core/model/ids';
 import type { TokenValidator } from '../core/ports/identity';
 import type { LaunchVisibility } from '../core/ports/launch-visibility';
 import type { Settings } from './options';
@@ -129,6 +131,7 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     deliveries: store.deliveries,
     schedules: store.schedules,
     cronTimes,
+    instances: store.instances,
     webhookSender: webhookSender({ ...webhookOptionsOf(settings), connections: settings.webhooks.concurrency }),
     webhookUrlCheck: webhookUrlCheck(webhookOptionsOf(settings)),
     hostWorkflows: new Map(Object.entries(settings.workflows)),
@@ -138,7 +141,8 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
     computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
     loadBalancersEnabled: loadBalancersEnabled(settings),
     openCompute: openComputeFor(settings),
-    instance: randomUUID(),
+    // A fresh id per registration: a restarted process is another instance.
+    instance: { id: InstanceId(randomUUID()), host: hostname(), pid: process.pid },
     newId: randomUUID,
     random: () => randomInt(2 ** 31),
     launchVisibility: launchVisibilityFor(settings)
@@ -170,6 +174,7 @@ export const engineSettingsOf = (settings: Settings, prefix = ''): EngineSetting
     },
     workflows: settings.workflowRunner,
     schedules: { intervalMs: settings.schedules.intervalMs, graceMs: settings.schedules.graceS * 1000, concurrency: SCHEDULE_CONCURRENCY },
+    cluster: settings.cluster,
     webhooks: {
         intervalMs: settings.webhooks.intervalMs, batch: settings.webhooks.batch, concurrency: settings.webhooks.concurrency,
         attemptTimeoutMs: settings.webhooks.attemptTimeoutMs,

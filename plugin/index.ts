@@ -10,6 +10,7 @@ import type { AutoscaleAction } from '../core/model/alert';
 import type { ConvergenceStore } from '../core/ports/convergence';
 import type { DeliveryStore } from '../core/ports/deliveries';
 import type { GroupsStore } from '../core/ports/groups';
+import type { InstanceStore } from '../core/ports/instances';
 import type { SupervisionStore } from '../core/ports/supervision';
 import type { WorkflowStore } from '../core/ports/workflows';
 import { registerKeystoneScheme } from './auth';
@@ -21,6 +22,7 @@ import { actionSchema, checkedTransition, validateActionWith, type AlertTransiti
 import { settingsOf, type PluginOptions, type Settings } from './options';
 import { activityRoutes } from './routes/activity';
 import { adminRoutes } from './routes/admin';
+import { adminInstanceRoutes } from './routes/admin-instances';
 import { pathGuard } from './path-guard';
 import { capabilityRoutes } from './routes/capability';
 import { convergeRoutes } from './routes/converge';
@@ -53,7 +55,7 @@ export interface NovaAutoscaleApi extends Pick<Engine, 'runOnce' | 'pruneOnce' |
     // The store's ports; they answer between onPreStart and onPostStop.
     readonly stores: {
         readonly groups: GroupsStore; readonly supervision: SupervisionStore; readonly convergence: ConvergenceStore; readonly workflows: WorkflowStore;
-        readonly deliveries: DeliveryStore;
+        readonly deliveries: DeliveryStore; readonly instances: InstanceStore;
     };
     // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
     readonly strategy: string;
@@ -97,7 +99,7 @@ export const plugin: Plugin<PluginOptions> = {
 
         server.ext('onPreStart', async () => {
             await store.open();
-            engine.start();
+            await engine.start();
         });
         server.ext('onPostStop', async () => {
             await engine.stop();
@@ -110,13 +112,16 @@ export const plugin: Plugin<PluginOptions> = {
         // The options every route of ours shares are set here, once.
         server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
-            ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context),
+            ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context), ...adminInstanceRoutes(context),
             ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...catchAllRoute(context)
         ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {
             settings,
             engine,
-            stores: { groups: store.groups, supervision: store.supervision, convergence: store.convergence, workflows: store.workflows, deliveries: store.deliveries },
+            stores: {
+                groups: store.groups, supervision: store.supervision, convergence: store.convergence, workflows: store.workflows, deliveries: store.deliveries,
+                instances: store.instances
+            },
             strategy: context.strategy,
             actionSchema,
             validateAction: validateActionWith(engine),

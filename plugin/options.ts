@@ -14,6 +14,7 @@ import type { Workflow } from '../core/ports/workflows';
 import { parseCidrList } from '../adapters/workflow-webhook/address-policy';
 import type { Lookup } from '../adapters/workflow-webhook/url-check';
 import { DEFAULT_STORM_GUARD, type StormGuardOptions } from '../core/converge/storm-guard';
+import { defaultHeartbeatMs } from '../core/decide/liveness';
 
 export interface PluginOptions {
     // A connection string, a knex config ({config}), the host's knex ({knex}),
@@ -45,6 +46,10 @@ export interface PluginOptions {
         backoffBaseMs?: number; backoffCapMs?: number; stormGuard?: false | Partial<StormGuardOptions>;
         breaker?: Partial<BreakerOptions>; createBudget?: Partial<CreateBudgetLimits>;
     };
+    // Many instances on one PostgreSQL (contract §9): an instance not seen for
+    // leaseTtlS (default 30) is gone; each says it is alive every heartbeatMs
+    // (default a third of leaseTtlS, less than leaseTtlS).
+    cluster?: { leaseTtlS?: number; heartbeatMs?: number };
     // The host's own auth strategy name, instead of the built-in Keystone scheme.
     // adminRole counts only on adminProject (a project name or id).
     auth?: { strategy?: string; adminRole?: string; adminProject?: string };
@@ -106,6 +111,7 @@ export interface Settings {
         backoffBaseMs: number; backoffCapMs: number; stormGuard: false | StormGuardOptions;
         breaker: BreakerOptions; createBudget: CreateBudgetLimits;
     };
+    cluster: { leaseTtlS: number; heartbeatMs: number };
     auth: { strategy?: string; adminRole: string; adminProject: string };
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
@@ -185,6 +191,14 @@ export const optionsSchema = Joi.object({
             // One number for the region's creation rate: the creation budget's, unless set.
             regionCreatesPerS: Joi.number().greater(0).default(Joi.ref('...createBudget.createsPerS'))
         }).allow(false).default()
+    }).default(),
+    cluster: Joi.object({
+        leaseTtlS: positive.max(86_400).default(30),
+        // Below the TTL: beats a TTL apart would let a live instance lapse between two.
+        heartbeatMs: timerMs
+            .less(Joi.ref('leaseTtlS', { adjust: (s: number) => s * 1000 }))
+            .messages({ 'number.less': '{{#label}} must be less than cluster.leaseTtlS, in milliseconds' })
+            .default(Joi.ref('leaseTtlS', { adjust: defaultHeartbeatMs }))
     }).default(),
     auth: Joi.object({
         strategy: Joi.string(),

@@ -4,6 +4,7 @@ import type { Activity } from '../core/model/activity';
 import { scopeName, type KillSwitch } from '../core/model/kill-switch';
 import type { Override } from '../core/model/override';
 import type { Group, GroupConfig, LaunchConfig } from '../core/model/group';
+import type { Instance } from '../core/model/instance';
 import type { Adjustment, Policy, PolicySpec, PolicyTrigger, ScheduleArgs, Webhook, WebhookSpec } from '../core/model/policy';
 import type { WorkflowConfig } from '../core/model/workflow';
 
@@ -152,6 +153,15 @@ export const killSwitchView = (killSwitch: KillSwitch) => ({
     reason: killSwitch.reason,
     who: killSwitch.who,
     expiresAt: killSwitch.expiresAt === null ? null : killSwitch.expiresAt.toISOString()
+});
+
+export const instanceView = (instance: Instance) => ({
+    id: instance.id,
+    host: instance.host,
+    pid: instance.pid,
+    startedAt: instance.startedAt.toISOString(),
+    lastSeenAt: instance.lastSeenAt.toISOString(),
+    leases: instance.leases
 });
 
 // A group's workflow as a client reads it: never the webhook's secret.

@@ -121,7 +121,7 @@ describe('admin routes', () => {
 
     it('keeps every admin route from tenants (403) and from anonymous callers (401)', async () => {
         const routes = server.table().filter((r) => r.path.startsWith('/autoscale/admin'));
-        expect(routes.length).to.equal(7);
+        expect(routes.length).to.equal(8);
         const g = await group();
         for (const route of routes) {
             const url = route.path.replace('{scope}', 'global').replace('{tenantId}', tenant)

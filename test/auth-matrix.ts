@@ -135,6 +135,8 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         }
 
         expect((await inject('GET', '/autoscale/admin/kill-switches', tokens.admin)).statusCode).to.equal(200);
+        expect((await inject('GET', '/autoscale/admin/instances', tokens.admin)).statusCode).to.equal(200);
+        expect((await inject('GET', '/autoscale/admin/instances', null)).statusCode).to.equal(401);
     });
 
     it('caches a valid answer only until the token expires', async () => {

@@ -425,6 +425,7 @@ const routes: Route[] = [
     { method: 'GET', path: '/autoscale/admin/kill-switches', body: 'none', caller: 'admin' },
     { method: 'PUT', path: '/autoscale/admin/kill-switches/{scope}', body: 'killSwitch', caller: 'admin' },
     { method: 'DELETE', path: '/autoscale/admin/kill-switches/{scope}', body: 'none', caller: 'admin' },
+    { method: 'GET', path: '/autoscale/admin/instances', body: 'none', caller: 'admin' },
     { method: 'GET', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'none', caller: 'admin' },
     { method: 'PUT', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'override', caller: 'admin' },
     { method: 'DELETE', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'none', caller: 'admin' },

@@ -60,10 +60,20 @@ const source: Knex.MigrationSource<string> = {
     }
 };
 
-const migrationConfig: Knex.MigratorConfig = { migrationSource: source, tableName: 'autoscale_migrations' };
+const MIGRATIONS_TABLE = 'autoscale_migrations';
+const migrationConfig: Knex.MigratorConfig = { migrationSource: source, tableName: MIGRATIONS_TABLE };
 
+// Instances that start together migrate one after another (contract §9).
+// knex's lock table alone does not do it: knex makes that table, and its
+// row, before taking the lock, so on a fresh database the others' CREATE
+// TABLE failed, and their start with it (one or two of three, tried). The whole
+// run, from knex's first look at its tables, goes in one transaction under a
+// PostgreSQL advisory lock, on one connection (a host's pool of one is enough).
 export const migrateLatest = async (knex: Knex): Promise<void> => {
-    await knex.migrate.latest(migrationConfig);
+    await knex.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [MIGRATIONS_TABLE]);
+        await trx.migrate.latest(migrationConfig);
+    });
 };
 
 export const migrateDownAll = async (knex: Knex): Promise<void> => {

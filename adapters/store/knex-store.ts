@@ -1,5 +1,5 @@
-// The store's three ports over knex (PostgreSQL or embedded PGlite): groups,
-// supervision and convergence. Made when the plugin registers; it answers
+// The store's ports over knex (PostgreSQL or embedded PGlite): groups,
+// supervision, convergence, workflows, deliveries and instances. Made when the plugin registers; it answers
 // once opened (migrations run, the capability key loaded) and until closed,
 // and refuses with NotReadyError (503) outside that.
 import { DomainError } from '../../core/model/errors';
@@ -7,6 +7,7 @@ import type { Clock } from '../../core/ports/clock';
 import type { ConvergenceStore } from '../../core/ports/convergence';
 import type { DeliveryStore } from '../../core/ports/deliveries';
 import type { GroupsStore } from '../../core/ports/groups';
+import type { InstanceStore } from '../../core/ports/instances';
 import type { ScheduleStore } from '../../core/ports/schedules';
 import type { SupervisionStore } from '../../core/ports/supervision';
 import type { WorkflowStore } from '../../core/ports/workflows';
@@ -20,6 +21,7 @@ import { migrateLatest, type Database } from './database';
 import { withGroup } from './group-lock';
 import { readGroup } from './group-rows';
 import * as Groups from './groups';
+import * as Instances from './instances';
 import * as Lease from './lease';
 import * as Ledger from './ledger';
 import * as Overrides from './overrides';
@@ -43,6 +45,7 @@ export interface KnexStore {
     readonly workflows: WorkflowStore;
     readonly deliveries: DeliveryStore;
     readonly schedules: ScheduleStore;
+    readonly instances: InstanceStore;
     open(): Promise<void>;
     close(): Promise<void>;
 }
@@ -149,6 +152,13 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         moveDeadline: (...args) => Deliveries.moveDeadline(ctx(), ...args)
     };
 
+    const instances: InstanceStore = {
+        beat: (...args) => Instances.beat(ctx(), ...args),
+        leave: (id) => Instances.leave(ctx(), id),
+        listLive: (...args) => Instances.listLive(ctx(), ...args),
+        prune: (seenBefore) => Instances.prune(ctx(), seenBefore)
+    };
+
     return {
         groups: guardReach(groups),
         supervision: guardReach(supervision),
@@ -156,6 +166,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         workflows: guardReach(workflows),
         deliveries: guardReach(deliveries),
         schedules: guardReach(schedules),
+        instances: guardReach(instances),
         open: async () => {
             if (options.migrate) {
                 await migrateLatest(db.knex);

@@ -7,7 +7,7 @@ import { DomainError } from '../model/errors';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../converge/run';
 import { triage } from '../converge/sweep';
 import type { StormGuardOptions } from '../converge/storm-guard';
-import { GroupId } from '../model/ids';
+import { GroupId, type InstanceId } from '../model/ids';
 import type { Clock } from '../ports/clock';
 import { cachedFor } from './cached';
 import type { Compute } from '../ports/compute';
@@ -48,7 +48,8 @@ export interface ConvergerLoopDeps {
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
-    readonly instance: string;                           // unique per process: lease holders are `${instance}/${run}`
+    // Lease holders are `${instance}/${run}`: unique per run, and GET /admin/instances counts an instance's leases by that prefix.
+    readonly instance: InstanceId;
     readonly region: string | null;
     readonly settings: ConvergerSettings;
 }

@@ -1,14 +1,17 @@
 // The engine, made once and whole when the plugin registers: the services the
 // routes and the host call (groups, supervisor, alerts, links) and the loops
-// that run in the background (converger, circle-back), over the ports it is
-// given. start() and stop() are its whole life cycle (onPreStart, onPostStop).
+// that run in the background (converger, circle-back, this instance's
+// heartbeat), over the ports it is given. start() and stop() are its whole
+// life cycle (onPreStart, onPostStop).
 import type { ConvergeResult } from '../converge/run';
 import type { Limits } from '../model/group';
 import type { TenantId } from '../model/ids';
+import type { InstanceIdentity } from '../model/instance';
 import type { Clock } from '../ports/clock';
 import type { ConvergenceStore } from '../ports/convergence';
 import type { DeliveryStore } from '../ports/deliveries';
 import type { GroupsStore } from '../ports/groups';
+import type { InstanceStore } from '../ports/instances';
 import type { LaunchVisibility } from '../ports/launch-visibility';
 import type { Scheduler } from '../ports/scheduler';
 import type { CronTimes, ScheduleStore } from '../ports/schedules';
@@ -19,6 +22,7 @@ import { alertIntake, type AlertIntake } from './alert-intake';
 import { supervisorLoops, type LoopReport } from './circle-back';
 import { convergerLoop, type ConvergerSettings, type OpenedCompute } from './converger-loop';
 import { groups, type Groups } from './groups';
+import { instanceLoop, type InstanceLoop } from './instances';
 import type { Log } from './log';
 import { schedules, type Schedules } from './schedules';
 import { serverEndpoint, type EndpointAnswer } from './server-links';
@@ -37,6 +41,8 @@ export interface EngineSettings {
     readonly converger: ConvergerSettings;
     readonly workflows: { readonly intervalMs: number; readonly batch: number };
     readonly schedules: { readonly intervalMs: number; readonly graceMs: number; readonly concurrency: number };
+    // Instances not seen for leaseTtlS are gone; this one beats every heartbeatMs.
+    readonly cluster: { readonly leaseTtlS: number; readonly heartbeatMs: number };
     // The customer webhook's delivery loop; publicRoot: callbacks' base from the public URL setting.
     readonly webhooks: {
         readonly intervalMs: number; readonly batch: number; readonly concurrency: number; readonly attemptTimeoutMs: number;
@@ -49,6 +55,7 @@ export interface EnginePorts {
     readonly supervision: SupervisionStore;
     readonly convergence: ConvergenceStore;
     readonly workflows: WorkflowStore;
+    readonly instances: InstanceStore;
     // The workflows the host registered, by the name a group's workflow gives.
     readonly hostWorkflows: ReadonlyMap<string, Workflow>;
     // The webhook outbox, one signed attempt, and the check of a URL before it is written.
@@ -68,7 +75,8 @@ export interface EnginePorts {
     readonly openCompute: () => OpenedCompute | null;
     // Whether openCompute gives Octavia too: a launch configuration naming load balancers is refused otherwise.
     readonly loadBalancersEnabled: boolean;
-    readonly instance: string;
+    // This process in the cluster; its id is also the prefix of its group lease holders.
+    readonly instance: InstanceIdentity;
     // What a customer's project can see, for launch configurations (null: not asked).
     readonly launchVisibility: LaunchVisibility | null;
 }
@@ -92,7 +100,9 @@ export interface Engine {
     readonly webhooks: Pick<WebhookDeliveries, 'runOnce' | 'callback'> & { readonly checkUrl: WebhookUrlCheck };
     // One look for due schedule times (every instance's loop does this each interval).
     readonly schedules: Pick<Schedules, 'runOnce'>;
-    start(): void;
+    // This instance's id, and the cluster's live instances.
+    readonly instances: Pick<InstanceLoop, 'self' | 'list'>;
+    start(): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -100,8 +110,9 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     const { clock, scheduler, log } = ports;
     const converger = convergerLoop({
         store: ports.convergence, enabled: ports.computeEnabled, openCompute: ports.openCompute, clock, scheduler, log,
-        instance: ports.instance, region: settings.region, settings: settings.converger
+        instance: ports.instance.id, region: settings.region, settings: settings.converger
     });
+    const cluster = instanceLoop({ store: ports.instances, self: ports.instance, clock, scheduler, log, ...settings.cluster });
     const kick = converger.kick;
     const supervision = supervisor({ store: ports.supervision, clock, rules: { debounceMs: settings.debounceMs, region: settings.region }, kick });
     // A circle-back sooner than the debounce window would only be coalesced.
@@ -144,7 +155,10 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         workflows: { runOnce: runner.runOnce, settle: runner.settle },
         webhooks: { runOnce: deliveries.runOnce, callback: deliveries.callback, checkUrl: ports.webhookUrlCheck },
         schedules: { runOnce: scheduled.runOnce },
-        start: () => {
+        instances: { self: cluster.self, list: cluster.list },
+        // Registered before any lease is taken in its name; left after the last is let go.
+        start: async () => {
+            await cluster.start();
             loops.start();
             scheduled.start();
             converger.start();
@@ -158,6 +172,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
             await runner.stop();
             await converger.stop(); // runs in flight finish before the database goes
             await loops.stop();
+            await cluster.stop();
         }
     };
 };

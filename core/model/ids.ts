@@ -7,9 +7,11 @@ export type GroupId = Brand<string, 'GroupId'>;
 export type PolicyId = Brand<string, 'PolicyId'>;
 export type WebhookId = Brand<string, 'WebhookId'>;
 export type ActivityId = Brand<string, 'ActivityId'>;
+export type InstanceId = Brand<string, 'InstanceId'>;     // a plugin instance of the cluster (contract §9)
 
 export const TenantId = (s: string): TenantId => s as TenantId;
 export const GroupId = (s: string): GroupId => s as GroupId;
 export const PolicyId = (s: string): PolicyId => s as PolicyId;
 export const WebhookId = (s: string): WebhookId => s as WebhookId;
 export const ActivityId = (s: string): ActivityId => s as ActivityId;
+export const InstanceId = (s: string): InstanceId => s as InstanceId;

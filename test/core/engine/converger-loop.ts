@@ -8,7 +8,7 @@ import * as Lab from '@hapi/lab';
 import type { ConvergeResult } from '../../../core/converge/run';
 import type { Plan } from '../../../core/converge/plan';
 import { convergerLoop, countsCached, groupChains, recheckDelay, unsettled, type ConvergerLoop, type ConvergerSettings } from '../../../core/engine/converger-loop';
-import { GroupId } from '../../../core/model/ids';
+import { GroupId, InstanceId } from '../../../core/model/ids';
 import { ComputeError } from '../../../core/model/server';
 import {
     fakeCompute, fakeConvergence, gate, logRecorder, manualClock, manualScheduler, settle,
@@ -45,7 +45,7 @@ const world = (options: { settings?: Partial<ConvergerSettings>; compute?: boole
     const closed = { count: 0 };
     const compute = options.compute ?? true;
     const loop = convergerLoop({
-        store: conv.store, enabled: compute, clock, scheduler, log, instance: 'i1', region: 'r1',
+        store: conv.store, enabled: compute, clock, scheduler, log, instance: InstanceId('i1'), region: 'r1',
         openCompute: () => (compute ? { compute: nova.compute, members: null, close: () => closed.count++ } : null),
         settings: { ...baseSettings, ...options.settings }
     });

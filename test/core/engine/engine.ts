@@ -6,13 +6,13 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { makeEngine, type Engine, type EngineSettings } from '../../../core/engine/engine';
 import { defaultLimits } from '../../../core/model/group';
-import { GroupId, PolicyId, TenantId } from '../../../core/model/ids';
+import { GroupId, InstanceId, PolicyId, TenantId } from '../../../core/model/ids';
 import type { ComputeScope } from '../../../core/ports/compute';
 import type { DeliveryStore } from '../../../core/ports/deliveries';
 import type { ScheduleStore } from '../../../core/ports/schedules';
 import {
-    fakeCompute, fakeConvergence, fakeGroupsStore, fakeSupervision, groupConfig, launchConfig, logRecorder, makeGroup, manualClock, manualScheduler, settle,
-    type FakeConvergence, type FakeSupervision, type LogEntry, type ManualClock, type ManualScheduler, type StoreCall
+    fakeCompute, fakeConvergence, fakeGroupsStore, fakeInstances, fakeSupervision, gate, groupConfig, launchConfig, logRecorder, makeGroup, manualClock, manualScheduler, settle,
+    type FakeConvergence, type FakeInstances, type FakeSupervision, type LogEntry, type ManualClock, type ManualScheduler, type StoreCall
 } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -51,6 +51,7 @@ const settings: EngineSettings = {
     },
     // The runner's own rounds are test/core/engine/workflow-runner.ts's; here only when asked.
     workflows: { intervalMs: 0, batch: 10 },
+    cluster: { leaseTtlS: 30, heartbeatMs: 10_000 },
     // The delivery loop's rounds are test/core/engine/webhook-deliveries.ts's.
     webhooks: { intervalMs: 0, batch: 10, concurrency: 2, attemptTimeoutMs: 1000, publicRoot: null },
     // The schedule loop's ticks are test/core/engine/schedules.ts's.
@@ -63,6 +64,7 @@ interface World {
     readonly logs: LogEntry[];
     readonly sup: FakeSupervision;
     readonly conv: FakeConvergence;
+    readonly instances: FakeInstances;
     readonly groupCalls: StoreCall[];
     readonly asked: ComputeScope[];
     readonly closed: { count: number };
@@ -75,6 +77,7 @@ const world = (computeEnabled = true, deliveries: DeliveryStore = emptyOutbox): 
     const { log, entries } = logRecorder();
     const sup = fakeSupervision();
     const conv = fakeConvergence(clock);
+    const instances = fakeInstances(conv.leases);
     const groups = fakeGroupsStore();
     const asked: ComputeScope[] = [];
     const nova = fakeCompute(clock, async (scope) => {
@@ -87,12 +90,13 @@ const world = (computeEnabled = true, deliveries: DeliveryStore = emptyOutbox): 
     sup.addPolicy('g1', 'p1', { change: 1 });
     conv.addGroup('g1');
     const engine = makeEngine({
-        groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, instance: 'i1', launchVisibility: null,
+        groups: groups.store, supervision: sup.store, convergence: conv.store, clock, scheduler, log, computeEnabled, launchVisibility: null,
+        instances: instances.store, instance: { id: InstanceId('i1'), host: 'node-1', pid: 4242 },
         workflows: { runningStages: () => Promise.resolve([]), finishStage: () => Promise.resolve(false) }, hostWorkflows: new Map(),
         deliveries, schedules: everyMinute(), cronTimes: (_cron, _zone, after, until) => ({ times: [new Date(60_000)].filter((t) => t > after && t <= until), scannedFrom: after }), webhookSender: { send: () => Promise.resolve({ kind: 'acknowledged' }) }, webhookUrlCheck: () => Promise.resolve({ ok: true }), newId: () => 'd1', random: () => 0,
         openCompute: () => (computeEnabled ? { compute: nova.compute, members: null, close: () => closed.count++ } : null), loadBalancersEnabled: false
     }, settings);
-    return { clock, scheduler, logs: entries, sup, conv, groupCalls: groups.calls, asked, closed, engine };
+    return { clock, scheduler, logs: entries, sup, conv, instances, groupCalls: groups.calls, asked, closed, engine };
 };
 
 describe('makeEngine', () => {
@@ -112,7 +116,7 @@ describe('makeEngine', () => {
         };
         const w = world(true, outbox);
         await w.engine.webhooks.runOnce();
-        w.engine.start();
+        await w.engine.start();
         await w.engine.webhooks.runOnce();
         await w.engine.stop();
         expect(bodies.map((b) => (JSON.parse(b) as { server: unknown }).server)).to.equal([
@@ -124,16 +128,36 @@ describe('makeEngine', () => {
         const w = world();
         expect(w.engine.convergerEnabled).to.be.true();
         expect(w.scheduler.timers).to.equal([]);
-        w.engine.start();
-        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([15_000, 3600_000, 300_000]);
+        await w.engine.start();
+        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([10_000, 15_000, 3600_000, 300_000]);
+        expect([...w.instances.rows.keys()]).to.equal(['i1']);          // registered before the loops start
         await w.engine.stop();
         expect(w.scheduler.pending()).to.equal([]);
         expect(w.closed.count).to.equal(1);
+        expect(w.instances.rows.size).to.equal(0);                       // and gone once they have stopped
+    });
+
+    it('lists itself among the live instances, holding the lease of a group its converger is running', async () => {
+        const w = world();
+        const read = gate();
+        w.conv.hooks.readConvergence = () => read.pass();
+        await w.engine.start();
+        expect(w.engine.instances.self).to.equal('i1');
+        const started = w.clock.now();
+        expect(await w.engine.instances.list()).to.equal([{ id: 'i1', host: 'node-1', pid: 4242, startedAt: started, lastSeenAt: started, leases: 0 }]);
+        await w.engine.supervisor.requestConverge(t1, g1, 'ops');
+        await read.reached;
+        expect((await w.engine.instances.list()).map((i) => i.leases)).to.equal([1]);
+        read.open();
+        await settle();
+        expect((await w.engine.instances.list()).map((i) => i.leases)).to.equal([0]);    // let go when the run ended
+        await w.engine.stop();
+        expect(await w.engine.instances.list()).to.equal([]);
     });
 
     it('kicks the converger for an accepted trigger, over the same group', async () => {
         const w = world();
-        w.engine.start();
+        await w.engine.start();
         const result = await w.engine.supervisor.trigger({
             tenantId: t1, groupId: g1, policyId: PolicyId('p1'), source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'webhook:w1', note: null
         });
@@ -157,7 +181,7 @@ describe('makeEngine', () => {
 
     it('kicks the converger for a new group with servers to make', async () => {
         const w = world();
-        w.engine.start();
+        await w.engine.start();
         const created = await w.engine.groups.createGroup(t1, { config: groupConfig({ minEntities: 1 }), launch: launchConfig, policies: [] }, null);
         await settle();
         expect(w.conv.reads).to.equal([created.group.id]);
@@ -181,7 +205,7 @@ describe('makeEngine', () => {
     it('answers the server links from the running converger\'s Compute, in its region', async () => {
         const w = world();
         expect(await w.engine.serverEndpoint(t1)).to.equal({ endpoint: null, warning: null });
-        w.engine.start();
+        await w.engine.start();
         expect(await w.engine.serverEndpoint(t1)).to.equal({ endpoint: 'https://nova.example/v2.1/t1', warning: null });
         expect(w.asked).to.equal([{ projectId: 't1', region: 'r1' }]);
         await w.engine.stop();
@@ -191,7 +215,7 @@ describe('makeEngine', () => {
         const w = world();
         expect(await w.engine.pruneOnce()).to.equal(7 + 3);
         expect(w.groupCalls).to.equal([{ method: 'pruneActivity', args: [40] }]);
-        w.engine.start();
+        await w.engine.start();
         const status = w.conv.groups.get(g1);
         if (status) {
             status.status = 'ERROR';
@@ -205,9 +229,9 @@ describe('makeEngine', () => {
     it('records desired capacity only when no Compute is configured', async () => {
         const w = world(false);
         expect(w.engine.convergerEnabled).to.be.false();
-        w.engine.start();
+        await w.engine.start();
         expect(w.logs.map((l) => l.tags)).to.equal([['converger', 'info']]);
-        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([15_000, 3600_000]);
+        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([10_000, 15_000, 3600_000]);
         await w.engine.supervisor.requestConverge(t1, g1, 'ops');
         await settle();
         expect(w.conv.reads).to.equal([]);

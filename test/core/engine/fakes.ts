@@ -12,7 +12,8 @@ import type { ActivityInput } from '../../../core/model/activity';
 import type { AlertKey, AttemptClaim, AttemptClaimRequest, AutoscaleAction, Episode } from '../../../core/model/alert';
 import { notFound } from '../../../core/model/errors';
 import type { Group, GroupConfig, GroupStatus, GroupWithPolicies, LaunchConfig, Page } from '../../../core/model/group';
-import { ActivityId, GroupId, PolicyId, TenantId, WebhookId } from '../../../core/model/ids';
+import { ActivityId, GroupId, PolicyId, TenantId, WebhookId, type InstanceId } from '../../../core/model/ids';
+import type { InstanceIdentity } from '../../../core/model/instance';
 import { scopeName, type KillSwitch } from '../../../core/model/kill-switch';
 import type { LedgerEntry } from '../../../core/model/ledger';
 import { ledgerEntry, type EntryFields } from '../../support/fake-convergence';
@@ -24,6 +25,7 @@ import type { Clock } from '../../../core/ports/clock';
 import type { Compute, ComputeScope } from '../../../core/ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore, Observation, SweepCursor } from '../../../core/ports/convergence';
 import type { GroupsStore } from '../../../core/ports/groups';
+import type { InstanceStore } from '../../../core/ports/instances';
 import type { Scheduler, Timer } from '../../../core/ports/scheduler';
 import type { GroupChange, LockedGroup, SupervisionStore, TriggerTable } from '../../../core/ports/supervision';
 import type { Log } from '../../../core/engine/log';
@@ -858,4 +860,63 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             return g;
         }
     };
+};
+
+// ---- the instances store ---------------------------------------------------------------
+
+export interface InstanceRow {
+    readonly identity: InstanceIdentity;
+    readonly startedAt: Date;
+    lastSeenAt: Date;
+}
+
+export interface FakeInstances {
+    readonly store: InstanceStore;
+    readonly rows: Map<InstanceId, InstanceRow>;
+    readonly prunes: Date[];                             // each prune's cut-off
+    // Set to make the next calls fail with this.
+    fails: unknown;
+}
+
+// As adapters/store/instances.ts does: a lease counts for the instance its
+// holder names (`${instance}/${run}`) while it has not expired.
+export const fakeInstances = (leases: ReadonlyMap<GroupId, { readonly holder: string; readonly until: number }> = new Map()): FakeInstances => {
+    const rows = new Map<InstanceId, InstanceRow>();
+    const prunes: Date[] = [];
+    const fake: FakeInstances = {
+        rows,
+        prunes,
+        fails: undefined,
+        store: {
+            beat: async (identity, startedAt, at) => {
+                if (fake.fails !== undefined) {
+                    throw fake.fails;
+                }
+
+                const row = rows.get(identity.id);
+                rows.set(identity.id, { identity, startedAt: row?.startedAt ?? startedAt, lastSeenAt: at });
+            },
+            leave: async (id) => {
+                if (fake.fails !== undefined) {
+                    throw fake.fails;
+                }
+
+                rows.delete(id);
+            },
+            listLive: async (seenSince, now) => [...rows.values()]
+                .filter((r) => r.lastSeenAt.getTime() >= seenSince.getTime())
+                .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())
+                .map((r) => ({
+                    ...r.identity, startedAt: r.startedAt, lastSeenAt: r.lastSeenAt,
+                    leases: [...leases.values()].filter((l) => l.holder.startsWith(`${r.identity.id}/`) && l.until > now.getTime()).length
+                })),
+            prune: async (seenBefore) => {
+                prunes.push(seenBefore);
+                const gone = [...rows.values()].filter((r) => r.lastSeenAt.getTime() < seenBefore.getTime());
+                gone.forEach((r) => rows.delete(r.identity.id));
+                return gone.length;
+            }
+        }
+    };
+    return fake;
 };
