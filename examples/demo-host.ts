@@ -27,14 +27,12 @@ const cloudOf = async (env: Env): Promise<Cloud> => {
     };
 };
 
-// Optional converger tuning (the crash-safety test shortens these); unset: the plugin's defaults.
-const convergerFromEnv = (env: Env): { orphanGraceS?: number; leaseTtlS?: number } => ({
-    ...(env.AUTOSCALE_ORPHAN_GRACE_S ? { orphanGraceS: Number(env.AUTOSCALE_ORPHAN_GRACE_S) } : {}),
-    ...(env.AUTOSCALE_LEASE_TTL_S ? { leaseTtlS: Number(env.AUTOSCALE_LEASE_TTL_S) } : {})
-});
+// Optional converger tuning (the crash-safety test shortens it); unset: the plugin's default.
+const convergerFromEnv = (env: Env): { orphanGraceS?: number } =>
+    (env.AUTOSCALE_ORPHAN_GRACE_S ? { orphanGraceS: Number(env.AUTOSCALE_ORPHAN_GRACE_S) } : {});
 
-// The lease TTL (contract §9): an instance not seen for it is gone; it is the
-// group lease's lifetime too (convergerFromEnv). Unset: the plugin's default, 30 s.
+// The lease TTL (contract §9): an instance not seen for it is gone, and a
+// group's convergence lease lapses after it. Unset: the plugin's default, 30 s.
 const clusterFromEnv = (env: Env): { leaseTtlS?: number } =>
     (env.AUTOSCALE_LEASE_TTL_S ? { leaseTtlS: Number(env.AUTOSCALE_LEASE_TTL_S) } : {});
 

@@ -162,7 +162,7 @@ export const engineSettingsOf = (settings: Settings, prefix = ''): EngineSetting
         convergeS: settings.intervals.convergeS,
         buildTimeoutS: settings.intervals.buildTimeoutS,
         orphanGraceS: settings.converger.orphanGraceS,
-        leaseTtlS: settings.converger.leaseTtlS,
+        leaseTtlS: settings.cluster.leaseTtlS,
         maxPasses: settings.converger.maxPasses,
         recheckMs: settings.converger.recheckMs,
         concurrency: settings.converger.concurrency,

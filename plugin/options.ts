@@ -42,13 +42,14 @@ export interface PluginOptions {
     // createBudget: each region's creates per second, its burst, creates in
     // flight, and how long a create may wait for its turn (0: refused at once).
     converger?: {
-        orphanGraceS?: number; maxPasses?: number; leaseTtlS?: number; recheckMs?: number; concurrency?: number; parallelGroups?: number; sweepBatch?: number;
+        orphanGraceS?: number; maxPasses?: number; recheckMs?: number; concurrency?: number; parallelGroups?: number; sweepBatch?: number;
         backoffBaseMs?: number; backoffCapMs?: number; stormGuard?: false | Partial<StormGuardOptions>;
         breaker?: Partial<BreakerOptions>; createBudget?: Partial<CreateBudgetLimits>;
     };
     // Many instances on one PostgreSQL (contract §9): an instance not seen for
-    // leaseTtlS (default 30) is gone; each says it is alive every heartbeatMs
-    // (default a third of leaseTtlS, less than leaseTtlS).
+    // leaseTtlS (default 30) is gone, and a group's convergence lease lapses
+    // after it unless renewed; each instance says it is alive every
+    // heartbeatMs (default a third of leaseTtlS, less than leaseTtlS).
     cluster?: { leaseTtlS?: number; heartbeatMs?: number };
     // The host's own auth strategy name, instead of the built-in Keystone scheme.
     // adminRole counts only on adminProject (a project name or id).
@@ -107,7 +108,7 @@ export interface Settings {
     migrate: boolean;
     openstack: { serviceAccount?: ServiceAccount; tokenValidator?: TokenValidator; compute?: Compute };
     converger: {
-        orphanGraceS: number; maxPasses: number; leaseTtlS: number; recheckMs: number; concurrency: number; parallelGroups: number; sweepBatch: number;
+        orphanGraceS: number; maxPasses: number; recheckMs: number; concurrency: number; parallelGroups: number; sweepBatch: number;
         backoffBaseMs: number; backoffCapMs: number; stormGuard: false | StormGuardOptions;
         breaker: BreakerOptions; createBudget: CreateBudgetLimits;
     };
@@ -159,7 +160,6 @@ export const optionsSchema = Joi.object({
     converger: Joi.object({
         orphanGraceS: Joi.number().integer().min(0).default(3600),
         maxPasses: positive.max(100).default(5),
-        leaseTtlS: positive.default(120),
         recheckMs: Joi.number().integer().min(0).default(2_000),
         concurrency: positive.max(100).default(10),
         parallelGroups: positive.max(100).default(8),
