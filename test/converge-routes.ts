@@ -104,6 +104,9 @@ describe('converge: routes', () => {
             expect((await rig.converge(groupId)).outcome).to.equal('busy');                  // held by 'a': nothing sent
             expect(rig.ours(groupId)).to.have.length(0);
 
+            // Past its expiry and never let go (its run died): a lapsed lease, taken over.
+            expect(await store.convergence.lapsedLeases(new Date(now.getTime() + 59_999), 1000)).to.not.include(groupId);
+            expect(await store.convergence.lapsedLeases(new Date(now.getTime() + 60_001), 1000)).to.include(groupId);
             expect(await store.convergence.claimLease(groupId, 'b', new Date(now.getTime() + 60_000), 60_000)).to.be.true();  // expired: taken over
             await store.convergence.releaseLease(groupId, 'a');                                          // not a's any more: no effect
             expect(await store.convergence.claimLease(groupId, 'c', new Date(now.getTime() + 61_000), 60_000)).to.be.false();

@@ -107,6 +107,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
     const convergence: ConvergenceStore = {
         claimLease: (...args) => Lease.claimLease(ctx(), ...args),
         releaseLease: (...args) => Lease.releaseLease(ctx(), ...args),
+        lapsedLeases: (...args) => Lease.lapsedLeases(ctx(), ...args),
         groupsToConverge: (...args) => ConvergenceGroups.groupsToConverge(ctx(), ...args),
         readConvergence: (groupId) => Ledger.readConvergence(ctx(), groupId),
         groupHold: (groupId) => ConvergenceGroups.groupHold(ctx(), groupId),

@@ -1,7 +1,7 @@
 // Group leases (design idea 6): one converger per group across every plugin
 // instance. The lease row is read FOR UPDATE SKIP LOCKED, so a second claimer
 // never waits behind the first: it learns at once that the group is taken.
-import type { GroupId } from '../../core/model/ids';
+import { GroupId } from '../../core/model/ids';
 import type { StoreContext } from './context';
 
 interface LeaseRow {
@@ -32,4 +32,10 @@ export const claimLease = (ctx: StoreContext, groupId: GroupId, holder: string, 
 // Only the holder lets go; a lease taken over after expiry is not ours to release.
 export const releaseLease = async (ctx: StoreContext, groupId: GroupId, holder: string): Promise<void> => {
     await ctx.knex('group_leases').where({ group_id: groupId, holder }).delete();
+};
+
+// A run deletes its lease as it ends: one past its expiry is a run that died.
+export const lapsedLeases = async (ctx: StoreContext, now: Date, limit: number): Promise<readonly GroupId[]> => {
+    const ids: string[] = await ctx.knex('group_leases').where('expires_at', '<', now).orderBy('expires_at').limit(limit).pluck('group_id');
+    return ids.map(GroupId);
 };

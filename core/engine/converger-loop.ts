@@ -74,6 +74,11 @@ const COUNT_TTL_MS = 1000;
 
 // The storm guard's count is one statement over every group: a second old is
 // fresh enough to tell a storm, and spares it on every run of one.
+// How often lapsed leases are looked for: a sixth of the TTL (5 s at the
+// default 30 s), so a dead instance's groups go on elsewhere within the TTL
+// and that (contract §9: TTL + 5 s).
+export const takeoverMs = (leaseTtlS: number): number => Math.ceil(leaseTtlS * 1000 / 6);
+
 export const countsCached = (store: ConvergenceStore, clock: Clock): ConvergenceStore =>
     ({ ...store, scaleUpCounts: cachedFor(clock, COUNT_TTL_MS, () => store.scaleUpCounts()) });
 
@@ -153,6 +158,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     let stopped = true;
     let runs = 0;
     let sweep: Ticker | null = null;
+    let takeover: Ticker | null = null;
     const rechecks = new Map<GroupId, Timer>();
     const waits = new Map<GroupId, number>();
     const waitingSince = new Map<GroupId, Date>();   // when the group's present wait on Nova began
@@ -303,6 +309,12 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
         }
     };
 
+    // The groups of runs that died (a kill -9): a run lets go of its lease as it
+    // ends, so a lease past its expiry names a group no one converges now.
+    const takeOver = async (): Promise<void> => {
+        (await store.lapsedLeases(clock.now(), settings.sweepBatch)).forEach(kick);
+    };
+
     return {
         enabled: deps.enabled,
         kick,
@@ -318,6 +330,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             }
 
             sweep = every(scheduler, settings.convergeS * 1000, sweepOnce, (err) => deps.log(['converger', 'error'], errorData(err)));
+            takeover = every(scheduler, takeoverMs(settings.leaseTtlS), takeOver, (err) => deps.log(['converger', 'error'], errorData(err)));
         },
         stop: async () => {
             stopped = true;
@@ -325,6 +338,8 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             rechecks.clear();
             await sweep?.stop();
             sweep = null;
+            await takeover?.stop();
+            takeover = null;
             await chains.drain(); // runs in flight finish before the database goes
             opened?.close();
             opened = null;

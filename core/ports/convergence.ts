@@ -99,6 +99,8 @@ export interface ConvergenceStore {
     // renewed, or expired and taken over); false while another holder has it.
     claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean>;
     releaseLease(groupId: GroupId, holder: string): Promise<void>;
+    // Groups whose lease expired without being let go (its run died), at most `limit`.
+    lapsedLeases(now: Date, limit: number): Promise<readonly GroupId[]>;
     // A page of unpaused groups with something to do, in id order after `after`.
     groupsToConverge(limit: number, after?: string): Promise<readonly GroupId[]>;
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone

@@ -117,6 +117,10 @@ export class FakeConvergenceStore implements ConvergenceStore {
         return Promise.resolve();
     }
 
+    lapsedLeases(): Promise<readonly GroupId[]> {
+        throw new Error('not used by core/converge');
+    }
+
     groupsToConverge(): Promise<readonly GroupId[]> {
         throw new Error('not used by core/');
     }

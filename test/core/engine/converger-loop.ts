@@ -20,6 +20,7 @@ const { expect } = Code;
 
 const g1 = GroupId('g1');
 const SWEEP_MS = 300_000;
+const TAKEOVER_MS = 20_000;   // a sixth of the lease TTL below
 
 const baseSettings: ConvergerSettings = {
     convergeS: SWEEP_MS / 1000, buildTimeoutS: 600, orphanGraceS: 3600, leaseTtlS: 120, maxPasses: 3, recheckMs: 100,
@@ -63,8 +64,8 @@ const building = (w: World, id: string, tenantId = 't1'): void => {
     });
 };
 
-// The recheck timers (the sweep's aside).
-const rechecks = (w: World): number[] => w.scheduler.pending().filter((t) => t.ms !== SWEEP_MS).map((t) => t.ms);
+// The recheck timers (the sweep's and the lease takeover's aside).
+const rechecks = (w: World): number[] => w.scheduler.pending().filter((t) => t.ms !== SWEEP_MS && t.ms !== TAKEOVER_MS).map((t) => t.ms);
 
 const result = (outcome: ConvergeResult['outcome'], change: Partial<ConvergeResult> = {}): ConvergeResult =>
     ({ groupId: g1, outcome, passes: 1, plan: null, retryAt: null, ...change });
@@ -235,12 +236,12 @@ describe('convergerLoop', () => {
             w.conv.addGroup('g1');
             w.loop.start();
             expect(w.loop.compute()).to.shallow.equal(w.nova.compute);
-            expect(w.scheduler.pending().map((t) => t.ms)).to.equal([SWEEP_MS]);
-            w.scheduler.fire();
+            expect(w.scheduler.pending().map((t) => t.ms).sort((a, b) => a - b)).to.equal([TAKEOVER_MS, SWEEP_MS]);
+            w.scheduler.fire(SWEEP_MS);
             await settle();
             expect(w.conv.pages).to.equal([null]);
             expect(w.nova.listings).to.equal([{ projectId: 't1', region: 'r1' }]);
-            expect(w.scheduler.pending().map((t) => t.ms)).to.equal([SWEEP_MS]);
+            expect(w.scheduler.pending().map((t) => t.ms).sort((a, b) => a - b)).to.equal([TAKEOVER_MS, SWEEP_MS]);
             await w.loop.stop();
             expect(w.scheduler.pending()).to.equal([]);
             expect(w.closed.count).to.equal(1);
@@ -250,6 +251,29 @@ describe('convergerLoop', () => {
             expect(w.conv.reads).to.equal([]);            // stopped: a kick runs nothing
         });
 
+        it('takes over the groups whose lease lapsed (a run that died) every sixth of the lease TTL, and logs a look that fails', async () => {
+            const w = world();
+            w.conv.addGroup('g1', { status: 'ERROR' });
+            w.conv.leases.set(g1, { holder: 'dead/1', until: w.clock.now().getTime() + 1000 });
+            w.loop.start();
+            w.scheduler.fire(TAKEOVER_MS);
+            await settle();
+            expect(w.conv.reads).to.equal([]);                 // not lapsed yet
+            w.clock.advance(TAKEOVER_MS);
+            w.scheduler.fire(TAKEOVER_MS);
+            await settle();
+            expect(w.conv.reads).to.equal(['g1']);
+            expect(w.conv.groups.get(g1)?.status).to.equal('ACTIVE');
+            const failure = new Error('connection terminated');
+            w.conv.hooks.lapsedLeases = () => {
+                throw failure;
+            };
+            w.scheduler.fire(TAKEOVER_MS);
+            await settle();
+            expect(w.logs).to.equal([{ tags: ['converger', 'error'], data: failure }]);
+            await w.loop.stop();
+        });
+
         it('logs a sweep that fails, and sweeps again at the next period', async () => {
             const w = world();
             const failure = new Error('connection terminated');
@@ -257,10 +281,10 @@ describe('convergerLoop', () => {
                 throw failure;
             };
             w.loop.start();
-            w.scheduler.fire();
+            w.scheduler.fire(SWEEP_MS);
             await settle();
             expect(w.logs).to.equal([{ tags: ['converger', 'error'], data: failure }]);
-            expect(w.scheduler.pending().map((t) => t.ms)).to.equal([SWEEP_MS]);
+            expect(w.scheduler.pending().map((t) => t.ms).sort((a, b) => a - b)).to.equal([TAKEOVER_MS, SWEEP_MS]);
             await w.loop.stop();
         });
 

@@ -129,7 +129,7 @@ describe('makeEngine', () => {
         expect(w.engine.convergerEnabled).to.be.true();
         expect(w.scheduler.timers).to.equal([]);
         await w.engine.start();
-        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([10_000, 15_000, 3600_000, 300_000]);
+        expect(w.scheduler.pending().map((t) => t.ms)).to.equal([10_000, 15_000, 3600_000, 300_000, 20_000]);   // heartbeat, circle-back, prune, sweep, lease takeover
         expect([...w.instances.rows.keys()]).to.equal(['i1']);          // registered before the loops start
         await w.engine.stop();
         expect(w.scheduler.pending()).to.equal([]);

@@ -671,6 +671,7 @@ export interface FakeConvergence {
         sweepPage?: (after: SweepCursor | null) => Promise<void> | void;
         groupsToConverge?: (after: string | undefined) => Promise<void> | void;
         scaleUpCounts?: () => Promise<void> | void;
+        lapsedLeases?: () => Promise<void> | void;
     };
     addGroup(id: string, options?: Partial<Omit<ConvergenceGroup, 'groupId' | 'tenantId'>> & { tenantId?: string }): ConvergenceGroup;
 }
@@ -730,6 +731,10 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             if (leases.get(groupId)?.holder === holder) {
                 leases.delete(groupId);
             }
+        },
+        lapsedLeases: async (now, limit) => {
+            await hooks.lapsedLeases?.();
+            return [...leases.entries()].filter(([, lease]) => lease.until < now.getTime()).slice(0, limit).map(([groupId]) => groupId);
         },
         groupHold: async (groupId) => {
             const g = groups.get(groupId);
