@@ -7,7 +7,7 @@
 import { backoffFor } from './backoff';
 import { applyPlan } from './apply';
 import { driveMembers, type MembersDriven } from './drive-members';
-import { convergerRow, observationOf, observeListing } from './observe';
+import { convergerRow, observationOf, observeListing, writesNothing } from './observe';
 import { workflowFailureReasons } from '../model/activity';
 import type { GroupId } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
@@ -89,7 +89,11 @@ const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date, 
     const scope = scopeOf(deps, snap);
     const listing = known ?? await observeListing(deps.compute, scope);
     const plan = planFor(deps, snap, listing, now);
-    await deps.store.recordObservation(groupId, observationOf(snap, listing, plan));
+    const observation = observationOf(snap, listing, plan);
+    if (!writesNothing(observation)) {
+        await deps.store.recordObservation(groupId, observation);
+    }
+
     return { snap, scope, listing, plan };
 };
 
