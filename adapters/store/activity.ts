@@ -67,15 +67,16 @@ export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at
 };
 
 // Many rows in one statement (ids in the rows' order): a converger pass writes
-// a row per server it moved, and a statement each was most of its time.
-export const insertActivities = async (trx: Knex.Transaction, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[], at: Date): Promise<void> => {
+// a row per server it moved, and a statement each was most of its time. In
+// the caller's transaction, or (a statement being atomic) on its own.
+export const insertActivities = async (trx: Knex | Knex.Transaction, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[], at: Date): Promise<void> => {
     if (rows.length > 0) {
         await trx('activity').insert(rows.map((r) => activityRow(r.groupId, at, r.activity)));
     }
 };
 
 // One group's rows, as most writers have them.
-export const insertGroupActivities = (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
+export const insertGroupActivities = (trx: Knex | Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
     insertActivities(trx, activity.map((a) => ({ groupId, activity: a })), at);
 
 // Newest first by `at`, then id (contract §4): `at` is stamped when a

@@ -1,6 +1,6 @@
 // The ownership ledger (design idea 3): what a plan reads, and what the
 // converger writes as it acts. An intent row is committed before its create is
-// sent; each write is one transaction.
+// sent; each write is one transaction (or one statement).
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { effectiveMax } from '../../core/model/bounds';
@@ -130,8 +130,9 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
 export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Promise<ConvergenceSnapshot | null> =>
     (await readConvergences(ctx, [groupId])).get(groupId) ?? null;
 
+// One INSERT, no transaction around it: a statement is atomic.
 export const recordActivity = (ctx: StoreContext, groupId: GroupId, activity: readonly ActivityInput[]): Promise<void> =>
-    activity.length === 0 ? Promise.resolve() : ctx.knex.transaction((trx) => insertActivities(trx, groupId, ctx.clock.now(), activity));
+    insertActivities(ctx.knex, groupId, ctx.clock.now(), activity);
 
 // Replaces the group's orphans with the plan's, keeping each first sighting.
 const saveOrphans = async (trx: Knex.Transaction, groupId: GroupId, orphans: Observation['orphans']): Promise<void> => {
@@ -180,16 +181,16 @@ export const recordObservation = (ctx: StoreContext, groupId: GroupId, o: Observ
 
 // Committed before any create is sent: a crash after this leaves intents the
 // next listing adopts (by the intent id each server carries) or retires.
-export const writeIntents = (ctx: StoreContext, groupId: GroupId, count: number): Promise<LedgerEntry[]> =>
-    ctx.knex.transaction(async (trx) => {
-        const now = ctx.clock.now();
-        const rows = Array.from({ length: count }, () => ({ intent_id: randomUUID(), group_id: groupId, server_id: null, state: 'intent', created_at: now, updated_at: now }));
-        if (rows.length > 0) {
-            await trx('servers').insert(rows);
-        }
+// One multi-row INSERT (atomic: no transaction around it).
+export const writeIntents = async (ctx: StoreContext, groupId: GroupId, count: number): Promise<LedgerEntry[]> => {
+    const now = ctx.clock.now();
+    const rows = Array.from({ length: count }, () => ({ intent_id: randomUUID(), group_id: groupId, server_id: null, state: 'intent', created_at: now, updated_at: now }));
+    if (rows.length > 0) {
+        await ctx.knex('servers').insert(rows);
+    }
 
-        return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now }));
-    });
+    return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now }));
+};
 
 // The ids Nova gave the creates of a pass, in one statement.
 export const setServerIds = async (ctx: StoreContext, created: readonly { readonly intentId: string; readonly serverId: string }[]): Promise<void> => {
