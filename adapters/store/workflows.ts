@@ -9,7 +9,7 @@ import { leavingDetail, membersDetailOf, type MembersDetail } from '../../core/m
 import type { WorkflowConfig, WorkflowEvent, WorkflowStage } from '../../core/model/workflow';
 import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
-import type { Join, MemberStage, MembersWrite } from '../../core/ports/convergence';
+import type { Join, MembersWrite } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
 import { insertActivities, insertGroupActivities } from './activity';
 import type { StoreContext } from './context';
@@ -235,46 +235,6 @@ export const writeMembersDetails = (ctx: StoreContext, groupId: GroupId, writes:
         await insertActivities(trx, writes.flatMap((w, i) => (written[i] === true ? w.activity.map((a) => ({ groupId, activity: a })) : [])), ctx.clock.now());
         return written;
     });
-
-interface MemberStageRow {
-    group_id: string;
-    intent_id: string;
-    event: WorkflowEvent;
-    server_id: string | null;
-    stage: number;
-    stage_count: number;
-    detail: unknown;
-}
-
-// The running members stages of these groups, by group.
-export const memberStagesOf = async (ctx: StoreContext, groupIds: Knex.Raw): Promise<ReadonlyMap<string, MemberStage[]>> => {
-    const rows: MemberStageRow[] = await ctx.knex('server_workflows as w')
-        .join('servers as s', 's.intent_id', 'w.intent_id')
-        .where('w.group_id', '=', groupIds).andWhere('w.outcome', 'running')
-        .andWhereRaw("w.stages ->> w.stage = 'members'")
-        .orderBy([{ column: 'w.group_id' }, { column: 'w.stage_started_at' }, { column: 'w.intent_id' }])
-        .select('w.group_id', 'w.intent_id', 'w.event', 's.server_id', 'w.stage', ctx.knex.raw('jsonb_array_length(w.stages) AS stage_count'), 'w.detail');
-    const byGroup = new Map<string, MemberStage[]>();
-    for (const row of rows) {
-        if (row.server_id === null) {
-            continue;   // a stage runs only once its server is known (the schema's transactions never leave one without)
-        }
-
-        const stage: MemberStage = {
-            intentId: row.intent_id, serverId: row.server_id, event: row.event, stageIndex: row.stage, last: row.stage + 1 >= Number(row.stage_count),
-            detail: membersDetailOf(row.detail)
-        };
-        const list = byGroup.get(row.group_id);
-        if (list) {
-            list.push(stage);
-        }
-        else {
-            byGroup.set(row.group_id, [stage]);
-        }
-    }
-
-    return byGroup;
-};
 
 export const getWorkflow = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<WorkflowConfig> => {
     const row: { workflow: unknown } | undefined = await ctx.knex('groups').where({ tenant_id: tenantId, id: groupId }).first('workflow');
