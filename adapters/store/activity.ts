@@ -75,6 +75,20 @@ export const insertActivities = async (trx: Knex | Knex.Transaction, rows: reado
     }
 };
 
+// Rows as one array per column (source, kind, outcome, reason, message,
+// desired_before, desired_after, who), for an INSERT ... SELECT FROM unnest
+// inside a larger statement: eight parameters however many rows.
+export const ACTIVITY_ARRAYS = '?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::text[]';
+export const ACTIVITY_COLUMNS = 'source, kind, outcome, reason, message, desired_before, desired_after, who';
+
+// pg sends a JS array as a PostgreSQL array, nulls included; knex's types know arrays of one type only.
+export const sqlArray = (values: readonly (string | number | null)[]): Knex.RawBinding => values as unknown as Knex.RawBinding;
+
+export const activityArrays = (rows: readonly ActivityInput[]): Knex.RawBinding[] => [
+    rows.map((a) => a.source), rows.map((a) => a.kind), rows.map((a) => a.outcome), rows.map((a) => a.reason), rows.map((a) => a.message),
+    rows.map((a) => a.desiredBefore), rows.map((a) => a.desiredAfter), rows.map((a) => a.who)
+].map(sqlArray);
+
 // One group's rows, as most writers have them.
 export const insertGroupActivities = (trx: Knex | Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
     insertActivities(trx, activity.map((a) => ({ groupId, activity: a })), at);

@@ -11,7 +11,7 @@ import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
 import type { Join, MembersWrite } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
-import { insertActivities, insertGroupActivities } from './activity';
+import { ACTIVITY_ARRAYS, ACTIVITY_COLUMNS, activityArrays, insertActivities, insertGroupActivities, sqlArray } from './activity';
 import type { StoreContext } from './context';
 
 // A stored workflow as the engine reads it; anything else (a hand-edited row)
@@ -220,21 +220,39 @@ export const finishStage = async (ctx: StoreContext, end: StageEnd, activity: re
     (await finishStages(ctx, [{ end, activity, detail }]))[0] ?? false;
 
 // Running members stages' progress, with their activity rows, in one
-// transaction: a round's records are all written before any of its creates is
-// sent. false for a stage no longer running: nothing written for it.
-export const writeMembersDetails = (ctx: StoreContext, groupId: GroupId, writes: readonly MembersWrite[]): Promise<readonly boolean[]> =>
-    writes.length === 0 ? Promise.resolve([]) : ctx.knex.transaction(async (trx) => {
-        const list = writes.map((w) => [w.stage.intentId, w.stage.event, w.stage.stageIndex, JSON.stringify(w.detail)]);
-        const answer: { rows: { intent_id: string; event: string; stage: number }[] } = await trx.raw(
-            `UPDATE server_workflows AS w SET detail = v.detail
-            FROM (VALUES ${list.map(() => '(?::text, ?::text, ?::integer, ?::jsonb)').join(', ')}) AS v(intent_id, event, stage, detail)
-            WHERE w.intent_id = v.intent_id AND w.event = v.event AND w.stage = v.stage AND w.outcome = 'running'
-            RETURNING w.intent_id, w.event, w.stage`, list.flat());
-        const done = new Set(answer.rows.map((r) => keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage })));
-        const written = writes.map((w) => done.has(keyOf({ intentId: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex })));
-        await insertActivities(trx, writes.flatMap((w, i) => (written[i] === true ? w.activity.map((a) => ({ groupId, activity: a })) : [])), ctx.clock.now());
-        return written;
-    });
+// statement: a round's records are all written before any of its creates is
+// sent, and a statement is one round trip where a transaction was four. false
+// for a stage no longer running: nothing written for it, nor its rows.
+const WRITE_DETAILS = `WITH v AS (
+        SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::jsonb[]) WITH ORDINALITY AS v(intent_id, event, stage, detail, write)
+    ), updated AS (
+        UPDATE server_workflows AS w SET detail = v.detail FROM v
+        WHERE w.intent_id = v.intent_id AND w.event = v.event AND w.stage = v.stage AND w.outcome = 'running'
+        RETURNING w.intent_id, w.event, w.stage
+    ), logged AS (
+        INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
+        SELECT ?::text, ?::timestamptz, ${ACTIVITY_COLUMNS}
+        FROM unnest(?::integer[], ${ACTIVITY_ARRAYS}) WITH ORDINALITY AS a(write, ${ACTIVITY_COLUMNS}, n)
+        JOIN v ON v.write = a.write
+        JOIN updated u ON u.intent_id = v.intent_id AND u.event = v.event AND u.stage = v.stage
+        ORDER BY a.n
+        RETURNING id
+    )
+    SELECT intent_id, event, stage FROM updated`;
+
+export const writeMembersDetails = async (ctx: StoreContext, groupId: GroupId, writes: readonly MembersWrite[]): Promise<readonly boolean[]> => {
+    if (writes.length === 0) {
+        return [];
+    }
+
+    const rows = writes.flatMap((w, i) => w.activity.map((activity) => ({ write: i + 1, activity })));
+    const answer: { rows: { intent_id: string; event: string; stage: number }[] } = await ctx.knex.raw(WRITE_DETAILS, [
+        writes.map((w) => w.stage.intentId), writes.map((w) => w.stage.event), writes.map((w) => w.stage.stageIndex), writes.map((w) => JSON.stringify(w.detail)),
+        groupId, ctx.clock.now(), sqlArray(rows.map((r) => r.write)), ...activityArrays(rows.map((r) => r.activity))
+    ]);
+    const done = new Set(answer.rows.map((r) => keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage })));
+    return writes.map((w) => done.has(keyOf({ intentId: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex })));
+};
 
 export const getWorkflow = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<WorkflowConfig> => {
     const row: { workflow: unknown } | undefined = await ctx.knex('groups').where({ tenant_id: tenantId, id: groupId }).first('workflow');
