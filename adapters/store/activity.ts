@@ -66,15 +66,6 @@ export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at
     return ActivityId(String(row?.id));
 };
 
-// Many rows in one statement (ids in the rows' order): a converger pass writes
-// a row per server it moved, and a statement each was most of its time. In
-// the caller's transaction, or (a statement being atomic) on its own.
-export const insertActivities = async (trx: Knex | Knex.Transaction, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[], at: Date): Promise<void> => {
-    if (rows.length > 0) {
-        await trx('activity').insert(rows.map((r) => activityRow(r.groupId, at, r.activity)));
-    }
-};
-
 // Rows as one array per column (source, kind, outcome, reason, message,
 // desired_before, desired_after, who), for an INSERT ... SELECT FROM unnest
 // inside a larger statement: eight parameters however many rows.
@@ -82,12 +73,25 @@ export const ACTIVITY_ARRAYS = '?::text[], ?::text[], ?::text[], ?::text[], ?::t
 export const ACTIVITY_COLUMNS = 'source, kind, outcome, reason, message, desired_before, desired_after, who';
 
 // pg sends a JS array as a PostgreSQL array, nulls included; knex's types know arrays of one type only.
-export const sqlArray = (values: readonly (string | number | null)[]): Knex.RawBinding => values as unknown as Knex.RawBinding;
+export const sqlArray = (values: readonly (string | number | boolean | null)[]): Knex.RawBinding => values as unknown as Knex.RawBinding;
 
 export const activityArrays = (rows: readonly ActivityInput[]): Knex.RawBinding[] => [
     rows.map((a) => a.source), rows.map((a) => a.kind), rows.map((a) => a.outcome), rows.map((a) => a.reason), rows.map((a) => a.message),
     rows.map((a) => a.desiredBefore), rows.map((a) => a.desiredAfter), rows.map((a) => a.who)
 ].map(sqlArray);
+
+// Many rows in one statement (ids in the rows' order), their values as one
+// array per column: a converger pass writes a row per server it moved, and
+// a statement each, then a parameter per value, was most of its time. In the
+// caller's transaction, or (a statement being atomic) on its own.
+export const insertActivities = async (trx: Knex | Knex.Transaction, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[], at: Date): Promise<void> => {
+    if (rows.length > 0) {
+        await trx.raw(`INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
+            SELECT group_id, ?::timestamptz, ${ACTIVITY_COLUMNS}
+            FROM unnest(?::text[], ${ACTIVITY_ARRAYS}) WITH ORDINALITY AS a(group_id, ${ACTIVITY_COLUMNS}, n) ORDER BY n`,
+        [at, sqlArray(rows.map((r) => r.groupId)), ...activityArrays(rows.map((r) => r.activity))]);
+    }
+};
 
 // One group's rows, as most writers have them.
 export const insertGroupActivities = (trx: Knex | Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>

@@ -170,15 +170,16 @@ export const recordObservation = (ctx: StoreContext, groupId: GroupId, o: Observ
 
 // Committed before any create is sent: a crash after this leaves intents the
 // next listing adopts (by the intent id each server carries) or retires.
-// One multi-row INSERT (atomic: no transaction around it).
+// One INSERT of an array of new ids (atomic: no transaction around it).
 export const writeIntents = async (ctx: StoreContext, groupId: GroupId, count: number): Promise<LedgerEntry[]> => {
     const now = ctx.clock.now();
-    const rows = Array.from({ length: count }, () => ({ intent_id: randomUUID(), group_id: groupId, server_id: null, state: 'intent', created_at: now, updated_at: now }));
-    if (rows.length > 0) {
-        await ctx.knex('servers').insert(rows);
+    const ids = Array.from({ length: count }, () => randomUUID());
+    if (ids.length > 0) {
+        await ctx.knex.raw(`INSERT INTO servers (intent_id, group_id, server_id, state, created_at, updated_at)
+            SELECT intent_id, ?::text, NULL, 'intent', ?::timestamptz, ?::timestamptz FROM unnest(?::text[]) AS i(intent_id)`, [groupId, now, now, ids]);
     }
 
-    return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now }));
+    return ids.map((intentId) => ({ intentId, serverId: null, state: 'intent' as const, createdAt: now }));
 };
 
 // The ids Nova gave the creates of a pass, in one statement.
