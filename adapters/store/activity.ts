@@ -66,30 +66,26 @@ export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at
     return ActivityId(String(row?.id));
 };
 
-// Rows as one array per column (source, kind, outcome, reason, message,
-// desired_before, desired_after, who), for an INSERT ... SELECT FROM unnest
-// inside a larger statement: eight parameters however many rows.
-export const ACTIVITY_ARRAYS = '?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::text[]';
+// Rows as one JSON parameter read back by json_to_recordset, inside a
+// larger statement or on their own: one parameter however many rows (where a
+// parameter per value made the statement's building most of its cost), the
+// text as JSON (pg would escape every element of an array), `n` their order.
 export const ACTIVITY_COLUMNS = 'source, kind, outcome, reason, message, desired_before, desired_after, who';
+export const ACTIVITY_TYPES = 'n integer, source text, kind text, outcome text, reason text, message text, desired_before integer, desired_after integer, who text';
 
-// pg sends a JS array as a PostgreSQL array, nulls included; knex's types know arrays of one type only.
-export const sqlArray = (values: readonly (string | number | boolean | null)[]): Knex.RawBinding => values as unknown as Knex.RawBinding;
+export const activityRecord = (activity: ActivityInput, n: number) => ({
+    n, source: activity.source, kind: activity.kind, outcome: activity.outcome, reason: activity.reason, message: activity.message,
+    desired_before: activity.desiredBefore, desired_after: activity.desiredAfter, who: activity.who
+});
 
-export const activityArrays = (rows: readonly ActivityInput[]): Knex.RawBinding[] => [
-    rows.map((a) => a.source), rows.map((a) => a.kind), rows.map((a) => a.outcome), rows.map((a) => a.reason), rows.map((a) => a.message),
-    rows.map((a) => a.desiredBefore), rows.map((a) => a.desiredAfter), rows.map((a) => a.who)
-].map(sqlArray);
-
-// Many rows in one statement (ids in the rows' order), their values as one
-// array per column: a converger pass writes a row per server it moved, and
-// a statement each, then a parameter per value, was most of its time. In the
-// caller's transaction, or (a statement being atomic) on its own.
+// Many rows in one statement (ids in the rows' order): a converger pass
+// writes a row per server it moved, and a statement each was most of its
+// time. In the caller's transaction, or (a statement being atomic) on its own.
 export const insertActivities = async (trx: Knex | Knex.Transaction, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[], at: Date): Promise<void> => {
     if (rows.length > 0) {
         await trx.raw(`INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
-            SELECT group_id, ?::timestamptz, ${ACTIVITY_COLUMNS}
-            FROM unnest(?::text[], ${ACTIVITY_ARRAYS}) WITH ORDINALITY AS a(group_id, ${ACTIVITY_COLUMNS}, n) ORDER BY n`,
-        [at, sqlArray(rows.map((r) => r.groupId)), ...activityArrays(rows.map((r) => r.activity))]);
+            SELECT group_id, ?::timestamptz, ${ACTIVITY_COLUMNS} FROM json_to_recordset(?::json) AS a(group_id text, ${ACTIVITY_TYPES}) ORDER BY n`,
+        [at, JSON.stringify(rows.map((r, n) => ({ group_id: r.groupId, ...activityRecord(r.activity, n) })))]);
     }
 };
 

@@ -11,7 +11,7 @@ import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
 import type { Join, MembersWrite } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
-import { ACTIVITY_ARRAYS, ACTIVITY_COLUMNS, activityArrays, insertActivities, insertGroupActivities, sqlArray } from './activity';
+import { ACTIVITY_COLUMNS, ACTIVITY_TYPES, activityRecord, insertActivities, insertGroupActivities } from './activity';
 import type { StoreContext } from './context';
 
 // A stored workflow as the engine reads it; anything else (a hand-edited row)
@@ -32,8 +32,7 @@ const anyOf = (knex: Knex, values: readonly string[]): Knex.Raw => knex.raw('ANY
 // workflows start for the servers that moved, and the activity rows, in a
 // CTE; a transaction of five statements was five round trips.
 const JOIN = `WITH j AS (
-        SELECT * FROM unnest(?::text[], ?::text[], ?::boolean[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::jsonb[])
-            AS j(intent_id, state, leaves, workflow, stages, then_stages, detail)
+        SELECT * FROM json_to_recordset(?::json) AS j(intent_id text, state text, leaves boolean, workflow jsonb, stages jsonb, then_stages jsonb, detail jsonb)
     ), moved AS (
         UPDATE servers AS s SET state = j.state, leaves = j.leaves, updated_at = ?::timestamptz
         FROM j WHERE s.group_id = ?::text AND s.intent_id = j.intent_id AND s.state IN ('intent', 'building')
@@ -45,7 +44,7 @@ const JOIN = `WITH j AS (
         RETURNING intent_id
     ), logged AS (
         INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
-        SELECT ?::text, ?::timestamptz, ${ACTIVITY_COLUMNS} FROM unnest(${ACTIVITY_ARRAYS}) WITH ORDINALITY AS a(${ACTIVITY_COLUMNS}, n) ORDER BY n
+        SELECT ?::text, ?::timestamptz, ${ACTIVITY_COLUMNS} FROM json_to_recordset(?::json) AS a(${ACTIVITY_TYPES}) ORDER BY n
         RETURNING id
     )
     SELECT count(*) AS moved FROM moved`;
@@ -53,14 +52,11 @@ const JOIN = `WITH j AS (
 // Only from building: a second converger's plan, or a replay, moves nothing twice.
 export const joinServers = async (ctx: StoreContext, groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void> => {
     const now = ctx.clock.now();
-    await ctx.knex.raw(JOIN, [
-        ...[
-            joins.map((j) => j.intentId), joins.map((j) => (j.launch.length > 0 ? 'joining' : 'active')), joins.map((j) => j.terminate.length > 0),
-            joins.map((j) => JSON.stringify(j.workflow)), joins.map((j) => JSON.stringify(j.launch)), joins.map((j) => JSON.stringify(j.terminate)),
-            joins.map((j) => (j.members === null ? '{}' : JSON.stringify(j.members)))
-        ].map(sqlArray),
-        now, groupId, groupId, now, now, groupId, now, ...activityArrays(activity)
-    ]);
+    const rows = joins.map((j) => ({
+        intent_id: j.intentId, state: j.launch.length > 0 ? 'joining' : 'active', leaves: j.terminate.length > 0,
+        workflow: j.workflow, stages: j.launch, then_stages: j.terminate, detail: j.members ?? {}
+    }));
+    await ctx.knex.raw(JOIN, [JSON.stringify(rows), now, groupId, groupId, now, now, groupId, now, JSON.stringify(activity.map(activityRecord))]);
 };
 
 export const leaveServers = (ctx: StoreContext, groupId: GroupId, leaves: readonly PlannedLeave[], activity: readonly ActivityInput[]): Promise<void> =>
@@ -225,7 +221,7 @@ export const finishStage = async (ctx: StoreContext, end: StageEnd, activity: re
 // sent, and a statement is one round trip where a transaction was four. false
 // for a stage no longer running: nothing written for it, nor its rows.
 const WRITE_DETAILS = `WITH v AS (
-        SELECT * FROM unnest(?::text[], ?::text[], ?::integer[], ?::jsonb[]) WITH ORDINALITY AS v(intent_id, event, stage, detail, write)
+        SELECT * FROM json_to_recordset(?::json) AS v(write integer, intent_id text, event text, stage integer, detail jsonb)
     ), updated AS (
         UPDATE server_workflows AS w SET detail = v.detail FROM v
         WHERE w.intent_id = v.intent_id AND w.event = v.event AND w.stage = v.stage AND w.outcome = 'running'
@@ -233,7 +229,7 @@ const WRITE_DETAILS = `WITH v AS (
     ), logged AS (
         INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
         SELECT ?::text, ?::timestamptz, ${ACTIVITY_COLUMNS}
-        FROM unnest(?::integer[], ${ACTIVITY_ARRAYS}) WITH ORDINALITY AS a(write, ${ACTIVITY_COLUMNS}, n)
+        FROM json_to_recordset(?::json) AS a(write integer, ${ACTIVITY_TYPES})
         JOIN v ON v.write = a.write
         JOIN updated u ON u.intent_id = v.intent_id AND u.event = v.event AND u.stage = v.stage
         ORDER BY a.n
@@ -246,10 +242,10 @@ export const writeMembersDetails = async (ctx: StoreContext, groupId: GroupId, w
         return [];
     }
 
-    const rows = writes.flatMap((w, i) => w.activity.map((activity) => ({ write: i + 1, activity })));
+    const details = writes.map((w, write) => ({ write, intent_id: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex, detail: w.detail }));
+    const rows = writes.flatMap((w, write) => w.activity.map((activity) => ({ write, activity }))).map(({ write, activity }, n) => ({ write, ...activityRecord(activity, n) }));
     const answer: { rows: { intent_id: string; event: string; stage: number }[] } = await ctx.knex.raw(WRITE_DETAILS, [
-        writes.map((w) => w.stage.intentId), writes.map((w) => w.stage.event), writes.map((w) => w.stage.stageIndex), writes.map((w) => JSON.stringify(w.detail)),
-        groupId, ctx.clock.now(), sqlArray(rows.map((r) => r.write)), ...activityArrays(rows.map((r) => r.activity))
+        JSON.stringify(details), groupId, ctx.clock.now(), JSON.stringify(rows)
     ]);
     const done = new Set(answer.rows.map((r) => keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage })));
     return writes.map((w) => done.has(keyOf({ intentId: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex })));
