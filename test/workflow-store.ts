@@ -6,6 +6,8 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import type Hapi from '@hapi/hapi';
 import { GroupId } from '../core/model/ids';
+import type { ActivityInput } from '../core/model/activity';
+import { joinDetail } from '../core/model/members';
 import type { Join } from '../core/ports/convergence';
 import { testDatabaseKind, testKnex } from './support/database';
 import { tableValidator } from './support/identity';
@@ -126,5 +128,35 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
         await expect(stores().groups.getWorkflow('someone-else' as never, groupId)).to.reject(/No such group/);
         await (await testKnex())('groups').where({ id: groupId }).update({ workflow: JSON.stringify('junk') });
         expect(await stores().groups.getWorkflow(tenant as never, groupId)).to.equal({ type: 'builtin' });
+    });
+
+    it('writes members stages\' records with their rows in one go, only for stages still running, the rows in the order given', async () => {
+        const { groupId, intents: [a = '', b = '', c = ''] } = await withServers(3);
+        const members = joinDetail([{ poolId: 'pool-1', port: 80 }], 0);
+        await stores().convergence.joinServers(groupId, [a, b, c].map((intentId) => ({ ...join(intentId, ['members']), members })), []);
+        await stores().workflows.finishStage({ intentId: b, event: 'launch', stageIndex: 0, result: 'continue', reason: null }, []);
+        const row = (message: string, reason: 'joining' | 'adopted' = 'joining'): ActivityInput =>
+            ({ source: 'converger', who: 'converger', kind: 'member_create', outcome: 'done', reason, message, desiredBefore: 3, desiredAfter: null });
+        const record = (address: string, id: string | null) => ({ poolId: 'pool-1', port: 80, address, name: 'web "quoted" \\ name', id, status: null });
+        const stage = (intentId: string, stageIndex = 0) => ({ intentId, event: 'launch' as const, stageIndex });
+        const before = Number((await (await testKnex())('activity').where({ group_id: groupId }).max({ id: 'id' }))[0]?.id ?? 0);
+        expect(await stores().convergence.writeMembersDetails(groupId, [
+            { stage: stage(a), detail: { ...members, members: [record('10.0.0.1', 'm-1')] }, activity: [row('a1'), row('a2', 'adopted')] },
+            { stage: stage(b), detail: { ...members, members: [record('10.0.0.2', null)] }, activity: [row('b1')] },
+            { stage: stage(c, 1), detail: { ...members, members: [record('10.0.0.3', null)] }, activity: [row('c-wrong-stage')] },
+            { stage: stage(c), detail: { ...members, members: [record('10.0.0.3', null)] }, activity: [] }
+        ])).to.equal([true, false, false, true]);
+        const knex = await testKnex();
+        const details = await knex('server_workflows').whereIn('intent_id', [a, b, c]).select('intent_id', 'detail');
+        const detailOf = (intentId: string): unknown => details.find((d: { intent_id: string }) => d.intent_id === intentId)?.detail;
+        expect(detailOf(a)).to.equal({ ...members, members: [record('10.0.0.1', 'm-1')] });
+        expect(detailOf(b)).to.equal(members);
+        expect(detailOf(c)).to.equal({ ...members, members: [record('10.0.0.3', null)] });
+        const rows = await knex('activity').where({ group_id: groupId }).andWhere('id', '>', before).orderBy('id').select('message', 'reason', 'desired_before', 'desired_after', 'who');
+        expect(rows).to.equal([
+            { message: 'a1', reason: 'joining', desired_before: 3, desired_after: null, who: 'converger' },
+            { message: 'a2', reason: 'adopted', desired_before: 3, desired_after: null, who: 'converger' }
+        ]);
+        expect(await stores().convergence.writeMembersDetails(groupId, [])).to.equal([]);
     });
 });

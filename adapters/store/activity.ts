@@ -66,16 +66,31 @@ export const insertActivity = async (trx: Knex.Transaction, groupId: GroupId, at
     return ActivityId(String(row?.id));
 };
 
-// Many rows in one statement (ids in the rows' order): a converger pass writes
-// a row per server it moved, and a statement each was most of its time.
-export const insertActivities = async (trx: Knex.Transaction, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[], at: Date): Promise<void> => {
+// Rows as one JSON parameter read back by json_to_recordset, inside a
+// larger statement or on their own: one parameter however many rows (where a
+// parameter per value made the statement's building most of its cost), the
+// text as JSON (pg would escape every element of an array), `n` their order.
+export const ACTIVITY_COLUMNS = 'source, kind, outcome, reason, message, desired_before, desired_after, who';
+export const ACTIVITY_TYPES = 'n integer, source text, kind text, outcome text, reason text, message text, desired_before integer, desired_after integer, who text';
+
+export const activityRecord = (activity: ActivityInput, n: number) => ({
+    n, source: activity.source, kind: activity.kind, outcome: activity.outcome, reason: activity.reason, message: activity.message,
+    desired_before: activity.desiredBefore, desired_after: activity.desiredAfter, who: activity.who
+});
+
+// Many rows in one statement (ids in the rows' order): a converger pass
+// writes a row per server it moved, and a statement each was most of its
+// time. In the caller's transaction, or (a statement being atomic) on its own.
+export const insertActivities = async (trx: Knex | Knex.Transaction, rows: readonly { readonly groupId: GroupId; readonly activity: ActivityInput }[], at: Date): Promise<void> => {
     if (rows.length > 0) {
-        await trx('activity').insert(rows.map((r) => activityRow(r.groupId, at, r.activity)));
+        await trx.raw(`INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
+            SELECT group_id, ?::timestamptz, ${ACTIVITY_COLUMNS} FROM json_to_recordset(?::json) AS a(group_id text, ${ACTIVITY_TYPES}) ORDER BY n`,
+        [at, JSON.stringify(rows.map((r, n) => ({ group_id: r.groupId, ...activityRecord(r.activity, n) })))]);
     }
 };
 
 // One group's rows, as most writers have them.
-export const insertGroupActivities = (trx: Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
+export const insertGroupActivities = (trx: Knex | Knex.Transaction, groupId: GroupId, at: Date, activity: readonly ActivityInput[]): Promise<void> =>
     insertActivities(trx, activity.map((a) => ({ groupId, activity: a })), at);
 
 // Newest first by `at`, then id (contract §4): `at` is stamped when a

@@ -4,30 +4,28 @@
 import { GroupId } from '../../core/model/ids';
 import type { StoreContext } from './context';
 
-interface LeaseRow {
-    holder: string;
-    expires_at: Date;
-}
+// One statement, so one round trip a claim (a converger claims again on every
+// pass): the row locked SKIP LOCKED and renewed when it is ours or expired,
+// or created for a group that still exists when there is none. A row another
+// claimer has locked is skipped, and being visible it is not inserted either:
+// the answer is false at once.
+const CLAIM = `WITH held AS (
+        SELECT holder, expires_at FROM group_leases WHERE group_id = ? FOR UPDATE SKIP LOCKED
+    ), renewed AS (
+        UPDATE group_leases AS l SET holder = ?, expires_at = ? FROM held
+        WHERE l.group_id = ? AND (held.holder = ? OR held.expires_at <= ?) RETURNING l.group_id
+    ), created AS (
+        INSERT INTO group_leases (group_id, holder, expires_at)
+        SELECT id, ?, ? FROM groups WHERE id = ? AND NOT EXISTS (SELECT 1 FROM group_leases WHERE group_id = ?)
+        ON CONFLICT (group_id) DO NOTHING RETURNING group_id
+    )
+    SELECT group_id FROM renewed UNION ALL SELECT group_id FROM created`;
 
-export const claimLease = (ctx: StoreContext, groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean> =>
-    ctx.knex.transaction(async (trx) => {
-        const expiresAt = new Date(now.getTime() + ttlMs);
-        // First claim ever: the row is created for a group that still exists.
-        const inserted: unknown[] = await trx.raw(`INSERT INTO group_leases (group_id, holder, expires_at)
-            SELECT id, ?, ? FROM groups WHERE id = ? ON CONFLICT (group_id) DO NOTHING RETURNING group_id`, [holder, expiresAt, groupId])
-            .then((r: { rows: unknown[] }) => r.rows);
-        if (inserted.length > 0) {
-            return true;
-        }
-
-        const row: LeaseRow | undefined = await trx('group_leases').where({ group_id: groupId }).forUpdate().skipLocked().first('holder', 'expires_at');
-        if (!row || (row.holder !== holder && new Date(row.expires_at).getTime() > now.getTime())) {
-            return false; // being claimed right now, held by another, or the group is gone
-        }
-
-        await trx('group_leases').where({ group_id: groupId }).update({ holder, expires_at: expiresAt });
-        return true;
-    });
+export const claimLease = async (ctx: StoreContext, groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean> => {
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    const claimed: { rows: unknown[] } = await ctx.knex.raw(CLAIM, [groupId, holder, expiresAt, groupId, holder, now, holder, expiresAt, groupId, groupId]);
+    return claimed.rows.length > 0;
+};
 
 // Only the holder lets go; a lease taken over after expiry is not ours to release.
 export const releaseLease = async (ctx: StoreContext, groupId: GroupId, holder: string): Promise<void> => {

@@ -1,19 +1,34 @@
 // The ownership ledger (design idea 3): what a plan reads, and what the
 // converger writes as it acts. An intent row is committed before its create is
-// sent; each write is one transaction.
+// sent; each write is one transaction (or one statement).
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { effectiveMax } from '../../core/model/bounds';
 import { GroupId, TenantId } from '../../core/model/ids';
 import type { IntentState, LedgerEntry, WorkflowProgress } from '../../core/model/ledger';
 import type { DeleteReason, WorkflowFailureReason } from '../../core/model/activity';
-import { memberStagesOf, workflowOf } from './workflows';
+import { workflowOf } from './workflows';
 import type { GroupStatus, LaunchConfig } from '../../core/model/group';
-import type { ConvergenceSnapshot, Observation } from '../../core/ports/convergence';
+import type { ConvergenceSnapshot, MemberStage, Observation } from '../../core/ports/convergence';
+import { membersDetailOf } from '../../core/model/members';
+import type { WorkflowEvent } from '../../core/model/workflow';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { insertGroupActivities as insertActivities } from './activity';
-import { readKillSwitches } from './overrides';
+import { killSwitchesOf, type KillSwitchRow } from './overrides';
+
+// A group's live ledger as one JSON array: [intent_id, server_id, state,
+// created_at, leaves, workflow outcome, workflow reason, deleted_reason] each,
+// the time in epoch milliseconds; the workflow is the one its state runs
+// (launch while joining, terminate while leaving). One value per group, not a
+// row per server, parsed as JSON: a sweep reads 100,000 entries.
+type EntryTuple = [string, string | null, IntentState, number, boolean, WorkflowProgress['outcome'] | 'cancelled' | null, WorkflowFailureReason | null, DeleteReason | null];
+
+// [server_id, first_seen_at in epoch milliseconds]
+type OrphanTuple = [string, number];
+
+// A running members stage: [intent_id, event, server_id, stage, number of stages, detail]
+type MemberStageTuple = [string, WorkflowEvent, string | null, number, number, unknown];
 
 interface SnapshotRow {
     id: string;
@@ -27,18 +42,10 @@ interface SnapshotRow {
     build_failures: number;
     next_converge_at: Date | null;
     workflow: unknown;
-}
-
-// A group's live ledger as one row: [intent_id, server_id, state, created_at,
-// leaves, workflow outcome, workflow reason, deleted_reason] each, the time in
-// epoch milliseconds; the workflow is the one its state runs (launch while
-// joining, terminate while leaving). One row per group, not per server,
-// parsed as JSON: a sweep reads 100,000 entries.
-type EntryTuple = [string, string | null, IntentState, number, boolean, WorkflowProgress['outcome'] | 'cancelled' | null, WorkflowFailureReason | null, DeleteReason | null];
-
-interface LedgerGroupRow {
-    group_id: string;
-    entries: EntryTuple[];
+    entries: EntryTuple[] | null;
+    orphans: OrphanTuple[] | null;
+    member_stages: MemberStageTuple[] | null;
+    kill_switches: KillSwitchRow[] | null;
 }
 
 // A ledger row as the planner reads it; a workflow state without its row
@@ -56,57 +63,39 @@ const entryOf = ([intentId, serverId, state, createdAt, leaves, outcome, reason,
     }
 };
 
-interface OrphanRow {
-    group_id: string;
-    server_id: string;
-    first_seen_at: Date;
-}
+// A stage runs only once its server is known (the schema's transactions never leave one without).
+const memberStageOf = ([intentId, event, serverId, stage, stageCount, detail]: MemberStageTuple): MemberStage[] =>
+    serverId === null ? [] : [{ intentId, serverId, event, stageIndex: stage, last: stage + 1 >= stageCount, detail: membersDetailOf(detail) }];
 
-const byGroup = <R extends { group_id: string }>(rows: readonly R[]): Map<string, R[]> => {
-    const map = new Map<string, R[]>();
-    for (const row of rows) {
-        const list = map.get(row.group_id);
-        if (list) {
-            list.push(row);
-        }
-        else {
-            map.set(row.group_id, [row]);
-        }
-    }
+// The snapshots of many groups in one statement, whatever their number (the
+// sweep reads a page at a time; a converger pass reads one group, and a
+// statement is a round trip): each group's row carries its ledger, orphans
+// and running members stages as JSON, and the kill-switches (one small list,
+// read once by the plan) beside them. A group that no longer exists is absent.
+const SNAPSHOTS = `SELECT g.id, g.tenant_id, g.desired, g.max_entities, g.paused, g.status, g.launch, o.max_entities AS override_max,
+        g.build_failures, g.next_converge_at, g.workflow,
+        (SELECT json_agg(json_build_array(s.intent_id, s.server_id, s.state, floor(extract(epoch FROM s.created_at) * 1000),
+                s.leaves, w.outcome, w.reason, s.deleted_reason) ORDER BY s.created_at, s.intent_id)
+            FROM servers s LEFT JOIN server_workflows w ON w.intent_id = s.intent_id AND w.event = CASE s.state WHEN 'leaving' THEN 'terminate' ELSE 'launch' END
+            WHERE s.group_id = g.id AND s.state <> 'gone') AS entries,
+        (SELECT json_agg(json_build_array(r.server_id, floor(extract(epoch FROM r.first_seen_at) * 1000)) ORDER BY r.server_id)
+            FROM orphans r WHERE r.group_id = g.id) AS orphans,
+        (SELECT json_agg(json_build_array(w.intent_id, w.event, s.server_id, w.stage, jsonb_array_length(w.stages), w.detail) ORDER BY w.stage_started_at, w.intent_id)
+            FROM server_workflows w JOIN servers s ON s.intent_id = w.intent_id
+            WHERE w.group_id = g.id AND w.outcome = 'running' AND w.stages ->> w.stage = 'members') AS member_stages,
+        (SELECT json_agg(json_build_object('scope', k.scope, 'mode', k.mode, 'reason', k.reason, 'who', k.who,
+                'expires_at', floor(extract(epoch FROM k.expires_at) * 1000)) ORDER BY k.scope)
+            FROM kill_switches k) AS kill_switches
+    FROM groups g LEFT JOIN overrides o ON o.group_id = g.id AND o.expires_at > ?
+    WHERE g.id = ANY(?::text[])`;
 
-    return map;
-};
-
-// The snapshots of many groups in five statements, whatever their number (the
-// sweep reads a page at a time); a group that no longer exists is absent.
 export const readConvergences = async (ctx: StoreContext, groupIds: readonly GroupId[]): Promise<ReadonlyMap<GroupId, ConvergenceSnapshot>> => {
     if (groupIds.length === 0) {
         return new Map();
     }
 
-    const now = ctx.clock.now();
     // One array parameter, not a placeholder per id: a page is a thousand groups.
-    const ids = ctx.knex.raw('ANY(?::text[])', [[...groupIds]]);
-    const [rows, ledgerRows, orphanRows, killSwitches, memberStages] = await Promise.all([
-        ctx.knex('groups as g')
-            .leftJoin('overrides as o', function () {
-                this.on('o.group_id', '=', 'g.id').andOn('o.expires_at', '>', ctx.knex.raw('?', [now]));
-            })
-            .where('g.id', '=', ids)
-            .select('g.id', 'g.tenant_id', 'g.desired', 'g.max_entities', 'g.paused', 'g.status', 'g.launch', 'o.max_entities as override_max',
-                'g.build_failures', 'g.next_converge_at', 'g.workflow') as Promise<SnapshotRow[]>,
-        ctx.knex('servers as s').where('s.group_id', '=', ids).whereNot({ 's.state': 'gone' }).groupBy('s.group_id')
-            .leftJoin('server_workflows as w', function () {
-                this.on('w.intent_id', '=', 's.intent_id').andOn('w.event', '=', ctx.knex.raw("CASE s.state WHEN 'leaving' THEN 'terminate' ELSE 'launch' END"));
-            })
-            .select('s.group_id', ctx.knex.raw(`json_agg(json_build_array(s.intent_id, s.server_id, s.state, floor(extract(epoch FROM s.created_at) * 1000),
-                s.leaves, w.outcome, w.reason, s.deleted_reason) ORDER BY s.created_at, s.intent_id) AS entries`)) as Promise<LedgerGroupRow[]>,
-        ctx.knex('orphans').where('group_id', '=', ids).orderBy(['group_id', 'server_id']).select('group_id', 'server_id', 'first_seen_at') as Promise<OrphanRow[]>,
-        readKillSwitches(ctx.knex),
-        memberStagesOf(ctx, ids)
-    ]);
-    const ledgers = new Map(ledgerRows.map((r) => [r.group_id, r.entries]));
-    const orphans = byGroup(orphanRows);
+    const { rows }: { rows: SnapshotRow[] } = await ctx.knex.raw(SNAPSHOTS, [ctx.clock.now(), [...groupIds]]);
     return new Map(rows.map((row) => [GroupId(row.id), {
         groupId: GroupId(row.id),
         tenantId: TenantId(row.tenant_id),
@@ -118,10 +107,10 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
         workflow: workflowOf(row.workflow),
         loadBalancers: row.launch.args.loadBalancers ?? [],
         drainingTimeoutS: row.launch.args.drainingTimeoutS ?? 0,
-        memberStages: memberStages.get(row.id) ?? [],
-        ledger: (ledgers.get(row.id) ?? []).map(entryOf),
-        orphans: (orphans.get(row.id) ?? []).map((o) => ({ serverId: o.server_id, since: new Date(o.first_seen_at) })),
-        killSwitches,
+        memberStages: (row.member_stages ?? []).flatMap(memberStageOf),
+        ledger: (row.entries ?? []).map(entryOf),
+        orphans: (row.orphans ?? []).map(([serverId, since]) => ({ serverId, since: new Date(since) })),
+        killSwitches: killSwitchesOf(row.kill_switches ?? []),
         buildFailures: row.build_failures,
         createsNotBefore: row.next_converge_at === null ? null : new Date(row.next_converge_at)
     }]));
@@ -130,8 +119,9 @@ export const readConvergences = async (ctx: StoreContext, groupIds: readonly Gro
 export const readConvergence = async (ctx: StoreContext, groupId: GroupId): Promise<ConvergenceSnapshot | null> =>
     (await readConvergences(ctx, [groupId])).get(groupId) ?? null;
 
+// One INSERT, no transaction around it: a statement is atomic.
 export const recordActivity = (ctx: StoreContext, groupId: GroupId, activity: readonly ActivityInput[]): Promise<void> =>
-    activity.length === 0 ? Promise.resolve() : ctx.knex.transaction((trx) => insertActivities(trx, groupId, ctx.clock.now(), activity));
+    insertActivities(ctx.knex, groupId, ctx.clock.now(), activity);
 
 // Replaces the group's orphans with the plan's, keeping each first sighting.
 const saveOrphans = async (trx: Knex.Transaction, groupId: GroupId, orphans: Observation['orphans']): Promise<void> => {
@@ -180,16 +170,17 @@ export const recordObservation = (ctx: StoreContext, groupId: GroupId, o: Observ
 
 // Committed before any create is sent: a crash after this leaves intents the
 // next listing adopts (by the intent id each server carries) or retires.
-export const writeIntents = (ctx: StoreContext, groupId: GroupId, count: number): Promise<LedgerEntry[]> =>
-    ctx.knex.transaction(async (trx) => {
-        const now = ctx.clock.now();
-        const rows = Array.from({ length: count }, () => ({ intent_id: randomUUID(), group_id: groupId, server_id: null, state: 'intent', created_at: now, updated_at: now }));
-        if (rows.length > 0) {
-            await trx('servers').insert(rows);
-        }
+// One INSERT of an array of new ids (atomic: no transaction around it).
+export const writeIntents = async (ctx: StoreContext, groupId: GroupId, count: number): Promise<LedgerEntry[]> => {
+    const now = ctx.clock.now();
+    const ids = Array.from({ length: count }, () => randomUUID());
+    if (ids.length > 0) {
+        await ctx.knex.raw(`INSERT INTO servers (intent_id, group_id, server_id, state, created_at, updated_at)
+            SELECT intent_id, ?::text, NULL, 'intent', ?::timestamptz, ?::timestamptz FROM unnest(?::text[]) AS i(intent_id)`, [groupId, now, now, ids]);
+    }
 
-        return rows.map((r) => ({ intentId: r.intent_id, serverId: null, state: 'intent' as const, createdAt: now }));
-    });
+    return ids.map((intentId) => ({ intentId, serverId: null, state: 'intent' as const, createdAt: now }));
+};
 
 // The ids Nova gave the creates of a pass, in one statement.
 export const setServerIds = async (ctx: StoreContext, created: readonly { readonly intentId: string; readonly serverId: string }[]): Promise<void> => {

@@ -16,12 +16,12 @@ interface OverrideRow {
     by_admin: boolean;
 }
 
-interface KillSwitchRow {
+export interface KillSwitchRow {
     scope: string;
     mode: KillSwitch['mode'];
     reason: string;
     who: string;
-    expires_at: Date | null;
+    expires_at: Date | number | null;
 }
 
 const toOverride = (row: OverrideRow): Override => ({
@@ -34,13 +34,14 @@ export const readOverride = async (db: Knex | Knex.Transaction, groupId: GroupId
     return row ? toOverride(row) : null;
 };
 
-export const readKillSwitches = async (db: Knex | Knex.Transaction): Promise<readonly KillSwitch[]> => {
-    const rows: KillSwitchRow[] = await db('kill_switches').orderBy('scope');
-    return rows.flatMap((row) => {
-        const scope = parseScope(row.scope);
-        return scope ? [{ scope, mode: row.mode, reason: row.reason, who: row.who, expiresAt: row.expires_at ? new Date(row.expires_at) : null }] : [];
-    });
-};
+// A stored switch as the engine reads it; a scope it cannot read is none. `expires_at` may come as epoch milliseconds (from JSON).
+export const killSwitchesOf = (rows: readonly KillSwitchRow[]): KillSwitch[] => rows.flatMap((row) => {
+    const scope = parseScope(row.scope);
+    return scope ? [{ scope, mode: row.mode, reason: row.reason, who: row.who, expiresAt: row.expires_at === null ? null : new Date(row.expires_at) }] : [];
+});
+
+export const readKillSwitches = async (db: Knex | Knex.Transaction): Promise<readonly KillSwitch[]> =>
+    killSwitchesOf(await db('kill_switches').orderBy('scope'));
 
 export const getOverride = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<Override | null> => {
     await readGroup(ctx.knex, tenantId, groupId);

@@ -9,9 +9,9 @@ import { leavingDetail, membersDetailOf, type MembersDetail } from '../../core/m
 import type { WorkflowConfig, WorkflowEvent, WorkflowStage } from '../../core/model/workflow';
 import { afterStage, builtinWorkflow } from '../../core/model/workflow';
 import type { PlannedLeave } from '../../core/converge/plan';
-import type { Join, MemberStage, MembersWrite } from '../../core/ports/convergence';
+import type { Join, MembersWrite } from '../../core/ports/convergence';
 import type { RunningStage, StageEnd } from '../../core/ports/workflows';
-import { insertActivities, insertGroupActivities } from './activity';
+import { ACTIVITY_COLUMNS, ACTIVITY_TYPES, activityRecord, insertActivities, insertGroupActivities } from './activity';
 import type { StoreContext } from './context';
 
 // A stored workflow as the engine reads it; anything else (a hand-edited row)
@@ -27,40 +27,37 @@ export const workflowOf = (raw: unknown): WorkflowConfig => {
 
 const anyOf = (knex: Knex, values: readonly string[]): Knex.Raw => knex.raw('ANY(?::text[])', [[...values]]);
 
-// A statement per kind of move (in practice one), not per server: a pass joins
-// every server of the group that Nova shows ACTIVE.
-export const joinServers = (ctx: StoreContext, groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void> =>
-    ctx.knex.transaction(async (trx) => {
-        const now = ctx.clock.now();
-        const moves = new Map<string, { state: 'joining' | 'active'; leaves: boolean; ids: string[] }>();
-        for (const join of joins) {
-            const state = join.launch.length > 0 ? 'joining' as const : 'active' as const;
-            const leaves = join.terminate.length > 0;
-            const key = `${state}/${leaves}`;
-            const move = moves.get(key) ?? { state, leaves, ids: [] };
-            move.ids.push(join.intentId);
-            moves.set(key, move);
-        }
+// One statement, whatever the number of servers (a pass joins every server
+// of the group that Nova shows ACTIVE): the ledger moves, the launch
+// workflows start for the servers that moved, and the activity rows, in a
+// CTE; a transaction of five statements was five round trips.
+const JOIN = `WITH j AS (
+        SELECT * FROM json_to_recordset(?::json) AS j(intent_id text, state text, leaves boolean, workflow jsonb, stages jsonb, then_stages jsonb, detail jsonb)
+    ), moved AS (
+        UPDATE servers AS s SET state = j.state, leaves = j.leaves, updated_at = ?::timestamptz
+        FROM j WHERE s.group_id = ?::text AND s.intent_id = j.intent_id AND s.state IN ('intent', 'building')
+        RETURNING s.intent_id
+    ), started AS (
+        INSERT INTO server_workflows (intent_id, event, group_id, workflow, stages, then_stages, started_at, stage_started_at, detail)
+        SELECT j.intent_id, 'launch', ?::text, j.workflow, j.stages, j.then_stages, ?::timestamptz, ?::timestamptz, j.detail
+        FROM j JOIN moved ON moved.intent_id = j.intent_id WHERE j.state = 'joining'
+        RETURNING intent_id
+    ), logged AS (
+        INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
+        SELECT ?::text, ?::timestamptz, ${ACTIVITY_COLUMNS} FROM json_to_recordset(?::json) AS a(${ACTIVITY_TYPES}) ORDER BY n
+        RETURNING id
+    )
+    SELECT count(*) AS moved FROM moved`;
 
-        const moved = new Set<string>();
-        for (const { state, leaves, ids } of moves.values()) {
-            // Only from building: a second converger's plan, or a replay, moves nothing twice.
-            const rows: { intent_id: string }[] = await trx('servers').where({ group_id: groupId }).andWhere('intent_id', '=', anyOf(ctx.knex, ids))
-                .whereIn('state', ['intent', 'building']).update({ state, leaves, updated_at: now }).returning('intent_id');
-            rows.forEach((r) => moved.add(r.intent_id));
-        }
-
-        const started = joins.filter((join) => moved.has(join.intentId) && join.launch.length > 0).map((join) => ({
-            intent_id: join.intentId, event: 'launch', group_id: groupId, workflow: JSON.stringify(join.workflow),
-            stages: JSON.stringify(join.launch), then_stages: JSON.stringify(join.terminate), started_at: now, stage_started_at: now,
-            detail: join.members === null ? '{}' : JSON.stringify(join.members)
-        }));
-        if (started.length > 0) {
-            await trx('server_workflows').insert(started);
-        }
-
-        await insertGroupActivities(trx, groupId, now, activity);
-    });
+// Only from building: a second converger's plan, or a replay, moves nothing twice.
+export const joinServers = async (ctx: StoreContext, groupId: GroupId, joins: readonly Join[], activity: readonly ActivityInput[]): Promise<void> => {
+    const now = ctx.clock.now();
+    const rows = joins.map((j) => ({
+        intent_id: j.intentId, state: j.launch.length > 0 ? 'joining' : 'active', leaves: j.terminate.length > 0,
+        workflow: j.workflow, stages: j.launch, then_stages: j.terminate, detail: j.members ?? {}
+    }));
+    await ctx.knex.raw(JOIN, [JSON.stringify(rows), now, groupId, groupId, now, now, groupId, now, JSON.stringify(activity.map(activityRecord))]);
+};
 
 export const leaveServers = (ctx: StoreContext, groupId: GroupId, leaves: readonly PlannedLeave[], activity: readonly ActivityInput[]): Promise<void> =>
     ctx.knex.transaction(async (trx) => {
@@ -220,60 +217,38 @@ export const finishStage = async (ctx: StoreContext, end: StageEnd, activity: re
     (await finishStages(ctx, [{ end, activity, detail }]))[0] ?? false;
 
 // Running members stages' progress, with their activity rows, in one
-// transaction: a round's records are all written before any of its creates is
-// sent. false for a stage no longer running: nothing written for it.
-export const writeMembersDetails = (ctx: StoreContext, groupId: GroupId, writes: readonly MembersWrite[]): Promise<readonly boolean[]> =>
-    writes.length === 0 ? Promise.resolve([]) : ctx.knex.transaction(async (trx) => {
-        const list = writes.map((w) => [w.stage.intentId, w.stage.event, w.stage.stageIndex, JSON.stringify(w.detail)]);
-        const answer: { rows: { intent_id: string; event: string; stage: number }[] } = await trx.raw(
-            `UPDATE server_workflows AS w SET detail = v.detail
-            FROM (VALUES ${list.map(() => '(?::text, ?::text, ?::integer, ?::jsonb)').join(', ')}) AS v(intent_id, event, stage, detail)
-            WHERE w.intent_id = v.intent_id AND w.event = v.event AND w.stage = v.stage AND w.outcome = 'running'
-            RETURNING w.intent_id, w.event, w.stage`, list.flat());
-        const done = new Set(answer.rows.map((r) => keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage })));
-        const written = writes.map((w) => done.has(keyOf({ intentId: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex })));
-        await insertActivities(trx, writes.flatMap((w, i) => (written[i] === true ? w.activity.map((a) => ({ groupId, activity: a })) : [])), ctx.clock.now());
-        return written;
-    });
+// statement: a round's records are all written before any of its creates is
+// sent, and a statement is one round trip where a transaction was four. false
+// for a stage no longer running: nothing written for it, nor its rows.
+const WRITE_DETAILS = `WITH v AS (
+        SELECT * FROM json_to_recordset(?::json) AS v(write integer, intent_id text, event text, stage integer, detail jsonb)
+    ), updated AS (
+        UPDATE server_workflows AS w SET detail = v.detail FROM v
+        WHERE w.intent_id = v.intent_id AND w.event = v.event AND w.stage = v.stage AND w.outcome = 'running'
+        RETURNING w.intent_id, w.event, w.stage
+    ), logged AS (
+        INSERT INTO activity (group_id, at, ${ACTIVITY_COLUMNS})
+        SELECT ?::text, ?::timestamptz, ${ACTIVITY_COLUMNS}
+        FROM json_to_recordset(?::json) AS a(write integer, ${ACTIVITY_TYPES})
+        JOIN v ON v.write = a.write
+        JOIN updated u ON u.intent_id = v.intent_id AND u.event = v.event AND u.stage = v.stage
+        ORDER BY a.n
+        RETURNING id
+    )
+    SELECT intent_id, event, stage FROM updated`;
 
-interface MemberStageRow {
-    group_id: string;
-    intent_id: string;
-    event: WorkflowEvent;
-    server_id: string | null;
-    stage: number;
-    stage_count: number;
-    detail: unknown;
-}
-
-// The running members stages of these groups, by group.
-export const memberStagesOf = async (ctx: StoreContext, groupIds: Knex.Raw): Promise<ReadonlyMap<string, MemberStage[]>> => {
-    const rows: MemberStageRow[] = await ctx.knex('server_workflows as w')
-        .join('servers as s', 's.intent_id', 'w.intent_id')
-        .where('w.group_id', '=', groupIds).andWhere('w.outcome', 'running')
-        .andWhereRaw("w.stages ->> w.stage = 'members'")
-        .orderBy([{ column: 'w.group_id' }, { column: 'w.stage_started_at' }, { column: 'w.intent_id' }])
-        .select('w.group_id', 'w.intent_id', 'w.event', 's.server_id', 'w.stage', ctx.knex.raw('jsonb_array_length(w.stages) AS stage_count'), 'w.detail');
-    const byGroup = new Map<string, MemberStage[]>();
-    for (const row of rows) {
-        if (row.server_id === null) {
-            continue;   // a stage runs only once its server is known (the schema's transactions never leave one without)
-        }
-
-        const stage: MemberStage = {
-            intentId: row.intent_id, serverId: row.server_id, event: row.event, stageIndex: row.stage, last: row.stage + 1 >= Number(row.stage_count),
-            detail: membersDetailOf(row.detail)
-        };
-        const list = byGroup.get(row.group_id);
-        if (list) {
-            list.push(stage);
-        }
-        else {
-            byGroup.set(row.group_id, [stage]);
-        }
+export const writeMembersDetails = async (ctx: StoreContext, groupId: GroupId, writes: readonly MembersWrite[]): Promise<readonly boolean[]> => {
+    if (writes.length === 0) {
+        return [];
     }
 
-    return byGroup;
+    const details = writes.map((w, write) => ({ write, intent_id: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex, detail: w.detail }));
+    const rows = writes.flatMap((w, write) => w.activity.map((activity) => ({ write, activity }))).map(({ write, activity }, n) => ({ write, ...activityRecord(activity, n) }));
+    const answer: { rows: { intent_id: string; event: string; stage: number }[] } = await ctx.knex.raw(WRITE_DETAILS, [
+        JSON.stringify(details), groupId, ctx.clock.now(), JSON.stringify(rows)
+    ]);
+    const done = new Set(answer.rows.map((r) => keyOf({ intentId: r.intent_id, event: r.event, stage: r.stage })));
+    return writes.map((w) => done.has(keyOf({ intentId: w.stage.intentId, event: w.stage.event, stage: w.stage.stageIndex })));
 };
 
 export const getWorkflow = async (ctx: StoreContext, tenantId: TenantId, groupId: GroupId): Promise<WorkflowConfig> => {

@@ -81,7 +81,8 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
                 `floor: bare undici POST /servers then POST .../members per server, ${row.inFlight} workers (the plugin's runs at once x creates in flight per run).`,
                 '',
                 ...membersTable(row),
-                '  tput p/f = plugin joined/s / floor joined/s (target >= 0.9); Octavia req/server = the plugin\'s requests to Octavia per server (the create, the first look; the pool\'s owner once a pass).'
+                '  tput p/f = plugin joined/s / floor joined/s (target >= 0.9); Nova req/server: the create, and a listing of the project per group after its creates; ' +
+                'Octavia req/server: the create, the first look (a listing of the pool for a round of 10 or more, a look each below), the pool\'s owner once a pass.'
             ];
         }));
     }

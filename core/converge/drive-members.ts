@@ -13,7 +13,7 @@ import { afterStage, stageEndReason } from '../model/workflow';
 import type { Clock } from '../ports/clock';
 import type { ComputeScope } from '../ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore, MemberStage } from '../ports/convergence';
-import type { LoadBalancerMembers } from '../ports/load-balancers';
+import type { LoadBalancerMembers, PoolMember } from '../ports/load-balancers';
 import { foldOutcome, membersStep, type MemberAction, type MemberOutcome, type MembersStep } from './members';
 import { convergerRow } from './observe';
 
@@ -58,7 +58,44 @@ const poolChecks = (members: LoadBalancerMembers, scope: ComputeScope): ((poolId
     };
 };
 
-const call = async (members: LoadBalancerMembers, scope: ComputeScope, checkPool: (poolId: string) => Promise<void>, action: MemberAction): Promise<MemberOutcome> => {
+// A round's looks at one pool: when there are at least LIST_AT of them, one
+// listing of the pool answers them all (a request a page of a thousand, where
+// a look is a request each), and a member it does not show is gone, as a 404
+// to its own look says. Fewer looks, or a listing that failed, are looked at
+// one by one, as ever.
+export const LIST_AT = 10;
+
+type Look = (poolId: string, memberId: string) => Promise<PoolMember | null>;
+
+const looks = (members: LoadBalancerMembers, scope: ComputeScope, polled: readonly string[]): Look => {
+    const counts = new Map<string, number>();
+    polled.forEach((poolId) => counts.set(poolId, (counts.get(poolId) ?? 0) + 1));
+    const listedPools = new Set([...counts].flatMap(([poolId, n]) => (n >= LIST_AT ? [poolId] : [])));
+    const listings = new Map<string, Promise<ReadonlyMap<string, PoolMember> | null>>();
+    const listed = (poolId: string): Promise<ReadonlyMap<string, PoolMember> | null> => {
+        const known = listings.get(poolId);
+        if (known !== undefined) {
+            return known;
+        }
+
+        const listing = members.listMembers(scope, poolId).then((list) => new Map(list.map((m) => [m.id, m])), (err: unknown) => {
+            if (err instanceof LoadBalancerError) {
+                return null;
+            }
+
+            throw err;
+        });
+        listings.set(poolId, listing);
+        return listing;
+    };
+
+    return async (poolId, memberId) => {
+        const byId = listedPools.has(poolId) ? await listed(poolId) : null;
+        return byId === null ? members.showMember(scope, poolId, memberId) : byId.get(memberId) ?? null;
+    };
+};
+
+const call = async (members: LoadBalancerMembers, scope: ComputeScope, checkPool: (poolId: string) => Promise<void>, look: Look, action: MemberAction): Promise<MemberOutcome> => {
     try {
         switch (action.kind) {
             case 'resolve':
@@ -71,7 +108,7 @@ const call = async (members: LoadBalancerMembers, scope: ComputeScope, checkPool
                 await checkPool(action.record.poolId);
                 return { kind: 'create', action, id: (await members.createMember(scope, action.record.poolId, action.spec, true)).id };
             case 'poll':
-                return { kind: 'poll', action, member: await members.showMember(scope, action.record.poolId, action.record.id) };
+                return { kind: 'poll', action, member: await look(action.record.poolId, action.record.id) };
             case 'drain':
                 return { kind: 'drain', action, answer: await members.setWeight(scope, action.record.poolId, action.record.id, 0) };
             case 'delete':
@@ -125,7 +162,8 @@ const ending = (snap: ConvergenceSnapshot, d: Driving, step: Extract<MembersStep
 // records of all its stages in one transaction (those of its creates before
 // any is sent), ends the stages that are done in another, then sends the
 // round's calls, `concurrency` at a time, the next as soon as one is
-// answered. The server's name and addresses are the listing's now.
+// answered (many looks at one pool: one listing). The server's name and
+// addresses are the listing's now.
 export const driveMembers = async (deps: MembersDeps, snap: ConvergenceSnapshot, scope: ComputeScope, servers: readonly NovaServer[]): Promise<MembersDriven> => {
     const { store, clock } = deps;
     const byId = new Map(servers.map((s) => [s.id, s]));
@@ -173,8 +211,9 @@ export const driveMembers = async (deps: MembersDeps, snap: ConvergenceSnapshot,
         // (another instance ended it): nothing is sent for it, and the run looks again.
         const going = acting.filter(({ d }) => !refused.has(d));
         results.push(...Array.from({ length: acting.length - going.length }, (): StageResult => ({ kind: 'ended', abandoned: null, joined: false })));
+        const look = looks(deps.members, scope, going.flatMap(({ actions }) => actions.flatMap((a) => (a.kind === 'poll' ? [a.record.poolId] : []))));
         await Promise.all(going.map(async ({ d, actions }) => {
-            const outcomes = await Promise.all(actions.map((action) => slot(() => call(deps.members, scope, checkPool, action))));
+            const outcomes = await Promise.all(actions.map((action) => slot(() => call(deps.members, scope, checkPool, look, action))));
             d.stopped = stalled(outcomes);
             for (const outcome of outcomes) {
                 const folded = foldOutcome(d.stage.event, d.detail, outcome, clock.now());

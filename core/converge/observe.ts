@@ -2,7 +2,7 @@
 // (a ComputeError is an unknown listing, never an empty one: design idea 4),
 // and what a plan teaches the ledger and the activity log.
 import { groupMetadataKey, intentMetadataKey, serverNameSuffix } from '../model/ledger';
-import type { NovaListing, Plan } from './plan';
+import type { NovaListing, OrphanReport, Plan } from './plan';
 import { type Compute, type ComputeScope } from '../ports/compute';
 import { ComputeError } from '../model/server';
 import type { ConvergenceSnapshot, Observation } from '../ports/convergence';
@@ -24,6 +24,21 @@ export const observeListing = async (compute: Compute, scope: ComputeScope): Pro
 export const convergerRow = (snap: Pick<ConvergenceSnapshot, 'desired'>, row: Pick<ActivityInput, 'kind' | 'outcome' | 'reason' | 'message'>): ActivityInput =>
     ({ source: 'converger', who: 'converger', desiredBefore: snap.desired, desiredAfter: snap.desired, ...row });
 
+// The plan's orphans, unless they are the snapshot's already (the same
+// servers, first seen at the same times): null, nothing to write.
+const orphansToWrite = (snap: ConvergenceSnapshot, listing: NovaListing, plan: Plan): readonly OrphanReport[] | null => {
+    if (listing.kind !== 'known') {
+        return null;
+    }
+
+    const had = new Map(snap.orphans.map((o) => [o.serverId, o.since.getTime()]));
+    return plan.orphans.length === had.size && plan.orphans.every((o) => had.get(o.serverId) === o.since.getTime()) ? null : plan.orphans;
+};
+
+// A pass that learnt nothing writes nothing: no transaction for it.
+export const writesNothing = (o: Observation): boolean =>
+    o.adopts.length === 0 && o.retires.length === 0 && o.states.length === 0 && o.orphans === null && o.activity.length === 0;
+
 export const observationOf = (snap: ConvergenceSnapshot, listing: NovaListing, plan: Plan): Observation => {
     const known = new Set(snap.orphans.map((o) => o.serverId));
     const ledgerState = new Map(snap.ledger.map((e) => [e.intentId, e.state]));
@@ -34,7 +49,7 @@ export const observationOf = (snap: ConvergenceSnapshot, listing: NovaListing, p
         // Only the entries whose state moved: a steady group writes nothing per server.
         states: plan.members.flatMap((m) => ((m.condition === 'active' || m.condition === 'building') && ledgerState.get(m.intentId) !== m.condition ?
             [{ intentId: m.intentId, state: m.condition }] : [])),
-        orphans: listing.kind === 'known' ? plan.orphans : null,
+        orphans: orphansToWrite(snap, listing, plan),
         activity: [
             ...plan.adopts.map((a) => row({ kind: 'adopt', outcome: 'done', reason: 'adopted', message: `Server ${a.serverId} carries intent ${a.intentId}: adopted` })),
             ...plan.retires.map((r) => row({ kind: 'retire', outcome: 'done', reason: r.reason, message: `Intent ${r.intentId} retired (${r.reason})` })),

@@ -8,7 +8,7 @@ import { backoffFor } from './backoff';
 import { applyPlan } from './apply';
 import { passHolds } from './plan-holds';
 import { driveMembers, type MembersDriven } from './drive-members';
-import { convergerRow, observationOf, observeListing } from './observe';
+import { convergerRow, observationOf, observeListing, writesNothing } from './observe';
 import { workflowFailureReasons } from '../model/activity';
 import type { GroupId } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
@@ -60,6 +60,15 @@ const errorRow = (snap: ConvergenceSnapshot, message: string | null) => message 
     convergerRow(snap, { kind: 'status', outcome: 'done', reason: 'recovered', message: 'Group status back to ACTIVE' }) :
     convergerRow(snap, { kind: 'status', outcome: 'failed', reason: 'group_error', message: `Group status ERROR: ${message}` });
 
+// Back to ACTIVE, when the snapshot says ERROR: only a converger run, under
+// the lease, sets ERROR, and a pass that sets it plans again before clearing
+// it, so a group ACTIVE in the snapshot has nothing to clear (no transaction).
+const clearError = async (deps: Pick<ConvergerDeps, 'store'>, snap: ConvergenceSnapshot): Promise<void> => {
+    if (snap.status === 'ERROR') {
+        await deps.store.setGroupError(snap.groupId, null, errorRow(snap, null));
+    }
+};
+
 export const scopeOf = (deps: Pick<ConvergerDeps, 'region'>, snap: Pick<ConvergenceSnapshot, 'tenantId'>): ComputeScope =>
     ({ projectId: snap.tenantId, region: deps.region });
 
@@ -90,7 +99,11 @@ const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date, 
     const scope = scopeOf(deps, snap);
     const listing = known ?? await observeListing(deps.compute, scope);
     const plan = planFor(deps, snap, listing, now);
-    await deps.store.recordObservation(groupId, observationOf(snap, listing, plan));
+    const observation = observationOf(snap, listing, plan);
+    if (!writesNothing(observation)) {
+        await deps.store.recordObservation(groupId, observation);
+    }
+
     return { snap, scope, listing, plan };
 };
 
@@ -171,7 +184,7 @@ const membersPass = async (deps: ConvergerDeps, seen: Seen, now: Date): Promise<
         await deps.store.setGroupError(snap.groupId, refused, errorRow(snap, refused));
     }
     else if (driven.joined > 0) {
-        await deps.store.setGroupError(snap.groupId, null, errorRow(snap, null));
+        await clearError(deps, snap);
     }
 
     return driven;
@@ -209,7 +222,7 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
                 return { outcome: (await deps.store.finishGroupDeletion(groupId)) ? 'deleted' : 'done', passes: pass, plan, retryAt: null };
             }
 
-            await deps.store.setGroupError(groupId, null, errorRow(snap, null));
+            await clearError(deps, snap);
             return { outcome: 'done', passes: pass, plan, retryAt: null };
         }
 
@@ -239,7 +252,7 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
         }
         else if (applied.created > 0 && snap.loadBalancers.length === 0) {
             // With load balancers a server is a success once in service (membersPass).
-            await deps.store.setGroupError(groupId, null, errorRow(snap, null));
+            await clearError(deps, snap);
         }
 
         // A failed call is not retried in a tight loop: the next run plans again.

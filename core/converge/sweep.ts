@@ -6,7 +6,7 @@
 // listing, the passes (core/converge/run.ts). Deciding "nothing to do" needs no
 // lease: it writes nothing, and a run under way elsewhere is not disturbed.
 import { serversNaming } from './classify';
-import { observationOf, observeListing } from './observe';
+import { observationOf, observeListing, writesNothing } from './observe';
 import { planFor, scopeOf, type ConvergeResult, type ConvergerDeps } from './run';
 import type { GroupId } from '../model/ids';
 import type { NovaListing, Plan } from './plan';
@@ -16,9 +16,6 @@ export interface Triage {
     readonly steady: readonly ConvergeResult[];
     readonly unsettled: readonly GroupId[];     // for a full run each
 }
-
-const sameOrphans = (a: readonly { serverId: string }[], b: readonly { serverId: string }[]): boolean =>
-    a.length === b.length && a.every((o, i) => o.serverId === b[i]?.serverId);
 
 // A sufficient condition for isSteady, without a plan: every intent ACTIVE in
 // the ledger and in Nova, as many as desired, and no other server naming the
@@ -47,9 +44,7 @@ export const isSteady = (snap: ConvergenceSnapshot, listing: NovaListing, plan: 
         return false;
     }
 
-    const o = observationOf(snap, listing, plan);
-    return o.adopts.length === 0 && o.retires.length === 0 && o.states.length === 0 && o.activity.length === 0 &&
-        (o.orphans === null || sameOrphans(o.orphans, snap.orphans));
+    return writesNothing(observationOf(snap, listing, plan));
 };
 
 // Consecutive snapshots of one project, in the page's order.

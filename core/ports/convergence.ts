@@ -46,7 +46,7 @@ export interface Observation {
     readonly adopts: readonly Adopt[];
     readonly retires: readonly Retire[];
     readonly states: readonly { readonly intentId: string; readonly state: 'building' | 'active' }[];
-    readonly orphans: readonly OrphanReport[] | null;  // null: the listing was unknown, keep what we had
+    readonly orphans: readonly OrphanReport[] | null;  // null: keep what we had (the listing was unknown, or they are the same)
     readonly activity: readonly ActivityInput[];
 }
 

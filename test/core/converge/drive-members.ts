@@ -3,6 +3,7 @@
 // and what the run makes of it, what holds it, and when the run comes back.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
+import { LIST_AT } from '../../../core/converge/drive-members';
 import { convergeGroup, type ConvergerDeps } from '../../../core/converge/run';
 import { GroupId, TenantId } from '../../../core/model/ids';
 import { LoadBalancerError } from '../../../core/model/load-balancer';
@@ -147,6 +148,63 @@ describe('convergeGroup: the members stage', () => {
         expect(octavia.calls.filter((c) => c.startsWith('checkPool'))).to.equal(['checkPool p1', 'checkPool p1']);
         expect(octavia.calls.filter((c) => c.startsWith('createMember'))).to.have.length(3);
         expect(states(group)).to.equal(['active', 'active', 'active']);
+    });
+
+    it('answers a round\'s many looks at a pool with one listing of it, a few with a look each', async () => {
+        const many = setup([{ poolId: P1, port: 80 }], { desired: LIST_AT });
+        for (let i = 1; i <= LIST_AT; i++) {
+            many.built(`i${i}`, `s${i}`, [fixed(`10.1.0.${i}`)]);
+        }
+
+        expect((await convergeGroup(many.deps, g1)).outcome).to.equal('done');
+        expect(many.octavia.calls.filter((c) => c.startsWith('createMember'))).to.have.length(LIST_AT);
+        expect(many.octavia.calls.filter((c) => !c.startsWith('createMember'))).to.equal(['checkPool p1', 'listMembers p1']);
+        expect(states(many.group)).to.equal(Array.from({ length: LIST_AT }, () => 'active'));
+
+        const few = setup([{ poolId: P1, port: 80 }], { desired: LIST_AT - 1 });
+        for (let i = 1; i < LIST_AT; i++) {
+            few.built(`i${i}`, `s${i}`, [fixed(`10.1.0.${i}`)]);
+        }
+
+        expect((await convergeGroup(few.deps, g1)).outcome).to.equal('done');
+        expect(few.octavia.calls.filter((c) => c.startsWith('showMember'))).to.have.length(LIST_AT - 1);
+        expect(few.octavia.calls.filter((c) => c.startsWith('listMembers'))).to.equal([]);
+    });
+
+    it('takes a member the listing does not show for gone (created again), and looks one by one when the listing fails', async () => {
+        const { octavia, group, deps, built } = setup([{ poolId: P1, port: 80 }], { desired: LIST_AT });
+        for (let i = 1; i <= LIST_AT; i++) {
+            built(`i${i}`, `s${i}`, [fixed(`10.1.0.${i}`)]);
+        }
+
+        const list = octavia.listMembers.bind(octavia);
+        let listings = 0;
+        octavia.listMembers = async (scope, poolId) => {
+            const members = await list(scope, poolId);
+            return ++listings === 1 ? members.filter((m) => m.address !== '10.1.0.3') : members;
+        };
+        expect((await convergeGroup(deps, g1)).outcome).to.equal('done');
+        expect(octavia.calls.filter((c) => c.startsWith('createMember p1 10.1.0.3'))).to.have.length(2);
+        expect(states(group)).to.equal(Array.from({ length: LIST_AT }, () => 'active'));
+
+        const failing = setup([{ poolId: P1, port: 80 }], { desired: LIST_AT });
+        for (let i = 1; i <= LIST_AT; i++) {
+            failing.built(`i${i}`, `s${i}`, [fixed(`10.1.0.${i}`)]);
+        }
+
+        failing.octavia.failNext('listMembers', lbError('server_error'));
+        expect((await convergeGroup(failing.deps, g1)).outcome).to.equal('done');
+        expect(failing.octavia.calls.filter((c) => c.startsWith('listMembers'))).to.have.length(1);
+        expect(failing.octavia.calls.filter((c) => c.startsWith('showMember'))).to.have.length(LIST_AT);
+        expect(states(failing.group)).to.equal(Array.from({ length: LIST_AT }, () => 'active'));
+
+        const broken = setup([{ poolId: P1, port: 80 }], { desired: LIST_AT });
+        for (let i = 1; i <= LIST_AT; i++) {
+            broken.built(`i${i}`, `s${i}`, [fixed(`10.1.0.${i}`)]);
+        }
+
+        broken.octavia.failNext('listMembers', new Error('a bug'));
+        await expect(convergeGroup(broken.deps, g1)).to.reject(Error, 'a bug');
     });
 
     it('lists Nova again within a run only after something was sent to it', async () => {

@@ -3,7 +3,7 @@
 // request is the customer's server with our name and metadata.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { observationOf, observeListing, serverRequest } from '../../../core/converge/observe';
+import { observationOf, observeListing, serverRequest, writesNothing } from '../../../core/converge/observe';
 import { planConvergence, type Plan } from '../../../core/converge/plan';
 import { GroupId, TenantId } from '../../../core/model/ids';
 import type { LedgerEntry } from '../../../core/model/ledger';
@@ -102,6 +102,29 @@ describe('observationOf', () => {
         ]);
         expect(o.activity[2]?.message).to.contain('o-new');
         expect(o.activity.every((r) => r.source === 'converger' && r.desiredBefore === 2 && r.desiredAfter === 2)).to.be.true();
+    });
+
+    it('writes nothing for a pass that learnt nothing: the orphans it had, the same servers first seen at the same times, in any order', () => {
+        const orphan = (id: string): NovaServer => ({ ...server(id, `none-${id}`), created: new Date(hourAgo.getTime() - 60_000) });
+        const servers = [server('s1', 'i1'), orphan('o2'), orphan('o1')];
+        const had = [{ serverId: 'o1', since: hourAgo }, { serverId: 'o2', since: hourAgo }];
+        const snap = snapOf([entry('i1', 's1', 'active')], had);
+        const plan = { ...planOf(snap, servers), outcome: 'done' as const, holds: [] };
+        const same = observationOf(snap, { kind: 'known', servers }, plan);
+        expect(same.orphans).to.equal(null);
+        expect(writesNothing(same)).to.be.true();
+
+        const later = observationOf({ ...snap, orphans: [had[0] as ConvergenceSnapshot['orphans'][number], { serverId: 'o2', since: now }] }, { kind: 'known', servers }, plan);
+        expect(later.orphans?.map((o) => [o.serverId, o.since.getTime()])).to.equal([['o1', hourAgo.getTime()], ['o2', hourAgo.getTime()]]);
+        expect(writesNothing(later)).to.be.false();
+        const gone = observationOf(snap, { kind: 'known', servers: servers.slice(0, 2) }, planOf(snap, servers.slice(0, 2)));
+        expect(gone.orphans?.map((o) => o.serverId)).to.equal(['o2']);
+        expect(writesNothing(gone)).to.be.false();
+        const moved = observationOf(snapOf([entry('i1', 's1', 'building')], had), { kind: 'known', servers }, plan);
+        expect([moved.orphans, moved.states.length, writesNothing(moved)]).to.equal([null, 1, false]);
+        expect(writesNothing({ ...same, adopts: [{ intentId: 'i1', serverId: 's1' }] })).to.be.false();
+        expect(writesNothing({ ...same, retires: [{ intentId: 'i1', reason: 'vanished' }] })).to.be.false();
+        expect(writesNothing({ ...same, activity: moved.activity.concat(later.activity, [{ source: 'converger', who: 'c', kind: 'hold', outcome: 'refused', reason: 'paused', message: 'm', desiredBefore: 1, desiredAfter: 1 }]) })).to.be.false();
     });
 
     it('keeps the orphans it had when the listing is unknown (null: nothing to write)', () => {

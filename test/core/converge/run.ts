@@ -87,6 +87,13 @@ describe('convergeGroup: passes', () => {
         expect(store.rows('g1').map((r) => [r.kind, r.outcome, r.reason, r.message])).to.equal([['status', 'done', 'recovered', 'Group status back to ACTIVE']]);
     });
 
+    it('a converged ACTIVE group writes nothing: no observation, no status to clear, only its lease', async () => {
+        const { store, deps, active } = setup({ desired: 1 });
+        active('i1', 's1');
+        expect(await convergeGroup(deps, g1)).to.include({ outcome: 'done', passes: 1 });
+        expect(store.calls).to.equal(['claimLease g1', 'readConvergence g1', 'releaseLease g1']);
+    });
+
     it('deletes a DELETING group that has nothing left', async () => {
         const { store, deps } = setup({ desired: 0, status: 'DELETING' });
         expect(await convergeGroup(deps, g1)).to.include({ outcome: 'deleted', passes: 1 });

@@ -132,17 +132,19 @@ describe('isSteady', () => {
             ['a new orphan', snap, { ...done, orphans: [{ serverId: 'o1', since: hourAgo }] }],
             ['orphans to forget', { ...snap, orphans: [{ serverId: 'o1', since: hourAgo }] }, done],
             ['other orphans', { ...snap, orphans: [{ serverId: 'o1', since: hourAgo }] }, { ...done, orphans: [{ serverId: 'o2', since: hourAgo }] }],
-            ['the known orphans in another order', { ...snap, orphans: [{ serverId: 'o1', since: hourAgo }, { serverId: 'o2', since: hourAgo }] },
-                { ...done, orphans: [{ serverId: 'o2', since: hourAgo }, { serverId: 'o1', since: hourAgo }] }]
+            ['a known orphan first seen at another time', { ...snap, orphans: [{ serverId: 'o1', since: hourAgo }, { serverId: 'o2', since: hourAgo }] },
+                { ...done, orphans: [{ serverId: 'o2', since: hourAgo }, { serverId: 'o1', since: new Date(hourAgo.getTime() + 1) }] }]
         ];
         for (const [name, s, plan] of cases) {
             expect(isSteady(s, listing, plan), name).to.be.false();
         }
     });
 
-    it('is steady with the orphans it already knows, and keeps them on an unknown listing', () => {
+    it('is steady with the orphans it already knows (in any order), and keeps them on an unknown listing', () => {
         const orphans = [{ serverId: 'o1', since: hourAgo }];
         expect(isSteady({ ...snap, orphans }, listing, { ...done, orphans })).to.be.true();
+        const two = [{ serverId: 'o1', since: hourAgo }, { serverId: 'o2', since: hourAgo }];
+        expect(isSteady({ ...snap, orphans: two }, listing, { ...done, orphans: [...two].reverse() })).to.be.true();
         expect(isSteady({ ...snap, orphans }, { kind: 'unknown', reason: 'down' }, done)).to.be.true();
     });
 });
