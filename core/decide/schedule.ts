@@ -9,17 +9,25 @@ export interface ScheduleStep {
     readonly missed: readonly Date[];     // older than the grace: skipped
     readonly uncounted: boolean;          // a gap too long to look at whole: more were skipped
     readonly through: Date;               // handled through here after this step
+    // Worth writing: something ran or was skipped, or a minute began since
+    // (a cron is due only at a minute's start), so the handled time moves at
+    // most once a minute for a policy with nothing due, not on every tick.
+    readonly advance: boolean;
 }
+
+const MINUTE = 60_000;
 
 export const scheduleStep = (args: ScheduleArgs, from: Date, now: Date, graceMs: number, cronTimes: CronTimes): ScheduleStep => {
     const { times, scannedFrom } = 'at' in args ? { times: atTimes(args.at, from, now), scannedFrom: from } :
         cronTimes(args.cron, args.timezone ?? null, from, now);
     const late = (t: Date): boolean => now.getTime() - t.getTime() >= graceMs;
+    const uncounted = scannedFrom.getTime() > from.getTime();
     return {
         fire: times.filter((t) => !late(t)),
         missed: times.filter(late),
-        uncounted: scannedFrom.getTime() > from.getTime(),
-        through: now
+        uncounted,
+        through: now,
+        advance: times.length > 0 || uncounted || Math.floor(now.getTime() / MINUTE) > Math.floor(from.getTime() / MINUTE)
     };
 };
 

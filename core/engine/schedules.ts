@@ -85,7 +85,9 @@ export const schedules = (deps: SchedulesDeps): Schedules => {
             report[result.replay ? 'replayed' : 'fired']++;
         }
 
-        await store.advanceSchedule(policy.policyId, policy.from, step.through);
+        if (step.advance) {
+            await store.advanceSchedule(policy.policyId, policy.from, step.through);
+        }
     };
 
     // The firings of a chunk another instance has decided meanwhile, in one

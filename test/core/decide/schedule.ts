@@ -24,9 +24,15 @@ describe('a schedule step', () => {
 
     it('fires a cron\'s due times since it was last handled, each once, and is handled through now', () => {
         expect(scheduleStep({ cron: '* * * * *' }, t('00:00:30'), t('00:02:10'), 300_000, minutes())).to.equal({
-            fire: [t('00:01:00'), t('00:02:00')], missed: [], uncounted: false, through: t('00:02:10')
+            fire: [t('00:01:00'), t('00:02:00')], missed: [], uncounted: false, through: t('00:02:10'), advance: true
         });
         expect(scheduleStep({ cron: '* * * * *' }, t('00:02:10'), t('00:02:50'), 300_000, minutes()).fire).to.equal([]);
+    });
+
+    it('is worth writing down when something ran or a minute began, not on every tick', () => {
+        const daily = (from: string, now: string) => scheduleStep({ cron: '0 2 * * *' }, t(from), t(now), 300_000, () => ({ times: [], scannedFrom: t(from) })).advance;
+        expect(daily('00:02:10', '00:02:50')).to.be.false();
+        expect(daily('00:02:10', '00:03:00')).to.be.true();
     });
 
     it('skips the times older than the grace, and says when a gap was too long to count whole', () => {
