@@ -38,7 +38,7 @@ export interface ClusterTake {
 export interface ClusterGuardStore {
     // The upstream's holds still in force at nowMs, in every region.
     holdsOf(upstream: Upstream, nowMs: number): Promise<readonly RegionHold[]>;
-    // Kept only if it ends later than the one of that cause already there.
+    // Kept (and made this setter's) unless the one of that cause already there ends later.
     hold(upstream: Upstream, hold: RegionHold): Promise<void>;
     // Ends the hold of that cause if this instance set it; another's stays.
     endHold(upstream: Upstream, region: string, cause: HoldCause, setBy: string): Promise<void>;

@@ -28,7 +28,7 @@ export const hold = async (ctx: StoreContext, upstream: Upstream, held: RegionHo
     await ctx.knex.raw(`
         INSERT INTO region_holds AS h (cloud, service, region, cause, held_until, set_by) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (cloud, service, region, cause) DO UPDATE SET held_until = EXCLUDED.held_until, set_by = EXCLUDED.set_by
-        WHERE h.held_until < EXCLUDED.held_until`, [upstream.cloud, upstream.service, held.region, held.cause, new Date(held.untilMs), held.setBy]);
+        WHERE h.held_until <= EXCLUDED.held_until`, [upstream.cloud, upstream.service, held.region, held.cause, new Date(held.untilMs), held.setBy]);
 };
 
 export const endHold = async (ctx: StoreContext, upstream: Upstream, region: string, cause: HoldCause, setBy: string): Promise<void> => {
