@@ -13,6 +13,7 @@ import * as circleBackWarmUp from './009_circle_back_warm_up';
 import * as workflowDeliveries from './010_workflow_deliveries';
 import * as instances from './011_instances';
 import * as schedules from './012_schedules';
+import * as clusterGuards from './013_cluster_guards';
 
 export interface Migration {
     readonly name: string;
@@ -32,5 +33,6 @@ export const migrations: readonly Migration[] = [
     { name: '009_circle_back_warm_up', ...circleBackWarmUp },
     { name: '010_workflow_deliveries', ...workflowDeliveries },
     { name: '011_instances', ...instances },
-    { name: '012_schedules', ...schedules }
+    { name: '012_schedules', ...schedules },
+    { name: '013_cluster_guards', ...clusterGuards }
 ];

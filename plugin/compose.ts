@@ -3,6 +3,7 @@
 import { cronTimes } from '../adapters/schedule/cron-times';
 import { randomInt, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { ClusterLink } from '../adapters/guard/cluster-link';
 import { KeystoneSession } from '../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
 import { GuardedCompute } from '../adapters/nova/guarded-compute';
@@ -21,6 +22,7 @@ import type { Log } from '../core/engine/log';
 import { InstanceId } from '../core/model/ids';
 import type { TokenValidator } from '../core/ports/identity';
 import type { LaunchVisibility } from '../core/ports/launch-visibility';
+import type { ServiceAccount } from '../adapters/keystone/service-account';
 import type { Settings } from './options';
 
 // The region kill-switches of this installation's groups are matched against.
@@ -63,16 +65,23 @@ const launchVisibilityFor = (settings: Settings): LaunchVisibility | null => {
     return serviceAccount === undefined || compute !== undefined || !keystoneTokens ? null : new OpenStackLaunchVisibility(serviceSession(settings, serviceAccount));
 };
 
+// The cluster this instance is one of (contract §9): its Nova and Octavia
+// holds and creation budgets are kept in the database every instance shares,
+// under the service account's cloud.
+const clusterLinkFor = (account: ServiceAccount, store: KnexStore, instance: string, log: Log): ClusterLink =>
+    new ClusterLink(store.guards, account.authUrl, instance, log);
+
 // Octavia as the service account (the members stages), with a breaker,
 // Retry-After holds and a member creation budget of its own per region: the
-// same settings as Nova's, never the same breaker. None without a service account.
-const openMembersFor = (settings: Settings): GuardedOctavia | null => {
-    const { openstack, clock, converger } = settings;
-    return openstack.serviceAccount === undefined ? null : new GuardedOctavia(new OctaviaClient(openstack.serviceAccount, { clock }), {
+// same settings as Nova's, never the same breaker.
+const openMembersFor = (settings: Settings, account: ServiceAccount, cluster: ClusterLink): GuardedOctavia => {
+    const { clock, converger } = settings;
+    return new GuardedOctavia(new OctaviaClient(account, { clock }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
-        createBudget: converger.createBudget
+        createBudget: converger.createBudget,
+        cluster
     });
 };
 
@@ -84,29 +93,33 @@ export const loadBalancersEnabled = (settings: Settings): boolean =>
 
 // The host's own Compute as given; otherwise Nova as the service account,
 // behind a breaker, Retry-After holds and a creation budget per region.
-const openComputeFor = (settings: Settings) => (): OpenedCompute | null => {
+// Octavia's members need the service account (none without one).
+const openComputeFor = (settings: Settings, store: KnexStore, instance: string, log: Log) => (): OpenedCompute | null => {
     const { openstack, clock, converger } = settings;
-    const members = openMembersFor(settings);
+    const account = openstack.serviceAccount;
+    if (account === undefined) {
+        return openstack.compute ? { compute: openstack.compute, members: null, close: () => undefined } : null;
+    }
+
+    const cluster = clusterLinkFor(account, store, instance, log);
+    const members = openMembersFor(settings, account, cluster);
     if (openstack.compute) {
-        return { compute: openstack.compute, members, close: () => members?.close() };
+        return { compute: openstack.compute, members, close: () => members.close() };
     }
 
-    if (!openstack.serviceAccount) {
-        return null;
-    }
-
-    const guarded = new GuardedCompute(new NovaCompute(openstack.serviceAccount, { clock }), {
+    const guarded = new GuardedCompute(new NovaCompute(account, { clock }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
-        createBudget: converger.createBudget
+        createBudget: converger.createBudget,
+        cluster
     });
     return {
         compute: guarded,
         members,
         close: () => {
             guarded.close();
-            members?.close();
+            members.close();
         }
     };
 };
@@ -123,30 +136,34 @@ const addressPolicyOf = (settings: Settings): AddressPolicy => {
 const webhookOptionsOf = (settings: Settings) =>
     ({ policy: addressPolicyOf(settings), lookup: settings.webhooks.lookup, timeoutMs: settings.webhooks.attemptTimeoutMs });
 
-export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): EnginePorts => ({
-    groups: store.groups,
-    supervision: store.supervision,
-    convergence: store.convergence,
-    workflows: store.workflows,
-    deliveries: store.deliveries,
-    schedules: store.schedules,
-    cronTimes,
-    instances: store.instances,
-    webhookSender: webhookSender({ ...webhookOptionsOf(settings), connections: settings.webhooks.concurrency }),
-    webhookUrlCheck: webhookUrlCheck(webhookOptionsOf(settings)),
-    hostWorkflows: new Map(Object.entries(settings.workflows)),
-    clock: settings.clock,
-    scheduler: timerScheduler,
-    log,
-    computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
-    loadBalancersEnabled: loadBalancersEnabled(settings),
-    openCompute: openComputeFor(settings),
+export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): EnginePorts => {
     // A fresh id per registration: a restarted process is another instance.
-    instance: { id: InstanceId(randomUUID()), host: hostname(), pid: process.pid },
-    newId: randomUUID,
-    random: () => randomInt(2 ** 31),
-    launchVisibility: launchVisibilityFor(settings)
-});
+    // Its leases and the guard holds it shares with the others carry it.
+    const instance = { id: InstanceId(randomUUID()), host: hostname(), pid: process.pid };
+    return {
+        groups: store.groups,
+        supervision: store.supervision,
+        convergence: store.convergence,
+        workflows: store.workflows,
+        deliveries: store.deliveries,
+        schedules: store.schedules,
+        cronTimes,
+        instances: store.instances,
+        webhookSender: webhookSender({ ...webhookOptionsOf(settings), connections: settings.webhooks.concurrency }),
+        webhookUrlCheck: webhookUrlCheck(webhookOptionsOf(settings)),
+        hostWorkflows: new Map(Object.entries(settings.workflows)),
+        clock: settings.clock,
+        scheduler: timerScheduler,
+        log,
+        computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
+        loadBalancersEnabled: loadBalancersEnabled(settings),
+        openCompute: openComputeFor(settings, store, instance.id, log),
+        instance,
+        newId: randomUUID,
+        random: () => randomInt(2 ** 31),
+        launchVisibility: launchVisibilityFor(settings)
+    };
+};
 
 // Schedule policies a tick looks at at once: each a trigger's few statements.
 const SCHEDULE_CONCURRENCY = 8;

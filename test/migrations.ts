@@ -9,7 +9,7 @@ import * as workflowDeliveries from '../migrations/010_workflow_deliveries';
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
 
-const tables = ['tenants', 'groups', 'policies', 'webhooks', 'secrets', 'activity', 'servers', 'overrides', 'kill_switches', 'alert_episodes', 'alert_events', 'group_leases', 'orphans', 'server_workflows', 'instances'];
+const tables = ['tenants', 'groups', 'policies', 'webhooks', 'secrets', 'activity', 'servers', 'overrides', 'kill_switches', 'alert_episodes', 'alert_events', 'group_leases', 'orphans', 'server_workflows', 'instances', 'region_holds', 'region_budgets'];
 
 const scratch = async (): Promise<{ db: Database; drop: () => Promise<void> }> => {
     const url = process.env.DATABASE_URL;

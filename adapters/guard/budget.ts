@@ -60,15 +60,20 @@ export const refill = (state: CreateBudgetState, limits: CreateBudgetLimits, now
     return { ...state, tokens, atMs: Math.max(state.atMs, nowMs) };
 };
 
+// Why a budget brought up to date (refill) takes no create now, and how long
+// until it might: the in-flight cap first (then the next token's interval as a
+// hint, the time a create takes being unknown), else the rate (0 when a token is there).
+export const budgetWait = (now: CreateBudgetState, limits: CreateBudgetLimits): { readonly why: 'rate' | 'in_flight'; readonly waitMs: number } => {
+    const intervalMs = 1000 / limits.createsPerS;
+    return now.inFlight >= limits.maxInFlight ?
+        { why: 'in_flight', waitMs: Math.ceil(intervalMs) } :
+        { why: 'rate', waitMs: Math.max(0, Math.ceil((1 - now.tokens) * intervalMs)) };
+};
+
 export const admitCreate = (state: CreateBudgetState, limits: CreateBudgetLimits, nowMs: number): CreateAdmission => {
     const now = refill(state, limits, nowMs);
-    const intervalMs = 1000 / limits.createsPerS;
-    if (now.inFlight >= limits.maxInFlight) {
-        return { admitted: false, why: 'in_flight', waitMs: Math.ceil(intervalMs), state: now };
-    }
-
-    if (now.tokens < 1 - TOKEN_EPSILON) {
-        return { admitted: false, why: 'rate', waitMs: Math.ceil((1 - now.tokens) * intervalMs), state: now };
+    if (now.inFlight >= limits.maxInFlight || now.tokens < 1 - TOKEN_EPSILON) {
+        return { admitted: false, ...budgetWait(now, limits), state: now };
     }
 
     return { admitted: true, state: { ...now, tokens: Math.max(0, now.tokens - 1), inFlight: now.inFlight + 1 } };

@@ -1,6 +1,7 @@
 // Any Compute, wrapped so that a Nova in trouble is not made worse (design
 // idea 5, contract §3): a Retry-After hold, a breaker named compute:<region>
-// and a creation budget per region, composed in adapters/guard/region-guards.ts.
+// and a creation budget per region, composed in adapters/guard/region-guards.ts
+// (the holds and the budget the cluster's, given a cluster link: contract §9).
 // Only creates spend the budget.
 import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
@@ -18,6 +19,8 @@ const refuse = (refusal: Refusal): ComputeError => {
             return new ComputeError('held', `Compute calls to ${refusal.region} are held by Nova's Retry-After for ${refusal.waitS} s more`, null, refusal.waitS);
         case 'budget':
             return new ComputeError('held', `Creation budget of ${refusal.region} spent (${refusal.limit})`, null, refusal.waitS);
+        case 'budget_unknown':
+            return new ComputeError('held', `The cluster's creation budget of ${refusal.region} cannot be read (the database is out of reach): no create sent`, null, refusal.waitS);
         case 'breaker_open':
             return new ComputeError('breaker_open', `The compute breaker of ${refusal.region} is open: Nova is failing there`, null, refusal.waitS);
         case 'closed':
@@ -29,7 +32,7 @@ const refuse = (refusal: Refusal): ComputeError => {
 const holdOf = (err: unknown): number | null =>
     err instanceof ComputeError && (err.kind === 'over_limit' || err.kind === 'unavailable') ? err.retryAfterS : null;
 
-const NOVA_VOICE: GuardVoice = { breaker: regionBreaker, refuse, holdOf };
+const NOVA_VOICE: GuardVoice = { service: 'compute', breaker: regionBreaker, refuse, holdOf };
 
 export class GuardedCompute implements Compute {
     readonly breakerOptions: BreakerOptions;

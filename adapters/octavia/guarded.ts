@@ -26,6 +26,8 @@ const refuse = (refusal: Refusal): LoadBalancerError => {
             return new LoadBalancerError('held', `Load-balancer calls to ${refusal.region} are held by Octavia's Retry-After for ${refusal.waitS} s more`, null, refusal.waitS);
         case 'budget':
             return new LoadBalancerError('held', `Member creation budget of ${refusal.region} spent (${refusal.limit})`, null, refusal.waitS);
+        case 'budget_unknown':
+            return new LoadBalancerError('held', `The cluster's member creation budget of ${refusal.region} cannot be read (the database is out of reach): no member created`, null, refusal.waitS);
         case 'breaker_open':
             return new LoadBalancerError('breaker_open', `The load-balancer breaker of ${refusal.region} is open: Octavia is failing there`, null, refusal.waitS);
         case 'closed':
@@ -37,7 +39,7 @@ const refuse = (refusal: Refusal): LoadBalancerError => {
 const holdOf = (err: unknown): number | null =>
     err instanceof LoadBalancerError && (err.kind === 'over_limit' || err.kind === 'unavailable') ? err.retryAfterS : null;
 
-const OCTAVIA_VOICE: GuardVoice = { breaker: octaviaBreaker, refuse, holdOf };
+const OCTAVIA_VOICE: GuardVoice = { service: 'load-balancer', breaker: octaviaBreaker, refuse, holdOf };
 
 export class GuardedOctavia implements LoadBalancerMembers {
     readonly breakerOptions: BreakerOptions;

@@ -4,6 +4,7 @@
 // and refuses with NotReadyError (503) outside that.
 import { DomainError } from '../../core/model/errors';
 import type { Clock } from '../../core/ports/clock';
+import type { ClusterGuardStore } from '../guard/cluster-store';
 import type { ConvergenceStore } from '../../core/ports/convergence';
 import type { DeliveryStore } from '../../core/ports/deliveries';
 import type { GroupsStore } from '../../core/ports/groups';
@@ -14,6 +15,7 @@ import type { WorkflowStore } from '../../core/ports/workflows';
 import * as Activity from './activity';
 import * as Alerts from './alerts';
 import { capabilities, loadCapabilityKey } from './capability';
+import * as ClusterGuards from './cluster-guards';
 import type { StoreContext } from './context';
 import * as ConvergenceGroups from './convergence-groups';
 import * as Deliveries from './deliveries';
@@ -46,6 +48,7 @@ export interface KnexStore {
     readonly deliveries: DeliveryStore;
     readonly schedules: ScheduleStore;
     readonly instances: InstanceStore;
+    readonly guards: ClusterGuardStore;   // the Nova and Octavia guards' cluster-wide holds and budgets
     open(): Promise<void>;
     close(): Promise<void>;
 }
@@ -160,6 +163,14 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         prune: (seenBefore) => Instances.prune(ctx(), seenBefore)
     };
 
+    const guards: ClusterGuardStore = {
+        holdsOf: (...args) => ClusterGuards.holdsOf(ctx(), ...args),
+        hold: (...args) => ClusterGuards.hold(ctx(), ...args),
+        endHold: (...args) => ClusterGuards.endHold(ctx(), ...args),
+        takeCreate: (...args) => ClusterGuards.takeCreate(ctx(), ...args),
+        finishCreate: (...args) => ClusterGuards.finishCreate(ctx(), ...args)
+    };
+
     return {
         groups: guardReach(groups),
         supervision: guardReach(supervision),
@@ -168,6 +179,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         deliveries: guardReach(deliveries),
         schedules: guardReach(schedules),
         instances: guardReach(instances),
+        guards: guardReach(guards),
         open: async () => {
             if (options.migrate) {
                 await migrateLatest(db.knex);

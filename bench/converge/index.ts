@@ -9,6 +9,7 @@ import { createsTable, outageTable } from './report';
 import { sweepRun } from './sweep';
 import { sweepTable } from './sweep-report';
 import { membersRun, membersTable } from './members';
+import { clusterRun, clusterTable } from './cluster';
 
 const section = async (name: string, run: () => Promise<string[]>): Promise<string[]> => {
     const started = Date.now();
@@ -83,6 +84,22 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
                 ...membersTable(row),
                 '  tput p/f = plugin joined/s / floor joined/s (target >= 0.9); Nova req/server: the create, and a listing of the project per group after its creates; ' +
                 'Octavia req/server: the create, the first look (a listing of the pool for a round of 10 or more, a look each below), the pool\'s owner once a pass.'
+            ];
+        }));
+    }
+
+    if (cs.parts.includes('cluster')) {
+        lines.push(...await section('cluster', async () => {
+            const limits = { createsPerS: cs.clusterRate, burst: cs.burst, maxInFlight: cs.maxInFlight, maxWaitMs: 2000 };
+            const row = await clusterRun(settings.postgresAdminUrl, cs.clusterInstances, cs.concurrency, cs.clusterSeconds, limits);
+            return [
+                `cluster-wide creation budget: ${row.instances} instances' compute guards (each its own pool to one PostgreSQL database), ${row.callersEach} callers each ` +
+                `sending creates back to back for ${row.seconds}s to the simulator (zero build time), one region; floor: the budget (issue: the cluster's rate 0.9-1.05x of it).`,
+                '',
+                ...clusterTable(row),
+                '  c/s after 1st s = creates reaching the simulator after the first second (the burst) per second; busiest second = the most in a clock second of arrival;',
+                '  busiest any 1 s = the most in any 1-s window of arrival, sliding (the bucket admits at most rate + burst in any second of its own time, exactly;',
+                '  the requests then reach the simulator a few ms apart from when they were admitted, so a sliding window of arrivals can hold a few more).'
             ];
         }));
     }

@@ -8,9 +8,10 @@
 // BENCH_OUTAGE_GROUPS=1000 (1000)  BENCH_OUTAGE_SECONDS=15 (60)  BENCH_OUTAGE_NAIVE_RETRY_MS=100
 // BENCH_SWEEP_GROUPS=1000 (10000)  BENCH_SWEEP_SERVERS=10 (10, servers per group; 100,000 in all)
 // BENCH_MEMBERS_SERVERS=1000 (1000, joining one pool)  BENCH_MEMBERS_GROUPS=10
+// BENCH_CLUSTER_INSTANCES=3 (3)  BENCH_CLUSTER_SECONDS=10  BENCH_CLUSTER_RATE=100 (100, the region's creates/s)
 import { list, number } from '../shared/settings';
 
-export type ConvergePart = 'creates' | 'outage' | 'sweep' | 'members';
+export type ConvergePart = 'creates' | 'outage' | 'sweep' | 'members' | 'cluster';
 
 export interface ConvergeSettings {
     readonly parts: readonly ConvergePart[];
@@ -29,6 +30,9 @@ export interface ConvergeSettings {
     readonly sweepServers: number;
     readonly membersServers: number;
     readonly membersGroups: number;
+    readonly clusterInstances: number;
+    readonly clusterSeconds: number;
+    readonly clusterRate: number;
 }
 
 const numbers = (name: string, fallback: readonly number[]): number[] => {
@@ -44,7 +48,7 @@ const numbers = (name: string, fallback: readonly number[]): number[] => {
 const integer = (name: string, fallback: number): number => Math.round(number(name, fallback));
 
 export const convergeSettings = (): ConvergeSettings => ({
-    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep', 'members']),
+    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep', 'members', 'cluster']),
     creates: integer('BENCH_CONVERGE_CREATES', 2000),
     groups: integer('BENCH_CONVERGE_GROUPS', 200),
     groupsPerTenant: integer('BENCH_CONVERGE_GROUPS_PER_TENANT', 10),
@@ -59,5 +63,8 @@ export const convergeSettings = (): ConvergeSettings => ({
     sweepGroups: integer('BENCH_SWEEP_GROUPS', 1000),
     sweepServers: integer('BENCH_SWEEP_SERVERS', 10),
     membersServers: integer('BENCH_MEMBERS_SERVERS', 1000),
-    membersGroups: integer('BENCH_MEMBERS_GROUPS', 10)
+    membersGroups: integer('BENCH_MEMBERS_GROUPS', 10),
+    clusterInstances: integer('BENCH_CLUSTER_INSTANCES', 3),
+    clusterSeconds: number('BENCH_CLUSTER_SECONDS', 10),
+    clusterRate: number('BENCH_CLUSTER_RATE', 100)
 });

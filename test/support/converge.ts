@@ -31,8 +31,33 @@ export interface Rig {
     scaleTo(groupId: string, desired: number): Promise<void>;
     state(groupId: string): Promise<Record<string, unknown>>;
     activity(groupId: string): Promise<{ source: string; kind: string; outcome: string; reason: string; message: string }[]>;
+    // Another plugin instance of the same cluster: the same database, cloud, options and clock (stopped with the rig).
+    join(): Promise<Instance>;
     stop(): Promise<void>;
 }
+
+export interface Instance {
+    readonly server: Hapi.Server;
+    converge(groupId: string): Promise<ConvergeResult>;
+    scaleTo(groupId: string, desired: number): Promise<void>;    // through this instance (its converger is kicked)
+}
+
+const convergeWith = (server: Hapi.Server) => async (groupId: string): Promise<ConvergeResult> => {
+    const [result] = await server.plugins['nova-autoscale'].convergeOnce(groupId);
+    if (!result) {
+        throw new Error('no converger ran');
+    }
+
+    return result;
+};
+
+const scaleWith = (api: Caller, tenant: string) => async (groupId: string, desired: number): Promise<void> => {
+    const created = await api('POST', `/${tenant}/groups/${groupId}/policies`, [{ name: `to-${desired}-${randomUUID().slice(0, 6)}`, cooldown: 0, type: 'webhook', desiredCapacity: desired }]);
+    expect(created.statusCode, JSON.stringify(created.result)).to.equal(201);
+    const policyId = String(field(created.result, 'policies', 0, 'id'));
+    const res = await api('POST', `/${tenant}/groups/${groupId}/policies/${policyId}/execute`);
+    expect(res.statusCode, JSON.stringify(res.result)).to.equal(202);
+};
 
 export interface RigOptions {
     readonly sim?: SimulatorOptions;
@@ -51,8 +76,12 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
     sim.grantRole({ userName: DEMO.serviceUser.name, projectId: tenant, role: 'admin' });
 
     const db = await testDatabase();
-    const server = Hapi.server();
     const serviceAccount: ServiceAccount = demoServiceAccount(sim);
+    // A simulator is a new cloud; one earlier in the run may have had its port
+    // (and so its Keystone URL), and its clock: what its guards shared is not ours.
+    await db.knex('region_budgets').where({ cloud: serviceAccount.authUrl }).delete();
+    await db.knex('region_holds').where({ cloud: serviceAccount.authUrl }).delete();
+    const server = Hapi.server();
     const pluginOptions: PluginOptions = {
         database: { knex: db.knex },
         clock,
@@ -72,18 +101,11 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
     await server.register({ plugin, options: pluginOptions }, { routes: { prefix: '/autoscale' } });
     await server.initialize();
     const api = caller(server, 'tok');
-    const autoscale = server.plugins['nova-autoscale'];
+    const joined: Hapi.Server[] = [];
 
     const rig: Rig = {
         server, sim, clock, api, admin: caller(server, 'op'), tenant,
-        converge: async (groupId) => {
-            const [result] = await autoscale.convergeOnce(groupId);
-            if (!result) {
-                throw new Error('no converger ran');
-            }
-
-            return result;
-        },
+        converge: convergeWith(server),
         ours: (groupId) => sim.servers(tenant).filter((s) => s.metadata['autoscale:group_id'] === groupId),
         createGroup: async (config = {}, launch = {}) => {
             const res = await api('POST', `/${tenant}/groups`, {
@@ -96,13 +118,7 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
             expect(res.statusCode, JSON.stringify(res.result)).to.equal(201);
             return String(field(res.result, 'group', 'id'));
         },
-        scaleTo: async (groupId, desired) => {
-            const created = await api('POST', `/${tenant}/groups/${groupId}/policies`, [{ name: `to-${desired}-${randomUUID().slice(0, 6)}`, cooldown: 0, type: 'webhook', desiredCapacity: desired }]);
-            expect(created.statusCode, JSON.stringify(created.result)).to.equal(201);
-            const policyId = String(field(created.result, 'policies', 0, 'id'));
-            const res = await api('POST', `/${tenant}/groups/${groupId}/policies/${policyId}/execute`);
-            expect(res.statusCode, JSON.stringify(res.result)).to.equal(202);
-        },
+        scaleTo: scaleWith(api, tenant),
         state: async (groupId) => {
             const res = await api('GET', `/${tenant}/groups/${groupId}/state`);
             expect(res.statusCode).to.equal(200);
@@ -113,7 +129,15 @@ export const startRig = async (options: RigOptions = {}): Promise<Rig> => {
             expect(res.statusCode).to.equal(200);
             return field(res.result, 'activity') as { source: string; kind: string; outcome: string; reason: string; message: string }[];
         },
+        join: async () => {
+            const other = Hapi.server();
+            await other.register({ plugin, options: pluginOptions }, { routes: { prefix: '/autoscale' } });
+            await other.initialize();
+            joined.push(other);
+            return { server: other, converge: convergeWith(other), scaleTo: scaleWith(caller(other, 'tok'), tenant) };
+        },
         stop: async () => {
+            await Promise.all(joined.map((other) => other.stop()));
             await server.stop();
             await sim.stop();
         }
