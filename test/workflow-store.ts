@@ -120,6 +120,18 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
         expect((await stores().deliveries.claimDue(now, leaseUntil, 10)).filter((d) => d.intentId === a)).to.equal([]);
     });
 
+    it('shares the sweep: two halves of the groups, by a hash of the id, are apart and make the whole', async () => {
+        for (let i = 0; i < 6; i++) {
+            await withServers(0);
+        }
+
+        const ids = async (share: { index: number; of: number }) => (await stores().convergence.sweepPage(100_000, null, share)).map((snap) => snap.groupId as string);
+        const [whole, first, second] = await Promise.all([ids({ index: 0, of: 1 }), ids({ index: 0, of: 2 }), ids({ index: 1, of: 2 })]);
+        expect(first.filter((id) => second.includes(id))).to.equal([]);
+        expect([...first, ...second].sort()).to.equal([...whole].sort());
+        expect(first.length * second.length).to.be.above(0);
+    });
+
     it('keeps a group\'s workflow, and says 404 for another tenant\'s group; a row it cannot read is the built-in one', async () => {
         const { groupId } = await withServers(0);
         await stores().groups.setWorkflow(tenant as never, groupId, { type: 'host', name: 'hooks' });

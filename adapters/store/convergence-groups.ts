@@ -1,6 +1,7 @@
 // Group-level writes around convergence: which groups need a converger, the
 // group's ERROR status, a forced delete's last step, backoff and pacing.
 import { GroupId } from '../../core/model/ids';
+import type { SweepShare } from '../../core/decide/sweep-share';
 import type { ConvergenceSnapshot, GroupHold, LockedBuildFailures, SweepCursor } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
@@ -22,8 +23,10 @@ export const groupsToConverge = async (ctx: StoreContext, limit: number, after =
     return rows.map((r) => GroupId(r.id));
 };
 
-export const sweepPage = async (ctx: StoreContext, limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]> => {
+export const sweepPage = async (ctx: StoreContext, limit: number, after: SweepCursor | null, share: SweepShare): Promise<readonly ConvergenceSnapshot[]> => {
     const ids: string[] = await ctx.knex('groups').where({ paused: false })
+        // hashtext is an int4: shifted to non-negative as a bigint (abs of its least value overflows).
+        .modify((q) => (share.of > 1 ? q.whereRaw('mod(hashtext(id)::bigint + 2147483648, ?) = ?', [share.of, share.index]) : q))
         .modify((q) => (after === null ? q : q.whereRaw('(tenant_id, id) > (?, ?)', [after.tenantId, after.groupId])))
         .orderBy(['tenant_id', 'id']).limit(limit).pluck('id');
     const snapshots = await readConvergences(ctx, ids.map(GroupId));

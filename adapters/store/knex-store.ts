@@ -114,7 +114,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         groupsToConverge: (...args) => ConvergenceGroups.groupsToConverge(ctx(), ...args),
         readConvergence: (groupId) => Ledger.readConvergence(ctx(), groupId),
         groupHold: (groupId) => ConvergenceGroups.groupHold(ctx(), groupId),
-        sweepPage: (limit, after) => ConvergenceGroups.sweepPage(ctx(), limit, after),
+        sweepPage: (...args) => ConvergenceGroups.sweepPage(ctx(), ...args),
         recordObservation: (...args) => Ledger.recordObservation(ctx(), ...args),
         writeIntents: (...args) => Ledger.writeIntents(ctx(), ...args),
         setServerIds: (...args) => Ledger.setServerIds(ctx(), ...args),

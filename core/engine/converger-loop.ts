@@ -3,6 +3,7 @@
 // self-heal sweep of every group each intervals.convergeS. Runs of one group
 // are chained in this process (a kick during a run queues one more run, never
 // a second one at once); across processes the group lease keeps them apart.
+import { WHOLE, type SweepShare } from '../decide/sweep-share';
 import { DomainError } from '../model/errors';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../converge/run';
 import { triage } from '../converge/sweep';
@@ -52,6 +53,8 @@ export interface ConvergerLoopDeps {
     readonly instance: InstanceId;
     readonly region: string | null;
     readonly settings: ConvergerSettings;
+    // This instance's share of the sweep (core/decide/sweep-share.ts).
+    readonly sweepShare: () => Promise<SweepShare>;
 }
 
 export interface ConvergerLoop {
@@ -285,13 +288,18 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
 
         const size = settings.sweepBatch;
         const results: ConvergeResult[] = [];
-        let next = store.sweepPage(size, null);
+        // Unknown (the database, the instances' rows): every group, rather than none.
+        const share = await deps.sweepShare().catch((err: unknown) => {
+            deps.log(['converger', 'error'], `sweep share: ${String(errorData(err))}`);
+            return WHOLE;
+        });
+        let next = store.sweepPage(size, null, share);
         for (; ;) {
             const page = await next;
             const last = page[page.length - 1];
             const more = page.length === size && last !== undefined && !stopped;
             if (more) {
-                next = store.sweepPage(size, { tenantId: last.tenantId, groupId: last.groupId });
+                next = store.sweepPage(size, { tenantId: last.tenantId, groupId: last.groupId }, share);
                 next.catch(() => undefined);   // awaited on the next turn; never an unhandled rejection meanwhile
             }
 

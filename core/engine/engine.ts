@@ -3,6 +3,7 @@
 // that run in the background (converger, circle-back, this instance's
 // heartbeat), over the ports it is given. start() and stop() are its whole
 // life cycle (onPreStart, onPostStop).
+import { sweepShare } from '../decide/sweep-share';
 import type { ConvergeResult } from '../converge/run';
 import type { Limits } from '../model/group';
 import type { TenantId } from '../model/ids';
@@ -110,7 +111,8 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
     const { clock, scheduler, log } = ports;
     const converger = convergerLoop({
         store: ports.convergence, enabled: ports.computeEnabled, openCompute: ports.openCompute, clock, scheduler, log,
-        instance: ports.instance.id, region: settings.region, settings: settings.converger
+        instance: ports.instance.id, region: settings.region, settings: settings.converger,
+        sweepShare: async () => sweepShare((await cluster.list()).map((i) => i.id), ports.instance.id)
     });
     const cluster = instanceLoop({ store: ports.instances, self: ports.instance, clock, scheduler, log, ...settings.cluster });
     const kick = converger.kick;

@@ -1,6 +1,7 @@
 // What the converger (core/converge/run.ts) needs from the
 // store: the group's lease, what a plan reads, and the ledger writes. Every
 // method is one transaction; an intent is committed before its create is sent.
+import type { SweepShare } from '../decide/sweep-share';
 import type { Adopt, OrphanReport, PlannedLeave, Retire } from '../converge/plan';
 import type { GroupId, TenantId } from '../model/ids';
 import type { KillSwitch } from '../model/kill-switch';
@@ -106,7 +107,8 @@ export interface ConvergenceStore {
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone
     groupHold(groupId: GroupId): Promise<GroupHold | null>;                    // null: the group is gone
     // The sweep's page: the snapshots of unpaused groups in (tenant, id) order after `after`.
-    sweepPage(limit: number, after: SweepCursor | null): Promise<readonly ConvergenceSnapshot[]>;
+    // Of this instance's share of the groups only (core/decide/sweep-share.ts).
+    sweepPage(limit: number, after: SweepCursor | null, share: SweepShare): Promise<readonly ConvergenceSnapshot[]>;
     recordObservation(groupId: GroupId, observation: Observation): Promise<void>;
     writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]>;
     // The ids Nova gave to creates, never over a known one (a listing may have adopted it meanwhile).

@@ -2,6 +2,7 @@
 // per group, a waiting group looked at again on the scheduler's timers, the
 // self-heal sweep a page at a time; convergeGroup runs for real against an
 // in-memory store and Nova.
+import { WHOLE, type SweepShare } from '../../../core/decide/sweep-share';
 import { DomainError } from '../../../core/model/errors';
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
@@ -37,7 +38,7 @@ interface World {
     readonly loop: ConvergerLoop;
 }
 
-const world = (options: { settings?: Partial<ConvergerSettings>; compute?: boolean } = {}): World => {
+const world = (options: { settings?: Partial<ConvergerSettings>; compute?: boolean; sweepShare?: () => Promise<SweepShare> } = {}): World => {
     const clock = manualClock();
     const scheduler = manualScheduler();
     const { log, entries } = logRecorder();
@@ -48,7 +49,8 @@ const world = (options: { settings?: Partial<ConvergerSettings>; compute?: boole
     const loop = convergerLoop({
         store: conv.store, enabled: compute, clock, scheduler, log, instance: InstanceId('i1'), region: 'r1',
         openCompute: () => (compute ? { compute: nova.compute, members: null, close: () => closed.count++ } : null),
-        settings: { ...baseSettings, ...options.settings }
+        settings: { ...baseSettings, ...options.settings },
+        sweepShare: options.sweepShare ?? (() => Promise.resolve(WHOLE))
     });
     return { clock, scheduler, logs: entries, conv, nova, closed, loop };
 };
@@ -596,6 +598,24 @@ describe('convergerLoop', () => {
     });
 
     describe('sweepOnce', () => {
+
+        it('reads every page of its own share of the groups, and every group when its share cannot be known', async () => {
+            const share = { index: 1, of: 3 };
+            const w = world({ settings: { sweepBatch: 1 }, sweepShare: () => Promise.resolve(share) });
+            w.conv.addGroup('g1');
+            w.conv.addGroup('g2');
+            w.loop.start();
+            await w.loop.sweepOnce();
+            expect(w.conv.shares).to.equal([share, share, share]);
+            await w.loop.stop();
+            const failure = new Error('no database');
+            const v = world({ sweepShare: () => Promise.reject(failure) });
+            v.loop.start();
+            await v.loop.sweepOnce();
+            expect(v.conv.shares).to.equal([WHOLE]);
+            expect(v.logs.map((l) => String(l.data))).to.equal(['sweep share: Error: no database']);
+            await v.loop.stop();
+        });
 
         it('lists each project once, ends with the steady groups and runs the rest in full', async () => {
             const w = world();

@@ -4,6 +4,7 @@
 // held by one holder, an attempt claimed once), so that the engine's real
 // functions can be driven against them. Time and timers are manual: the test
 // moves the clock and fires the timers it sees.
+import type { SweepShare } from '../../../core/decide/sweep-share';
 import { setImmediate as turn } from 'node:timers/promises';
 import { attemptDue, nextAttemptAt } from '../../../core/decide/alert-episode';
 import type { Adopt, OrphanReport, Retire } from '../../../core/converge/plan';
@@ -663,6 +664,7 @@ export interface FakeConvergence {
     readonly activity: { readonly groupId: GroupId; readonly row: ActivityInput }[];
     readonly reads: GroupId[];                           // readConvergence, in order
     readonly pages: (SweepCursor | null)[];              // sweepPage's `after`, in order
+    readonly shares: SweepShare[];                        // sweepPage's `share`, in order
     readonly batches: string[];                          // groupsToConverge's `after`, in order
     readonly counts: { scaleUpCounts: number };
     // Hooks, per call: return a promise to hold the call, or throw to fail it.
@@ -685,6 +687,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
     const activity: { groupId: GroupId; row: ActivityInput }[] = [];
     const reads: GroupId[] = [];
     const pages: (SweepCursor | null)[] = [];
+    const shares: SweepShare[] = [];
     const batches: string[] = [];
     const counts = { scaleUpCounts: 0 };
     const hooks: FakeConvergence['hooks'] = {};
@@ -757,8 +760,9 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             const g = groups.get(groupId);
             return g ? snapshot(g) : null;
         },
-        sweepPage: async (limit, after) => {
+        sweepPage: async (limit, after, share) => {
             pages.push(after);
+            shares.push(share);
             await hooks.sweepPage?.(after);
             return [...groups.values()]
                 .filter((g) => !g.paused && (after === null || g.tenantId > after.tenantId || (g.tenantId === after.tenantId && g.groupId > after.groupId)))
@@ -853,7 +857,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
     };
 
     return {
-        store, groups, leases, activity, reads, pages, batches, counts, hooks,
+        store, groups, leases, activity, reads, pages, shares, batches, counts, hooks,
         addGroup: (id, options = {}) => {
             const g: ConvergenceGroup = {
                 desired: 0, maxEntities: 10, paused: false, status: 'ACTIVE', ledger: [], orphans: [], buildFailures: 0, createsNotBefore: null, error: null,
