@@ -46,6 +46,11 @@ describe('crash safety: kill -9 of the host while it converges', () => {
         expectCrashSafe(report, 12);
     });
 
+    it('ends with exactly the desired servers after 8 kills of one of two instances of a cluster, the other up throughout', { timeout: 60_000 }, async () => {
+        const report = await runCrash({ databaseUrl, kills: 8, seed: seed + 2, faults: false, bystanders: 1 });
+        expectCrashSafe(report, 8);
+    });
+
     it('ends with exactly the desired servers after 10 kills, with false-negative creates and failing listings', { timeout: 60_000 }, async () => {
         const report = await runCrash({ databaseUrl, kills: 10, seed: seed + 1, faults: true });
         expectCrashSafe(report, 10);

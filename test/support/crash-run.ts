@@ -20,6 +20,10 @@ export interface CrashOptions {
     readonly seed: number;
     readonly faults: boolean;          // false-negative 500 creates and 503 listings, re-armed in each life
     readonly settleTimeoutMs?: number; // after the last kill (default 60 s)
+    // Instances of the same cluster beside the one killed (default 0): up the
+    // whole run on the same database, never killed; each kill leaves the group
+    // to them or to the restarted one, whichever gets its lapsed lease first.
+    readonly bystanders?: number;
     readonly log?: (line: string) => void;
 }
 
@@ -136,6 +140,7 @@ export const runCrash = async (options: CrashOptions): Promise<CrashReport> => {
     let db: Knex | null = null;
     let sim: SimProcess | null = null;
     let host: HostProcess | null = null;
+    const bystanders: HostProcess[] = [];
     let monitoring = false;
     let monitor: Promise<void> = Promise.resolve();
 
@@ -179,6 +184,10 @@ export const runCrash = async (options: CrashOptions): Promise<CrashReport> => {
         };
 
         host = await startHostProcess(env, cacheDir);
+        for (let i = 0; i < (options.bystanders ?? 0); i++) {
+            bystanders.push(await startHostProcess(env, cacheDir));
+        }
+
         const created = expectStatus(await api('POST', '/groups', {
             groupConfiguration: { name: 'crash', cooldown: 0, minEntities: 0, maxEntities, metadata: {} },
             launchConfiguration: { type: 'launch_server', args: { server: { name: 'crash', flavorRef: DEMO.flavors.tiny.id, imageRef: DEMO.image.id, networks: 'none' } } }
@@ -322,7 +331,8 @@ export const runCrash = async (options: CrashOptions): Promise<CrashReport> => {
             'ledger:', ...ledger.map((e) => `${e.intentId} ${e.serverId} ${e.state}`),
             'servers:', ...servers.map((s) => `${s.id} ${s.status} ${s.taskState ?? ''} intent ${s.intentId}`),
             'activity (newest first):', ...list(activity.activity).slice(0, 60).map((a) => (isJson(a) ? `${a.kind}:${a.reason} ${a.message}` : '')),
-            'host output:', host.child.output().slice(-2000)
+            'host output:', host.child.output().slice(-2000),
+            ...bystanders.flatMap((b, i) => [`bystander ${i + 1} output:`, b.child.output().slice(-1000)])
         ].join('\n');
 
         return {
@@ -350,6 +360,7 @@ export const runCrash = async (options: CrashOptions): Promise<CrashReport> => {
         monitoring = false;
         await monitor.catch(() => undefined);
         await host?.child.kill9();
+        await Promise.all(bystanders.map((b) => b.child.stop()));
         await sim?.child.stop();
         await db?.destroy();
         await admin.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
