@@ -15,6 +15,7 @@ import { OctaviaClient } from '../../adapters/octavia/client';
 import type { LoadBalancerScope, PoolMember } from '../../core/ports/load-balancers';
 import { LoadBalancerError } from '../../core/model/load-balancer';
 import { field, Project, projectsOf, sleep } from '../support/octavia-project';
+import { skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -23,8 +24,6 @@ const env = process.env;
 
 // Without OS_AUTH_URL every test here is reported skipped (lab's skip option,
 // with the reason in the title): skipped, never counted as passed.
-const skip = !env.OS_AUTH_URL;
-const titled = (title: string): string => (skip ? `${title} (skipped: OS_AUTH_URL unset)` : title);
 
 describe(titled('real Octavia'), { skip }, () => {
 

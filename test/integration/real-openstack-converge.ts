@@ -7,12 +7,12 @@ import Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
 import { request } from 'undici';
 import { NovaCompute } from '../../adapters/nova/compute';
-import { KeystoneSession } from '../../adapters/keystone/session';
 import { serviceAccountFromEnv, type ServiceAccount } from '../../adapters/keystone/service-account';
 import { groupMetadataKey, intentMetadataKey } from '../../core/model/ledger';
 import { plugin } from '../../plugin';
 import { testDatabase } from '../support/database';
 import { field } from '../support/server';
+import { customerOf, skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -37,8 +37,6 @@ const poll = async <T>(what: string, limitMs: number, probe: () => Promise<T | n
 
 // Without OS_AUTH_URL every test here is reported skipped (lab's skip option,
 // with the reason in the title): skipped, never counted as passed.
-const skip = !env.OS_AUTH_URL;
-const titled = (title: string): string => (skip ? `${title} (skipped: OS_AUTH_URL unset)` : title);
 
 describe(titled('real OpenStack, the whole plugin'), { skip }, () => {
     let server: Hapi.Server;
@@ -50,12 +48,9 @@ describe(titled('real OpenStack, the whole plugin'), { skip }, () => {
 
     before(async () => {
         account = serviceAccountFromEnv(env) as ServiceAccount;
-        const customer = await new KeystoneSession({
-            authUrl: account.authUrl, username: env.REAL_OS_CUSTOMER_USER ?? 'alice', password: env.REAL_OS_CUSTOMER_PASSWORD ?? 'secret',
-            userDomainName: 'Default', projectName: env.REAL_OS_CUSTOMER_PROJECT ?? 'tenant-a', projectDomainName: 'Default', interface: 'public'
-        }).token();
-        tenantId = customer.projectId ?? '';
-        customerToken = customer.value;
+        const customer = await customerOf(account.authUrl);
+        tenantId = customer.projectId;
+        customerToken = customer.token;
         compute = new NovaCompute(account);
 
         const db = await testDatabase();

@@ -11,21 +11,19 @@ import Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
 import { randomInt } from 'node:crypto';
 import { request } from 'undici';
-import { KeystoneSession } from '../../adapters/keystone/session';
 import { serviceAccountFromEnv, type ServiceAccount } from '../../adapters/keystone/service-account';
 import { NovaCompute } from '../../adapters/nova/compute';
 import { groupMetadataKey } from '../../core/model/ledger';
 import { plugin } from '../../plugin';
 import { testDatabase } from '../support/database';
 import { field, Project, sleep } from '../support/octavia-project';
+import { customerOf, skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
 
 const env = process.env;
 
-const skip = !env.OS_AUTH_URL;
-const titled = (title: string): string => (skip ? `${title} (skipped: OS_AUTH_URL unset)` : title);
 
 interface Member {
     readonly id: string;
@@ -48,12 +46,9 @@ describe(titled('real OpenStack, a group joining a real Octavia pool'), { skip }
 
     before({ timeout: 300_000 }, async () => {
         account = serviceAccountFromEnv(env) as ServiceAccount;
-        const customer = await new KeystoneSession({
-            authUrl: account.authUrl, username: env.REAL_OS_CUSTOMER_USER ?? 'alice', password: env.REAL_OS_CUSTOMER_PASSWORD ?? 'secret',
-            userDomainName: 'Default', projectName: env.REAL_OS_CUSTOMER_PROJECT ?? 'tenant-a', projectDomainName: 'Default', interface: 'public'
-        }).token();
-        tenantId = customer.projectId ?? '';
-        customerToken = customer.value;
+        const customer = await customerOf(account.authUrl);
+        tenantId = customer.projectId;
+        customerToken = customer.token;
         compute = new NovaCompute(account);
         project = await Project.of(account, tenantId);
         ({ lb, pool } = await project.loadBalancer(env.PROVIDER_SUBNET_ID ?? '', true));

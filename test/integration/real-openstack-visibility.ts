@@ -8,32 +8,16 @@ import Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { KeystoneSession } from '../../adapters/keystone/session';
 import { serviceAccountFromEnv, type ServiceAccount } from '../../adapters/keystone/service-account';
 import { plugin } from '../../plugin';
 import { testDatabase } from '../support/database';
 import { field } from '../support/server';
+import { customerOf, signIn, skip, titled, type Customer } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
 
 const env = process.env;
-const skip = !env.OS_AUTH_URL;
-const titled = (title: string): string => (skip ? `${title} (skipped: OS_AUTH_URL unset)` : title);
-
-interface Customer {
-    readonly session: KeystoneSession;
-    readonly token: string;
-    readonly projectId: string;
-}
-
-const signIn = async (authUrl: string, user: string, password: string, project: string): Promise<Customer> => {
-    const session = new KeystoneSession({
-        authUrl, username: user, password, userDomainName: 'Default', projectName: project, projectDomainName: 'Default', interface: 'public'
-    });
-    const token = await session.token();
-    return { session, token: token.value, projectId: token.projectId ?? '' };
-};
 
 // One call to a service of the customer's catalog, as that customer.
 const call = async (who: Customer, serviceType: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: object): Promise<{ status: number; json: unknown }> => {
@@ -56,7 +40,7 @@ describe(titled('real OpenStack, what a launch configuration names'), { skip }, 
 
     before(async () => {
         const account = serviceAccountFromEnv(env) as ServiceAccount;
-        alice = await signIn(account.authUrl, env.REAL_OS_CUSTOMER_USER ?? 'alice', env.REAL_OS_CUSTOMER_PASSWORD ?? 'secret', env.REAL_OS_CUSTOMER_PROJECT ?? 'tenant-a');
+        alice = await customerOf(account.authUrl);
         bob = await signIn(account.authUrl, env.REAL_OS_OTHER_USER ?? 'bob', env.REAL_OS_OTHER_PASSWORD ?? 'secret', env.REAL_OS_OTHER_PROJECT ?? 'tenant-b');
 
         // tenant-b's own: a private image, a network and a security group.

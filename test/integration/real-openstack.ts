@@ -14,6 +14,7 @@ import { KeystoneSession, type ServiceToken } from '../../adapters/keystone/sess
 import { type ServiceAccount, serviceAccountFromEnv } from '../../adapters/keystone/service-account';
 import { KeystoneTokenValidator } from '../../adapters/keystone/token-validator';
 import { registerKeystoneScheme, TENANT_SCOPE } from '../../plugin/auth';
+import { skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -22,8 +23,6 @@ const env = process.env;
 
 // Without OS_AUTH_URL every test here is reported skipped (lab's skip option,
 // with the reason in the title): skipped, never counted as passed.
-const skip = !env.OS_AUTH_URL;
-const titled = (title: string): string => (skip ? `${title} (skipped: OS_AUTH_URL unset)` : title);
 
 describe(titled('real OpenStack'), { skip }, () => {
 
