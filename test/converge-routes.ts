@@ -96,9 +96,9 @@ describe('converge: routes', () => {
             }
 
             const now = rig.clock.now();
-            expect(await store.convergence.claimLease(groupId, 'a', now, 60_000)).to.be.true();
-            expect(await store.convergence.claimLease(groupId, 'b', now, 60_000)).to.be.false();
-            expect(await store.convergence.claimLease(groupId, 'a', now, 60_000)).to.be.true();          // renewed by its holder
+            expect(await store.convergence.claimLease(groupId, 'a', now, 60_000)).to.not.be.null();
+            expect(await store.convergence.claimLease(groupId, 'b', now, 60_000)).to.be.null();
+            expect(await store.convergence.claimLease(groupId, 'a', now, 60_000)).to.not.be.null();          // renewed by its holder
 
             await rig.scaleTo(groupId, 1);
             expect((await rig.converge(groupId)).outcome).to.equal('busy');                  // held by 'a': nothing sent
@@ -107,13 +107,13 @@ describe('converge: routes', () => {
             // Past its expiry and never let go (its run died): a lapsed lease, taken over.
             expect(await store.convergence.lapsedLeases(new Date(now.getTime() + 59_999), 1000)).to.not.include(groupId);
             expect(await store.convergence.lapsedLeases(new Date(now.getTime() + 60_001), 1000)).to.include(groupId);
-            expect(await store.convergence.claimLease(groupId, 'b', new Date(now.getTime() + 60_000), 60_000)).to.be.true();  // expired: taken over
+            expect(await store.convergence.claimLease(groupId, 'b', new Date(now.getTime() + 60_000), 60_000)).to.not.be.null();  // expired: taken over
             await store.convergence.releaseLease(groupId, 'a');                                          // not a's any more: no effect
-            expect(await store.convergence.claimLease(groupId, 'c', new Date(now.getTime() + 61_000), 60_000)).to.be.false();
+            expect(await store.convergence.claimLease(groupId, 'c', new Date(now.getTime() + 61_000), 60_000)).to.be.null();
             await store.convergence.releaseLease(groupId, 'b');
             expect((await rig.converge(groupId)).outcome).to.not.equal('busy');
             expect(rig.ours(groupId)).to.have.length(1);
-            expect(await store.convergence.claimLease(GroupId('no-such-group'), 'a', now, 60_000)).to.be.false();
+            expect(await store.convergence.claimLease(GroupId('no-such-group'), 'a', now, 60_000)).to.be.null();
         });
     });
 

@@ -32,7 +32,14 @@ describe(`workflows in the store (${testDatabaseKind()})`, () => {
     const withServers = async (n: number): Promise<{ groupId: GroupId; intents: string[] }> => {
         const created = await caller(server, 'tok')('POST', `/${tenant}/groups`, { ...validGroup(), groupConfiguration: { name: 'w', cooldown: 0, minEntities: 0, maxEntities: 10 } });
         const groupId = GroupId(String(field(created.result, 'group', 'id')));
-        const entries = await stores().convergence.writeIntents(groupId, n);
+        // Intents are written under the group's lease (fenced by its generation), as a run writes them.
+        const generation = await stores().convergence.claimLease(groupId, 'workflow-store/1', new Date(), 60_000);
+        const entries = generation === null ? null : await stores().convergence.writeIntents(groupId, n, generation);
+        await stores().convergence.releaseLease(groupId, 'workflow-store/1');
+        if (entries === null) {
+            throw new Error('no lease for the test\'s intents');
+        }
+
         await stores().convergence.setServerIds(entries.map((e) => ({ intentId: e.intentId, serverId: `srv-${e.intentId}` })));
 
         return { groupId, intents: entries.map((e) => e.intentId) };

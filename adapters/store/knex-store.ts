@@ -119,7 +119,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         writeIntents: (...args) => Ledger.writeIntents(ctx(), ...args),
         setServerIds: (...args) => Ledger.setServerIds(ctx(), ...args),
         retireIntent: (...args) => Ledger.retireIntent(ctx(), ...args),
-        markDeleting: (deletes) => Ledger.markDeleting(ctx(), deletes),
+        markDeleting: (...args) => Ledger.markDeleting(ctx(), ...args),
         recordActivity: (...args) => Ledger.recordActivity(ctx(), ...args),
         setGroupError: (...args) => ConvergenceGroups.setGroupError(ctx(), ...args),
         withBuildFailures: (groupId, work) => ConvergenceGroups.withBuildFailures(ctx(), groupId, work),

@@ -1,31 +1,40 @@
 // Group leases (design idea 6): one converger per group across every plugin
 // instance. The lease row is read FOR UPDATE SKIP LOCKED, so a second claimer
 // never waits behind the first: it learns at once that the group is taken.
-import { GroupId } from '../../core/model/ids';
+import { GroupId, LeaseGeneration } from '../../core/model/ids';
 import type { StoreContext } from './context';
 
 // One statement, so one round trip a claim (a converger claims again on every
 // pass): the row locked SKIP LOCKED and renewed when it is ours or expired,
 // or created for a group that still exists when there is none. A row another
 // claimer has locked is skipped, and being visible it is not inserted either:
-// the answer is false at once.
+// the answer is null at once. The generation stays while the same holder
+// renews; a lease changing hands (taken over, or made anew) draws a new one.
 const CLAIM = `WITH held AS (
         SELECT holder, expires_at FROM group_leases WHERE group_id = ? FOR UPDATE SKIP LOCKED
     ), renewed AS (
-        UPDATE group_leases AS l SET holder = ?, expires_at = ? FROM held
-        WHERE l.group_id = ? AND (held.holder = ? OR held.expires_at <= ?) RETURNING l.group_id
+        UPDATE group_leases AS l SET holder = ?, expires_at = ?,
+            generation = CASE WHEN held.holder = ? THEN l.generation ELSE nextval('group_lease_generation') END
+        FROM held
+        WHERE l.group_id = ? AND (held.holder = ? OR held.expires_at <= ?) RETURNING l.generation
     ), created AS (
         INSERT INTO group_leases (group_id, holder, expires_at)
         SELECT id, ?, ? FROM groups WHERE id = ? AND NOT EXISTS (SELECT 1 FROM group_leases WHERE group_id = ?)
-        ON CONFLICT (group_id) DO NOTHING RETURNING group_id
+        ON CONFLICT (group_id) DO NOTHING RETURNING generation
     )
-    SELECT group_id FROM renewed UNION ALL SELECT group_id FROM created`;
+    SELECT generation FROM renewed UNION ALL SELECT generation FROM created`;
 
-export const claimLease = async (ctx: StoreContext, groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean> => {
+export const claimLease = async (ctx: StoreContext, groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<LeaseGeneration | null> => {
     const expiresAt = new Date(now.getTime() + ttlMs);
-    const claimed: { rows: unknown[] } = await ctx.knex.raw(CLAIM, [groupId, holder, expiresAt, groupId, holder, now, holder, expiresAt, groupId, groupId]);
-    return claimed.rows.length > 0;
+    const claimed: { rows: { generation: string | number }[] } = await ctx.knex.raw(CLAIM, [groupId, holder, expiresAt, holder, groupId, holder, now, holder, expiresAt, groupId, groupId]);
+    const row = claimed.rows[0];
+    return row === undefined ? null : LeaseGeneration(Number(row.generation));
 };
+
+// The lease as a step must find it, in the statement that records the step:
+// still of the generation the run planned under, locked FOR SHARE so that it
+// cannot change hands until the step is committed (a claimer skips it).
+export const LEASE_HELD = 'SELECT 1 AS held FROM group_leases WHERE group_id = ? AND generation = ? FOR SHARE';
 
 // Only the holder lets go; a lease taken over after expiry is not ours to release.
 export const releaseLease = async (ctx: StoreContext, groupId: GroupId, holder: string): Promise<void> => {

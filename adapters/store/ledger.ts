@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { effectiveMax } from '../../core/model/bounds';
-import { GroupId, TenantId } from '../../core/model/ids';
+import { GroupId, type LeaseGeneration, TenantId } from '../../core/model/ids';
 import type { IntentState, LedgerEntry, WorkflowProgress } from '../../core/model/ledger';
 import type { DeleteReason, WorkflowFailureReason } from '../../core/model/activity';
 import { workflowOf } from './workflows';
@@ -16,6 +16,7 @@ import type { ActivityInput } from '../../core/model/activity';
 import type { StoreContext } from './context';
 import { insertGroupActivities as insertActivities } from './activity';
 import { killSwitchesOf, type KillSwitchRow } from './overrides';
+import { LEASE_HELD } from './lease';
 
 // A group's live ledger as one JSON array: [intent_id, server_id, state,
 // created_at, leaves, workflow outcome, workflow reason, deleted_reason] each,
@@ -170,13 +171,20 @@ export const recordObservation = (ctx: StoreContext, groupId: GroupId, o: Observ
 
 // Committed before any create is sent: a crash after this leaves intents the
 // next listing adopts (by the intent id each server carries) or retires.
-// One INSERT of an array of new ids (atomic: no transaction around it).
-export const writeIntents = async (ctx: StoreContext, groupId: GroupId, count: number): Promise<LedgerEntry[]> => {
+// One INSERT of an array of new ids (atomic: no transaction around it), made
+// only while the group's lease is of the run's generation (null: it is not,
+// and nothing was written).
+export const writeIntents = async (ctx: StoreContext, groupId: GroupId, count: number, generation: LeaseGeneration): Promise<LedgerEntry[] | null> => {
     const now = ctx.clock.now();
     const ids = Array.from({ length: count }, () => randomUUID());
-    if (ids.length > 0) {
-        await ctx.knex.raw(`INSERT INTO servers (intent_id, group_id, server_id, state, created_at, updated_at)
-            SELECT intent_id, ?::text, NULL, 'intent', ?::timestamptz, ?::timestamptz FROM unnest(?::text[]) AS i(intent_id)`, [groupId, now, now, ids]);
+    // A data-modifying WITH runs once whatever reads it; the lease row is the answer.
+    const written: { rows: unknown[] } = await ctx.knex.raw(`WITH lease AS (${LEASE_HELD}), written AS (
+            INSERT INTO servers (intent_id, group_id, server_id, state, created_at, updated_at)
+            SELECT intent_id, ?::text, NULL, 'intent', ?::timestamptz, ?::timestamptz FROM unnest(?::text[]) AS i(intent_id), lease
+        )
+        SELECT held FROM lease`, [groupId, generation, groupId, now, now, ids]);
+    if (written.rows.length === 0) {
+        return null;
     }
 
     return ids.map((intentId) => ({ intentId, serverId: null, state: 'intent' as const, createdAt: now }));
@@ -199,12 +207,16 @@ export const retireIntent = async (ctx: StoreContext, intentId: string, reason: 
     await ctx.knex('servers').where({ intent_id: intentId }).update({ state: 'gone', deleted_reason: reason, updated_at: ctx.clock.now() });
 };
 
-// Committed before the deletes are sent.
-export const markDeleting = (ctx: StoreContext, deletes: readonly { intentId: string; reason: string }[]): Promise<void> =>
-    ctx.knex.transaction(async (trx) => {
-        const now = ctx.clock.now();
-        for (const d of deletes) {
-            await trx('servers').where({ intent_id: d.intentId }).whereNot({ state: 'gone' })
-                .update({ state: 'deleting', deleted_reason: d.reason, updated_at: now });
-        }
-    });
+// Committed before the deletes are sent, in one statement made only while
+// the group's lease is of the run's generation (false: it is not, and nothing
+// was written).
+export const markDeleting = async (ctx: StoreContext, groupId: GroupId, deletes: readonly { intentId: string; reason: string }[], generation: LeaseGeneration): Promise<boolean> => {
+    const marked: { rows: unknown[] } = await ctx.knex.raw(`WITH lease AS (${LEASE_HELD}), marked AS (
+            UPDATE servers AS s SET state = 'deleting', deleted_reason = d.reason, updated_at = ?
+            FROM unnest(?::text[], ?::text[]) AS d(intent_id, reason), lease
+            WHERE s.intent_id = d.intent_id AND s.group_id = ? AND s.state <> 'gone'
+        )
+        SELECT held FROM lease`,
+    [groupId, generation, ctx.clock.now(), deletes.map((d) => d.intentId), deletes.map((d) => d.reason), groupId]);
+    return marked.rows.length > 0;
+};

@@ -9,6 +9,7 @@ import { type Compute, type ComputeScope } from '../ports/compute';
 import { ComputeError } from '../model/server';
 import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence';
 import type { ActivityInput } from '../model/activity';
+import type { LeaseGeneration } from '../model/ids';
 import { joinDetail } from '../model/members';
 import { stagesOf } from '../model/workflow';
 import { limiter } from '../engine/limiter';
@@ -19,6 +20,7 @@ export interface ApplyResult {
     readonly refusedBuilds: number;       // creates refused bad_request / quota: failed builds, for the group's backoff
     readonly groupError: string | null;   // quota or a bad launch configuration: the group's status becomes ERROR
     readonly retryAt: Date | null;        // the soonest a held or rate-limited call may be tried again, when one said
+    readonly fenced: boolean;             // the lease changed hands before a step was recorded: nothing of it was sent
 }
 
 // Answers that prove the create never happened: its intent can be retired at
@@ -57,7 +59,9 @@ export interface ApplyDeps {
 
 // `holds`: asked before each call to Nova; false once the pass must stop
 // sending (core/converge/plan-holds.ts): what it has not sent, it does not send.
-export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scope: ComputeScope, plan: Plan, holds: () => Promise<boolean>): Promise<ApplyResult> => {
+// The ledger steps before the calls (deletes marked, intents written) are
+// fenced by the lease's `generation`: one not recorded is not sent.
+export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scope: ComputeScope, plan: Plan, holds: () => Promise<boolean>, generation: LeaseGeneration): Promise<ApplyResult> => {
     const { store, compute } = deps;
     const rows: ActivityInput[] = [];
     const withheld = { deletes: 0, creates: 0 };
@@ -66,6 +70,7 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     let refusedBuilds = 0;
     let groupError: string | null = null;
     let retryAfterS: number | null = null;
+    let fenced = false;
     const noteRetry = (err: ComputeError) => {
         if (err.retryAfterS !== null) {
             retryAfterS = Math.min(retryAfterS ?? err.retryAfterS, err.retryAfterS);
@@ -73,17 +78,17 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     };
 
     // Deletes first: a failed server goes before its replacement is asked for.
+    // Marked under the fence even when none is ours (an orphan's delete): the
+    // lease must still be the run's before any delete is sent.
     const owned = plan.deletes.flatMap((d) => (d.intentId === null ? [] : [{ intentId: d.intentId, reason: d.reason }]));
-    if (owned.length > 0) {
-        await store.markDeleting(owned);
-    }
+    fenced = plan.deletes.length > 0 && !(await store.markDeleting(snap.groupId, owned, generation));
 
     // A sliding window of `concurrency` calls: the next goes as soon as one is
     // answered, not when the slowest of a batch is.
     const slot = limiter(deps.concurrency);
-    for (const r of await Promise.all(plan.deletes.map((d) => slot(async () => (await holds() ? deleteOne(compute, store, scope, d) : null))))) {
+    for (const r of await Promise.all(plan.deletes.map((d) => slot(async () => (!fenced && await holds() ? deleteOne(compute, store, scope, d) : null))))) {
         if (r === null) {
-            withheld.deletes++;   // marked deleting: the next pass's plan deletes it, or keeps it
+            withheld.deletes++;   // the next pass's plan deletes it, or keeps it
             continue;
         }
 
@@ -92,13 +97,13 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     }
 
     // Ledger writes only: the workflows run elsewhere and come back to the plan.
-    if (plan.leaves.length > 0) {
+    if (plan.leaves.length > 0 && !fenced) {
         await store.leaveServers(snap.groupId, plan.leaves, plan.leaves.map((l) => convergerRow(snap, {
             kind: 'leave', outcome: 'done', reason: l.reason, message: `Server ${l.serverId} (${l.reason}) leaves through its terminate workflow before its delete`
         })));
     }
 
-    if (plan.joins.length > 0) {
+    if (plan.joins.length > 0 && !fenced) {
         const joins = snap.loadBalancers.length > 0;
         const stages = { launch: stagesOf(snap.workflow, 'launch', joins), terminate: stagesOf(snap.workflow, 'terminate', joins) };
         // The pools are the launch configuration's as it is now: a later change applies to servers joining after it.
@@ -111,7 +116,13 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     // Replacements of failed servers first, then growth, for the reason codes.
     // The failed servers of this plan (deleted now, or leaving first) are what its first creates replace.
     const replacing = plan.members.filter((m) => m.condition === 'failed').length;
-    const intents = plan.create > 0 ? await store.writeIntents(snap.groupId, plan.create) : [];
+    const written = plan.create > 0 && !fenced ? await store.writeIntents(snap.groupId, plan.create, generation) : [];
+    if (written === null) {
+        fenced = true;
+    }
+
+    const intents = written ?? [];
+    withheld.creates = plan.create - intents.length;
     // The ids Nova gave are written together once the creates are answered; a
     // crash before leaves intents the next listing adopts by the intent id
     // each server carries (as a crash between a create and its answer does).
@@ -168,5 +179,5 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
 
     await store.recordActivity(snap.groupId, rows);
     const retryAt = retryAfterS === null ? null : new Date(deps.clock.now().getTime() + retryAfterS * 1000);
-    return { failures, created, refusedBuilds, groupError, retryAt };
+    return { failures, created, refusedBuilds, groupError, retryAt, fenced };
 };

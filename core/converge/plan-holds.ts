@@ -2,9 +2,10 @@
 // kill-switch, an override or a new desired set through any instance holds at
 // every instance within 1 s). A pass that has been sending for longer than
 // PLAN_CHECK_MS looks again before its next call to Nova: its lease still its
-// own (renewed, so a long pass keeps it), and the group as it planned from:
+// own, of the generation it planned under (renewed, so a long pass keeps it), and the group as it planned from:
 // the same desired, the same pause, the same kill-switch mode. Otherwise what
 // it has not sent is not sent, and the next pass plans again.
+import type { LeaseGeneration } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
 import type { Clock } from '../ports/clock';
 import type { ConvergenceSnapshot, ConvergenceStore, GroupHold } from '../ports/convergence';
@@ -26,12 +27,12 @@ export interface HoldsDeps {
 // The pass's check, asked before each call: none within PLAN_CHECK_MS of the
 // plan or of the last look; one look at a time, however many calls ask; once
 // false, false for the rest of the pass.
-export const passHolds = (deps: HoldsDeps, snap: Pick<ConvergenceSnapshot, 'groupId' | 'desired' | 'paused' | 'killSwitches'>, planned: Date): (() => Promise<boolean>) => {
+export const passHolds = (deps: HoldsDeps, snap: Pick<ConvergenceSnapshot, 'groupId' | 'desired' | 'paused' | 'killSwitches'>, planned: Date, generation: LeaseGeneration): (() => Promise<boolean>) => {
     let looked = planned.getTime();
     let holding = true;
     let looking: Promise<boolean> | null = null;
     const look = async (now: Date): Promise<boolean> => {
-        const held = await deps.store.claimLease(snap.groupId, deps.holder, now, deps.leaseTtlMs) &&
+        const held = await deps.store.claimLease(snap.groupId, deps.holder, now, deps.leaseTtlMs) === generation &&
             planHolds(snap, await deps.store.groupHold(snap.groupId), deps.region, now);
         holding = held;
         looked = deps.clock.now().getTime();

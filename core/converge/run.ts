@@ -10,7 +10,7 @@ import { passHolds } from './plan-holds';
 import { driveMembers, type MembersDriven } from './drive-members';
 import { convergerRow, observationOf, observeListing, writesNothing } from './observe';
 import { workflowFailureReasons } from '../model/activity';
-import type { GroupId } from '../model/ids';
+import type { GroupId, LeaseGeneration } from '../model/ids';
 import { modeInForce } from '../model/kill-switch';
 import { stagesOf } from '../model/workflow';
 import { planConvergence, type NovaListing, type Plan, type PlanOutcome } from './plan';
@@ -190,13 +190,20 @@ const membersPass = async (deps: ConvergerDeps, seen: Seen, now: Date): Promise<
     return driven;
 };
 
-const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date): Promise<Omit<ConvergeResult, 'groupId'>> => {
+const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date, firstGeneration: LeaseGeneration): Promise<Omit<ConvergeResult, 'groupId'>> => {
     let plan: Plan | null = null;
+    let generation = firstGeneration;
     let listed: NovaListing | null = null;     // the last known listing, while nothing was sent to Nova since
     for (let pass = 1; pass <= deps.maxPasses; pass++) {
         const now = pass === 1 ? firstNow : deps.clock.now();
-        if (pass > 1 && !(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
-            return { outcome: 'busy', passes: pass - 1, plan, retryAt: null };   // the lease expired under us and was taken
+        if (pass > 1) {
+            // Each pass observes afresh, so it may go on under a new generation of the lease.
+            const renewed = await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs);
+            if (renewed === null) {
+                return { outcome: 'busy', passes: pass - 1, plan, retryAt: null };   // the lease expired under us and was taken
+            }
+
+            generation = renewed;
         }
 
         const seen = await observeAndPlan(deps, groupId, now, listed);
@@ -238,7 +245,11 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
         const notBefore = errored > 0 ? await recordBuildFailures(deps, snap, errored, now) : snap.createsNotBefore;
         const { create, notBefore: resumeAt } = await allowance(deps, snap, plan, notBefore, now);
 
-        const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create }, passHolds(deps, snap, now));
+        const applied = await applyPlan(deps, snap, scope, create === plan.create ? plan : { ...plan, create }, passHolds(deps, snap, now, generation), generation);
+        if (applied.fenced) {
+            return { outcome: 'busy', passes: pass, plan, retryAt: null };   // the lease changed hands: its holder goes on
+        }
+
         if (plan.deletes.length > 0 || create > 0) {
             listed = null;    // Nova has changed: the next pass lists it again
         }
@@ -270,12 +281,13 @@ const runPasses = async (deps: ConvergerDeps, groupId: GroupId, firstNow: Date):
 };
 
 export const convergeGroup = async (deps: ConvergerDeps, groupId: GroupId, now: Date = deps.clock.now()): Promise<ConvergeResult> => {
-    if (!(await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs))) {
+    const generation = await deps.store.claimLease(groupId, deps.holder, now, deps.leaseTtlMs);
+    if (generation === null) {
         return { groupId, outcome: 'busy', passes: 0, plan: null, retryAt: null };
     }
 
     try {
-        return { groupId, ...(await runPasses(deps, groupId, now)) };
+        return { groupId, ...(await runPasses(deps, groupId, now, generation)) };
     }
     finally {
         await deps.store.releaseLease(groupId, deps.holder);

@@ -3,7 +3,7 @@
 // method is one transaction; an intent is committed before its create is sent.
 import type { SweepShare } from '../decide/sweep-share';
 import type { Adopt, OrphanReport, PlannedLeave, Retire } from '../converge/plan';
-import type { GroupId, TenantId } from '../model/ids';
+import type { GroupId, LeaseGeneration, TenantId } from '../model/ids';
 import type { KillSwitch } from '../model/kill-switch';
 import type { LedgerEntry } from '../model/ledger';
 import type { GroupStatus } from '../model/group';
@@ -96,9 +96,10 @@ export interface GroupHold {
 }
 
 export interface ConvergenceStore {
-    // True when `holder` now holds the group's lease until now + ttlMs (taken,
-    // renewed, or expired and taken over); false while another holder has it.
-    claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+    // The lease's generation when `holder` now holds the group's lease until
+    // now + ttlMs (taken, renewed, or expired and taken over: a new generation
+    // whenever it changes hands); null while another holder has it.
+    claimLease(groupId: GroupId, holder: string, now: Date, ttlMs: number): Promise<LeaseGeneration | null>;
     releaseLease(groupId: GroupId, holder: string): Promise<void>;
     // Groups whose lease expired without being let go (its run died), at most `limit`.
     lapsedLeases(now: Date, limit: number): Promise<readonly GroupId[]>;
@@ -110,11 +111,14 @@ export interface ConvergenceStore {
     // Of this instance's share of the groups only (core/decide/sweep-share.ts).
     sweepPage(limit: number, after: SweepCursor | null, share: SweepShare): Promise<readonly ConvergenceSnapshot[]>;
     recordObservation(groupId: GroupId, observation: Observation): Promise<void>;
-    writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]>;
+    // Fenced (contract §9): written only while the lease is of `generation`,
+    // checked in the statement that writes them; null: it is not, nothing written.
+    writeIntents(groupId: GroupId, count: number, generation: LeaseGeneration): Promise<readonly LedgerEntry[] | null>;
     // The ids Nova gave to creates, never over a known one (a listing may have adopted it meanwhile).
     setServerIds(created: readonly { readonly intentId: string; readonly serverId: string }[]): Promise<void>;
     retireIntent(intentId: string, reason: string): Promise<void>;
-    markDeleting(deletes: readonly { readonly intentId: string; readonly reason: string }[]): Promise<void>;
+    // Fenced like writeIntents; false: the lease is not of `generation`, nothing written.
+    markDeleting(groupId: GroupId, deletes: readonly { readonly intentId: string; readonly reason: string }[], generation: LeaseGeneration): Promise<boolean>;
     // Servers ACTIVE in Nova start their launch workflow ('joining'); those
     // chosen for deletion start their terminate workflow ('leaving'). Each
     // call one transaction with its activity rows.

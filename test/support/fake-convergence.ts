@@ -6,7 +6,7 @@
 import type { GroupHold } from '../../core/ports/convergence';
 import type { ActivityInput } from '../../core/model/activity';
 import { ComputeError, type NovaServer } from '../../core/model/server';
-import type { GroupId } from '../../core/model/ids';
+import { LeaseGeneration, type GroupId } from '../../core/model/ids';
 import type { IntentState, LedgerEntry, WorkflowProgress } from '../../core/model/ledger';
 import type { DeleteReason } from '../../core/model/activity';
 import type { PlannedLeave } from '../../core/converge/plan';
@@ -61,7 +61,8 @@ export class FakeConvergenceStore implements ConvergenceStore {
     readonly activity: { groupId: string; row: ActivityInput }[] = [];
     readonly calls: string[] = [];
     readonly retired: { intentId: string; reason: string }[] = [];
-    leaseAnswers: boolean[] = [];           // claimLease answers these in turn, then true
+    leaseAnswers: (LeaseGeneration | null)[] = [];   // claimLease answers these in turn, then `generation`
+    generation = LeaseGeneration(1);                 // the lease's: writeIntents and markDeleting are fenced by it
     scaleUp = { wanting: 0, total: 0 };
     private nextIntent = 1;
     private readonly thenStages = new Map<string, readonly WorkflowStage[]>();
@@ -107,9 +108,10 @@ export class FakeConvergenceStore implements ConvergenceStore {
         this.activity.push(...rows.map((row) => ({ groupId, row })));
     }
 
-    claimLease(groupId: GroupId): Promise<boolean> {
+    claimLease(groupId: GroupId): Promise<LeaseGeneration | null> {
         this.calls.push(`claimLease ${groupId}`);
-        return Promise.resolve(this.leaseAnswers.shift() ?? true);
+        const answer = this.leaseAnswers.shift();
+        return Promise.resolve(answer === undefined ? this.generation : answer);
     }
 
     releaseLease(groupId: GroupId): Promise<void> {
@@ -170,8 +172,12 @@ export class FakeConvergenceStore implements ConvergenceStore {
         return Promise.resolve();
     }
 
-    writeIntents(groupId: GroupId, count: number): Promise<readonly LedgerEntry[]> {
+    writeIntents(groupId: GroupId, count: number, generation: LeaseGeneration): Promise<readonly LedgerEntry[] | null> {
         this.calls.push(`writeIntents ${groupId} ${count}`);
+        if (generation !== this.generation) {
+            return Promise.resolve(null);
+        }
+
         const entries = Array.from({ length: count }, () => ({
             intentId: `0000000${this.nextIntent++}-0000-4000-8000-000000000000`.slice(-36), serverId: null, state: 'intent' as const, createdAt: this.clock.now()
         }));
@@ -205,8 +211,12 @@ export class FakeConvergenceStore implements ConvergenceStore {
         return Promise.resolve();
     }
 
-    markDeleting(deletes: readonly { readonly intentId: string; readonly reason: string }[]): Promise<void> {
+    markDeleting(_groupId: GroupId, deletes: readonly { readonly intentId: string; readonly reason: string }[], generation: LeaseGeneration): Promise<boolean> {
         this.calls.push(`markDeleting ${deletes.map((d) => d.intentId).join(',')}`);
+        if (generation !== this.generation) {
+            return Promise.resolve(false);
+        }
+
         for (const d of deletes) {
             const found = this.entry(d.intentId)?.entry;
             if (found) {
@@ -214,7 +224,7 @@ export class FakeConvergenceStore implements ConvergenceStore {
             }
         }
 
-        return Promise.resolve();
+        return Promise.resolve(true);
     }
 
     recordActivity(groupId: GroupId, rows: readonly ActivityInput[]): Promise<void> {

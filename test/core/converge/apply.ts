@@ -6,7 +6,7 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { applyPlan as applyWith, type ApplyDeps } from '../../../core/converge/apply';
 import type { Plan, PlannedDelete, PlannedLeave } from '../../../core/converge/plan';
-import { GroupId, TenantId } from '../../../core/model/ids';
+import { GroupId, LeaseGeneration, TenantId } from '../../../core/model/ids';
 import type { ConvergenceSnapshot } from '../../../core/ports/convergence';
 import { computeError, FakeCompute, FakeConvergenceStore, TestClock, ledgerEntry } from '../../support/fake-convergence';
 
@@ -16,7 +16,7 @@ const { expect } = Code;
 const scope = { projectId: 't1', region: 'r1' };
 
 // A pass whose plan holds throughout (the check's own tests are test/core/converge/plan-holds.ts).
-const applyPlan = (deps: ApplyDeps, snap: ConvergenceSnapshot, at: typeof scope, plan: Plan) => applyWith(deps, snap, at, plan, () => Promise.resolve(true));
+const applyPlan = (deps: ApplyDeps, snap: ConvergenceSnapshot, at: typeof scope, plan: Plan) => applyWith(deps, snap, at, plan, () => Promise.resolve(true), LeaseGeneration(1));
 
 // `failed`: the plan's failed members (what its first creates replace).
 const plan = (steps: { create?: number; deletes?: PlannedDelete[]; leaves?: PlannedLeave[]; joins?: string[]; failed?: string[] }): Plan => ({
@@ -49,7 +49,7 @@ describe('applyPlan: workflows', () => {
         group.ledger[0]!.state = 'building';
         group.workflow = { type: 'host', name: 'hooks' };
         const result = await applyPlan(deps, snap(), scope, plan({ joins: ['i1'] }));
-        expect(result).to.equal({ failures: 0, created: 0, refusedBuilds: 0, groupError: null, retryAt: null });
+        expect(result).to.equal({ failures: 0, created: 0, refusedBuilds: 0, groupError: null, retryAt: null, fenced: false });
         expect(store.calls).to.include('joinServers g1 i1:customer/customer');
         expect(compute.calls).to.equal([]);
         expect(group.ledger.map((e) => [e.state, e.leaves])).to.equal([['joining', true]]);
@@ -84,7 +84,7 @@ describe('applyPlan: deletes', () => {
             { serverId: 's2', intentId: 'i2', reason: 'error' }
         ] }));
 
-        expect(result).to.equal({ failures: 0, created: 0, refusedBuilds: 0, groupError: null, retryAt: null });
+        expect(result).to.equal({ failures: 0, created: 0, refusedBuilds: 0, groupError: null, retryAt: null, fenced: false });
         expect(store.calls[0]).to.equal('markDeleting i1,i2');                 // before Nova heard of it
         expect(compute.calls).to.equal(['deleteServer t1 s1', 'deleteServer t1 s2']);
         expect(group.ledger.map((e) => e.state)).to.equal(['deleting', 'deleting']);
@@ -113,11 +113,11 @@ describe('applyPlan: deletes', () => {
         ]);
     });
 
-    it('sends no markDeleting when only orphans are deleted', async () => {
+    it('marks nothing when only orphans are deleted, yet asks the fence before sending their deletes', async () => {
         const { store, compute, deps, snap } = setup();
         compute.add('t1', { id: 'o1' });
         await applyPlan(deps, snap(), scope, plan({ deletes: [{ serverId: 'o1', intentId: null, reason: 'orphan' }] }));
-        expect(store.calls.some((c) => c.startsWith('markDeleting'))).to.be.false();
+        expect(store.calls.filter((c) => c.startsWith('markDeleting'))).to.equal(['markDeleting ']);
         expect(store.retired).to.equal([]);
         expect(compute.servers.get('t1')).to.equal([]);
     });
@@ -159,7 +159,7 @@ describe('applyPlan: creates', () => {
             failed: ['i0']
         }));
 
-        expect(result).to.equal({ failures: 0, created: 3, refusedBuilds: 0, groupError: null, retryAt: null });
+        expect(result).to.equal({ failures: 0, created: 3, refusedBuilds: 0, groupError: null, retryAt: null, fenced: false });
         expect(store.calls.findIndex((c) => c.startsWith('writeIntents g1 3'))).to.be.below(store.calls.findIndex((c) => c.startsWith('setServerIds')));
         const made = compute.servers.get('t1') ?? [];
         expect(made.map((s) => s.id)).to.equal(['s1', 's2', 's3']);
@@ -203,7 +203,7 @@ describe('applyPlan: creates', () => {
         const answers = [true, false, true, false, false];
         const result = await applyWith(deps, snap(), scope, plan({ create: 3, deletes: [
             { serverId: 's1', intentId: 'i1', reason: 'scale_down' }, { serverId: 's2', intentId: 'i2', reason: 'scale_down' }
-        ] }), () => Promise.resolve(answers.shift() ?? false));
+        ] }), () => Promise.resolve(answers.shift() ?? false), LeaseGeneration(1));
         expect(result).to.include({ failures: 0, created: 1 });
         expect(compute.calls.map((c) => c.split(' ')[0])).to.equal(['deleteServer', 'createServer']);
         expect(compute.calls[0]).to.equal('deleteServer t1 s1');
@@ -212,6 +212,41 @@ describe('applyPlan: creates', () => {
             ['delete', 'done', 'scale_down'], ['create', 'done', 'scale_up'], ['hold', 'done', 'replanned']
         ]);
         expect(store.rows('g1')[2]?.message).to.startWith('2 create(s) and 1 delete(s) not sent');
+    });
+
+    it('records and sends nothing once the lease changed hands before its first step: fenced, one row saying so', async () => {
+        const { store, compute, group, deps, snap, owned } = setup();
+        owned('i1', 's1');
+        owned('i2', 's2');
+        owned('i3', 's3');
+        store.generation = LeaseGeneration(2);      // taken over since the run planned under generation 1
+        const result = await applyWith(deps, snap(), scope, plan({
+            create: 2, joins: ['i2'], leaves: [{ serverId: 's3', intentId: 'i3', reason: 'scale_down' }], deletes: [{ serverId: 's1', intentId: 'i1', reason: 'scale_down' }]
+        }), () => Promise.resolve(true), LeaseGeneration(1));
+        expect(result).to.include({ fenced: true, created: 0, failures: 0 });
+        expect(compute.calls).to.equal([]);
+        expect(group.ledger.map((e) => e.state)).to.equal(['active', 'active', 'active']);
+        expect(store.calls.some((c) => /^(writeIntents|joinServers|leaveServers)/.test(c))).to.be.false();
+        expect(store.rows('g1').map((r) => [r.kind, r.reason])).to.equal([['hold', 'replanned']]);
+        expect(store.rows('g1')[0]?.message).to.startWith('2 create(s) and 1 delete(s) not sent');
+    });
+
+    it('writes no intent and sends no create when the lease changed hands after its deletes', async () => {
+        const { store, compute, group, deps, snap, owned } = setup();
+        owned('i1', 's1');
+        // The delete is recorded and sent under generation 1; the lease then changes hands.
+        const deleting = compute.deleteServer.bind(compute);
+        compute.deleteServer = async (...args) => {
+            store.generation = LeaseGeneration(2);
+            return deleting(...args);
+        };
+        const result = await applyWith(deps, snap(), scope, plan({ create: 2, deletes: [{ serverId: 's1', intentId: 'i1', reason: 'scale_down' }] }),
+            () => Promise.resolve(true), LeaseGeneration(1));
+        expect(result).to.include({ fenced: true, created: 0 });
+        expect(compute.calls).to.equal(['deleteServer t1 s1']);
+        expect(group.ledger.map((e) => e.intentId)).to.equal(['i1']);
+        expect(store.rows('g1').map((r) => [r.kind, r.reason])).to.equal([['delete', 'scale_down'], ['hold', 'replanned']]);
+        expect(store.rows('g1')[1]?.message).to.startWith('2 create(s) and 0 delete(s) not sent');
     });
 
     it('a quota refusal is the group\'s fault too: an error for its status and a failed build', async () => {

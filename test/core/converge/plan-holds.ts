@@ -4,7 +4,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { passHolds, planHolds, PLAN_CHECK_MS } from '../../../core/converge/plan-holds';
-import { GroupId } from '../../../core/model/ids';
+import { GroupId, LeaseGeneration } from '../../../core/model/ids';
 import type { KillSwitch } from '../../../core/model/kill-switch';
 import { FakeConvergenceStore, TestClock } from '../../support/fake-convergence';
 
@@ -34,7 +34,7 @@ describe('a pass\'s check', () => {
         const clock = new TestClock(at);
         const store = new FakeConvergenceStore(clock);
         const group = store.addGroup({ groupId: GroupId('g1'), desired: 3 });
-        const holds = passHolds({ store, clock, holder: 'i1/1', leaseTtlMs: 30_000, region: 'r1' }, { ...group, groupId: GroupId('g1') }, clock.now());
+        const holds = passHolds({ store, clock, holder: 'i1/1', leaseTtlMs: 30_000, region: 'r1' }, { ...group, groupId: GroupId('g1') }, clock.now(), LeaseGeneration(1));
         return { clock, store, group, holds };
     };
 
@@ -63,7 +63,15 @@ describe('a pass\'s check', () => {
 
     it('says no once its lease is another\'s, without reading the group', async () => {
         const { clock, store, holds } = setup();
-        store.leaseAnswers = [false];
+        store.leaseAnswers = [null];
+        clock.advance(PLAN_CHECK_MS);
+        expect(await holds()).to.be.false();
+        expect(store.calls).to.equal(['claimLease g1']);
+    });
+
+    it('says no once its lease changed hands, even when it is its own again (another generation): the group may have moved meanwhile', async () => {
+        const { clock, store, holds } = setup();
+        store.leaseAnswers = [LeaseGeneration(2)];
         clock.advance(PLAN_CHECK_MS);
         expect(await holds()).to.be.false();
         expect(store.calls).to.equal(['claimLease g1']);

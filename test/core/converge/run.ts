@@ -4,7 +4,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { convergeGroup, type ConvergerDeps } from '../../../core/converge/run';
-import { GroupId, TenantId } from '../../../core/model/ids';
+import { GroupId, LeaseGeneration, TenantId } from '../../../core/model/ids';
 import { computeError, FakeCompute, FakeConvergenceStore, TestClock, type FakeGroup } from '../../support/fake-convergence';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -34,7 +34,7 @@ describe('convergeGroup: the lease', () => {
 
     it('does nothing while another converger holds the lease: busy, and it does not release a lease it never had', async () => {
         const { store, compute, deps } = setup({ desired: 2 });
-        store.leaseAnswers = [false];
+        store.leaseAnswers = [null];
         expect(await convergeGroup(deps, g1)).to.equal({ groupId: g1, outcome: 'busy', passes: 0, plan: null, retryAt: null });
         expect(store.calls).to.equal(['claimLease g1']);
         expect(compute.calls).to.equal([]);
@@ -42,7 +42,7 @@ describe('convergeGroup: the lease', () => {
 
     it('stops, busy, when its lease was taken between two passes, and says how many passes it made', async () => {
         const { store, compute, deps } = setup({ desired: 2 });
-        store.leaseAnswers = [true, false];
+        store.leaseAnswers = [LeaseGeneration(1), null];
         const result = await convergeGroup(deps, g1);
         expect(result).to.include({ outcome: 'busy', passes: 1 });
         expect(result.plan?.create).to.equal(2);
@@ -55,6 +55,33 @@ describe('convergeGroup: the lease', () => {
         store.groups.clear();
         expect(await convergeGroup(deps, g1)).to.equal({ groupId: g1, outcome: 'gone', passes: 1, plan: null, retryAt: null });
         expect(store.calls).to.equal(['claimLease g1', 'readConvergence g1', 'releaseLease g1']);
+    });
+
+    it('stops, busy, when its lease changed hands before it recorded its intents: no create sent, the lease let go', async () => {
+        const { store, compute, deps } = setup({ desired: 2 });
+        store.leaseAnswers = [LeaseGeneration(1)];
+        store.generation = LeaseGeneration(2);     // what the step's statement finds
+        const result = await convergeGroup(deps, g1);
+        expect(result).to.include({ outcome: 'busy', passes: 1 });
+        expect(compute.calls.filter((c) => c.startsWith('createServer'))).to.equal([]);
+        expect(store.calls.slice(-2)).to.equal(['recordActivity g1 1', 'releaseLease g1']);
+        expect(store.rows('g1').map((r) => r.reason)).to.equal(['replanned']);
+    });
+
+    it('goes on under the new generation a later pass claims: that pass observed afresh', async () => {
+        const { store, compute, group, deps } = setup({ desired: 2 });
+        // Between the passes the lease changed hands and came back, and the group grew.
+        const creating = compute.createServer.bind(compute);
+        compute.createServer = async (...args) => {
+            group.desired = 3;
+            store.generation = LeaseGeneration(5);
+            return creating(...args);
+        };
+        store.leaseAnswers = [LeaseGeneration(1), LeaseGeneration(5)];
+        const result = await convergeGroup(deps, g1);
+        expect(result.outcome).to.equal('wait');
+        expect(compute.calls.filter((c) => c.startsWith('createServer'))).to.have.length(3);
+        expect(group.ledger).to.have.length(3);
     });
 
     it('lets the lease go when a pass throws', async () => {

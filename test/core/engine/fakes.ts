@@ -13,7 +13,7 @@ import type { ActivityInput } from '../../../core/model/activity';
 import type { AlertKey, AttemptClaim, AttemptClaimRequest, AutoscaleAction, Episode } from '../../../core/model/alert';
 import { notFound } from '../../../core/model/errors';
 import type { Group, GroupConfig, GroupStatus, GroupWithPolicies, LaunchConfig, Page } from '../../../core/model/group';
-import { ActivityId, GroupId, PolicyId, TenantId, WebhookId, type InstanceId } from '../../../core/model/ids';
+import { ActivityId, GroupId, LeaseGeneration, PolicyId, TenantId, WebhookId, type InstanceId } from '../../../core/model/ids';
 import type { InstanceIdentity } from '../../../core/model/instance';
 import { scopeName, type KillSwitch } from '../../../core/model/kill-switch';
 import type { LedgerEntry } from '../../../core/model/ledger';
@@ -683,7 +683,8 @@ const byTenantThenId = (a: ConvergenceGroup, b: ConvergenceGroup): number =>
 
 export const fakeConvergence = (clock: Clock): FakeConvergence => {
     const groups = new Map<GroupId, ConvergenceGroup>();
-    const leases = new Map<GroupId, { holder: string; until: number }>();
+    const leases = new Map<GroupId, { holder: string; until: number; generation: LeaseGeneration }>();
+    let generations = 0;
     const activity: { groupId: GroupId; row: ActivityInput }[] = [];
     const reads: GroupId[] = [];
     const pages: (SweepCursor | null)[] = [];
@@ -724,11 +725,13 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
         claimLease: async (groupId, holder, now, ttlMs) => {
             const lease = leases.get(groupId);
             if (lease && lease.holder !== holder && lease.until > now.getTime()) {
-                return false;
+                return null;
             }
 
-            leases.set(groupId, { holder, until: now.getTime() + ttlMs });
-            return true;
+            // The same generation while the holder renews; a new one when it changes hands.
+            const generation = lease?.holder === holder ? lease.generation : LeaseGeneration(++generations);
+            leases.set(groupId, { holder, until: now.getTime() + ttlMs, generation });
+            return generation;
         },
         releaseLease: async (groupId, holder) => {
             if (leases.get(groupId)?.holder === holder) {
@@ -781,7 +784,11 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
 
             note(groupId, o.activity);
         },
-        writeIntents: async (groupId, count) => {
+        writeIntents: async (groupId, count, generation) => {
+            if (leases.get(groupId)?.generation !== generation) {
+                return null;
+            }
+
             const g = groups.get(groupId);
             const written = Array.from({ length: count }, (): LedgerEntry => {
                 const n = ++intents;
@@ -792,7 +799,14 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
         },
         setServerIds: async (created) => created.forEach((c) => setEntry(c.intentId, { serverId: c.serverId })),
         retireIntent: async (intentId) => retire(intentId),
-        markDeleting: async (deletes) => deletes.forEach((d) => setEntry(d.intentId, { state: 'deleting' })),
+        markDeleting: async (groupId, deletes, generation) => {
+            if (leases.get(groupId)?.generation !== generation) {
+                return false;
+            }
+
+            deletes.forEach((d) => setEntry(d.intentId, { state: 'deleting' }));
+            return true;
+        },
         recordActivity: async (groupId, rows) => note(groupId, rows),
         setGroupError: async (groupId, message, row) => {
             const g = groups.get(groupId);
