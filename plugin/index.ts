@@ -24,6 +24,7 @@ import { activityRoutes } from './routes/activity';
 import { adminRoutes } from './routes/admin';
 import { adminInstanceRoutes } from './routes/admin-instances';
 import { pathGuard } from './path-guard';
+import { writeRoles } from './roles';
 import { capabilityRoutes } from './routes/capability';
 import { convergeRoutes } from './routes/converge';
 import { executeRoutes } from './routes/execute';
@@ -107,6 +108,7 @@ export const plugin: Plugin<PluginOptions> = {
         });
         server.ext('onPreResponse', renderErrors, { sandbox: 'plugin' });
         server.ext(pathGuard(context));
+        server.ext(writeRoles(settings.auth.adminRole));
         server.ext(bodyTimeout(settings.bodyTimeoutMs, engine.scheduler));
 
         // The options every route of ours shares are set here, once.

@@ -34,8 +34,9 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
     const tenantA = freshTenant();
     const tenantB = freshTenant();
     // admin: the admin role on the admin project (everything); localAdmin: the
-    // admin role on tenant A's own project, which makes it only A's member.
-    const tokens: Record<'a' | 'b' | 'admin' | 'localAdmin', string> = { a: '', b: '', admin: '', localAdmin: '' };
+    // admin role on tenant A's own project, which makes it only A's member;
+    // reader: only `reader` on A (reads, never writes); oldMember: `_member_` on A.
+    const tokens: Record<'a' | 'b' | 'admin' | 'localAdmin' | 'reader' | 'oldMember', string> = { a: '', b: '', admin: '', localAdmin: '', reader: '', oldMember: '' };
 
     before(async () => {
         sim = await startSimulator({ demo: true, now: clock.now });
@@ -51,6 +52,10 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         // that is not: the default adminProject matches it by name.
         tokens.admin = sim.issueToken({ userName: DEMO.operator.name, projectId: adminProjectId });
         tokens.localAdmin = sim.issueToken({ userName: 'boss-a', projectId: tenantA });
+        sim.addUser({ name: 'reader-a', password: 'pw', roles: [{ projectId: tenantA, role: 'reader' }] });
+        tokens.reader = sim.issueToken({ userName: 'reader-a', projectId: tenantA });
+        sim.addUser({ name: 'old-member-a', password: 'pw', roles: [{ projectId: tenantA, role: '_member_' }] });
+        tokens.oldMember = sim.issueToken({ userName: 'old-member-a', projectId: tenantA });
 
         const db = await testDatabase();
         const serviceAccount = serviceAccountFromEnv({
@@ -86,6 +91,23 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         path.replace('{tenantId}', tenant).replace('{groupId}', f.groupId).replace('{policyId}', f.policyId).replace('{webhookId}', f.webhookId).replace('{serverId}', f.serverId) +
         (method === 'delete' && path.endsWith('/groups/{groupId}') ? '?force=true' : '');
 
+    // Every row of tenant A's that a request could write: the tables with a
+    // tenant or a group column, as they stand, but for what the converger
+    // writes meanwhile on its own (its leases and its activity rows).
+    const tenantRows = async (tenant: string): Promise<unknown[]> => {
+        const knex = await testKnex();
+        const columns: { table_name: string; column_name: string }[] = await knex('information_schema.columns')
+            .where({ table_schema: 'public' }).whereIn('column_name', ['tenant_id', 'group_id']).select('table_name', 'column_name').orderBy(['table_name', 'column_name']);
+        const groups: string[] = await knex('groups').where({ tenant_id: tenant }).pluck('id');
+        const rows: unknown[] = [];
+        for (const { table_name: table, column_name: column } of columns.filter((c) => c.table_name !== 'group_leases')) {
+            const query = column === 'tenant_id' ? knex(table).where({ tenant_id: tenant }) : knex(table).whereIn('group_id', groups);
+            rows.push(table, await (table === 'activity' ? query.whereNot({ source: 'converger' }) : query).orderByRaw('1'));
+        }
+
+        return rows;
+    };
+
     it('holds for every tenant route: 401, 401, 403, 404, admin and owner allowed, a project\'s own admin only there', async () => {
         const routes = server.table().filter((r) => r.path.startsWith('/autoscale/v1.0/{tenantId}'));
         expect(routes.length).to.be.at.least(20);
@@ -119,6 +141,24 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
                 const other = await inject(route.method, fill(route.method, route.path, tenantA, b), tokens.localAdmin, body);
                 expect(other.statusCode, `${what} A's own admin, B's group`).to.equal(404);
             }
+
+            // Roles (contract §10): a reader reads and never writes; `_member_` is a member.
+            const read = route.method === 'get';
+            const readerUrl = fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a));
+            const before = await tenantRows(tenantA);
+            const reader = await inject(route.method, readerUrl, tokens.reader, body);
+            if (read) {
+                expect(reader.statusCode, `${what} reader: ${JSON.stringify(reader.result)}`).to.be.within(200, 299);
+            }
+            else {
+                expect(reader.statusCode, `${what} reader`).to.equal(403);
+                expect(field(reader.result, 'error', 'details')).to.equal({ reason: 'role' });
+                expect(field(reader.result, 'error', 'message')).to.equal('A write needs the member role on the project; this token has reader');
+                expect(await tenantRows(tenantA), `${what} reader's write changed nothing`).to.equal(before);
+            }
+
+            const old = await inject(route.method, fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a)), tokens.oldMember, body);
+            expect(old.statusCode, `${what} _member_: ${JSON.stringify(old.result)}`).to.be.within(200, 299);
         }
     });
 
