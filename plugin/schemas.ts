@@ -276,6 +276,14 @@ export const forcedExecute = Joi.object({
     reason: reason.required()
 }).label('forcedExecute');
 
+// A tenant's execute (contract §4): no body, or `{force: true, reason}` to
+// skip the cooldown and the debounce as the admin's forced execute does.
+export const tenantExecute = Joi.object({
+    force: Joi.boolean(),
+    reason: reason.when('force', { is: true, then: Joi.required(), otherwise: Joi.forbidden() })
+        .messages({ 'any.unknown': '"reason" is only for a forced execute ("force": true)' })
+}).allow(null).label('tenantExecute');
+
 // `global` or `region:{name}`, as core/model/kill-switch.ts parses it.
 export const killSwitchParams = Joi.object({
     scope: text.max(262).pattern(/^(global|region:.{1,255})$/s, 'kill-switch scope')

@@ -80,6 +80,7 @@ describe('admin routes', () => {
         server = await testServer({
             validator: tableValidator({
                 tok: { projectId: tenant, user: 'alice' },
+                rd: { projectId: tenant, user: 'rita', roles: ['reader'] },
                 op: { projectId: 'admin', roles: ['admin'], user: 'operator' }
             }),
             supervisor: { debounceMs: 0 }, region: 'RegionOne', clock
@@ -244,6 +245,41 @@ describe('admin routes', () => {
         expect((await admin('PUT', h.override, { desiredCapacity: 3, reason: 'pin', expiresAt: inMinutes(60) })).statusCode).to.equal(204);
         await refusedWith(tenant, forceH, 'override');
         expect(await desired(h.url)).to.equal(3);
+    });
+
+    it('a member may force too (contract §4): past the cooldown, named with the reason; never past the maximum, a pause or a kill-switch', async () => {
+        const g = await group({ cooldown: 600, maxEntities: 3 });
+        expect((await api('POST', g.up)).statusCode).to.equal(202);
+        await refusedWith(tenant, () => api('POST', g.up), 'cooldown');
+        await refusedWith(tenant, () => api('POST', g.up, { force: false }), 'cooldown');
+        const forced = await api('POST', g.up, { force: true, reason: 'launch day' });
+        expect(forced.statusCode, forced.payload).to.equal(202);
+        expect(field(forced.result, 'activity', 'reason')).to.equal('forced');
+        expect(await desired(g.url)).to.equal(2);
+        const rows = field((await api('GET', `${g.url}/activity`)).result, 'activity') as { source: string; who: string; reason: string; message: string }[];
+        expect(rows[0]).to.include({ source: 'manual', who: 'alice', reason: 'forced' });
+        expect(rows[0]?.message).to.contain('launch day');
+
+        const force = () => api('POST', g.up, { force: true, reason: 'more' });
+        expect((await force()).statusCode).to.equal(202);
+        await refusedWith(tenant, force, 'at_max');
+        const h = await group();
+        const forceH = () => api('POST', h.up, { force: true, reason: 'try' });
+        await setSwitch('global', { mode: 'scale-up', reason: 'hold' });
+        await refusedWith(tenant, forceH, 'kill_switch');
+        await (await testKnex())('kill_switches').delete();
+        await api('POST', `${h.url}/pause`);
+        await refusedWith(tenant, forceH, 'paused');
+    });
+
+    it('refuses a member\'s forced execute without a reason, a reason without force, and any force from a reader', async () => {
+        const g = await group();
+        await refusedAndUnwritten(tenant, () => api('POST', g.up, { force: true }), 400, 'ValidationError', 'reason');
+        await refusedAndUnwritten(tenant, () => api('POST', g.up, { force: false, reason: 'x' }), 400, 'ValidationError', 'reason');
+        await refusedAndUnwritten(tenant, () => api('POST', g.up, { force: 'yes', reason: 'x' }), 400, 'ValidationError', 'force');
+        await refusedAndUnwritten(tenant, () => api('POST', g.up, { force: true, reason: 'x', extra: 1 }), 400, 'ValidationError', 'extra');
+        const refused = await refusedAndUnwritten(tenant, () => caller(server, 'rd')('POST', g.up, { force: true, reason: 'x' }), 403, 'ForbiddenError');
+        expect(refused.details.reason).to.equal('role');
     });
 
     it('refuses a forced execute without force: true or a reason, and 404s unknown ids', async () => {

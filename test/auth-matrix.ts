@@ -7,7 +7,7 @@ import { serviceAccountFromEnv } from '../adapters/keystone/service-account';
 import type { Clock } from '../core/ports/clock';
 import { plugin } from '../plugin';
 import { adminProjectId, DEMO, serviceProjectId, startSimulator, type Simulator } from '../simulator';
-import { testDatabase, testKnex } from './support/database';
+import { tenantSnapshot, testDatabase, testKnex } from './support/database';
 import { bodyFor } from './support/route-bodies';
 import { field, freshTenant, validGroup, webhookPolicy } from './support/server';
 
@@ -91,23 +91,6 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         path.replace('{tenantId}', tenant).replace('{groupId}', f.groupId).replace('{policyId}', f.policyId).replace('{webhookId}', f.webhookId).replace('{serverId}', f.serverId) +
         (method === 'delete' && path.endsWith('/groups/{groupId}') ? '?force=true' : '');
 
-    // Every row of tenant A's that a request could write: the tables with a
-    // tenant or a group column, as they stand, but for what the converger
-    // writes meanwhile on its own (its leases and its activity rows).
-    const tenantRows = async (tenant: string): Promise<unknown[]> => {
-        const knex = await testKnex();
-        const columns: { table_name: string; column_name: string }[] = await knex('information_schema.columns')
-            .where({ table_schema: 'public' }).whereIn('column_name', ['tenant_id', 'group_id']).select('table_name', 'column_name').orderBy(['table_name', 'column_name']);
-        const groups: string[] = await knex('groups').where({ tenant_id: tenant }).pluck('id');
-        const rows: unknown[] = [];
-        for (const { table_name: table, column_name: column } of columns.filter((c) => c.table_name !== 'group_leases')) {
-            const query = column === 'tenant_id' ? knex(table).where({ tenant_id: tenant }) : knex(table).whereIn('group_id', groups);
-            rows.push(table, await (table === 'activity' ? query.whereNot({ source: 'converger' }) : query).orderByRaw('1'));
-        }
-
-        return rows;
-    };
-
     it('holds for every tenant route: 401, 401, 403, 404, admin and owner allowed, a project\'s own admin only there', async () => {
         const routes = server.table().filter((r) => r.path.startsWith('/autoscale/v1.0/{tenantId}'));
         expect(routes.length).to.be.at.least(20);
@@ -145,7 +128,7 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
             // Roles (contract §10): a reader reads and never writes; `_member_` is a member.
             const read = route.method === 'get';
             const readerUrl = fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a));
-            const before = await tenantRows(tenantA);
+            const before = await tenantSnapshot(tenantA, { requests: true });
             const reader = await inject(route.method, readerUrl, tokens.reader, body);
             if (read) {
                 expect(reader.statusCode, `${what} reader: ${JSON.stringify(reader.result)}`).to.be.within(200, 299);
@@ -154,7 +137,7 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
                 expect(reader.statusCode, `${what} reader`).to.equal(403);
                 expect(field(reader.result, 'error', 'details')).to.equal({ reason: 'role' });
                 expect(field(reader.result, 'error', 'message')).to.equal('A write needs the member role on the project; this token has reader');
-                expect(await tenantRows(tenantA), `${what} reader's write changed nothing`).to.equal(before);
+                expect(await tenantSnapshot(tenantA, { requests: true }), `${what} reader's write changed nothing`).to.equal(before);
             }
 
             const old = await inject(route.method, fill(route.method, route.path, tenantA, await fixture(tenantA, tokens.a)), tokens.oldMember, body);

@@ -411,7 +411,7 @@ const routes: Route[] = [
     { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks/{webhookId}', body: 'none' },
     { method: 'PUT', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks/{webhookId}', body: 'webhook' },
     { method: 'DELETE', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/webhooks/{webhookId}', body: 'none' },
-    { method: 'POST', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/execute', body: 'none', recordsRefusal: true },
+    { method: 'POST', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/policies/{policyId}/execute', body: 'forced', recordsRefusal: true },
     { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/activity', body: 'none' },
     { method: 'POST', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/converge', body: 'none', recordsRefusal: true },
     { method: 'DELETE', path: '/autoscale/v1.0/{tenantId}/groups/{groupId}/servers/{serverId}', body: 'none', recordsRefusal: true },

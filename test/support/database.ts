@@ -66,15 +66,19 @@ export const tenantFootprint = async (tenantId: string): Promise<Record<string, 
     return { groups: g ?? 0, policies: p ?? 0, webhooks: w ?? 0, activity: a ?? 0, servers: v ?? 0, tenants: t ?? 0 };
 };
 
-// Fingerprint of a tenant's rows including content, to prove a refused update changed nothing.
-export const tenantSnapshot = async (tenantId: string): Promise<string> => {
+// Fingerprint of a tenant's rows including content, to prove a refused update
+// changed nothing. `requests`: only what a request writes, leaving out the
+// activity rows a converger running meanwhile writes on its own.
+export const tenantSnapshot = async (tenantId: string, options: { readonly requests?: boolean } = {}): Promise<string> => {
     const knex = await testKnex();
     const groups = await knex('groups').where({ tenant_id: tenantId }).orderBy('id');
     const ids = groups.map((g: { id: string }) => g.id);
-    const [policies, webhooks, activity] = await Promise.all([
+    const activity = knex('activity').whereIn('group_id', ids).orderBy('id');
+    const [policies, webhooks, servers, activities] = await Promise.all([
         knex('policies').whereIn('group_id', ids).orderBy('id'),
         knex('webhooks').whereIn('group_id', ids).orderBy('id'),
-        knex('activity').whereIn('group_id', ids).orderBy('id')
+        knex('servers').whereIn('group_id', ids).orderBy('intent_id'),
+        options.requests ? activity.whereNot({ source: 'converger' }) : activity
     ]);
-    return JSON.stringify({ groups, policies, webhooks, activity });
+    return JSON.stringify({ groups, policies, webhooks, servers, activity: activities });
 };
