@@ -15,6 +15,7 @@ import * as instances from './011_instances';
 import * as schedules from './012_schedules';
 import * as clusterGuards from './013_cluster_guards';
 import * as leaseGeneration from './014_lease_generation';
+import * as killSwitchHistory from './015_kill_switch_history';
 
 export interface Migration {
     readonly name: string;
@@ -36,5 +37,6 @@ export const migrations: readonly Migration[] = [
     { name: '011_instances', ...instances },
     { name: '012_schedules', ...schedules },
     { name: '013_cluster_guards', ...clusterGuards },
-    { name: '014_lease_generation', ...leaseGeneration }
+    { name: '014_lease_generation', ...leaseGeneration },
+    { name: '015_kill_switch_history', ...killSwitchHistory }
 ];

@@ -16,7 +16,7 @@ export interface Context {
 }
 
 // The configured public URL, else the request's scheme and Host.
-const origin = (context: Context, request: Request): string =>
+export const origin = (context: Context, request: Request): string =>
     context.settings.publicUrl ?? `${request.server.info.protocol}://${request.info.host}`;
 
 // scheme://host/prefix/v1.0: capability URLs hang off this.

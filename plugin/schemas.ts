@@ -284,6 +284,14 @@ export const tenantExecute = Joi.object({
         .messages({ 'any.unknown': '"reason" is only for a forced execute ("force": true)' })
 }).allow(null).label('tenantExecute');
 
+// GET /admin/kill-switches: the switches in force, or with history=true every
+// set and clear, in pages (a marker is a history row's id).
+export const killSwitchQuery = Joi.object({
+    history: Joi.boolean().default(false),
+    limit: pageQuery.extract('limit').when('history', { is: true, otherwise: Joi.forbidden() }),
+    marker: Joi.string().pattern(/^\d{1,18}$/, 'history id').when('history', { is: true, otherwise: Joi.forbidden() })
+}).messages({ 'any.unknown': '{{#label}} pages the history: only with history=true' });
+
 // `global` or `region:{name}`, as core/model/kill-switch.ts parses it.
 export const killSwitchParams = Joi.object({
     scope: text.max(262).pattern(/^(global|region:.{1,255})$/s, 'kill-switch scope')

@@ -1,7 +1,7 @@
 // Otter v1.0 bodies to the model and back. Routes call these; nothing else
 // knows the wire shapes.
 import type { Activity } from '../core/model/activity';
-import { scopeName, type KillSwitch } from '../core/model/kill-switch';
+import { scopeName, type KillSwitch, type KillSwitchEvent } from '../core/model/kill-switch';
 import type { Override } from '../core/model/override';
 import type { Group, GroupConfig, LaunchConfig } from '../core/model/group';
 import type { Instance } from '../core/model/instance';
@@ -120,7 +120,7 @@ export const groupView = (base: string, group: Group, policies: readonly ReturnT
 
 // Otter's `*_links`: a `next` link when there is another page.
 export const pageLinks = (href: string, limit: number, next: string | null): Link[] =>
-    next === null ? [] : [{ href: `${href}?limit=${limit}&marker=${encodeURIComponent(next)}`, rel: 'next' }];
+    next === null ? [] : [{ href: `${href}${href.includes('?') ? '&' : '?'}limit=${limit}&marker=${encodeURIComponent(next)}`, rel: 'next' }];
 
 export const activityView = (activity: Activity) => ({
     id: activity.id,
@@ -153,6 +153,14 @@ export const killSwitchView = (killSwitch: KillSwitch) => ({
     reason: killSwitch.reason,
     who: killSwitch.who,
     expiresAt: killSwitch.expiresAt === null ? null : killSwitch.expiresAt.toISOString()
+});
+
+// A set or a clear, as GET /admin/kill-switches?history=true lists it.
+export const killSwitchEventView = (event: KillSwitchEvent) => ({
+    id: event.id,
+    action: event.action,
+    at: event.at.toISOString(),
+    ...killSwitchView(event)
 });
 
 export const instanceView = (instance: Instance) => ({

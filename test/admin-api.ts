@@ -292,6 +292,42 @@ describe('admin routes', () => {
         await refusedAndUnwritten(tenant, () => admin('POST', g.forceUp.replace(`/tenants/${tenant}/`, '/tenants/someone-else/'), { force: true, reason: 'x' }), 404, 'NoSuchScalingGroupError');
     });
 
+    it('keeps every set and clear of a kill-switch in its history, newest first, in pages', async () => {
+        const until = inMinutes(30);
+        const started = clock.now().getTime();
+        await setSwitch('global', { mode: 'scale-up', reason: 'history one' });
+        clock.advance(1000);
+        await setSwitch('region:r9', { mode: 'all', reason: 'history two', expiresAt: until });
+        clock.advance(1000);
+        expect((await admin('DELETE', '/autoscale/admin/kill-switches/global')).statusCode).to.equal(204);
+        expect((await admin('DELETE', '/autoscale/admin/kill-switches/global')).statusCode).to.equal(404);   // nothing to clear: no row
+        const first = await admin('GET', '/autoscale/admin/kill-switches?history=true&limit=2');
+        expect(first.statusCode, first.payload).to.equal(200);
+        const page = first.result as { history: Record<string, unknown>[]; history_links: { href: string; rel: string }[] };
+        expect(page.history.map(({ id: _id, at: _at, ...rest }) => rest)).to.equal([
+            { action: 'cleared', scope: 'global', mode: 'scale-up', reason: 'history one', who: 'operator', expiresAt: null },
+            { action: 'set', scope: 'region:r9', mode: 'all', reason: 'history two', who: 'operator', expiresAt: until }
+        ]);
+        // Stamped by the plugin's clock, which the test moved a second between the steps.
+        const [cleared, set] = page.history.map((e) => Date.parse(String(e.at)));
+        expect(set).to.be.within(started + 1000, (cleared ?? 0) - 1000);
+        expect(cleared).to.be.at.most(clock.now().getTime());
+        const next = page.history_links[0]?.href ?? '';
+        expect(next).to.equal(`http://${server.info.host}:${server.info.port}/autoscale/admin/kill-switches?history=true&limit=2&marker=${String(page.history[1]?.id)}`);
+        const second = await admin('GET', next.slice(next.indexOf('/autoscale/')));
+        expect(field(second.result, 'history', 0)).to.include({ action: 'set', scope: 'global', reason: 'history one' });
+        // The switches in force are the plain answer still.
+        expect(field((await admin('GET', '/autoscale/admin/kill-switches')).result, 'killSwitches', 0)).to.include({ scope: 'region:r9' });
+    });
+
+    it('refuses paging the switches in force, and a marker that is no history id', async () => {
+        for (const [query, name] of [['limit=2', 'limit'], ['history=false&marker=1', 'marker'], ['history=true&marker=x', 'marker'], ['history=maybe', 'history']]) {
+            const res = await admin('GET', `/autoscale/admin/kill-switches?${String(query)}`);
+            expect(res.statusCode, `${String(query)}: ${res.payload}`).to.equal(400);
+            expect(errorOf(res).details.field).to.equal(name);
+        }
+    });
+
     it('sets and clears an override on any tenant\'s group, recorded as the admin', async () => {
         const g = await group({ maxEntities: 4 });
         const expiresAt = inMinutes(60);

@@ -229,7 +229,7 @@ describe('converge: faults', () => {
                 expect(rig.ours(groupId).length).to.equal(Math.max(left - 1, 0) + 1);
             }
             finally {
-                await store.supervision.clearKillSwitch({ kind: 'global' });
+                await store.supervision.clearKillSwitch({ kind: 'global' }, 'test', new Date());
             }
 
             rig.clock.advance(60_000);   // the stray's grace runs from its first sighting

@@ -390,7 +390,7 @@ describe('converge: kill-switch and pause', () => {
                 expect(compute(rig, 'POST')).to.have.length(0);
             }
             finally {
-                await store.supervision.clearKillSwitch({ kind: 'global' });
+                await store.supervision.clearKillSwitch({ kind: 'global' }, 'test', new Date());
             }
 
             expect((await rig.converge(groupId)).outcome).to.equal('wait');

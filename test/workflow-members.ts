@@ -292,7 +292,7 @@ describe('workflows: the members stage (Octavia)', () => {
                 expect((await rig.state(groupId)).pendingCapacity).to.equal(1);
             }
             finally {
-                await store.supervision.clearKillSwitch({ kind: 'global' });
+                await store.supervision.clearKillSwitch({ kind: 'global' }, 'test', new Date());
             }
 
             expect((await rig.api('POST', `/${rig.tenant}/groups/${groupId}/pause`)).statusCode).to.equal(204);

@@ -10,7 +10,8 @@ import { decideServerRemoval } from '../decide/server-removal';
 import { decideTrigger } from '../decide/trigger';
 import type { ActivitySource } from '../model/activity';
 import { ActivityId, type GroupId, type TenantId } from '../model/ids';
-import type { KillSwitch, KillSwitchScope } from '../model/kill-switch';
+import type { Page, PageRequest } from '../model/group';
+import type { KillSwitch, KillSwitchEvent, KillSwitchScope } from '../model/kill-switch';
 import { inForce, type Override, type OverridePin } from '../model/override';
 import type { TriggerRequest, TriggerResult, TriggerRules } from '../model/trigger';
 import type { Clock } from '../ports/clock';
@@ -46,7 +47,8 @@ export interface Supervisor {
     // Only switches still in force: an expired one stops nothing.
     listKillSwitches(): Promise<readonly KillSwitch[]>;
     setKillSwitch(killSwitch: KillSwitch): Promise<void>;
-    clearKillSwitch(scope: KillSwitchScope): Promise<boolean>;
+    clearKillSwitch(scope: KillSwitchScope, who: string): Promise<boolean>;
+    killSwitchHistory(page: PageRequest): Promise<Page<KillSwitchEvent>>;
 }
 
 export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Supervisor => {
@@ -179,6 +181,7 @@ export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Super
             return (await store.listKillSwitches()).filter((s) => s.expiresAt === null || now < s.expiresAt.getTime());
         },
         setKillSwitch: (killSwitch) => store.setKillSwitch(killSwitch, clock.now()),
-        clearKillSwitch: (scope) => store.clearKillSwitch(scope)
+        clearKillSwitch: (scope, who) => store.clearKillSwitch(scope, who, clock.now()),
+        killSwitchHistory: (page) => store.killSwitchHistory(page)
     };
 };

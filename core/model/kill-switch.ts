@@ -10,6 +10,13 @@ export interface KillSwitch {
     readonly expiresAt: Date | null;
 }
 
+// A switch set or cleared, as the history keeps it: `who` set it, or cleared it.
+export interface KillSwitchEvent extends KillSwitch {
+    readonly id: string;
+    readonly action: 'set' | 'cleared';
+    readonly at: Date;
+}
+
 export const scopeName = (scope: KillSwitchScope): string => (scope.kind === 'global' ? 'global' : `region:${scope.region}`);
 
 export const parseScope = (name: string): KillSwitchScope | null => {

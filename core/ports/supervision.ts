@@ -4,9 +4,9 @@
 // group's version or under its row lock. The store itself never decides.
 import type { ActivityInput } from '../model/activity';
 import type { AlertRecord, AttemptClaim, AttemptClaimRequest, AutoscaleAction, Episode, EpisodeStart } from '../model/alert';
-import type { Group, GroupConfig, LaunchConfig } from '../model/group';
+import type { Group, GroupConfig, LaunchConfig, Page, PageRequest } from '../model/group';
 import type { ActivityId, GroupId, TenantId } from '../model/ids';
-import type { KillSwitch, KillSwitchScope } from '../model/kill-switch';
+import type { KillSwitch, KillSwitchEvent, KillSwitchScope } from '../model/kill-switch';
 import type { Override } from '../model/override';
 import type { TriggerRequest, TriggerResult } from '../model/trigger';
 import type { TriggerOutcome, TriggerRead } from '../decide/trigger';
@@ -67,8 +67,11 @@ export interface SupervisionStore extends TriggerTable {
 
     getOverride(tenantId: TenantId, groupId: GroupId): Promise<Override | null>;   // NotFound
     listKillSwitches(): Promise<readonly KillSwitch[]>;
+    // Each with its history row, in one transaction (false: no such switch, nothing written).
     setKillSwitch(killSwitch: KillSwitch, now: Date): Promise<void>;
-    clearKillSwitch(scope: KillSwitchScope): Promise<boolean>;
+    clearKillSwitch(scope: KillSwitchScope, who: string, now: Date): Promise<boolean>;
+    // Newest first, by (at, id).
+    killSwitchHistory(page: PageRequest): Promise<Page<KillSwitchEvent>>;
 
     // Alert intake (contract §6): takes the event id once (null: it was seen
     // before) and holds the alert's episode row for one step, one transaction.

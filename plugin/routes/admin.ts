@@ -4,9 +4,9 @@ import type { ServerRoute } from '@hapi/hapi';
 import { DomainError } from '../../core/model/errors';
 import { parseScope, type KillSwitch, type KillSwitchScope } from '../../core/model/kill-switch';
 import { ADMIN_SCOPE } from '../auth';
-import { whoOf, type Context } from '../context';
+import { origin, whoOf, type Context } from '../context';
 import * as Schemas from '../schemas';
-import { killSwitchView } from '../wire';
+import { killSwitchEventView, killSwitchView, pageLinks } from '../wire';
 import { refusedOr202 } from './execute';
 import { expiryOf, overrideHandlers, overrideRoutesAt } from './override';
 import { groupIdOf, policyIdOf, tenantIdOf } from './params';
@@ -32,11 +32,19 @@ export const adminRoutes = (context: Context): ServerRoute[] => {
     const auth = { strategy: context.strategy, access: { scope: [ADMIN_SCOPE] } };
     return [
         {
-            // Only switches still in force: an expired one stops nothing.
+            // Only switches still in force: an expired one stops nothing. With
+            // ?history=true, every set and clear instead, newest first, in pages.
             method: 'GET',
             path: '/admin/kill-switches',
-            options: { auth },
-            handler: async () => {
+            options: { auth, validate: validate({ query: Schemas.killSwitchQuery }) },
+            handler: async (request) => {
+                const query = request.query as { history: boolean; limit: number; marker?: string };
+                if (query.history) {
+                    const page = await context.engine.supervisor.killSwitchHistory({ limit: query.limit, marker: query.marker });
+                    const href = `${origin(context, request)}${context.prefix}/admin/kill-switches?history=true`;
+                    return { history: page.items.map(killSwitchEventView), history_links: pageLinks(href, query.limit, page.next) };
+                }
+
                 const switches = await context.engine.supervisor.listKillSwitches();
                 return { killSwitches: switches.map(killSwitchView) };
             }
@@ -60,7 +68,7 @@ export const adminRoutes = (context: Context): ServerRoute[] => {
             options: { auth, validate: validate({ params: Schemas.killSwitchParams }) },
             handler: async (request, h) => {
                 const scope = String(request.params.scope);
-                if (!(await context.engine.supervisor.clearKillSwitch(scopeOf(scope)))) {
+                if (!(await context.engine.supervisor.clearKillSwitch(scopeOf(scope), whoOf(request)))) {
                     throw new DomainError('not_found', 'NoSuchKillSwitchError', `No kill-switch ${scope}`);
                 }
 

@@ -15,7 +15,7 @@ import { notFound } from '../../../core/model/errors';
 import type { Group, GroupConfig, GroupStatus, GroupWithPolicies, LaunchConfig, Page } from '../../../core/model/group';
 import { ActivityId, GroupId, LeaseGeneration, PolicyId, TenantId, WebhookId, type InstanceId } from '../../../core/model/ids';
 import type { InstanceIdentity } from '../../../core/model/instance';
-import { scopeName, type KillSwitch } from '../../../core/model/kill-switch';
+import { scopeName, type KillSwitch, type KillSwitchEvent } from '../../../core/model/kill-switch';
 import type { LedgerEntry } from '../../../core/model/ledger';
 import { ledgerEntry, type EntryFields } from '../../support/fake-convergence';
 import type { Override } from '../../../core/model/override';
@@ -210,6 +210,7 @@ export interface FakeSupervision {
     readonly alertEvents: Set<string>;             // alertEventKey of each taken (tenant, rule, event id)
     readonly eventPrunes: Date[];              // each pruneAlertEvents' cut-off
     readonly killSwitches: KillSwitch[];
+    readonly killSwitchHistory: KillSwitchEvent[];  // oldest first
     readonly claims: AttemptClaimRequest[];
     readonly locks: string[];                  // 'trigger:<group>' or 'group:<group>', per lock taken
     readonly decoys: string[];                 // 'read' and 'record', per call of a decoy's table
@@ -234,6 +235,7 @@ export const fakeSupervision = (): FakeSupervision => {
     const alertEvents = new Set<string>();
     const eventPrunes: Date[] = [];
     const killSwitches: KillSwitch[] = [];
+    const killSwitchHistory: KillSwitchEvent[] = [];
     const claims: AttemptClaimRequest[] = [];
     const locks: string[] = [];
     const decoys: string[] = [];
@@ -427,18 +429,26 @@ export const fakeSupervision = (): FakeSupervision => {
         },
         getOverride: async (tenantId, groupId) => rowOf(tenantId, groupId).override,
         listKillSwitches: async () => [...killSwitches],
-        setKillSwitch: async (killSwitch) => {
+        setKillSwitch: async (killSwitch, now) => {
             const at = killSwitches.findIndex((s) => scopeName(s.scope) === scopeName(killSwitch.scope));
             killSwitches.splice(at === -1 ? killSwitches.length : at, at === -1 ? 0 : 1, killSwitch);
+            killSwitchHistory.push({ ...killSwitch, id: String(killSwitchHistory.length + 1), action: 'set', at: now });
         },
-        clearKillSwitch: async (scope) => {
+        clearKillSwitch: async (scope, who, now) => {
             const at = killSwitches.findIndex((s) => scopeName(s.scope) === scopeName(scope));
-            if (at === -1) {
+            const cleared = killSwitches[at];
+            if (cleared === undefined) {
                 return false;
             }
 
             killSwitches.splice(at, 1);
+            killSwitchHistory.push({ ...cleared, who, id: String(killSwitchHistory.length + 1), action: 'cleared', at: now });
             return true;
+        },
+        killSwitchHistory: async (page) => {
+            const newest = [...killSwitchHistory].reverse().filter((e) => page.marker === undefined || Number(e.id) < Number(page.marker));
+            const items = newest.slice(0, page.limit);
+            return { items, next: newest.length > page.limit ? items[items.length - 1]?.id ?? null : null };
         },
         withAlertEpisode: async (record, work) => {
             if (alertEvents.has(eventKeyOf(record))) {
@@ -498,7 +508,7 @@ export const fakeSupervision = (): FakeSupervision => {
     });
 
     return {
-        store, groups, policies, activity, episodes, alertEvents, eventPrunes, killSwitches, claims, locks, decoys, hooks,
+        store, groups, policies, activity, episodes, alertEvents, eventPrunes, killSwitches, killSwitchHistory, claims, locks, decoys, hooks,
         addGroup: (group, rest = {}) => {
             const row: GroupRow = { group, version: 1, lastScaledAt: null, override: null, servers: new Map(), ...rest };
             groups.set(group.id, row);

@@ -203,7 +203,7 @@ describe('groups', () => {
         }
 
         expect((await w.service.listGroups(t1, { limit: 10 })).next).to.equal('m');
-        await w.sup.store.clearKillSwitch({ kind: 'global' });
+        await w.sup.store.clearKillSwitch({ kind: 'global' }, 'test', w.clock.now());
         // The switches are read once a second: the lift shows once that second is over.
         expect((await w.service.getGroup(t1, g1)).state.errors).to.equal([{ message }]);
         w.clock.advance(1000);

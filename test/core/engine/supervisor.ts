@@ -6,7 +6,7 @@ import * as Lab from '@hapi/lab';
 import { supervisor, type Supervisor } from '../../../core/engine/supervisor';
 import { DomainError } from '../../../core/model/errors';
 import { GroupId, PolicyId, TenantId } from '../../../core/model/ids';
-import type { KillSwitch } from '../../../core/model/kill-switch';
+import { scopeName, type KillSwitch } from '../../../core/model/kill-switch';
 import type { Override } from '../../../core/model/override';
 import type { TriggerRequest, TriggerResult } from '../../../core/model/trigger';
 import { fakeSupervision, makeGroup, manualClock, type FakeSupervision, type ManualClock } from './fakes';
@@ -348,8 +348,14 @@ describe('supervisor', () => {
             w.clock.advance(1000);
             expect(await w.supervisor.listKillSwitches()).to.equal([forever]);
             expect(w.sup.killSwitches).to.have.length(2);        // expired, not deleted
-            expect(await w.supervisor.clearKillSwitch({ kind: 'global' })).to.be.true();
-            expect(await w.supervisor.clearKillSwitch({ kind: 'global' })).to.be.false();
+            w.clock.advance(1000);
+            expect(await w.supervisor.clearKillSwitch({ kind: 'global' }, 'carol')).to.be.true();
+            expect(await w.supervisor.clearKillSwitch({ kind: 'global' }, 'carol')).to.be.false();
+            // Each set and clear is in the history, newest first, the clear naming who cleared it at the clock's time.
+            const history = await w.supervisor.killSwitchHistory({ limit: 2 });
+            expect(history.items.map((e) => [e.action, scopeName(e.scope), e.who])).to.equal([['cleared', 'global', 'carol'], ['set', 'region:r1', soon.who]]);
+            expect(history.items[0]?.at).to.equal(w.clock.now());
+            expect(history.next).to.equal(history.items[1]?.id);
         });
     });
 });
