@@ -5,6 +5,7 @@
 import Hapi from '@hapi/hapi';
 import { plugin, serviceAccountFromEnv, type ServiceAccount } from '../plugin';
 import { adminProjectId, DEMO, demoImageId, demoNetworkId, demoPoolId, demoProjectId, demoServiceAccount, startSimulator, type Simulator } from '../simulator';
+import { inEnvTerms, numericOptionsFromEnv } from './demo-env';
 import { monitoringApi } from './monitoring-api';
 
 type Env = NodeJS.ProcessEnv;
@@ -27,15 +28,6 @@ const cloudOf = async (env: Env): Promise<Cloud> => {
     };
 };
 
-// Optional converger tuning (the crash-safety test shortens it); unset: the plugin's default.
-const convergerFromEnv = (env: Env): { orphanGraceS?: number } =>
-    (env.AUTOSCALE_ORPHAN_GRACE_S ? { orphanGraceS: Number(env.AUTOSCALE_ORPHAN_GRACE_S) } : {});
-
-// The lease TTL (contract §9): an instance not seen for it is gone, and a
-// group's convergence lease lapses after it. Unset: the plugin's default, 30 s.
-const clusterFromEnv = (env: Env): { leaseTtlS?: number } =>
-    (env.AUTOSCALE_LEASE_TTL_S ? { leaseTtlS: Number(env.AUTOSCALE_LEASE_TTL_S) } : {});
-
 // Where customer webhooks may go (contract §7): http and CIDRs let back in
 // from the refused ranges; AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS shortens one
 // attempt (the webhook kill -9 test does).
@@ -48,10 +40,9 @@ const flag = (name: string, value: string): boolean => {
     return word === 'true';
 };
 
-const webhooksFromEnv = (env: Env): { allowHttp?: boolean; allowCidrs?: string[]; attemptTimeoutMs?: number } => ({
+const webhooksFromEnv = (env: Env): { allowHttp?: boolean; allowCidrs?: string[] } => ({
     ...(env.AUTOSCALE_WEBHOOK_ALLOW_HTTP ? { allowHttp: flag('AUTOSCALE_WEBHOOK_ALLOW_HTTP', env.AUTOSCALE_WEBHOOK_ALLOW_HTTP) } : {}),
-    ...(env.AUTOSCALE_WEBHOOK_ALLOW_CIDRS ? { allowCidrs: env.AUTOSCALE_WEBHOOK_ALLOW_CIDRS.split(',').map((c) => c.trim()).filter((c) => c !== '') } : {}),
-    ...(env.AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS ? { attemptTimeoutMs: Number(env.AUTOSCALE_WEBHOOK_ATTEMPT_TIMEOUT_MS) } : {})
+    ...(env.AUTOSCALE_WEBHOOK_ALLOW_CIDRS ? { allowCidrs: env.AUTOSCALE_WEBHOOK_ALLOW_CIDRS.split(',').map((c) => c.trim()).filter((c) => c !== '') } : {})
 });
 
 // The demo's own webhook receiver runs on this machine: with the simulator
@@ -62,30 +53,24 @@ const demoWebhooks = (env: Env, simulated: boolean) => ({
     ...webhooksFromEnv(env)
 });
 
-// How late a missed schedule time may still run (contract §8).
-const schedulesFromEnv = (env: Env): { graceS?: number } =>
-    (env.AUTOSCALE_SCHEDULE_GRACE_S ? { graceS: Number(env.AUTOSCALE_SCHEDULE_GRACE_S) } : {});
-
 export const startDemoHost = async (env: Env = process.env) => {
+    const numbers = numericOptionsFromEnv(env);     // a bad number stops the start before anything runs
     const cloud = await cloudOf(env);
     const server = Hapi.server({ host: env.HOST || '127.0.0.1', port: Number(env.PORT || 8080) });
     await server.register({
         plugin,
         options: {
+            ...numbers,
             database: env.DATABASE_URL || { embedded: { dataDir: env.AUTOSCALE_DATA_DIR || './.data' } },
             openstack: { serviceAccount: cloud.serviceAccount },
             auth: { adminRole: env.AUTOSCALE_ADMIN_ROLE || 'admin', adminProject: env.AUTOSCALE_ADMIN_PROJECT || 'admin' },
             ...(env.AUTOSCALE_PUBLIC_URL ? { publicUrl: env.AUTOSCALE_PUBLIC_URL } : {}),
-            intervals: {
-                convergeS: Number(env.AUTOSCALE_CONVERGE_INTERVAL_S || 300),
-                buildTimeoutS: Number(env.AUTOSCALE_BUILD_TIMEOUT_S || 3600)
-            },
-            converger: convergerFromEnv(env),
-            cluster: clusterFromEnv(env),
-            webhooks: demoWebhooks(env, cloud.simulator !== null),
-            schedules: schedulesFromEnv(env)
+            webhooks: { ...demoWebhooks(env, cloud.simulator !== null), ...numbers.webhooks }
         }
-    }, { routes: { prefix: '/autoscale' } });
+    }, { routes: { prefix: '/autoscale' } }).catch(async (err: unknown) => {
+        await cloud.simulator?.stop();
+        throw inEnvTerms(err, env);
+    });
     await server.register(monitoringApi); // the host's alert rules (contract §6), at /monitoring/v1
     server.events.on('stop', () => {
         void cloud.simulator?.stop();
