@@ -23,6 +23,7 @@ import { settingsOf, type PluginOptions, type Settings } from './options';
 import { activityRoutes } from './routes/activity';
 import { adminRoutes } from './routes/admin';
 import { adminInstanceRoutes } from './routes/admin-instances';
+import { openApiRoutes } from './openapi';
 import { pathGuard } from './path-guard';
 import { writeRoles } from './roles';
 import { capabilityRoutes } from './routes/capability';
@@ -115,7 +116,7 @@ export const plugin: Plugin<PluginOptions> = {
         server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
             ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context), ...adminInstanceRoutes(context),
-            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...catchAllRoute(context)
+            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...openApiRoutes(), ...catchAllRoute(context)
         ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {
             settings,
