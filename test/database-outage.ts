@@ -105,6 +105,45 @@ describe('the database out of reach', () => {
 
         let relayPort = 0;
 
+        interface RouteIds {
+            readonly tenant: string; readonly groupId: string; readonly policyId: string; readonly webhookId: string; readonly serverId: string;
+            readonly capability: string;   // the capability URL's path
+        }
+
+        // All but the host-wide catch-all (a 404 for what is no route), and
+        // /limits, which reads only the plugin's configuration.
+        const outageRoutes = (host: Hapi.Server): Hapi.RequestRoute[] =>
+            host.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits'));
+
+        // A request that never ends is a failure too, not a test that hangs.
+        const REQUEST_DEADLINE_MS = 5_000;
+
+        // null when the route answers as an outage must (contract §4): 503
+        // ServiceUnavailableError with Retry-After, /health in its own shape
+        // (contract §1); otherwise what it answered.
+        const outageAnswer = async (host: Hapi.Server, route: Hapi.RequestRoute, ids: RouteIds): Promise<string | null> => {
+            const method = route.method.toUpperCase();
+            const url = route.path.replace('{tenantId}', ids.tenant).replace('{groupId}', ids.groupId).replace('{policyId}', ids.policyId)
+                .replace('{webhookId}', ids.webhookId).replace('{serverId}', ids.serverId).replace('{scope}', 'global')
+                .replace('{capability*}', ids.capability.split('/execute/1/')[1] ?? '').replace('{token}', 'a'.repeat(64));
+            const body = route.path.includes('/workflow/1/') ? { result: 'continue' } : bodyFor(method, route.path);
+            const deadline = new AbortController();
+            const res = await Promise.race([
+                host.inject({
+                    method, url, headers: { 'x-auth-token': route.path.startsWith('/autoscale/admin/') ? 'adm' : 'tok' },
+                    ...(body === undefined ? {} : { payload: body as object })
+                }),
+                sleep(REQUEST_DEADLINE_MS, null, { signal: deadline.signal }).catch(() => null)
+            ]).finally(() => deadline.abort());
+            if (res === null) {
+                return `${method} ${route.path}: no answer within ${REQUEST_DEADLINE_MS} ms`;
+            }
+
+            const health = route.path === '/autoscale/health' && field(res.result, 'status') === 'database unavailable';
+            const outage = health || (field(res.result, 'error', 'type') === 'ServiceUnavailableError' && res.headers['retry-after'] === '5');
+            return res.statusCode === 503 && outage ? null : `${method} ${route.path}: ${res.statusCode} ${res.payload.slice(0, 120)}`;
+        };
+
         before(async () => {
             relayPort = await startRelay(0);
             const relayed = new URL(url ?? '');
@@ -163,25 +202,14 @@ describe('the database out of reach', () => {
             const before = await tenantSnapshot(tenant);
 
             cutRelay();
-            const fill = (path: string): string => path.replace('{tenantId}', tenant).replace('{groupId}', groupId).replace('{policyId}', policyId)
-                .replace('{webhookId}', webhookId).replace('{serverId}', `srv-${groupId}`).replace('{scope}', 'global')
-                .replace('{capability*}', capability.split('/execute/1/')[1] ?? '').replace('{token}', 'a'.repeat(64));
-            const answered: string[] = [];
-            // All but the host-wide catch-all (a 404 for what is no route), and
-            // /limits, which reads only the plugin's configuration.
-            const routes = server.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits'));
+            const ids: RouteIds = { tenant, groupId, policyId, webhookId, serverId: `srv-${groupId}`, capability };
+            const routes = outageRoutes(server);
             expect(routes.length).to.be.at.least(30);
+            const answered: string[] = [];
             for (const route of routes) {
-                const method = route.method.toUpperCase();
-                const body = route.path.includes('/workflow/1/') ? { result: 'continue' } : bodyFor(method, route.path);
-                const res = await server.inject({
-                    method, url: fill(route.path), headers: { 'x-auth-token': route.path.startsWith('/autoscale/admin/') ? 'adm' : 'tok' },
-                    ...(body === undefined ? {} : { payload: body as object })
-                });
-                // /health answers 503 in its own shape (contract §1); every other route as an error.
-                const health = route.path === '/autoscale/health' && field(res.result, 'status') === 'database unavailable';
-                if (res.statusCode !== 503 || !(health || (field(res.result, 'error', 'type') === 'ServiceUnavailableError' && res.headers['retry-after'] === '5'))) {
-                    answered.push(`${method} ${route.path}: ${res.statusCode} ${res.payload.slice(0, 120)}`);
+                const wrong = await outageAnswer(server, route, ids);
+                if (wrong !== null) {
+                    answered.push(wrong);
                 }
             }
 
