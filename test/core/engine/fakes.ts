@@ -674,6 +674,8 @@ export interface FakeConvergence {
         groupsToConverge?: (after: string | undefined) => Promise<void> | void;
         scaleUpCounts?: () => Promise<void> | void;
         lapsedLeases?: () => Promise<void> | void;
+        releaseLease?: () => Promise<void> | void;
+        retireIntent?: () => Promise<void> | void;
     };
     addGroup(id: string, options?: Partial<Omit<ConvergenceGroup, 'groupId' | 'tenantId'>> & { tenantId?: string }): ConvergenceGroup;
 }
@@ -731,6 +733,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             return true;
         },
         releaseLease: async (groupId, holder) => {
+            await hooks.releaseLease?.();
             if (leases.get(groupId)?.holder === holder) {
                 leases.delete(groupId);
             }
@@ -791,7 +794,10 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             return written;
         },
         setServerIds: async (created) => created.forEach((c) => setEntry(c.intentId, { serverId: c.serverId })),
-        retireIntent: async (intentId) => retire(intentId),
+        retireIntent: async (intentId) => {
+            await hooks.retireIntent?.();
+            retire(intentId);
+        },
         markDeleting: async (deletes) => deletes.forEach((d) => setEntry(d.intentId, { state: 'deleting' })),
         recordActivity: async (groupId, rows) => note(groupId, rows),
         setGroupError: async (groupId, message, row) => {
