@@ -1,7 +1,8 @@
 // A database out of reach is a 503 with Retry-After (contract §4), never a
 // 500, and nothing is accepted that could not be written. The outage is made
-// real: PostgreSQL behind a TCP relay the test cuts. Without PostgreSQL (the
-// PGlite run) that part is reported skipped; the classification runs always.
+// real: PostgreSQL behind a TCP relay the test cuts, under one plugin instance,
+// and under two of one cluster in the middle of a scale-up. Without PostgreSQL
+// (the PGlite run) that part is reported skipped; the classification runs always.
 import * as Code from '@hapi/code';
 import Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
@@ -12,10 +13,10 @@ import { guardReach, unreachable } from '../adapters/store/unreachable';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { groupMetadataKey, intentMetadataKey } from '../core/model/ledger';
-import { plugin } from '../plugin';
+import { plugin, type PluginOptions } from '../plugin';
 import { DEMO, demoServiceAccount, startSimulator } from '../simulator';
 import { tableValidator } from './support/identity';
-import { tenantSnapshot, testKnex } from './support/database';
+import { scratchDatabase, tenantSnapshot, testKnex } from './support/database';
 import { bodyFor } from './support/route-bodies';
 import { caller, field, freshTenant, validGroup, webhookPolicy } from './support/server';
 
@@ -105,6 +106,45 @@ describe('the database out of reach', () => {
 
         let relayPort = 0;
 
+        interface RouteIds {
+            readonly tenant: string; readonly groupId: string; readonly policyId: string; readonly webhookId: string; readonly serverId: string;
+            readonly capability: string;   // the capability URL's path
+        }
+
+        // All but the host-wide catch-all (a 404 for what is no route), and
+        // /limits, which reads only the plugin's configuration.
+        const outageRoutes = (host: Hapi.Server): Hapi.RequestRoute[] =>
+            host.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits'));
+
+        // A request that never ends is a failure too, not a test that hangs.
+        const REQUEST_DEADLINE_MS = 5_000;
+
+        // null when the route answers as an outage must (contract §4): 503
+        // ServiceUnavailableError with Retry-After, /health in its own shape
+        // (contract §1); otherwise what it answered.
+        const outageAnswer = async (host: Hapi.Server, route: Hapi.RequestRoute, ids: RouteIds): Promise<string | null> => {
+            const method = route.method.toUpperCase();
+            const url = route.path.replace('{tenantId}', ids.tenant).replace('{groupId}', ids.groupId).replace('{policyId}', ids.policyId)
+                .replace('{webhookId}', ids.webhookId).replace('{serverId}', ids.serverId).replace('{scope}', 'global')
+                .replace('{capability*}', ids.capability.split('/execute/1/')[1] ?? '').replace('{token}', 'a'.repeat(64));
+            const body = route.path.includes('/workflow/1/') ? { result: 'continue' } : bodyFor(method, route.path);
+            const deadline = new AbortController();
+            const res = await Promise.race([
+                host.inject({
+                    method, url, headers: { 'x-auth-token': route.path.startsWith('/autoscale/admin/') ? 'adm' : 'tok' },
+                    ...(body === undefined ? {} : { payload: body as object })
+                }),
+                sleep(REQUEST_DEADLINE_MS, null, { signal: deadline.signal }).catch(() => null)
+            ]).finally(() => deadline.abort());
+            if (res === null) {
+                return `${method} ${route.path}: no answer within ${REQUEST_DEADLINE_MS} ms`;
+            }
+
+            const health = route.path === '/autoscale/health' && field(res.result, 'status') === 'database unavailable';
+            const outage = health || (field(res.result, 'error', 'type') === 'ServiceUnavailableError' && res.headers['retry-after'] === '5');
+            return res.statusCode === 503 && outage ? null : `${method} ${route.path}: ${res.statusCode} ${res.payload.slice(0, 120)}`;
+        };
+
         before(async () => {
             relayPort = await startRelay(0);
             const relayed = new URL(url ?? '');
@@ -163,25 +203,14 @@ describe('the database out of reach', () => {
             const before = await tenantSnapshot(tenant);
 
             cutRelay();
-            const fill = (path: string): string => path.replace('{tenantId}', tenant).replace('{groupId}', groupId).replace('{policyId}', policyId)
-                .replace('{webhookId}', webhookId).replace('{serverId}', `srv-${groupId}`).replace('{scope}', 'global')
-                .replace('{capability*}', capability.split('/execute/1/')[1] ?? '').replace('{token}', 'a'.repeat(64));
-            const answered: string[] = [];
-            // All but the host-wide catch-all (a 404 for what is no route), and
-            // /limits, which reads only the plugin's configuration.
-            const routes = server.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits'));
+            const ids: RouteIds = { tenant, groupId, policyId, webhookId, serverId: `srv-${groupId}`, capability };
+            const routes = outageRoutes(server);
             expect(routes.length).to.be.at.least(30);
+            const answered: string[] = [];
             for (const route of routes) {
-                const method = route.method.toUpperCase();
-                const body = route.path.includes('/workflow/1/') ? { result: 'continue' } : bodyFor(method, route.path);
-                const res = await server.inject({
-                    method, url: fill(route.path), headers: { 'x-auth-token': route.path.startsWith('/autoscale/admin/') ? 'adm' : 'tok' },
-                    ...(body === undefined ? {} : { payload: body as object })
-                });
-                // /health answers 503 in its own shape (contract §1); every other route as an error.
-                const health = route.path === '/autoscale/health' && field(res.result, 'status') === 'database unavailable';
-                if (res.statusCode !== 503 || !(health || (field(res.result, 'error', 'type') === 'ServiceUnavailableError' && res.headers['retry-after'] === '5'))) {
-                    answered.push(`${method} ${route.path}: ${res.statusCode} ${res.payload.slice(0, 120)}`);
+                const wrong = await outageAnswer(server, route, ids);
+                if (wrong !== null) {
+                    answered.push(wrong);
                 }
             }
 
@@ -253,6 +282,170 @@ describe('the database out of reach', () => {
             finally {
                 await host.stop();
                 await sim.stop();
+            }
+        });
+
+        it('two instances through a 10 s cut during a scale-up: only 503s with Retry-After from both, no create without its ledger row, exactly desired servers within seconds of the return', { timeout: 90_000 }, async () => {
+            // A database of its own: each instance's sweep looks at every group in it.
+            const scratch = await scratchDatabase();
+            const sim = await startSimulator({ demo: true, buildDelayMs: 1_500 });
+            const project = `p${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+            sim.addProject({ id: project, name: project });
+            sim.grantRole({ userName: DEMO.serviceUser.name, projectId: project, role: 'admin' });
+            const relayed = new URL(scratch.url ?? '');
+            relayed.hostname = '127.0.0.1';
+            relayed.port = String(relayPort);
+            // Two instances of one cluster, each its own pool through the relay.
+            // Two creates a second between them, one at a time: the scale-up
+            // takes several seconds, and the cut lands in the middle of it.
+            const options: PluginOptions = {
+                schedules: { intervalMs: 0 },
+                database: { config: { client: 'pg', connection: relayed.toString(), pool: { min: 0, max: 4 }, acquireConnectionTimeout: 2_000, log: quiet } },
+                openstack: {
+                    tokenValidator: tableValidator({ tok: { projectId: project }, adm: { projectId: 'admin', roles: ['admin'] } }),
+                    serviceAccount: demoServiceAccount(sim)
+                },
+                intervals: { convergeS: 2 },
+                converger: { recheckMs: 200, backoffBaseMs: 0, stormGuard: false, createBudget: { createsPerS: 2, burst: 1 } },
+                supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }
+            };
+            const hosts: Hapi.Server[] = [];
+            const knex = scratch.db.knex;    // straight to PostgreSQL, not through the relay: the test's eyes during the cut
+            try {
+                for (let i = 0; i < 2; i++) {
+                    const host = Hapi.server();
+                    await host.register({ plugin, options }, { routes: { prefix: '/autoscale' } });
+                    await host.initialize();
+                    hosts.push(host);
+                }
+
+                const apis = hosts.map((host) => caller(host, 'tok'));
+                const desired = 4;
+                const groups: { groupId: string; policyId: string }[] = [];
+                for (let i = 0; i < 4; i++) {
+                    const created = await apis[i % 2]!('POST', `/${project}/groups`, {
+                        groupConfiguration: { name: `outage-${i}`, cooldown: 0, minEntities: 0, maxEntities: 10 },
+                        launchConfiguration: { type: 'launch_server', args: { server: { name: 'o', flavorRef: DEMO.flavors.tiny.id, imageRef: DEMO.image.id, networks: 'none' } } },
+                        scalingPolicies: [{ name: 'up', cooldown: 0, type: 'webhook', desiredCapacity: desired }]
+                    });
+                    expect(created.statusCode, created.payload).to.equal(201);
+                    groups.push({ groupId: String(field(created.result, 'group', 'id')), policyId: String(field(created.result, 'group', 'scalingPolicies', 0, 'id')) });
+                }
+
+                const [first] = groups as [{ groupId: string; policyId: string }];
+                const hooks = await apis[0]!('POST', `/${project}/groups/${first.groupId}/policies/${first.policyId}/webhooks`, [{ name: 'w' }]);
+                expect(hooks.statusCode, hooks.payload).to.equal(201);
+                const links = field(hooks.result, 'webhooks', 0, 'links') as { rel: string; href: string }[];
+                const ids: RouteIds = {
+                    tenant: project, groupId: first.groupId, policyId: first.policyId, webhookId: String(field(hooks.result, 'webhooks', 0, 'id')),
+                    serverId: `srv-${first.groupId}`, capability: new URL(links.find((l) => l.rel === 'capability')?.href ?? '').pathname
+                };
+
+                // Each group's trigger to one instance or the other: each kicks its own converger.
+                for (const [i, g] of groups.entries()) {
+                    const res = await apis[i % 2]!('POST', `/${project}/groups/${g.groupId}/policies/${g.policyId}/execute`);
+                    expect(res.statusCode, res.payload).to.equal(202);
+                }
+
+                const creates = () => sim.requests.filter((r) => r.service === 'compute' && r.method === 'POST' && r.path === '/servers');
+                const intentOf = (body: unknown): string => String(field(body, 'server', 'metadata', intentMetadataKey));
+                const groupOf = (body: unknown): string => String(field(body, 'server', 'metadata', groupMetadataKey));
+                // Creates Nova was sent whose intent the ledger lacks (for the group the create names).
+                const unrecorded = async (): Promise<string[]> => {
+                    const rows: { intent_id: string; group_id: string }[] = await knex('servers').select('intent_id', 'group_id');
+                    const ledger = new Set(rows.map((r) => `${r.group_id}/${r.intent_id}`));
+                    return creates().map((r) => `${groupOf(r.body)}/${intentOf(r.body)}`).filter((key) => !ledger.has(key));
+                };
+
+                // The cut once the scale-up is under way, with most of it still to come.
+                const started = Date.now();
+                while (creates().length < 3 && Date.now() - started < 20_000) {
+                    await sleep(50);
+                }
+
+                const holders: string[] = await knex('group_leases').pluck('holder');
+                const before = creates().length;
+                expect(before).to.be.within(3, groups.length * desired - 6);
+                cutRelay();
+                const cutAt = Date.now();
+                const routes = hosts.map(outageRoutes);
+                const wrong: string[] = [];
+                const during: string[][] = [];
+                let sent = 0;
+                let slowestMs = 0;
+                while (Date.now() - cutAt < 10_000) {
+                    // Every route, on both instances at once; what the converger sends meanwhile is watched.
+                    await Promise.all(hosts.map(async (host, h) => {
+                        for (const route of routes[h]!) {
+                            if (Date.now() - cutAt >= 10_000) {
+                                return;
+                            }
+
+                            const at = Date.now();
+                            const answer = await outageAnswer(host, route, ids);
+                            slowestMs = Math.max(slowestMs, Date.now() - at);
+                            sent++;
+                            if (answer !== null) {
+                                wrong.push(`instance ${h}: ${answer}`);
+                            }
+                        }
+                    }));
+                    during.push(await unrecorded());
+                    await sleep(50);
+                }
+
+                const sentDuring = creates().length - before;
+                await startRelay(relayPort);
+                const back = Date.now();
+                // Every group exactly at desired: so many ACTIVE servers in Nova and
+                // nothing else naming it, and the ledger's live rows those servers.
+                const settled = async (): Promise<boolean> => {
+                    const rows: { group_id: string; server_id: string | null; state: string }[] = await knex('servers').whereNot({ state: 'gone' }).select('group_id', 'server_id', 'state');
+                    return groups.every(({ groupId }) => {
+                        const inNova = sim.servers(project).filter((s) => s.metadata[groupMetadataKey] === groupId);
+                        const live = rows.filter((r) => r.group_id === groupId);
+                        return inNova.length === desired && inNova.every((s) => s.status === 'ACTIVE' && s.taskState === null) &&
+                            live.length === desired && live.every((r) => r.state === 'active') &&
+                            inNova.map((s) => s.id).sort().join() === live.map((r) => r.server_id).sort().join();
+                    });
+                };
+
+                // The creates left take about 8 s at two a second, and a build 1.5 s: 20 s
+                // is room for a loaded machine, and short of a lease left to lapse (30 s
+                // from its last renewal) or an intent left in flight (the build timeout).
+                while (Date.now() - back < 20_000 && !(await settled())) {
+                    await sleep(200);
+                }
+
+                const convergedMs = Date.now() - back;
+                // Nothing more comes once it is there.
+                await sleep(1_000);
+                const stillSettled = await settled();
+                const sentIntents = creates().map((r) => intentOf(r.body));
+                if (process.env.OUTAGE_VERBOSE) {
+                    console.log(JSON.stringify({
+                        leaseHoldersAtCut: holders.map((h) => h.split('/')[0]).filter((v, i, all) => all.indexOf(v) === i).length,
+                        createsBeforeCut: before, createsDuringCut: sentDuring, requestsDuringCut: sent, slowestMs, convergedMs, creates: sentIntents.length
+                    }));
+                }
+
+                expect(wrong).to.equal([]);
+                expect(sent).to.be.at.least(2 * routes[0]!.length);
+                expect(during.flat()).to.equal([]);
+                expect(convergedMs, `not converged ${convergedMs} ms after the return`).to.be.below(20_000);
+                expect(stillSettled).to.be.true();
+                expect(await unrecorded()).to.equal([]);
+                expect(new Set(sentIntents).size, 'an intent sent twice').to.equal(sentIntents.length);
+                expect(sentIntents).to.have.length(groups.length * desired);     // nothing beyond desired was ever made
+            }
+            finally {
+                if (!relay.listening) {
+                    await startRelay(relayPort);     // a failure during the cut: the instances stop on a database they reach
+                }
+
+                await Promise.all(hosts.map((host) => host.stop()));
+                await sim.stop();
+                await scratch.drop();
             }
         });
     });

@@ -13,6 +13,7 @@ import type { LeaseGeneration } from '../model/ids';
 import { joinDetail } from '../model/members';
 import { stagesOf } from '../model/workflow';
 import { limiter } from '../engine/limiter';
+import type { Unwritten } from './unwritten';
 
 export interface ApplyResult {
     readonly failures: number;
@@ -55,6 +56,8 @@ export interface ApplyDeps {
     readonly compute: Compute;
     readonly clock: Clock;
     readonly concurrency: number;
+    // Where an intent never sent that the database would not retire is kept, to be retired once it is back.
+    readonly unwritten?: Unwritten;
 }
 
 // `holds`: asked before each call to Nova; false once the pass must stop
@@ -128,45 +131,71 @@ export const applyPlan = async (deps: ApplyDeps, snap: ConvergenceSnapshot, scop
     // each server carries (as a crash between a create and its answer does).
     const ids: { intentId: string; serverId: string }[] = [];
     const createRows: ActivityInput[] = [];   // in the intents' order, whatever order the answers came in
-    try {
-        await Promise.all(intents.map((intent, i) => slot(async () => {
-            const reason = i < replacing ? 'replace' as const : 'scale_up' as const;
-            if (!(await holds())) {
-                withheld.creates++;
-                await store.retireIntent(intent.intentId, 'create_replanned');   // never sent
-                return;
-            }
-
-            try {
-                const { id } = await compute.createServer(scope, serverRequest(snap.launchServer, snap.groupId, intent.intentId));
-                ids.push({ intentId: intent.intentId, serverId: id });
-                created++;
-                createRows[i] = convergerRow(snap, { kind: 'create', outcome: 'done', reason, message: `Creating server ${id} (intent ${intent.intentId})` });
-            }
-            catch (err) {
-                if (!(err instanceof ComputeError)) {
-                    throw err;
-                }
-
-                failures++;
-                noteRetry(err);
-                if (notSent.has(err.kind)) {
-                    await store.retireIntent(intent.intentId, `create_${err.kind}`);
-                }
-
-                if (groupFaults.has(err.kind)) {
-                    groupError = err.message;
-                    refusedBuilds++;
-                }
-
-                createRows[i] = convergerRow(snap, { kind: 'create', outcome: 'failed', reason: err.kind, message: `Create (intent ${intent.intentId}) failed: ${err.message}` });
-            }
-        })));
-    }
-    finally {
-        if (ids.length > 0) {
-            await store.setServerIds(ids);
+    // An intent whose create was never sent is retired now, not counted as in
+    // flight until the build timeout; one the database will not take now is retired later.
+    const unsent = async (intentId: string, reason: string): Promise<void> => {
+        try {
+            await store.retireIntent(intentId, reason);
         }
+        catch (err) {
+            deps.unwritten?.unsent(intentId, reason);
+            throw err;
+        }
+    };
+
+    // Every create started is waited for, even once one has failed: a pass
+    // ends with nothing of its own still sending (after its lease is let go)
+    // and with the ids of all it sent written.
+    const sends = await Promise.allSettled(intents.map((intent, i) => slot(async () => {
+        const reason = i < replacing ? 'replace' as const : 'scale_up' as const;
+        let holding: boolean;
+        try {
+            holding = await holds();
+        }
+        catch (err) {
+            // The look failed (the database away): nothing is sent, and the ledger cannot say so yet.
+            deps.unwritten?.unsent(intent.intentId, 'create_replanned');
+            throw err;
+        }
+
+        if (!holding) {
+            withheld.creates++;
+            await unsent(intent.intentId, 'create_replanned');
+            return;
+        }
+
+        try {
+            const { id } = await compute.createServer(scope, serverRequest(snap.launchServer, snap.groupId, intent.intentId));
+            ids.push({ intentId: intent.intentId, serverId: id });
+            created++;
+            createRows[i] = convergerRow(snap, { kind: 'create', outcome: 'done', reason, message: `Creating server ${id} (intent ${intent.intentId})` });
+        }
+        catch (err) {
+            if (!(err instanceof ComputeError)) {
+                throw err;
+            }
+
+            failures++;
+            noteRetry(err);
+            if (notSent.has(err.kind)) {
+                await unsent(intent.intentId, `create_${err.kind}`);
+            }
+
+            if (groupFaults.has(err.kind)) {
+                groupError = err.message;
+                refusedBuilds++;
+            }
+
+            createRows[i] = convergerRow(snap, { kind: 'create', outcome: 'failed', reason: err.kind, message: `Create (intent ${intent.intentId}) failed: ${err.message}` });
+        }
+    })));
+    if (ids.length > 0) {
+        await store.setServerIds(ids);
+    }
+
+    const thrown = sends.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (thrown !== undefined) {
+        throw thrown.reason;
     }
 
     rows.push(...createRows.filter((row) => row !== undefined));

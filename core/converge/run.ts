@@ -19,6 +19,7 @@ import type { Compute, ComputeScope } from '../ports/compute';
 import type { ConvergenceSnapshot, ConvergenceStore } from '../ports/convergence';
 import type { LoadBalancerMembers } from '../ports/load-balancers';
 import { pacedShare, stormGuard, type StormGuardOptions } from './storm-guard';
+import type { Unwritten } from './unwritten';
 
 export interface ConvergerDeps {
     readonly store: ConvergenceStore;
@@ -37,6 +38,9 @@ export interface ConvergerDeps {
     readonly backoff?: { readonly baseMs: number; readonly capMs: number };
     // The region's storm guard (none when absent).
     readonly stormGuard?: StormGuardOptions;
+    // Where the run keeps what the database would not take as it ended (its
+    // lease, intents never sent), for the loop to write once it is back.
+    readonly unwritten?: Unwritten;
 }
 
 export type ConvergeOutcome =
@@ -290,6 +294,9 @@ export const convergeGroup = async (deps: ConvergerDeps, groupId: GroupId, now: 
         return { groupId, ...(await runPasses(deps, groupId, now, generation)) };
     }
     finally {
-        await deps.store.releaseLease(groupId, deps.holder);
+        await deps.store.releaseLease(groupId, deps.holder).catch((err: unknown) => {
+            deps.unwritten?.lease(groupId, deps.holder);
+            throw err;
+        });
     }
 };

@@ -7,6 +7,7 @@ import { WHOLE, type SweepShare } from '../decide/sweep-share';
 import { DomainError } from '../model/errors';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../converge/run';
 import { triage } from '../converge/sweep';
+import { unwrittenWrites } from '../converge/unwritten';
 import type { StormGuardOptions } from '../converge/storm-guard';
 import { GroupId, type InstanceId } from '../model/ids';
 import type { Clock } from '../ports/clock';
@@ -165,6 +166,8 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     const rechecks = new Map<GroupId, Timer>();
     const waits = new Map<GroupId, number>();
     const waitingSince = new Map<GroupId, Date>();   // when the group's present wait on Nova began
+    // What runs of this process could not write as the database went away; written before the next run.
+    const unwritten = unwrittenWrites();
 
     const depsOf = ({ compute, members }: OpenedCompute): ConvergerDeps => ({
         store,
@@ -179,14 +182,20 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
         maxPasses: settings.maxPasses,
         concurrency: settings.concurrency,
         backoff: { baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs },
-        ...(settings.stormGuard === false ? {} : { stormGuard: settings.stormGuard })
+        ...(settings.stormGuard === false ? {} : { stormGuard: settings.stormGuard }),
+        unwritten
     });
 
     // Runs of different groups at once, across kicks, rechecks and sweeps.
     const slots: Limiter = limiter(settings.parallelGroups);
     const chains = groupChains();
+    // A run first writes what earlier ones could not: while the database is
+    // still away it fails there, before anything is sent.
     const runWith = (ports: OpenedCompute, groupId: GroupId): Promise<ConvergeResult> =>
-        chains.run(groupId, () => slots(() => convergeGroup(depsOf(ports), groupId)));
+        chains.run(groupId, () => slots(async () => {
+            await unwritten.write(store);
+            return convergeGroup(depsOf(ports), groupId);
+        }));
     // A run asked for by hand finds no Compute before start and after stop.
     const run = (groupId: GroupId): Promise<ConvergeResult | null> =>
         opened ? runWith(opened, groupId) : Promise.resolve(null);
@@ -319,7 +328,9 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
 
     // The groups of runs that died (a kill -9): a run lets go of its lease as it
     // ends, so a lease past its expiry names a group no one converges now.
+    // Here too what runs could not write is written, whether or not one of its groups is kicked again.
     const takeOver = async (): Promise<void> => {
+        await unwritten.write(store);
         (await store.lapsedLeases(clock.now(), settings.sweepBatch)).forEach(kick);
     };
 

@@ -5,6 +5,8 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { applyPlan as applyWith, type ApplyDeps } from '../../../core/converge/apply';
+import type { Unwritten } from '../../../core/converge/unwritten';
+import { DomainError } from '../../../core/model/errors';
 import type { Plan, PlannedDelete, PlannedLeave } from '../../../core/converge/plan';
 import { GroupId, LeaseGeneration, TenantId } from '../../../core/model/ids';
 import type { ConvergenceSnapshot } from '../../../core/ports/convergence';
@@ -247,6 +249,23 @@ describe('applyPlan: creates', () => {
         expect(group.ledger.map((e) => e.intentId)).to.equal(['i1']);
         expect(store.rows('g1').map((r) => [r.kind, r.reason])).to.equal([['delete', 'scale_down'], ['hold', 'replanned']]);
         expect(store.rows('g1')[1]?.message).to.startWith('2 create(s) and 0 delete(s) not sent');
+    });
+
+    it('with the database away, keeps the intents it never sent for later, waits for every create it started and writes its id, then throws', async () => {
+        const { store, compute, group, deps, snap } = setup({ concurrency: 3, delayMs: 1 });
+        const outage = new DomainError('unavailable', 'ServiceUnavailableError', 'The database cannot be reached');
+        const kept: string[] = [];
+        const unwritten: Unwritten = { lease: () => undefined, unsent: (intentId, reason) => kept.push(`${intentId} ${reason}`), write: () => Promise.resolve() };
+        store.retireIntent = () => Promise.reject(outage);
+        compute.failNext('createServer', computeError('held'));       // the creation budget unknown: nothing sent
+        let looks = 0;
+        // The second create's look at the group fails; the others hold.
+        const holds = () => (++looks === 2 ? Promise.reject(outage) : Promise.resolve(true));
+        await expect(applyWith({ ...deps, unwritten }, snap(), scope, plan({ create: 3 }), holds, LeaseGeneration(1))).to.reject(DomainError);
+        const [first, second, third] = group.ledger;
+        expect(kept.sort()).to.equal([`${first?.intentId} create_held`, `${second?.intentId} create_replanned`].sort());
+        expect(compute.calls).to.equal(['createServer t1', 'createServer t1']);
+        expect(third).to.include({ serverId: 's1', state: 'building' });   // sent after the others had failed, and written
     });
 
     it('a quota refusal is the group\'s fault too: an error for its status and a failed build', async () => {

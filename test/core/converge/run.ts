@@ -4,6 +4,8 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { convergeGroup, type ConvergerDeps } from '../../../core/converge/run';
+import { unwrittenWrites } from '../../../core/converge/unwritten';
+import { DomainError } from '../../../core/model/errors';
 import { GroupId, LeaseGeneration, TenantId } from '../../../core/model/ids';
 import { computeError, FakeCompute, FakeConvergenceStore, TestClock, type FakeGroup } from '../../support/fake-convergence';
 
@@ -89,6 +91,17 @@ describe('convergeGroup: the lease', () => {
         compute.failNext('createServer', new Error('bug'));
         await expect(convergeGroup(deps, g1)).to.reject(Error, 'bug');
         expect(store.calls[store.calls.length - 1]).to.equal('releaseLease g1');
+    });
+
+    it('keeps a lease it could not let go (the database away) for the loop to let go later', async () => {
+        const unwritten = unwrittenWrites();
+        const { store, deps } = setup({ desired: 0 }, { unwritten });
+        const release = store.releaseLease.bind(store);
+        store.releaseLease = () => Promise.reject(new DomainError('unavailable', 'ServiceUnavailableError', 'The database cannot be reached'));
+        await expect(convergeGroup(deps, g1)).to.reject(DomainError);
+        store.releaseLease = release;
+        await unwritten.write(store);
+        expect(store.calls.slice(-1)).to.equal(['releaseLease g1']);
     });
 });
 

@@ -381,6 +381,57 @@ describe('convergerLoop', () => {
             expect(rechecks(w)).to.equal([]);
             await w.loop.stop();
         });
+
+        it('writes what a run could not as the database went away (its lease, the intents it never sent) before the next run: the group goes on at once, not after the lease TTL or the build timeout', async () => {
+            const w = world();
+            w.conv.addGroup('g1', { desired: 2 });
+            const outage = new DomainError('unavailable', 'ServiceUnavailableError', 'The database cannot be reached');
+            const away = () => {
+                throw outage;
+            };
+            w.nova.createFails = new ComputeError('held', 'The creation budget cannot be read', null, 5);   // nothing sent
+            w.conv.hooks.retireIntent = away;
+            w.conv.hooks.releaseLease = away;
+            w.loop.start();
+            w.loop.kick(g1);
+            await settle();
+            expect(w.logs).to.equal([{ tags: ['converger', 'error'], data: outage }]);
+            expect(w.conv.leases.get(g1)?.holder).to.equal('i1/1');
+            expect(w.conv.groups.get(g1)?.ledger.map((e) => e.state)).to.equal(['intent', 'intent']);
+            // Still away: the next look fails before it reads the group, let alone sends.
+            w.scheduler.fire(100);
+            await settle();
+            expect(w.conv.reads).to.equal(['g1']);
+            // Back.
+            w.nova.createFails = undefined;
+            w.conv.hooks.retireIntent = undefined;
+            w.conv.hooks.releaseLease = undefined;
+            w.scheduler.fire(100);
+            await settle();
+            expect(w.conv.groups.get(g1)?.ledger.map((e) => [e.state, e.serverId])).to.equal([['gone', null], ['gone', null], ['building', 's1'], ['building', 's2']]);
+            expect(w.conv.leases.size).to.equal(0);
+            await w.loop.stop();
+        });
+
+        it('writes them on the lease takeover\'s round too, with no recheck to come', async () => {
+            const w = world({ settings: { recheckMs: 0 } });
+            w.conv.addGroup('g1', { desired: 1 });
+            w.nova.createFails = new ComputeError('held', 'The creation budget cannot be read', null, 5);
+            w.conv.hooks.retireIntent = () => Promise.reject(new Error('Connection terminated unexpectedly'));
+            w.conv.hooks.releaseLease = w.conv.hooks.retireIntent;
+            w.loop.start();
+            w.loop.kick(g1);
+            await settle();
+            expect(rechecks(w)).to.equal([]);
+            w.conv.hooks.retireIntent = undefined;
+            w.conv.hooks.releaseLease = undefined;
+            w.scheduler.fire(TAKEOVER_MS);
+            await settle();
+            expect(w.conv.groups.get(g1)?.ledger.map((e) => e.state)).to.equal(['gone']);
+            expect(w.conv.leases.size).to.equal(0);
+            expect(w.conv.reads).to.equal(['g1']);     // written, and nothing run
+            await w.loop.stop();
+        });
     });
 
     describe('rechecks', () => {

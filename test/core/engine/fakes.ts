@@ -684,6 +684,8 @@ export interface FakeConvergence {
         groupsToConverge?: (after: string | undefined) => Promise<void> | void;
         scaleUpCounts?: () => Promise<void> | void;
         lapsedLeases?: () => Promise<void> | void;
+        releaseLease?: () => Promise<void> | void;
+        retireIntent?: () => Promise<void> | void;
     };
     addGroup(id: string, options?: Partial<Omit<ConvergenceGroup, 'groupId' | 'tenantId'>> & { tenantId?: string }): ConvergenceGroup;
 }
@@ -744,6 +746,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             return generation;
         },
         releaseLease: async (groupId, holder) => {
+            await hooks.releaseLease?.();
             if (leases.get(groupId)?.holder === holder) {
                 leases.delete(groupId);
             }
@@ -808,7 +811,10 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             return written;
         },
         setServerIds: async (created) => created.forEach((c) => setEntry(c.intentId, { serverId: c.serverId })),
-        retireIntent: async (intentId) => retire(intentId),
+        retireIntent: async (intentId) => {
+            await hooks.retireIntent?.();
+            retire(intentId);
+        },
         markDeleting: async (groupId, deletes, generation) => {
             if (leases.get(groupId)?.generation !== generation) {
                 return false;
