@@ -23,13 +23,14 @@ export const testKnex = async (): Promise<Knex> => (await testDatabase()).knex;
 
 // A database of the test's own, for loops that look at every row (the
 // schedule loop reads every schedule policy, whatever its tenant): a fresh
-// PostgreSQL database beside the run's, or a fresh embedded one.
-export const scratchDatabase = async (): Promise<{ readonly db: Database; drop(): Promise<void> }> => {
+// PostgreSQL database beside the run's, or a fresh embedded one. `url`: the
+// PostgreSQL one's, for processes the test starts (null: embedded).
+export const scratchDatabase = async (): Promise<{ readonly db: Database; readonly url: string | null; drop(): Promise<void> }> => {
     const url = process.env.DATABASE_URL;
     if (!url) {
         const db = openDatabase({ embedded: {} });
         await migrateLatest(db.knex);
-        return { db, drop: () => db.close() };
+        return { db, url: null, drop: () => db.close() };
     }
 
     const name = `autoscale_scratch_${process.pid}_${Date.now()}`;
@@ -42,6 +43,7 @@ export const scratchDatabase = async (): Promise<{ readonly db: Database; drop()
     await migrateLatest(db.knex);
     return {
         db,
+        url: at.toString(),
         drop: async () => {
             await db.close();
             await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
