@@ -204,7 +204,9 @@ describe(skip ? 'a cluster of processes on one PostgreSQL (skipped: needs Postgr
             triggeredMs, killedAfterS: (killedAt - started) / 1000, victim: victim.instance.slice(0, 8), serversAtKill: pick.made, held: held.length,
             takeoverS: takeovers.map((t) => `${t.afterMs / 1000}${t.createsLeft ? ' create' : ''}`),
             waitingOnResumedS: resumed.map((ms) => ms / 1000), convergedAfterKillS: convergedMs / 1000,
-            creates: creates.length, busiestSecond: busiest, ratePerS: Math.round(rate * 100) / 100,
+            creates: creates.length, busiestSecond: busiest,
+            // How close a 21st create came to the same second: the least time 21 creates in a row took.
+            tightest21Ms: Math.min(...[...times].sort((x, y) => x - y).map((x, i, all) => (all[i + createsPerS + burst] ?? Infinity) - x)), ratePerS: Math.round(rate * 100) / 100,
             createsBy: Object.fromEntries(hosts.map((h) => [h.instance.slice(0, 8), creates.filter((c) => c.instance === h.instance).length])),
             groupsMovedBetweenInstances: projectsWithInterleavedCreates(all).length,
             perSecond: Array.from({ length: Math.ceil(((times[times.length - 1] ?? started) - started) / 1000) + 1 }, (_, i) => times.filter((x) => Math.floor((x - started) / 1000) === i).length)
