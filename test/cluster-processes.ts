@@ -36,6 +36,13 @@ const RETRY_AFTER_S = 20;
 const HOLDS_READ_MS = 1000;               // how late an instance may learn of another's hold (contract §9)
 // The demo host passes no creation budget: the plugin's default.
 const { createsPerS, burst } = DEFAULT_CREATE_BUDGET;
+// The budget is taken on the instances' clocks and the log is written as
+// creates arrive; between the two, a statement that may wait on the budget
+// row's lock and the HTTP request. On a loaded machine that varies by up to
+// this much, so a window of the log may hold that many seconds' refill more
+// than one of the budget (21 creates in a row were seen to take 1.06 s, the
+// budget's own least being 1.1 s). Per-process budgets would show 60.
+const ARRIVAL_SPREAD_S = 0.2;
 
 interface Group {
     readonly tenant: Tenant;
@@ -197,7 +204,7 @@ describe(skip ? 'a cluster of processes on one PostgreSQL (skipped: needs Postgr
         const times = creates.map((c) => c.at);
         const busiest = busiestSecond(times);
         const rate = rateAfterFirstSecond(times);
-        expect(busiest).to.be.at.most(createsPerS + burst);
+        expect(busiest).to.be.at.most(createsPerS + burst + Math.ceil(createsPerS * ARRIVAL_SPREAD_S));
         expect(rate).to.be.at.most(createsPerS * 1.05);
 
         verbose('kill', {
