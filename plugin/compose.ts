@@ -4,6 +4,7 @@ import { cronTimes } from '../adapters/schedule/cron-times';
 import { randomInt, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ClusterLink } from '../adapters/guard/cluster-link';
+import { instanceUserAgent } from '../adapters/http/service-call';
 import { KeystoneSession } from '../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
 import { GuardedCompute } from '../adapters/nova/guarded-compute';
@@ -76,7 +77,7 @@ const clusterLinkFor = (account: ServiceAccount, store: KnexStore, instance: str
 // same settings as Nova's, never the same breaker.
 const openMembersFor = (settings: Settings, account: ServiceAccount, cluster: ClusterLink): GuardedOctavia => {
     const { clock, converger } = settings;
-    return new GuardedOctavia(new OctaviaClient(account, { clock }), {
+    return new GuardedOctavia(new OctaviaClient(account, { clock, userAgent: instanceUserAgent(cluster.instance) }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
@@ -107,7 +108,8 @@ const openComputeFor = (settings: Settings, store: KnexStore, instance: string, 
         return { compute: openstack.compute, members, close: () => members.close() };
     }
 
-    const guarded = new GuardedCompute(new NovaCompute(account, { clock }), {
+    // Each request names the instance that sent it, for Nova's logs (contract §9).
+    const guarded = new GuardedCompute(new NovaCompute(account, { clock, userAgent: instanceUserAgent(instance) }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,

@@ -9,7 +9,7 @@ import { handleControl } from './control/handler';
 import { scopedCaller } from './http/caller';
 import { faultResponse, handlesFirst, unexpectedError } from './control/faults';
 import { handleImage } from './glance/handler';
-import { BodyTooLarge, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http/messages';
+import { BodyTooLarge, header, json, parseJson, queryObject, readBody, send, type SimRequest, type SimResponse } from './http/messages';
 import { handleIdentity } from './keystone/handler';
 import { handleNetwork } from './neutron/handler';
 import { handleLoadBalancer } from './octavia/handler';
@@ -174,12 +174,14 @@ const handle = async (state: SimState, service: Service, req: SimRequest): Promi
 
 const logEntry = (state: SimState, service: Service, req: SimRequest): RequestLogEntry => {
     const parsed = parseJson(req.rawBody);
+    const userAgent = header(req, 'user-agent');
     return {
         service,
         method: req.method,
         path: req.path,
         query: queryObject(req.query),
         status: 0,
+        ...(userAgent === undefined ? {} : { userAgent }),
         ...(service === 'compute' ? { microversion: requestedMicroversion(req) } : {}),
         ...(service === 'identity' ? {} : { projectId: scopedCaller(state, req)?.project.id ?? null }),
         ...(parsed.ok && parsed.value !== undefined ? { body: parsed.value } : {}),

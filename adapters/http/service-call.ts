@@ -87,11 +87,18 @@ export const markerOf = (href: string): string | null => {
     }
 };
 
+export const DEFAULT_USER_AGENT = 'nova-autoscale';
+
+// The User-Agent of one plugin instance (contract §9): many share a cloud, and
+// the services' logs can then tell whose a request was.
+export const instanceUserAgent = (instance: string): string => `${DEFAULT_USER_AGENT} (instance ${instance})`;
+
 // What a client of an OpenStack service (Nova, Octavia) is made with: its
-// listing page size, its clock and HTTP dispatcher, and Keystone sessions
-// per project for the service account.
+// listing page size, its User-Agent, its clock and HTTP dispatcher, and
+// Keystone sessions per project for the service account.
 export interface ServiceClientOptions {
     readonly pageSize?: number;            // items per listing page (the service caps it, 1000 by default)
+    readonly userAgent?: string;           // every call's User-Agent (default DEFAULT_USER_AGENT)
     readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
     readonly clock?: Clock;
     readonly dispatcher?: Dispatcher;      // default: undici's global one
@@ -99,6 +106,7 @@ export interface ServiceClientOptions {
 
 export interface ServiceClientBase {
     readonly pageSize: number;
+    readonly userAgent: string;
     readonly clock: Clock;
     readonly dispatcher: Dispatcher | undefined;
     readonly sessions: ProjectSessions;
@@ -112,7 +120,7 @@ export const serviceClientBase = (account: ServiceAccount, options: ServiceClien
 
     const clock = options.clock ?? systemClock;
     return {
-        pageSize, clock, dispatcher: options.dispatcher,
+        pageSize, clock, dispatcher: options.dispatcher, userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
         sessions: new ProjectSessions(account, {
             clock,
             ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
@@ -132,6 +140,7 @@ export const jsonCall = (call: {
     readonly what: string;
     readonly body?: unknown;
     readonly headers?: Readonly<Record<string, string>>;
+    readonly userAgent: string;
     readonly dispatcher?: Dispatcher | undefined;
 }): ServiceCall => ({
     method: call.method,
@@ -140,7 +149,7 @@ export const jsonCall = (call: {
         accept: 'application/json',
         ...call.headers,
         'x-auth-token': call.token,
-        'user-agent': 'nova-autoscale',
+        'user-agent': call.userAgent,
         ...(call.body === undefined ? {} : { 'content-type': 'application/json' })
     },
     ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),

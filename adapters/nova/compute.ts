@@ -39,12 +39,14 @@ export class NovaCompute implements Compute {
     readonly pageSize: number;
     readonly timeouts: NovaTimeouts;
     readonly sessions: ProjectSessions;
+    readonly userAgent: string;
     private readonly clock: Clock;
     private readonly dispatcher: Dispatcher | undefined;
 
     constructor(account: ServiceAccount, options: NovaComputeOptions = {}) {
         this.microversion = checkMicroversion(options.microversion ?? DEFAULT_MICROVERSION);
-        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions } = serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
+        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions, userAgent: this.userAgent } =
+            serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
         this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     }
 
@@ -128,7 +130,7 @@ export class NovaCompute implements Compute {
         try {
             const base = await this.computeUrl(scope);
             return await session.withToken((token) => novaCall(jsonCall({
-                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher,
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent,
                 headers: { 'openstack-api-version': `compute ${this.microversion}` }
             })));
         }

@@ -43,11 +43,13 @@ export class OctaviaClient implements LoadBalancerMembers {
     readonly pageSize: number;
     readonly timeouts: OctaviaTimeouts;
     readonly sessions: ProjectSessions;
+    readonly userAgent: string;
     private readonly clock: Clock;
     private readonly dispatcher: Dispatcher | undefined;
 
     constructor(account: ServiceAccount, options: OctaviaClientOptions = {}) {
-        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions } = serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
+        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions, userAgent: this.userAgent } =
+            serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
         this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     }
 
@@ -193,7 +195,7 @@ export class OctaviaClient implements LoadBalancerMembers {
         try {
             const base = await this.apiUrl(scope, service);
             return await session.withToken((token) => octaviaCall(jsonCall({
-                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent
             })));
         }
         catch (err) {

@@ -62,6 +62,7 @@ export interface RequestLogEntry {
     microversion?: string;                           // compute only: the version asked for ('2.1' when absent)
     projectId?: string | null;                       // every service but identity: the project of the request's token (null: no good token)
     fault?: string;                                  // id of the fault rule that applied, if any
+    readonly userAgent?: string;                     // the request's User-Agent header, if any: which client sent it
     readonly body?: unknown;                         // the parsed JSON body, if any
     readonly at: Date;
 }

@@ -3,6 +3,7 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import nock from 'nock';
+import { instanceUserAgent } from '../../adapters/http/service-call';
 import { NovaCompute, type NovaComputeOptions } from '../../adapters/nova/compute';
 import { type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type ComputeErrorKind } from '../../core/model/server';
@@ -83,6 +84,17 @@ describe('NovaCompute over HTTP', () => {
             expect(() => compute({ microversion: '2.36' })).to.throw(RangeError, /2\.37 or later/);
             expect(() => compute({ microversion: 'latest' })).to.throw(RangeError);
             expect(() => compute({ pageSize: 0 })).to.throw(RangeError);
+        });
+
+        it('says it is nova-autoscale in its User-Agent, and which instance when given one', async () => {
+            expectProjectAuth('tenant-1', 'tok-1');
+            expectProjectAuth('tenant-1', 'tok-2');
+            const plain = nova('tok-1', { 'user-agent': 'nova-autoscale' }).post('/v2.1/servers').reply(202, { server: { id: 'a' } });
+            const named = nova('tok-2', { 'user-agent': 'nova-autoscale (instance 7f0c2b1e-5d4a-4c3b-9a8e-1f2d3c4b5a69)' })
+                .post('/v2.1/servers').reply(202, { server: { id: 'b' } });
+            expect((await compute().createServer(SCOPE, {})).id).to.equal('a');
+            expect((await compute({ userAgent: instanceUserAgent('7f0c2b1e-5d4a-4c3b-9a8e-1f2d3c4b5a69') }).createServer(SCOPE, {})).id).to.equal('b');
+            expect(plain.isDone() && named.isDone()).to.be.true();
         });
 
         it('keeps one token per project: a second call reuses it, another project authenticates on its own', async () => {

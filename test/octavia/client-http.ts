@@ -5,6 +5,7 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import nock from 'nock';
 import { MockAgent } from 'undici';
+import { instanceUserAgent } from '../../adapters/http/service-call';
 import { OctaviaClient } from '../../adapters/octavia/client';
 import { type LoadBalancerErrorKind } from '../../core/model/load-balancer';
 import type { LoadBalancerScope } from '../../core/ports/load-balancers';
@@ -121,6 +122,15 @@ describe('OctaviaClient over HTTP', () => {
                 .reply(201, { member: rawMember('m2') });
             expect(await client().createMember(SCOPE, 'p1', SPEC)).to.equal({ id: 'm2' });
             expect(create.isDone()).to.be.true();
+        });
+
+        it('names the instance in its User-Agent when given one', async () => {
+            expectProjectAuth('tenant-1', 'tok-1');
+            const agent = instanceUserAgent('7f0c2b1e-5d4a-4c3b-9a8e-1f2d3c4b5a69');
+            const show = nock(OCTAVIA, { reqheaders: { 'user-agent': 'nova-autoscale (instance 7f0c2b1e-5d4a-4c3b-9a8e-1f2d3c4b5a69)' } })
+                .get('/v2/lbaas/pools/p1').reply(200, { pool: rawPool('p1') }, OCTAVIA_HEADERS);
+            await client({ userAgent: agent }).checkPool(SCOPE, 'p1');
+            expect(show.isDone()).to.be.true();
         });
 
         it('keeps one token per project: a second call reuses it, another project authenticates on its own', async () => {

@@ -98,14 +98,16 @@ describe('simulator: control interface /_sim', () => {
     it('shows and clears the request log, without its own calls', async () => {
         await withSim({}, async (sim) => {
             const token = aliceToken(sim);
-            await call('GET', `${sim.computeUrl}/servers?limit=5`, { token, microversion: '2.40' });
+            const userAgent = 'nova-autoscale (instance 7f0c2b1e-5d4a-4c3b-9a8e-1f2d3c4b5a69)';
+            await call('GET', `${sim.computeUrl}/servers?limit=5`, { token, microversion: '2.40', headers: { 'user-agent': userAgent } });
             await call('POST', `${sim.authUrl}/auth/tokens`, { body: { auth: {} } });
             const log = arr(obj((await call('GET', `${sim.controlUrl}/requests`)).json).requests).map(obj);
             expect(log).to.have.length(2);
-            expect(log[0]).to.include({ service: 'compute', method: 'GET', path: '/servers', query: { limit: '5' }, status: 200, microversion: '2.40' });
+            expect(log[0]).to.include({ service: 'compute', method: 'GET', path: '/servers', query: { limit: '5' }, status: 200, microversion: '2.40', userAgent });
             expect(new Date(String(log[0]?.at)).getTime()).to.not.be.NaN();
             expect(log[1]).to.include({ service: 'identity', method: 'POST', path: '/auth/tokens', status: 400, body: { auth: {} } });
             expect(log[1]?.microversion).to.not.exist();
+            expect(log[1]?.userAgent).to.not.exist();
             expect((await call('DELETE', `${sim.controlUrl}/requests`)).status).to.equal(204);
             expect(sim.requests).to.have.length(0);
             await call('GET', sim.authUrl);

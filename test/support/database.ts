@@ -23,8 +23,8 @@ export const testKnex = async (): Promise<Knex> => (await testDatabase()).knex;
 
 // A database of the test's own, for loops that look at every row (the
 // schedule loop reads every schedule policy, whatever its tenant): a fresh
-// PostgreSQL database beside the run's, or a fresh embedded one. `url`: where
-// the PostgreSQL one is (null for PGlite), for plugins a test opens on it itself.
+// PostgreSQL database beside the run's, or a fresh embedded one. `url`: the
+// PostgreSQL one's, for plugins or processes the test opens on it (null: embedded).
 export const scratchDatabase = async (): Promise<{ readonly db: Database; readonly url: string | null; drop(): Promise<void> }> => {
     const url = process.env.DATABASE_URL;
     if (!url) {
