@@ -16,6 +16,7 @@ import * as schedules from './012_schedules';
 import * as clusterGuards from './013_cluster_guards';
 import * as leaseGeneration from './014_lease_generation';
 import * as killSwitchHistory from './015_kill_switch_history';
+import * as groupWatcher from './016_group_watcher';
 
 export interface Migration {
     readonly name: string;
@@ -38,5 +39,6 @@ export const migrations: readonly Migration[] = [
     { name: '012_schedules', ...schedules },
     { name: '013_cluster_guards', ...clusterGuards },
     { name: '014_lease_generation', ...leaseGeneration },
-    { name: '015_kill_switch_history', ...killSwitchHistory }
+    { name: '015_kill_switch_history', ...killSwitchHistory },
+    { name: '016_group_watcher', ...groupWatcher }
 ];

@@ -102,6 +102,43 @@ describe('instances', () => {
         expect((await mine())?.leases).to.equal(0);
     });
 
+    it('hands the waiting groups of instances gone to the one that asks, in one statement: not those of live instances, nor its own', async () => {
+        const groups: GroupId[] = [];
+        for (let i = 0; i < 4; i++) {
+            const res = await caller(server, 'tok')('POST', `/${tenant}/groups`, validGroup(`w${i}`));
+            expect(res.statusCode, res.payload).to.equal(201);
+            groups.push(GroupId(String(field(res.result, 'group', 'id'))));
+        }
+
+        const [gone, stale, live, own] = groups as [GroupId, GroupId, GroupId, GroupId];
+        const knex = await testKnex();
+        const now = clock.now();
+        const other = InstanceId(`live-${tenant}`);
+        const old = InstanceId(`stale-${tenant}`);
+        await knex('instances').insert([
+            { id: other, host: 'h', pid: 1, started_at: now, last_seen_at: now },
+            { id: old, host: 'h', pid: 2, started_at: now, last_seen_at: new Date(now.getTime() - 31_000) }
+        ]);
+        const store = api().stores.convergence;
+        try {
+            await store.watchGroup(gone, InstanceId(`no-row-${tenant}`));
+            await store.watchGroup(stale, old);
+            await store.watchGroup(live, other);
+            await store.watchGroup(own, self());
+            const adopted = await store.adoptOrphanedWatches(self(), new Date(now.getTime() - 30_000), 10_000);
+            expect(adopted).to.include([gone, stale]);
+            expect(adopted).to.not.include([live, own]);
+            const watchers = await knex('groups').whereIn('id', groups).orderBy('name').pluck('watcher');
+            expect(watchers).to.equal([self(), self(), other, self()]);
+            expect(await store.adoptOrphanedWatches(self(), new Date(now.getTime() - 30_000), 10_000)).to.not.include([gone, stale]);
+            await store.watchGroup(own, null);
+            expect(await knex('groups').where({ id: own }).first('watcher')).to.equal({ watcher: null });
+        }
+        finally {
+            await knex('instances').whereIn('id', [other, old]).delete();
+        }
+    });
+
     it('lists no instance the lease TTL has passed without a beat, and a beat prunes its row', async () => {
         const knex = await testKnex();
         const seen = (agoS: number) => new Date(clock.now().getTime() - agoS * 1000);

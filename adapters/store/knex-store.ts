@@ -110,6 +110,8 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
 
     const convergence: ConvergenceStore = {
         claimLease: (...args) => Lease.claimLease(ctx(), ...args),
+        watchGroup: (...args) => Lease.watchGroup(ctx(), ...args),
+        adoptOrphanedWatches: (...args) => Lease.adoptOrphanedWatches(ctx(), ...args),
         releaseLease: (...args) => Lease.releaseLease(ctx(), ...args),
         lapsedLeases: (...args) => Lease.lapsedLeases(ctx(), ...args),
         groupsToConverge: (...args) => ConvergenceGroups.groupsToConverge(ctx(), ...args),

@@ -1,7 +1,7 @@
 // Group leases (design idea 6): one converger per group across every plugin
 // instance. The lease row is read FOR UPDATE SKIP LOCKED, so a second claimer
 // never waits behind the first: it learns at once that the group is taken.
-import { GroupId, LeaseGeneration } from '../../core/model/ids';
+import { GroupId, LeaseGeneration, type InstanceId } from '../../core/model/ids';
 import type { StoreContext } from './context';
 
 // One statement, so one round trip a claim (a converger claims again on every
@@ -45,4 +45,22 @@ export const releaseLease = async (ctx: StoreContext, groupId: GroupId, holder: 
 export const lapsedLeases = async (ctx: StoreContext, now: Date, limit: number): Promise<readonly GroupId[]> => {
     const ids: string[] = await ctx.knex('group_leases').where('expires_at', '<', now).orderBy('expires_at').limit(limit).pluck('group_id');
     return ids.map(GroupId);
+};
+
+// The instance that will look at a waiting group again (migration 016), or none.
+export const watchGroup = async (ctx: StoreContext, groupId: GroupId, watcher: InstanceId | null): Promise<void> => {
+    await ctx.knex('groups').where({ id: groupId }).update({ watcher });
+};
+
+// Waiting groups whose watcher is no live instance (not seen since
+// `liveSince`) become `self`'s, in one statement: of instances scanning at
+// once, one takes each (a row another holds locked is left for the next scan).
+export const adoptOrphanedWatches = async (ctx: StoreContext, self: InstanceId, liveSince: Date, limit: number): Promise<readonly GroupId[]> => {
+    const adopted: { rows: { id: string }[] } = await ctx.knex.raw(`UPDATE groups SET watcher = ? WHERE id IN (
+            SELECT g.id FROM groups g
+            WHERE g.watcher IS NOT NULL AND g.watcher <> ?
+              AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = g.watcher AND i.last_seen_at > ?)
+            ORDER BY g.id LIMIT ? FOR UPDATE SKIP LOCKED
+        ) RETURNING id`, [self, self, liveSince, limit]);
+    return adopted.rows.map((row) => GroupId(row.id));
 };

@@ -166,6 +166,9 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     const rechecks = new Map<GroupId, Timer>();
     const waits = new Map<GroupId, number>();
     const waitingSince = new Map<GroupId, Date>();   // when the group's present wait on Nova began
+    // Groups this instance will look at again, as the database says (their
+    // watcher): another instance goes on with them if this one dies.
+    const watched = new Set<GroupId>();
     // What runs of this process could not write as the database went away; written before the next run.
     const unwritten = unwrittenWrites();
 
@@ -200,6 +203,27 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     const run = (groupId: GroupId): Promise<ConvergeResult | null> =>
         opened ? runWith(opened, groupId) : Promise.resolve(null);
 
+    // Says so in the database when a group starts or stops waiting on this
+    // instance; once each way, not on every recheck. A failed write is tried
+    // at the next change (the group is still looked at here meanwhile).
+    const watch = (groupId: GroupId, waiting: boolean): void => {
+        if (waiting === watched.has(groupId)) {
+            return;
+        }
+
+        if (waiting) {
+            watched.add(groupId);
+        }
+        else {
+            watched.delete(groupId);
+        }
+
+        store.watchGroup(groupId, waiting ? deps.instance : null).catch((err: unknown) => {
+            watched.delete(groupId);
+            deps.log(['converger', 'error'], `watch ${groupId}: ${String(errorData(err))}`);
+        });
+    };
+
     // At most one recheck per group: the newest result says when.
     const recheckLater = (result: ConvergeResult): void => {
         rechecks.get(result.groupId)?.cancel();
@@ -207,8 +231,15 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
         if (stopped || settings.recheckMs === 0 || !unsettled(result)) {
             waits.delete(result.groupId);
             waitingSince.delete(result.groupId);
+            // A stopping instance leaves its watches: the others take them up.
+            if (!stopped) {
+                watch(result.groupId, false);
+            }
+
             return;
         }
+
+        watch(result.groupId, true);
 
         const n = waits.get(result.groupId) ?? 0;
         if (result.retryAt === null) {
@@ -317,6 +348,7 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             steady.forEach((r) => {
                 waits.delete(r.groupId);
                 waitingSince.delete(r.groupId);
+                watch(r.groupId, false);
             });
             ran.forEach(recheckLater);
             results.push(...steady, ...ran);
@@ -327,11 +359,19 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     };
 
     // The groups of runs that died (a kill -9): a run lets go of its lease as it
-    // ends, so a lease past its expiry names a group no one converges now.
-    // Here too what runs could not write is written, whether or not one of its groups is kicked again.
+    // ends, so a lease past its expiry names a group no one converges now; and
+    // the waiting groups of instances gone (no lease between runs), made this
+    // one's. Here too what runs could not write is written, whether or not one
+    // of its groups is kicked again.
     const takeOver = async (): Promise<void> => {
         await unwritten.write(store);
-        (await store.lapsedLeases(clock.now(), settings.sweepBatch)).forEach(kick);
+        const now = clock.now();
+        (await store.lapsedLeases(now, settings.sweepBatch)).forEach(kick);
+        const adopted = await store.adoptOrphanedWatches(deps.instance, new Date(now.getTime() - settings.leaseTtlS * 1000), settings.sweepBatch);
+        adopted.forEach((groupId) => {
+            watched.add(groupId);
+            kick(groupId);
+        });
     };
 
     return {

@@ -3,7 +3,7 @@
 // method is one transaction; an intent is committed before its create is sent.
 import type { SweepShare } from '../decide/sweep-share';
 import type { Adopt, OrphanReport, PlannedLeave, Retire } from '../converge/plan';
-import type { GroupId, LeaseGeneration, TenantId } from '../model/ids';
+import type { GroupId, InstanceId, LeaseGeneration, TenantId } from '../model/ids';
 import type { KillSwitch } from '../model/kill-switch';
 import type { LedgerEntry } from '../model/ledger';
 import type { GroupStatus } from '../model/group';
@@ -103,6 +103,11 @@ export interface ConvergenceStore {
     releaseLease(groupId: GroupId, holder: string): Promise<void>;
     // Groups whose lease expired without being let go (its run died), at most `limit`.
     lapsedLeases(now: Date, limit: number): Promise<readonly GroupId[]>;
+    // The instance that will look at a waiting group again (null: none).
+    watchGroup(groupId: GroupId, watcher: InstanceId | null): Promise<void>;
+    // Waiting groups whose watcher is no live instance (not seen since
+    // `liveSince`), made `self`'s in one statement, at most `limit`.
+    adoptOrphanedWatches(self: InstanceId, liveSince: Date, limit: number): Promise<readonly GroupId[]>;
     // A page of unpaused groups with something to do, in id order after `after`.
     groupsToConverge(limit: number, after?: string): Promise<readonly GroupId[]>;
     readConvergence(groupId: GroupId): Promise<ConvergenceSnapshot | null>;   // null: the group is gone

@@ -123,6 +123,14 @@ export class FakeConvergenceStore implements ConvergenceStore {
         throw new Error('not used by core/converge');
     }
 
+    watchGroup(): Promise<void> {
+        throw new Error('not used by core/converge');
+    }
+
+    adoptOrphanedWatches(): Promise<readonly GroupId[]> {
+        throw new Error('not used by core/converge');
+    }
+
     groupsToConverge(): Promise<readonly GroupId[]> {
         throw new Error('not used by core/');
     }

@@ -276,6 +276,27 @@ describe('convergerLoop', () => {
             await w.loop.stop();
         });
 
+        it('takes up the waiting groups of instances gone (no lease between runs), every sixth of the lease TTL, and not those of live ones', async () => {
+            const w = world();
+            building(w, 'g1');
+            building(w, 'g2');
+            w.conv.watchers.set(g1, InstanceId('dead'));
+            w.conv.watchers.set(GroupId('g2'), InstanceId('i2'));
+            w.conv.live.add(InstanceId('i2'));
+            w.loop.start();
+            w.scheduler.fire(TAKEOVER_MS);
+            await settle();
+            expect(w.conv.reads).to.equal(['g1']);
+            expect([w.conv.watchers.get(g1), w.conv.watchers.get(GroupId('g2'))]).to.equal([InstanceId('i1'), InstanceId('i2')]);
+            expect(rechecks(w)).to.equal([12.5]);            // and looks at it again while it waits, as its own
+            // Adopted, it is this instance's to let go once it settles.
+            w.nova.setStatus('srv-g1', 'ACTIVE');
+            w.scheduler.fire(12.5);
+            await settle();
+            expect(w.conv.watchers.has(g1)).to.be.false();
+            await w.loop.stop();
+        });
+
         it('logs a sweep that fails, and sweeps again at the next period', async () => {
             const w = world();
             const failure = new Error('connection terminated');
@@ -470,6 +491,53 @@ describe('convergerLoop', () => {
             expect(w.nova.servers.size).to.equal(2);
             await w.loop.stop();
             expect(w.scheduler.pending()).to.equal([]);
+        });
+
+        it('says once in the database that it will look at a waiting group again, and once that it will not when the group settled', async () => {
+            const w = world();
+            building(w, 'g1');
+            w.loop.start();
+            w.loop.kick(g1);
+            await settle();
+            expect(w.conv.watchWrites).to.equal(['g1 i1']);
+            w.scheduler.fire(12.5);
+            await settle();
+            expect(w.conv.watchWrites).to.equal(['g1 i1']);     // not again on each recheck
+            w.nova.setStatus('srv-g1', 'ACTIVE');
+            w.scheduler.fire(12.5);
+            await settle();
+            expect(w.conv.watchWrites).to.equal(['g1 i1', 'g1 -']);
+            expect(w.conv.watchers.size).to.equal(0);
+            await w.loop.stop();
+        });
+
+        it('logs a watch it could not write, and writes it at the next run that waits', async () => {
+            const w = world();
+            building(w, 'g1');
+            const failure = new Error('connection terminated');
+            w.conv.hooks.watchGroup = () => {
+                throw failure;
+            };
+            w.loop.start();
+            w.loop.kick(g1);
+            await settle();
+            expect(w.logs).to.equal([{ tags: ['converger', 'error'], data: `watch g1: ${String(failure)}` }]);
+            expect(w.conv.watchers.size).to.equal(0);
+            w.conv.hooks.watchGroup = undefined;
+            w.scheduler.fire(12.5);
+            await settle();
+            expect(w.conv.watchers.get(g1)).to.equal(InstanceId('i1'));
+            await w.loop.stop();
+        });
+
+        it('leaves its watches as it stops: the other instances take its waiting groups up', async () => {
+            const w = world();
+            building(w, 'g1');
+            w.loop.start();
+            w.loop.kick(g1);
+            await settle();
+            await w.loop.stop();
+            expect(w.conv.watchWrites).to.equal(['g1 i1']);
         });
 
         it('comes back when the group was told to, without counting it as a wait', async () => {

@@ -677,6 +677,9 @@ export interface FakeConvergence {
     readonly shares: SweepShare[];                        // sweepPage's `share`, in order
     readonly batches: string[];                          // groupsToConverge's `after`, in order
     readonly counts: { scaleUpCounts: number };
+    readonly watchers: Map<GroupId, InstanceId>;             // the instance that will look at a waiting group again
+    readonly live: Set<InstanceId>;                          // instances seen lately (adoptOrphanedWatches)
+    readonly watchWrites: string[];                          // 'g1 i1', or 'g1 -' for a cleared watcher, in order
     // Hooks, per call: return a promise to hold the call, or throw to fail it.
     readonly hooks: {
         readConvergence?: (groupId: GroupId) => Promise<void> | void;
@@ -686,6 +689,7 @@ export interface FakeConvergence {
         lapsedLeases?: () => Promise<void> | void;
         releaseLease?: () => Promise<void> | void;
         retireIntent?: () => Promise<void> | void;
+        watchGroup?: () => Promise<void> | void;
     };
     addGroup(id: string, options?: Partial<Omit<ConvergenceGroup, 'groupId' | 'tenantId'>> & { tenantId?: string }): ConvergenceGroup;
 }
@@ -703,6 +707,9 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
     const shares: SweepShare[] = [];
     const batches: string[] = [];
     const counts = { scaleUpCounts: 0 };
+    const watchers = new Map<GroupId, InstanceId>();
+    const liveInstances = new Set<InstanceId>();
+    const watchWrites: string[] = [];
     const hooks: FakeConvergence['hooks'] = {};
     let intents = 0;
 
@@ -750,6 +757,21 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
             if (leases.get(groupId)?.holder === holder) {
                 leases.delete(groupId);
             }
+        },
+        watchGroup: async (groupId, watcher) => {
+            await hooks.watchGroup?.();
+            watchWrites.push(`${groupId} ${watcher ?? '-'}`);
+            if (watcher === null) {
+                watchers.delete(groupId);
+            }
+            else {
+                watchers.set(groupId, watcher);
+            }
+        },
+        adoptOrphanedWatches: async (self, _liveSince, limit) => {
+            const orphans = [...watchers.entries()].filter(([, watcher]) => watcher !== self && !liveInstances.has(watcher)).slice(0, limit).map(([groupId]) => groupId);
+            orphans.forEach((groupId) => watchers.set(groupId, self));
+            return orphans;
         },
         lapsedLeases: async (now, limit) => {
             await hooks.lapsedLeases?.();
@@ -887,7 +909,7 @@ export const fakeConvergence = (clock: Clock): FakeConvergence => {
     };
 
     return {
-        store, groups, leases, activity, reads, pages, shares, batches, counts, hooks,
+        store, groups, leases, activity, reads, pages, shares, batches, counts, watchers, live: liveInstances, watchWrites, hooks,
         addGroup: (id, options = {}) => {
             const g: ConvergenceGroup = {
                 desired: 0, maxEntities: 10, paused: false, status: 'ACTIVE', ledger: [], orphans: [], buildFailures: 0, createsNotBefore: null, error: null,
