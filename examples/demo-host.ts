@@ -65,6 +65,7 @@ export const startDemoHost = async (env: Env = process.env) => {
             openstack: { serviceAccount: cloud.serviceAccount },
             auth: { adminRole: env.AUTOSCALE_ADMIN_ROLE || 'admin', adminProject: env.AUTOSCALE_ADMIN_PROJECT || 'admin' },
             ...(env.AUTOSCALE_PUBLIC_URL ? { publicUrl: env.AUTOSCALE_PUBLIC_URL } : {}),
+            ...(env.AUTOSCALE_METRICS_PUBLIC ? { metrics: { auth: !flag('AUTOSCALE_METRICS_PUBLIC', env.AUTOSCALE_METRICS_PUBLIC) } } : {}),
             webhooks: { ...demoWebhooks(env, cloud.simulator !== null), ...numbers.webhooks }
         }
     }, { routes: { prefix: '/autoscale' } }).catch(async (err: unknown) => {

@@ -1,5 +1,6 @@
 // Which adapters the options choose, and the engine's settings from the
 // plugin's: the only place plugin/ names an adapter.
+import type { PluginMetrics } from '../adapters/metrics/prometheus';
 import { cronTimes } from '../adapters/schedule/cron-times';
 import { randomInt, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -75,14 +76,15 @@ const clusterLinkFor = (account: ServiceAccount, store: KnexStore, instance: str
 // Octavia as the service account (the members stages), with a breaker,
 // Retry-After holds and a member creation budget of its own per region: the
 // same settings as Nova's, never the same breaker.
-const openMembersFor = (settings: Settings, account: ServiceAccount, cluster: ClusterLink): GuardedOctavia => {
+const openMembersFor = (settings: Settings, account: ServiceAccount, cluster: ClusterLink, metrics: PluginMetrics): GuardedOctavia => {
     const { clock, converger } = settings;
-    return new GuardedOctavia(new OctaviaClient(account, { clock, userAgent: instanceUserAgent(cluster.instance) }), {
+    return new GuardedOctavia(new OctaviaClient(account, { clock, userAgent: instanceUserAgent(cluster.instance), observe: metrics.openstackCall }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
         createBudget: converger.createBudget,
-        cluster
+        cluster,
+        onBreakerChange: (region, state) => metrics.breaker('load-balancer', region, state)
     });
 };
 
@@ -95,7 +97,7 @@ export const loadBalancersEnabled = (settings: Settings): boolean =>
 // The host's own Compute as given; otherwise Nova as the service account,
 // behind a breaker, Retry-After holds and a creation budget per region.
 // Octavia's members need the service account (none without one).
-const openComputeFor = (settings: Settings, store: KnexStore, instance: string, log: Log) => (): OpenedCompute | null => {
+const openComputeFor = (settings: Settings, store: KnexStore, instance: string, log: Log, metrics: PluginMetrics) => (): OpenedCompute | null => {
     const { openstack, clock, converger } = settings;
     const account = openstack.serviceAccount;
     if (account === undefined) {
@@ -103,18 +105,19 @@ const openComputeFor = (settings: Settings, store: KnexStore, instance: string, 
     }
 
     const cluster = clusterLinkFor(account, store, instance, log);
-    const members = openMembersFor(settings, account, cluster);
+    const members = openMembersFor(settings, account, cluster, metrics);
     if (openstack.compute) {
         return { compute: openstack.compute, members, close: () => members.close() };
     }
 
     // Each request names the instance that sent it, for Nova's logs (contract §9).
-    const guarded = new GuardedCompute(new NovaCompute(account, { clock, userAgent: instanceUserAgent(instance) }), {
+    const guarded = new GuardedCompute(new NovaCompute(account, { clock, userAgent: instanceUserAgent(instance), observe: metrics.openstackCall }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
         createBudget: converger.createBudget,
-        cluster
+        cluster,
+        onBreakerChange: (region, state) => metrics.breaker('compute', region, state)
     });
     return {
         compute: guarded,
@@ -138,7 +141,7 @@ const addressPolicyOf = (settings: Settings): AddressPolicy => {
 const webhookOptionsOf = (settings: Settings) =>
     ({ policy: addressPolicyOf(settings), lookup: settings.webhooks.lookup, timeoutMs: settings.webhooks.attemptTimeoutMs });
 
-export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): EnginePorts => {
+export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log, metrics: PluginMetrics): EnginePorts => {
     // A fresh id per registration: a restarted process is another instance.
     // Its leases and the guard holds it shares with the others carry it.
     const instance = { id: InstanceId(randomUUID()), host: hostname(), pid: process.pid };
@@ -159,7 +162,8 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log): 
         log,
         computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
         loadBalancersEnabled: loadBalancersEnabled(settings),
-        openCompute: openComputeFor(settings, store, instance.id, log),
+        openCompute: openComputeFor(settings, store, instance.id, log, metrics),
+        metrics,
         instance,
         newId: randomUUID,
         random: () => randomInt(2 ** 31),

@@ -4,6 +4,8 @@
 // engine's loops, onPostStop drains them and lets the database go.
 import type { Plugin, Server } from '@hapi/hapi';
 import { name, version } from '../package.json';
+import type { Registry } from 'prom-client';
+import { pluginMetrics } from '../adapters/metrics/prometheus';
 import type Joi from 'joi';
 import { makeEngine, type Engine } from '../core/engine/engine';
 import type { AutoscaleAction } from '../core/model/alert';
@@ -24,6 +26,7 @@ import { activityRoutes } from './routes/activity';
 import { adminRoutes } from './routes/admin';
 import { adminInstanceRoutes } from './routes/admin-instances';
 import { openApiRoutes } from './openapi';
+import { metricsRoutes } from './routes/metrics';
 import { pathGuard } from './path-guard';
 import { writeRoles } from './roles';
 import { capabilityRoutes } from './routes/capability';
@@ -61,6 +64,8 @@ export interface NovaAutoscaleApi extends Pick<Engine, 'runOnce' | 'pruneOnce' |
     };
     // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
     readonly strategy: string;
+    // The plugin's Prometheus registry, for a host that serves its own /metrics (Registry.merge).
+    readonly metrics: Registry;
     // Alerts in process (contract §6).
     readonly actionSchema: Joi.ObjectSchema<AutoscaleAction>;
     validateAction(tenantId: string, action: unknown): Promise<AutoscaleAction>;
@@ -96,7 +101,8 @@ export const plugin: Plugin<PluginOptions> = {
         const settings = settingsOf(options);
         const store = storeFor(settings);
         const prefix = server.realm.modifiers.route.prefix ?? '';
-        const engine = makeEngine(enginePortsFor(settings, store, (tags, data) => server.log(['nova-autoscale', ...tags], data)), engineSettingsOf(settings, prefix));
+        const metrics = pluginMetrics(store.tallies, settings.clock);
+        const engine = makeEngine(enginePortsFor(settings, store, (tags, data) => server.log(['nova-autoscale', ...tags], data), metrics), engineSettingsOf(settings, prefix));
         const context: Context = { settings, prefix, strategy: useAuth(server, settings), engine };
 
         server.ext('onPreStart', async () => {
@@ -116,7 +122,7 @@ export const plugin: Plugin<PluginOptions> = {
         server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
             ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context), ...adminInstanceRoutes(context),
-            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...openApiRoutes(), ...catchAllRoute(context)
+            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...openApiRoutes(), ...metricsRoutes(context, metrics), ...catchAllRoute(context)
         ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {
             settings,
@@ -126,6 +132,7 @@ export const plugin: Plugin<PluginOptions> = {
                 instances: store.instances
             },
             strategy: context.strategy,
+            metrics: metrics.registry,
             actionSchema,
             validateAction: validateActionWith(engine),
             alertTransition: async (input) => engine.alerts.transition(checkedTransition(input)),

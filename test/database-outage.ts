@@ -112,9 +112,11 @@ describe('the database out of reach', () => {
         }
 
         // All but the host-wide catch-all (a 404 for what is no route), /limits,
-        // which reads only the plugin's configuration, and the OpenAPI document, made from the routes.
+        // which reads only the plugin's configuration, the OpenAPI document, made
+        // from the routes, and the metrics, which answer without their gauges.
+        const answering = new Set(['/autoscale/openapi.json', '/autoscale/metrics']);
         const outageRoutes = (host: Hapi.Server): Hapi.RequestRoute[] =>
-            host.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits') && r.path !== '/autoscale/openapi.json');
+            host.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits') && !answering.has(r.path));
 
         // A request that never ends is a failure too, not a test that hangs.
         const REQUEST_DEADLINE_MS = 5_000;
@@ -213,6 +215,12 @@ describe('the database out of reach', () => {
                     answered.push(wrong);
                 }
             }
+
+            // The metrics still answer, their counts without the gauges the database gives.
+            const metrics = await caller(server, 'adm')('GET', '/autoscale/metrics');
+            expect(metrics.statusCode).to.equal(200);
+            expect(metrics.payload).to.contain('nova_autoscale_decisions_total');
+            expect(metrics.payload).to.not.match(/^nova_autoscale_groups\{/m);
 
             await startRelay(relayPort);
             expect(answered).to.equal([]);

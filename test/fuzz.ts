@@ -390,6 +390,7 @@ interface Route {
 const routes: Route[] = [
     { method: 'GET', path: '/autoscale/health', body: 'none' },
     { method: 'GET', path: '/autoscale/openapi.json', body: 'none' },
+    { method: 'GET', path: '/autoscale/metrics', body: 'none' },
     { method: 'GET', path: '/autoscale/v1.0/{tenantId}/limits', body: 'none' },
     { method: 'GET', path: '/autoscale/v1.0/{tenantId}/groups', body: 'none' },
     { method: 'POST', path: '/autoscale/v1.0/{tenantId}/groups', body: 'group' },

@@ -20,8 +20,27 @@ export interface ServiceErrors {
     fail(kind: ServiceFailure, message: string, status?: number | null): Error;
 }
 
+// One request to an OpenStack service as the metrics count it (contract §10):
+// its answer's status, or 'timeout' / 'network' when there was none.
+export interface CallRecord {
+    readonly service: string;              // the service type: compute, load-balancer
+    readonly region: string;
+    readonly method: string;
+    readonly code: string;
+    readonly seconds: number;
+}
+
+export type CallObserver = (record: CallRecord) => void;
+
+export interface Meter {
+    readonly service: string;
+    readonly region: string;
+    readonly observe: CallObserver;
+}
+
 export type ServiceCall = Exchange & {
     readonly what: string;                 // 'POST /servers', for messages
+    readonly meter?: Meter | undefined;    // told of the request once it is answered or failed
 };
 
 // undici's own timers, should a dispatcher with tighter ones be passed in.
@@ -41,15 +60,23 @@ const errorCode = (err: unknown): string | null => {
 };
 
 export const serviceCall = async (service: ServiceErrors, call: ServiceCall): Promise<Answer> => {
+    const started = performance.now();
+    const record = (code: string): void => call.meter?.observe({
+        service: call.meter.service, region: call.meter.region, method: call.method, code, seconds: (performance.now() - started) / 1000
+    });
     try {
-        return await exchange(call);
+        const answer = await exchange(call);
+        record(String(answer.statusCode));
+        return answer;
     }
     catch (err) {
         const code = errorCode(err);
         if (err instanceof DeadlinePassed || (code !== null && TIMEOUT_CODES.has(code))) {
+            record('timeout');
             throw service.fail('timeout', `${service.name} did not answer ${call.what} within ${call.timeoutMs} ms`);
         }
 
+        record('network');
         throw service.fail('network', `${service.name} unreachable (${call.what}): ${(err as Error).message}${code === null ? '' : ` (${code})`}`);
     }
 };
@@ -102,6 +129,7 @@ export interface ServiceClientOptions {
     readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
     readonly clock?: Clock;
     readonly dispatcher?: Dispatcher;      // default: undici's global one
+    readonly observe?: CallObserver;       // told of every request (the metrics)
 }
 
 export interface ServiceClientBase {
@@ -110,7 +138,12 @@ export interface ServiceClientBase {
     readonly clock: Clock;
     readonly dispatcher: Dispatcher | undefined;
     readonly sessions: ProjectSessions;
+    readonly observe: CallObserver | undefined;
 }
+
+// The meter of a call to `service` in the scope's region (the account's when the scope names none).
+export const meterOf = (observe: CallObserver | undefined, service: string, region: string | null | undefined): Meter | undefined =>
+    observe === undefined ? undefined : { service, region: region ?? 'default', observe };
 
 export const serviceClientBase = (account: ServiceAccount, options: ServiceClientOptions, defaultPageSize: number): ServiceClientBase => {
     const pageSize = options.pageSize ?? defaultPageSize;
@@ -120,7 +153,7 @@ export const serviceClientBase = (account: ServiceAccount, options: ServiceClien
 
     const clock = options.clock ?? systemClock;
     return {
-        pageSize, clock, dispatcher: options.dispatcher, userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+        pageSize, clock, dispatcher: options.dispatcher, userAgent: options.userAgent ?? DEFAULT_USER_AGENT, observe: options.observe,
         sessions: new ProjectSessions(account, {
             clock,
             ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
@@ -142,6 +175,7 @@ export const jsonCall = (call: {
     readonly headers?: Readonly<Record<string, string>>;
     readonly userAgent: string;
     readonly dispatcher?: Dispatcher | undefined;
+    readonly meter?: Meter | undefined;
 }): ServiceCall => ({
     method: call.method,
     url: call.url,
@@ -155,5 +189,6 @@ export const jsonCall = (call: {
     ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
     timeoutMs: call.timeoutMs,
     what: call.what,
-    ...(call.dispatcher === undefined ? {} : { dispatcher: call.dispatcher })
+    ...(call.dispatcher === undefined ? {} : { dispatcher: call.dispatcher }),
+    ...(call.meter === undefined ? {} : { meter: call.meter })
 });

@@ -8,7 +8,7 @@ import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import { novaError } from './errors';
 import { type NovaAnswer, nova, novaCall, type NovaCall } from './http';
-import { identityFailure, jsonCall, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { type CallObserver, identityFailure, jsonCall, markerOf, meterOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
 import { ProjectSessions } from '../keystone/project-sessions';
 import { parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
 import type { ServiceAccount } from '../keystone/service-account';
@@ -42,10 +42,11 @@ export class NovaCompute implements Compute {
     readonly userAgent: string;
     private readonly clock: Clock;
     private readonly dispatcher: Dispatcher | undefined;
+    private readonly observe: CallObserver | undefined;
 
     constructor(account: ServiceAccount, options: NovaComputeOptions = {}) {
         this.microversion = checkMicroversion(options.microversion ?? DEFAULT_MICROVERSION);
-        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions, userAgent: this.userAgent } =
+        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions, userAgent: this.userAgent, observe: this.observe } =
             serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
         this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     }
@@ -129,8 +130,9 @@ export class NovaCompute implements Compute {
         const session = this.sessions.for(scope.projectId);
         try {
             const base = await this.computeUrl(scope);
+            const meter = meterOf(this.observe, 'compute', scope.region ?? session.account.regionName);
             return await session.withToken((token) => novaCall(jsonCall({
-                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent,
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent, meter,
                 headers: { 'openstack-api-version': `compute ${this.microversion}` }
             })));
         }

@@ -15,7 +15,7 @@ import type { ServiceAccount } from '../keystone/service-account';
 import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool, parseSubnet } from './body';
 import { type NotFoundKind, octaviaError, octaviaMessage } from './errors';
 import { octavia, type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
-import { identityFailure, jsonCall, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { type CallObserver, identityFailure, jsonCall, markerOf, meterOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
 import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from '../../core/ports/load-balancers';
 
 export interface OctaviaTimeouts {
@@ -46,9 +46,10 @@ export class OctaviaClient implements LoadBalancerMembers {
     readonly userAgent: string;
     private readonly clock: Clock;
     private readonly dispatcher: Dispatcher | undefined;
+    private readonly observe: CallObserver | undefined;
 
     constructor(account: ServiceAccount, options: OctaviaClientOptions = {}) {
-        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions, userAgent: this.userAgent } =
+        ({ pageSize: this.pageSize, clock: this.clock, dispatcher: this.dispatcher, sessions: this.sessions, userAgent: this.userAgent, observe: this.observe } =
             serviceClientBase(account, options, DEFAULT_PAGE_SIZE));
         this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     }
@@ -194,8 +195,9 @@ export class OctaviaClient implements LoadBalancerMembers {
         const session = this.sessions.for(scope.projectId);
         try {
             const base = await this.apiUrl(scope, service);
+            const meter = meterOf(this.observe, service, scope.region ?? session.account.regionName);
             return await session.withToken((token) => octaviaCall(jsonCall({
-                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent, meter
             })));
         }
         catch (err) {

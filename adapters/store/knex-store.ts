@@ -2,6 +2,7 @@
 // supervision, convergence, workflows, deliveries and instances. Made when the plugin registers; it answers
 // once opened (migrations run, the capability key loaded) and until closed,
 // and refuses with NotReadyError (503) outside that.
+import { tallies, type Tallies } from './tallies';
 import { DomainError } from '../../core/model/errors';
 import type { Clock } from '../../core/ports/clock';
 import type { ClusterGuardStore } from '../guard/cluster-store';
@@ -49,6 +50,7 @@ export interface KnexStore {
     readonly schedules: ScheduleStore;
     readonly instances: InstanceStore;
     readonly guards: ClusterGuardStore;   // the Nova and Octavia guards' cluster-wide holds and budgets
+    tallies(): Promise<Tallies>;          // for the metrics' gauges
     open(): Promise<void>;
     close(): Promise<void>;
 }
@@ -183,6 +185,7 @@ export const knexStore = (db: Database, options: KnexStoreOptions): KnexStore =>
         schedules: guardReach(schedules),
         instances: guardReach(instances),
         guards: guardReach(guards),
+        tallies: guardReach({ tallies: () => tallies(ctx()) }).tallies,
         open: async () => {
             if (options.migrate) {
                 await migrateLatest(db.knex);

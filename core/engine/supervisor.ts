@@ -3,6 +3,7 @@
 // for the trigger's compare-and-set), core/decide decides, the store writes
 // the outcome with its activity row, and the converger is kicked only after
 // the commit. The trigger's rules (debounce, region) live here, once.
+import { type EngineMetrics, noMetrics } from '../ports/metrics';
 import { decideConvergeRequest } from '../decide/converge-request';
 import { decideOverride, decideOverrideRemoval } from '../decide/override';
 import { decidePause } from '../decide/pause';
@@ -22,6 +23,7 @@ export interface SupervisorDeps {
     readonly clock: Clock;
     readonly rules: TriggerRules;
     readonly kick: (groupId: GroupId) => void;
+    readonly metrics?: EngineMetrics;
 }
 
 export type ServerRemovalResult =
@@ -51,7 +53,7 @@ export interface Supervisor {
     killSwitchHistory(page: PageRequest): Promise<Page<KillSwitchEvent>>;
 }
 
-export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Supervisor => {
+export const supervisor = ({ store, clock, rules, kick, metrics = noMetrics }: SupervisorDeps): Supervisor => {
     // One decision on what `table` reads; null when the compare-and-set lost.
     const decideOnce = async (table: TriggerTable, request: TriggerRequest): Promise<TriggerResult | null> => {
         const { read, version } = await table.readTrigger(request, rules.region);
@@ -71,6 +73,10 @@ export const supervisor = ({ store, clock, rules, kick }: SupervisorDeps): Super
             await store.lockedTrigger(request.groupId, (locked) => decideOnce(locked, request));
         if (!result) {
             throw new Error('a trigger under the group lock found the group changed');
+        }
+
+        if (!result.replay) {
+            metrics.decision(request.source, result.outcome, result.reason);
         }
 
         if (result.outcome === 'accepted' && !result.replay) {

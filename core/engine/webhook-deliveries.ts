@@ -7,6 +7,7 @@
 // Its own timer rather than the workflow runner's round: a round here waits
 // for its sends (10 s at most each), and a round that found a full batch runs
 // again at once, where the runner only starts host calls and returns.
+import { type EngineMetrics, noMetrics } from '../ports/metrics';
 import { afterAnswer, afterHeartbeat, pastDeadline, type Completion, type DeliveryAnswer } from '../decide/delivery';
 import { deliveryServer, storedBody } from '../model/delivery-body';
 import type { GroupId, TenantId } from '../model/ids';
@@ -31,6 +32,7 @@ export interface WebhookDeliveriesDeps {
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
+    readonly metrics?: EngineMetrics;
     readonly region: string | null;
     readonly kick: (groupId: GroupId) => void;
     readonly publicRoot: string | null;        // scheme://host/prefix/v1.0 from the public URL setting
@@ -98,6 +100,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
             note: step.why, activity: [endRow(d, step.result, reason, `delivery ${d.id}: ${step.why}`)]
         });
         if (written) {
+            (deps.metrics ?? noMetrics).delivery(d.event, step.result);
             deps.kick(d.groupId);
         }
 
