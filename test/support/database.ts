@@ -69,8 +69,9 @@ export const tenantFootprint = async (tenantId: string): Promise<Record<string, 
 };
 
 // Fingerprint of a tenant's rows including content, to prove a refused update
-// changed nothing. `requests`: only what a request writes, leaving out the
-// activity rows a converger running meanwhile writes on its own.
+// changed nothing. `requests`: only what a request writes, leaving out what a
+// converger running meanwhile writes on its own (its activity rows, and the
+// instance watching a waiting group).
 export const tenantSnapshot = async (tenantId: string, options: { readonly requests?: boolean } = {}): Promise<string> => {
     const knex = await testKnex();
     const groups = await knex('groups').where({ tenant_id: tenantId }).orderBy('id');
@@ -82,5 +83,6 @@ export const tenantSnapshot = async (tenantId: string, options: { readonly reque
         knex('servers').whereIn('group_id', ids).orderBy('intent_id'),
         options.requests ? activity.whereNot({ source: 'converger' }) : activity
     ]);
-    return JSON.stringify({ groups, policies, webhooks, servers, activity: activities });
+    const written = options.requests ? groups.map(({ watcher: _watcher, ...rest }: Record<string, unknown>) => rest) : groups;
+    return JSON.stringify({ groups: written, policies, webhooks, servers, activity: activities });
 };
