@@ -14,6 +14,7 @@ import * as workflowDeliveries from './010_workflow_deliveries';
 import * as instances from './011_instances';
 import * as schedules from './012_schedules';
 import * as clusterGuards from './013_cluster_guards';
+import * as budgetUnlogged from './014_budget_unlogged';
 
 export interface Migration {
     readonly name: string;
@@ -34,5 +35,6 @@ export const migrations: readonly Migration[] = [
     { name: '010_workflow_deliveries', ...workflowDeliveries },
     { name: '011_instances', ...instances },
     { name: '012_schedules', ...schedules },
-    { name: '013_cluster_guards', ...clusterGuards }
+    { name: '013_cluster_guards', ...clusterGuards },
+    { name: '014_budget_unlogged', ...budgetUnlogged }
 ];
