@@ -1,7 +1,10 @@
 // The tables of the cluster's whole-plugin runs: the creation budget across
-// instances (contract §9).
+// instances, and the lease takeover after a kill -9 (contract §9).
+import { takeoverMs } from '../../core/engine/converger-loop';
+import { median } from '../shared/stats';
 import type { ClusterPluginRow } from './cluster-plugin';
 import { fixed, grid, mark } from './report';
+import type { TakeoverRow } from './takeover';
 
 const MISS = '!!';
 const seconds = (ms: number | null): string => (ms === null ? 'never' : fixed(ms / 1000, 1));
@@ -25,5 +28,31 @@ export const clusterPluginTable = (r: ClusterPluginRow): string[] => {
             ]]
         ),
         `  request log: read and emptied every 0.5 s (POST /_sim/requests/drain), at most ${r.logPeak} entries at a read; only the creates' times kept.`
+    ];
+};
+
+// A median and a max in s, each marked when above the target; 'never' when a run saw none.
+const medianMax = (values: readonly (number | null)[], targetMs: number): string[] => {
+    const seen = values.filter((v): v is number => v !== null);
+    const med = median(seen);
+    const max = seen.length === values.length ? Math.max(...seen) : Number.NaN;
+    return [`${fixed(med / 1000, 2)}${mark(med <= targetMs, MISS)}`, `${seen.length === values.length ? fixed(max / 1000, 2) : 'never'}${mark(max <= targetMs, MISS)}`];
+};
+
+export const takeoverTable = (r: TakeoverRow): string[] => {
+    const { options: o, samples } = r;
+    const scanMs = takeoverMs(o.leaseTtlS);
+    const targetMs = o.leaseTtlS * 1000 + scanMs;
+    return [
+        ...grid(
+            ['runs', 'lease TTL s', 'scan every s', 'lapse after kill med', 'taken over med', 'max', 'first call med', 'max', 'target', 'contract'],
+            [[
+                String(samples.length), fixed(o.leaseTtlS, 0), fixed(scanMs / 1000, 2), fixed(median(samples.map((s) => s.lapseMs)) / 1000, 2),
+                ...medianMax(samples.map((s) => s.takenMs), targetMs), ...medianMax(samples.map((s) => s.firstCallMs), targetMs),
+                `<=${fixed(targetMs / 1000, 2)}`, `<=${fixed(o.leaseTtlS + 5, 0)}`
+            ]]
+        ),
+        `  each run, taken over after (s): ${samples.map((s) => (s.takenMs === null ? 'never' : fixed(s.takenMs / 1000, 2))).join(' ')}; ` +
+        `by survivor ${samples.map((s) => (s.by < 0 ? '-' : String.fromCharCode(66 + s.by))).join('')}`
     ];
 };

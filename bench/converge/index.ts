@@ -11,7 +11,8 @@ import { sweepTable } from './sweep-report';
 import { membersRun, membersTable } from './members';
 import { clusterRun, clusterTable } from './cluster';
 import { clusterPluginRun } from './cluster-plugin';
-import { clusterPluginTable } from './cluster-report';
+import { takeoverRun } from './takeover';
+import { clusterPluginTable, takeoverTable } from './cluster-report';
 
 const section = async (name: string, run: () => Promise<string[]>): Promise<string[]> => {
     const started = Date.now();
@@ -124,6 +125,24 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
                 '  created = creates the simulator answered 202; in Nova = servers naming a group at the end (2 s after convergence); c/s after 1st s and the busiest seconds as above;',
                 '  all created s / converged s = from the first trigger to the last create\'s arrival / to every ledger row active; budget\'s least s = (creates - burst) / rate;',
                 '  listings = GET /servers/detail; held = creates a guard refused after waiting its turn (the group looked at again).'
+            ];
+        }));
+    }
+
+    if (cs.parts.includes('takeover')) {
+        lines.push(...await section('takeover', async () => {
+            const row = await takeoverRun(settings.postgresAdminUrl, {
+                instances: cs.clusterInstances, runs: cs.takeoverRuns, leaseTtlS: cs.takeoverTtlS, createMs: cs.takeoverCreateMs, servers: cs.takeoverServers
+            });
+            return [
+                `lease takeover after kill -9: ${row.options.instances} instances (each its own process, one PostgreSQL database, cluster.leaseTtlS ${row.options.leaseTtlS}); ` +
+                `each run a fresh instance A converges a group 0 -> ${row.options.servers}, one create at a time, each answered ${row.options.createMs} ms later (a simulator fault), ` +
+                'so A holds the lease mid-run; A is killed -9 at a random point of its renewals; the others stay up. ' +
+                'Target: the lease TTL + the takeover scan\'s period (TTL/6), the most the design allows; the contract says TTL + 5 s.',
+                '',
+                ...takeoverTable(row),
+                '  lapse after kill = from the kill to the lease\'s expiry as A last renewed it; taken over = to the lease row naming another instance (polled every 10 ms);',
+                '  first call = to the group\'s project next listed in the simulator (the new holder\'s first call to Nova).'
             ];
         }));
     }

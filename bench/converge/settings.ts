@@ -1,6 +1,6 @@
 // The converger bench's knobs (issue 5 item 8), scaled down by default so each
 // part fits in about a minute on a small machine; the issue's sizes in ():
-// BENCH_CONVERGE_PARTS=creates,outage,sweep,members,cluster,cluster-plugin
+// BENCH_CONVERGE_PARTS=creates,outage,sweep,members,cluster,cluster-plugin,takeover
 // BENCH_CONVERGE_CREATES=2000 (10000)  BENCH_CONVERGE_GROUPS=200 (1000)  BENCH_CONVERGE_GROUPS_PER_TENANT=10
 // BENCH_CONVERGE_RATES=100 (creates/s of the budget, one row each)  BENCH_CONVERGE_BURST=10  BENCH_CONVERGE_IN_FLIGHT=20
 // BENCH_CONVERGE_STORM=off,on (the storm guard, one run each)
@@ -13,9 +13,11 @@
 // BENCH_CLUSTER_GROUPS=1000 (1000)  BENCH_CLUSTER_SERVERS=10 (10, per group: 10,000 creates)  BENCH_CLUSTER_IN_FLIGHT=100
 // BENCH_CLUSTER_PARALLEL_GROUPS=16 (converger runs at once per instance; creates in flight per run: the servers per group)
 // BENCH_CLUSTER_STORM=off (the storm guard; on: paced at the budget's rate)
+// takeover, a kill -9 of the instance converging a group: BENCH_TAKEOVER_RUNS=10 (10)  BENCH_TAKEOVER_TTL_S=5 (the lease TTL)
+// BENCH_TAKEOVER_CREATE_MS=1500 (how long the simulator takes to answer a create)  BENCH_TAKEOVER_SERVERS=5
 import { list, number } from '../shared/settings';
 
-export type ConvergePart = 'creates' | 'outage' | 'sweep' | 'members' | 'cluster' | 'cluster-plugin';
+export type ConvergePart = 'creates' | 'outage' | 'sweep' | 'members' | 'cluster' | 'cluster-plugin' | 'takeover';
 
 export interface ConvergeSettings {
     readonly parts: readonly ConvergePart[];
@@ -42,6 +44,10 @@ export interface ConvergeSettings {
     readonly clusterInFlight: number;
     readonly clusterParallelGroups: number;
     readonly clusterStorm: boolean;
+    readonly takeoverRuns: number;
+    readonly takeoverTtlS: number;
+    readonly takeoverCreateMs: number;
+    readonly takeoverServers: number;
 }
 
 const numbers = (name: string, fallback: readonly number[]): number[] => {
@@ -57,7 +63,7 @@ const numbers = (name: string, fallback: readonly number[]): number[] => {
 const integer = (name: string, fallback: number): number => Math.round(number(name, fallback));
 
 export const convergeSettings = (): ConvergeSettings => ({
-    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep', 'members', 'cluster', 'cluster-plugin']),
+    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep', 'members', 'cluster', 'cluster-plugin', 'takeover']),
     creates: integer('BENCH_CONVERGE_CREATES', 2000),
     groups: integer('BENCH_CONVERGE_GROUPS', 200),
     groupsPerTenant: integer('BENCH_CONVERGE_GROUPS_PER_TENANT', 10),
@@ -80,5 +86,9 @@ export const convergeSettings = (): ConvergeSettings => ({
     clusterServers: integer('BENCH_CLUSTER_SERVERS', 10),
     clusterInFlight: integer('BENCH_CLUSTER_IN_FLIGHT', 100),
     clusterParallelGroups: integer('BENCH_CLUSTER_PARALLEL_GROUPS', 16),
-    clusterStorm: list<'off' | 'on'>('BENCH_CLUSTER_STORM', ['off', 'on'])[0] === 'on'
+    clusterStorm: list<'off' | 'on'>('BENCH_CLUSTER_STORM', ['off', 'on'])[0] === 'on',
+    takeoverRuns: integer('BENCH_TAKEOVER_RUNS', 10),
+    takeoverTtlS: integer('BENCH_TAKEOVER_TTL_S', 5),
+    takeoverCreateMs: integer('BENCH_TAKEOVER_CREATE_MS', 1500),
+    takeoverServers: integer('BENCH_TAKEOVER_SERVERS', 5)
 });
