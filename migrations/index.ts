@@ -17,6 +17,7 @@ import * as clusterGuards from './013_cluster_guards';
 import * as leaseGeneration from './014_lease_generation';
 import * as killSwitchHistory from './015_kill_switch_history';
 import * as groupWatcher from './016_group_watcher';
+import * as budgetUnlogged from './017_budget_unlogged';
 
 export interface Migration {
     readonly name: string;
@@ -40,5 +41,6 @@ export const migrations: readonly Migration[] = [
     { name: '013_cluster_guards', ...clusterGuards },
     { name: '014_lease_generation', ...leaseGeneration },
     { name: '015_kill_switch_history', ...killSwitchHistory },
-    { name: '016_group_watcher', ...groupWatcher }
+    { name: '016_group_watcher', ...groupWatcher },
+    { name: '017_budget_unlogged', ...budgetUnlogged }
 ];

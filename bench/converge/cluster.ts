@@ -15,6 +15,7 @@ import { ComputeError } from '../../core/model/server';
 import { systemClock } from '../../core/ports/clock';
 import { DEMO, demoServiceAccount, startSimulator } from '../../simulator';
 import { postgresDatabase } from '../shared/databases';
+import { arrivalFigures, isCreate } from './arrivals';
 
 export interface ClusterRow {
     readonly instances: number;
@@ -69,24 +70,10 @@ export const clusterRun = async (adminUrl: string, instances: number, callersEac
             }
         })));
 
-        const arrivals = sim.requests.filter((r) => r.service === 'compute' && r.method === 'POST' && r.status === 202).map((r) => r.at.getTime()).sort((a, b) => a - b);
-        const end = arrivals[arrivals.length - 1] ?? started;
-        let busiest = 0;
-        for (let i = 0, j = 0; i < arrivals.length; i++) {
-            while (j < arrivals.length && (arrivals[j] as number) < (arrivals[i] as number) + 1000) {
-                j++;
-            }
-
-            busiest = Math.max(busiest, j - i);
-        }
-
-        const perSecond = new Map<number, number>();
-        arrivals.forEach((at) => perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1));
-        const first = arrivals[0] ?? started;
-        const after = arrivals.filter((at) => at >= first + 1000).length;
+        const figures = arrivalFigures(sim.requests.filter(isCreate).map((r) => r.at.getTime()));
         return {
-            instances, callersEach, seconds, limits, created: arrivals.length, refused, failed,
-            ratePerS: after / Math.max(0.001, (end - first - 1000) / 1000), busiestWindow: busiest, busiestSecond: Math.max(0, ...perSecond.values())
+            instances, callersEach, seconds, limits, created: figures.created, refused, failed,
+            ratePerS: figures.ratePerS, busiestWindow: figures.busiestWindow, busiestSecond: figures.busiestSecond
         };
     }
     finally {

@@ -10,6 +10,9 @@ import { sweepRun } from './sweep';
 import { sweepTable } from './sweep-report';
 import { membersRun, membersTable } from './members';
 import { clusterRun, clusterTable } from './cluster';
+import { clusterPluginRun } from './cluster-plugin';
+import { takeoverRun } from './takeover';
+import { clusterPluginTable, takeoverTable } from './cluster-report';
 
 const section = async (name: string, run: () => Promise<string[]>): Promise<string[]> => {
     const started = Date.now();
@@ -100,6 +103,46 @@ export const convergeBench = async (settings: BenchSettings): Promise<string[]> 
                 '  c/s after 1st s = creates reaching the simulator after the first second (the burst) per second; busiest second = the most in a clock second of arrival;',
                 '  busiest any 1 s = the most in any 1-s window of arrival, sliding (the bucket admits at most rate + burst in any second of its own time, exactly;',
                 '  the requests then reach the simulator a few ms apart from when they were admitted, so a sliding window of arrivals can hold a few more).'
+            ];
+        }));
+    }
+
+    if (cs.parts.includes('cluster-plugin')) {
+        lines.push(...await section('cluster-plugin', async () => {
+            const limits = { createsPerS: cs.clusterRate, burst: cs.burst, maxInFlight: cs.clusterInFlight, maxWaitMs: 2000 };
+            const row = await clusterPluginRun(settings.postgresAdminUrl, {
+                instances: cs.clusterInstances, groups: cs.clusterGroups, groupsPerTenant: cs.groupsPerTenant, serversPerGroup: cs.clusterServers,
+                limits, parallelGroups: cs.clusterParallelGroups, stormGuard: cs.clusterStorm
+            });
+            return [
+                `cluster-wide creation budget, the whole plugin: ${row.options.instances} instances, each its own process with the plugin mounted over one PostgreSQL database ` +
+                `(Nova as the service account, so its own guards with the cluster's budget; ${row.options.parallelGroups} converger runs at once, ${row.options.serversPerGroup} creates in flight a run); ` +
+                `${row.options.groups} groups (${cs.groupsPerTenant} to a tenant project) each told 0 -> ${row.options.serversPerGroup} by a desiredCapacity policy executed through the API, ` +
+                `the triggers spread over the instances; the simulator in a process of its own (zero build time), one region; floor: the budget ` +
+                '(issue 11: 3 instances, 10,000 creates over 1,000 groups, 100/s: the cluster\'s rate 0.9-1.05x of it).',
+                '',
+                ...clusterPluginTable(row),
+                '  created = creates the simulator answered 202; in Nova = servers naming a group at the end (2 s after convergence); c/s after 1st s and the busiest seconds as above;',
+                '  all created s / converged s = from the first trigger to the last create\'s arrival / to every ledger row active; budget\'s least s = (creates - burst) / rate;',
+                '  listings = GET /servers/detail; held = creates a guard refused after waiting its turn (the group looked at again).'
+            ];
+        }));
+    }
+
+    if (cs.parts.includes('takeover')) {
+        lines.push(...await section('takeover', async () => {
+            const row = await takeoverRun(settings.postgresAdminUrl, {
+                instances: cs.clusterInstances, runs: cs.takeoverRuns, leaseTtlS: cs.takeoverTtlS, createMs: cs.takeoverCreateMs, servers: cs.takeoverServers
+            });
+            return [
+                `lease takeover after kill -9: ${row.options.instances} instances (each its own process, one PostgreSQL database, cluster.leaseTtlS ${row.options.leaseTtlS}); ` +
+                `each run a fresh instance A converges a group 0 -> ${row.options.servers}, one create at a time, each answered ${row.options.createMs} ms later (a simulator fault), ` +
+                'so A holds the lease mid-run; A is killed -9 at a random point of its renewals; the others stay up. ' +
+                'Target: the lease TTL + the takeover scan\'s period (TTL/6), the most the design allows; the contract says TTL + 5 s.',
+                '',
+                ...takeoverTable(row),
+                '  lapse after kill = from the kill to the lease\'s expiry as A last renewed it; taken over = to the lease row naming another instance (polled every 10 ms);',
+                '  first call = to the group\'s project next listed in the simulator (the new holder\'s first call to Nova).'
             ];
         }));
     }

@@ -2,11 +2,11 @@
 import type { CreatesRow } from './creates';
 import type { OutageRow } from './outage';
 
-const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+export const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const pct = (value: number): string => `${fixed(value * 100, 1)}%`;
-const mark = (ok: boolean, target: string): string => (ok ? '' : ` ${target}`);
+export const mark = (ok: boolean, target: string): string => (ok ? '' : ` ${target}`);
 
-const grid = (header: readonly string[], rows: readonly string[][]): string[] => {
+export const grid = (header: readonly string[], rows: readonly string[][]): string[] => {
     const all = [header, ...rows];
     const widths = header.map((_, i) => Math.max(...all.map((c) => (c[i] ?? '').length)));
     const pad = (row: readonly string[]) => row.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');

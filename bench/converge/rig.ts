@@ -19,7 +19,9 @@ export interface BenchGroup {
 const TOKEN_PREFIX = 'bench-converge.';
 
 // A customer token per tenant: `bench-converge.{tenantId}`.
-const validator: TokenValidator = {
+export const benchToken = (tenantId: string): string => `${TOKEN_PREFIX}${tenantId}`;
+
+export const benchValidator: TokenValidator = {
     validate: (token) => Promise.resolve(token.startsWith(TOKEN_PREFIX)
         ? { userId: 'bench', userName: 'bench', projectId: token.slice(TOKEN_PREFIX.length), projectName: null, roles: ['member'], expiresAt: new Date(Date.now() + 86_400_000) }
         : null)
@@ -37,7 +39,7 @@ export const mountPlugin = async (databaseUrl: string, sim: Pick<Simulator, 'reg
         plugin,
         options: {
             database: databaseUrl, migrate: false, region: sim.region,
-            openstack: { ...openstack, tokenValidator: validator, compute },
+            openstack: { ...openstack, tokenValidator: benchValidator, compute },
             converger, intervals: { convergeS: 300, buildTimeoutS: 600 },
             supervisor: { debounceMs: 0 }, alerts: { intervalMs: 0, pruneIntervalMs: 0 }, limits: { maxGroups: 100_000 }
         }
@@ -48,7 +50,7 @@ export const mountPlugin = async (databaseUrl: string, sim: Pick<Simulator, 'reg
 
 export const inject = async (server: Hapi.Server, tenantId: string, method: string, url: string, payload?: unknown): Promise<unknown> => {
     const res = await server.inject({
-        method, url: `/autoscale/v1.0/${tenantId}${url}`, headers: { 'x-auth-token': `${TOKEN_PREFIX}${tenantId}` },
+        method, url: `/autoscale/v1.0/${tenantId}${url}`, headers: { 'x-auth-token': benchToken(tenantId) },
         ...(payload === undefined ? {} : { payload: payload as object })
     });
     if (res.statusCode >= 300) {
@@ -58,7 +60,7 @@ export const inject = async (server: Hapi.Server, tenantId: string, method: stri
     return res.result;
 };
 
-const groupBody = {
+export const groupBody = {
     groupConfiguration: { name: 'bench', cooldown: 0, minEntities: 0, maxEntities: 1000 },
     launchConfiguration: {
         type: 'launch_server',

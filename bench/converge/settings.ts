@@ -1,6 +1,6 @@
 // The converger bench's knobs (issue 5 item 8), scaled down by default so each
 // part fits in about a minute on a small machine; the issue's sizes in ():
-// BENCH_CONVERGE_PARTS=creates,outage,sweep
+// BENCH_CONVERGE_PARTS=creates,outage,sweep,members,cluster,cluster-plugin,takeover
 // BENCH_CONVERGE_CREATES=2000 (10000)  BENCH_CONVERGE_GROUPS=200 (1000)  BENCH_CONVERGE_GROUPS_PER_TENANT=10
 // BENCH_CONVERGE_RATES=100 (creates/s of the budget, one row each)  BENCH_CONVERGE_BURST=10  BENCH_CONVERGE_IN_FLIGHT=20
 // BENCH_CONVERGE_STORM=off,on (the storm guard, one run each)
@@ -9,9 +9,15 @@
 // BENCH_SWEEP_GROUPS=1000 (10000)  BENCH_SWEEP_SERVERS=10 (10, servers per group; 100,000 in all)
 // BENCH_MEMBERS_SERVERS=1000 (1000, joining one pool)  BENCH_MEMBERS_GROUPS=10
 // BENCH_CLUSTER_INSTANCES=3 (3)  BENCH_CLUSTER_SECONDS=10  BENCH_CLUSTER_RATE=100 (100, the region's creates/s)
+// cluster-plugin, the whole plugin in BENCH_CLUSTER_INSTANCES processes at BENCH_CLUSTER_RATE (burst BENCH_CONVERGE_BURST):
+// BENCH_CLUSTER_GROUPS=1000 (1000)  BENCH_CLUSTER_SERVERS=10 (10, per group: 10,000 creates)  BENCH_CLUSTER_IN_FLIGHT=100
+// BENCH_CLUSTER_PARALLEL_GROUPS=16 (converger runs at once per instance; creates in flight per run: the servers per group)
+// BENCH_CLUSTER_STORM=off (the storm guard; on: paced at the budget's rate)
+// takeover, a kill -9 of the instance converging a group: BENCH_TAKEOVER_RUNS=10 (10)  BENCH_TAKEOVER_TTL_S=5 (the lease TTL)
+// BENCH_TAKEOVER_CREATE_MS=1500 (how long the simulator takes to answer a create)  BENCH_TAKEOVER_SERVERS=5
 import { list, number } from '../shared/settings';
 
-export type ConvergePart = 'creates' | 'outage' | 'sweep' | 'members' | 'cluster';
+export type ConvergePart = 'creates' | 'outage' | 'sweep' | 'members' | 'cluster' | 'cluster-plugin' | 'takeover';
 
 export interface ConvergeSettings {
     readonly parts: readonly ConvergePart[];
@@ -33,6 +39,15 @@ export interface ConvergeSettings {
     readonly clusterInstances: number;
     readonly clusterSeconds: number;
     readonly clusterRate: number;
+    readonly clusterGroups: number;
+    readonly clusterServers: number;
+    readonly clusterInFlight: number;
+    readonly clusterParallelGroups: number;
+    readonly clusterStorm: boolean;
+    readonly takeoverRuns: number;
+    readonly takeoverTtlS: number;
+    readonly takeoverCreateMs: number;
+    readonly takeoverServers: number;
 }
 
 const numbers = (name: string, fallback: readonly number[]): number[] => {
@@ -48,7 +63,7 @@ const numbers = (name: string, fallback: readonly number[]): number[] => {
 const integer = (name: string, fallback: number): number => Math.round(number(name, fallback));
 
 export const convergeSettings = (): ConvergeSettings => ({
-    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep', 'members', 'cluster']),
+    parts: list<ConvergePart>('BENCH_CONVERGE_PARTS', ['creates', 'outage', 'sweep', 'members', 'cluster', 'cluster-plugin', 'takeover']),
     creates: integer('BENCH_CONVERGE_CREATES', 2000),
     groups: integer('BENCH_CONVERGE_GROUPS', 200),
     groupsPerTenant: integer('BENCH_CONVERGE_GROUPS_PER_TENANT', 10),
@@ -66,5 +81,14 @@ export const convergeSettings = (): ConvergeSettings => ({
     membersGroups: integer('BENCH_MEMBERS_GROUPS', 10),
     clusterInstances: integer('BENCH_CLUSTER_INSTANCES', 3),
     clusterSeconds: number('BENCH_CLUSTER_SECONDS', 10),
-    clusterRate: number('BENCH_CLUSTER_RATE', 100)
+    clusterRate: number('BENCH_CLUSTER_RATE', 100),
+    clusterGroups: integer('BENCH_CLUSTER_GROUPS', 1000),
+    clusterServers: integer('BENCH_CLUSTER_SERVERS', 10),
+    clusterInFlight: integer('BENCH_CLUSTER_IN_FLIGHT', 100),
+    clusterParallelGroups: integer('BENCH_CLUSTER_PARALLEL_GROUPS', 16),
+    clusterStorm: list<'off' | 'on'>('BENCH_CLUSTER_STORM', ['off', 'on'])[0] === 'on',
+    takeoverRuns: integer('BENCH_TAKEOVER_RUNS', 10),
+    takeoverTtlS: integer('BENCH_TAKEOVER_TTL_S', 5),
+    takeoverCreateMs: integer('BENCH_TAKEOVER_CREATE_MS', 1500),
+    takeoverServers: integer('BENCH_TAKEOVER_SERVERS', 5)
 });

@@ -12,6 +12,8 @@ export interface SimProcess {
     readonly region: string;
     control<T>(method: ControlMethod, path: string, body?: unknown): Promise<T>;
     requests(): Promise<readonly RequestLogEntry[]>;
+    // The answered requests, taken out of the log (a long run reads it a page at a time).
+    drainRequests(): Promise<readonly RequestLogEntry[]>;
     clearRequests(): Promise<void>;
     stop(): Promise<void>;
 }
@@ -29,6 +31,9 @@ const firstLine = (child: ChildProcess): Promise<string> => new Promise((resolve
     child.stdout?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the simulator exited (${String(code)}) before it was ready`)));
 });
+
+// Over JSON a request's time is a string: made a Date again, as the type says.
+const revived = (log: readonly RequestLogEntry[]): RequestLogEntry[] => log.map((r) => ({ ...r, at: new Date(r.at) }));
 
 // Zero build time unless asked: the time-to-in-service bench wants Nova's build delay.
 export const startSimProcess = async (options: { readonly buildDelayMs?: number } = {}): Promise<SimProcess> => {
@@ -49,7 +54,8 @@ export const startSimProcess = async (options: { readonly buildDelayMs?: number 
         authUrl: urls.authUrl,
         region: urls.region,
         control,
-        requests: async () => (await control<{ requests: RequestLogEntry[] }>('GET', '/requests')).requests,
+        requests: async () => revived((await control<{ requests: RequestLogEntry[] }>('GET', '/requests')).requests),
+        drainRequests: async () => revived((await control<{ requests: RequestLogEntry[] }>('POST', '/requests/drain')).requests),
         clearRequests: () => control('DELETE', '/requests'),
         stop: async () => {
             if (child.exitCode === null) {

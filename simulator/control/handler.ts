@@ -53,6 +53,17 @@ const outage = ({ state, body }: Ctx): SimResponse => {
     return empty(204);
 };
 
+// The answered requests, taken out of the log in one step, so a long run can
+// read its log a page at a time and keep it small; a request still unanswered
+// stays, to be taken with its status once answered.
+const drainRequests = ({ state }: Ctx): SimResponse => {
+    const answered = state.requests.filter((r) => r.status !== 0);
+    const waiting = state.requests.filter((r) => r.status === 0);
+    state.requests.length = 0;
+    state.requests.push(...waiting);
+    return json(200, { requests: answered });
+};
+
 const serverSpec = (value: unknown) => {
     const b = P.object(value);
     const status = P.optStatus(b, 'status');
@@ -153,6 +164,7 @@ const routes: readonly Route<Ctx>[] = [
 
     { method: 'GET', pattern: '/requests', handler: ({ state }) => json(200, { requests: state.requests }) },
     { method: 'DELETE', pattern: '/requests', handler: ({ state }) => (state.requests.length = 0, empty(204)) },
+    { method: 'POST', pattern: '/requests/drain', handler: drainRequests },
 
     { method: 'GET', pattern: '/servers', handler: ({ admin, req }) => json(200, { servers: admin.servers(queryObject(req.query).projectId) }) },
     { method: 'POST', pattern: '/servers', handler: addServer },

@@ -6,7 +6,7 @@ import * as Lab from '@hapi/lab';
 import { randomUUID } from 'node:crypto';
 import { admitCreate, type CreateBudgetLimits, type CreateBudgetState, finishCreate, freshBudget } from '../../adapters/guard/budget';
 import type { ClusterGuardStore, Upstream } from '../../adapters/guard/cluster-store';
-import { testDatabaseKind } from '../support/database';
+import { testDatabaseKind, testKnex } from '../support/database';
 import { freshUpstream, testGuardStore } from '../support/cluster-guards';
 
 const { describe, it, before } = exports.lab = Lab.script();
@@ -111,6 +111,23 @@ describe(`the cluster's guard state (${testDatabaseKind()})`, () => {
             const other = freshUpstream();
             const inFlight = await Promise.all(Array.from({ length: 40 }, () => store.takeCreate(other, 'A', capped, slot(), T0)));
             expect(inFlight.filter((t) => t.admitted)).to.have.length(5);
+        });
+
+        it('is unlogged, so that a take or an answer never holds the row while the WAL is flushed; a row a crash emptied is full again at the next take', async () => {
+            const knex = await testKnex();
+            const persistence = async (table: string): Promise<string> =>
+                String((await knex.raw<{ rows: { relpersistence: string }[] }>('SELECT relpersistence FROM pg_class WHERE oid = CAST(? AS regclass)', [table])).rows[0]?.relpersistence);
+            expect(await persistence('region_budgets')).to.equal('u');
+            expect(await persistence('region_holds')).to.equal('p');       // a Retry-After outlives a restart
+
+            const limits: CreateBudgetLimits = { createsPerS: 1, burst: 2, maxInFlight: 10, maxWaitMs: 0 };
+            const up = freshUpstream();
+            await store.takeCreate(up, 'A', limits, slot(), T0);
+            await store.takeCreate(up, 'A', limits, slot(), T0);
+            expect((await store.takeCreate(up, 'A', limits, slot(), T0)).admitted).to.be.false();
+            await knex('region_budgets').where({ cloud: up.cloud }).delete();          // what recovery does to an unlogged table
+            const again = await store.takeCreate(up, 'A', limits, slot(), T0);
+            expect([again.admitted, again.state.tokens, again.state.inFlight]).to.equal([true, 1, 1]);
         });
 
         it('frees a finished create\'s slot, and only that one', async () => {

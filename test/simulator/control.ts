@@ -116,6 +116,29 @@ describe('simulator: control interface /_sim', () => {
         });
     });
 
+    it('drains the answered requests from the log, leaving the unanswered for later', async () => {
+        await withSim({}, async (sim) => {
+            const token = aliceToken(sim);
+            await call('GET', `${sim.computeUrl}/servers/detail`, { token });
+            sim.faults.add({ service: 'compute', method: 'GET', path: '/flavors', hang: true, times: 1 });
+            const leaving = new AbortController();
+            const hanging = call('GET', `${sim.computeUrl}/flavors`, { token, signal: leaving.signal }).catch(() => null);
+            while (sim.requests.length < 2) {
+                await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+
+            const drained = await call('POST', `${sim.controlUrl}/requests/drain`);
+            expect(drained.status).to.equal(200);
+            expect(arr(obj(drained.json).requests).map(obj).map((r) => [r.path, r.status])).to.equal([['/servers/detail', 200]]);
+            expect(sim.requests.map((r) => [r.path, r.status])).to.equal([['/flavors', 0]]);
+            await call('GET', `${sim.computeUrl}/servers/detail`, { token });
+            expect(arr(obj((await call('POST', `${sim.controlUrl}/requests/drain`)).json).requests)).to.have.length(1);
+            expect(sim.requests).to.have.length(1);
+            leaving.abort();
+            await hanging;
+        });
+    });
+
     it('adds, lists, re-states and deletes servers out of band', async () => {
         await withSim({}, async (sim) => {
             const token = aliceToken(sim);
