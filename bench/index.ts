@@ -14,6 +14,7 @@ import { capabilityBench } from './capability';
 import { inServiceBench } from './in-service';
 import { webhookBench } from './webhook';
 import { schedulesBench } from './schedules';
+import { metricsBench } from './metrics';
 
 interface Measured {
     readonly backend: string;
@@ -117,6 +118,11 @@ const main = async (): Promise<void> => {
     if (settings.sections.includes('schedules')) {
         console.log('');
         console.log((await schedulesBench(settings)).join('\n'));
+    }
+
+    if (settings.sections.includes('metrics')) {
+        console.log('');
+        console.log((await metricsBench(settings)).join('\n'));
     }
 };
 

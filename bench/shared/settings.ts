@@ -1,11 +1,11 @@
 // The bench's knobs, from the environment so a profiling run can narrow it:
 // BENCH_BACKENDS=pglite,postgres  BENCH_CONCURRENCY=16  BENCH_SECONDS=2
 // BENCH_WARMUP_SECONDS=1  BENCH_ROUNDS=3  BENCH_OPS=create,get  BENCH_PG_URL=postgres://...
-// BENCH_SECTIONS=api,supervisor,converge,capability,in-service,webhook,schedules (which sections run; bench/converge/settings.ts has the converger's own
+// BENCH_SECTIONS=api,supervisor,converge,capability,in-service,webhook,schedules,metrics (which sections run; bench/converge/settings.ts has the converger's own
 // knobs and parts, the cluster's among them, bench/schedules/settings.ts the schedules', bench/in-service/index.ts the time-to-in-service ones)
 export type BackendKind = 'pglite' | 'postgres';
 export type Operation = 'create' | 'get';
-export type Section = 'api' | 'supervisor' | 'converge' | 'capability' | 'in-service' | 'webhook' | 'schedules';
+export type Section = 'api' | 'supervisor' | 'converge' | 'capability' | 'in-service' | 'webhook' | 'schedules' | 'metrics';
 
 export interface BenchSettings {
     readonly backends: readonly BackendKind[];
@@ -47,7 +47,7 @@ export const list = <T extends string>(name: string, allowed: readonly T[]): T[]
 export const benchSettings = (): BenchSettings => ({
     backends: list<BackendKind>('BENCH_BACKENDS', ['pglite', 'postgres']),
     operations: list<Operation>('BENCH_OPS', ['create', 'get']),
-    sections: list<Section>('BENCH_SECTIONS', ['api', 'supervisor', 'converge', 'capability', 'in-service', 'webhook', 'schedules']),
+    sections: list<Section>('BENCH_SECTIONS', ['api', 'supervisor', 'converge', 'capability', 'in-service', 'webhook', 'schedules', 'metrics']),
     concurrency: Math.round(number('BENCH_CONCURRENCY', 16)),
     seconds: number('BENCH_SECONDS', 2),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 1),
