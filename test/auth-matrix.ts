@@ -162,6 +162,16 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         expect((await inject('GET', '/autoscale/admin/instances', null)).statusCode).to.equal(401);
     });
 
+    it('serves the operator page\'s files to anyone, whatever token comes with them: the page\'s API calls carry the token', async () => {
+        const routes = server.table().filter((r) => r.path.startsWith('/autoscale/admin/ui'));
+        expect(routes.map((r) => `${r.method} ${r.path}`).sort()).to.equal(['get /autoscale/admin/ui', 'get /autoscale/admin/ui/app.css', 'get /autoscale/admin/ui/app.js']);
+        for (const route of routes) {
+            for (const token of [null, 'not-a-token', tokens.a, tokens.b, tokens.reader, tokens.localAdmin, tokens.admin]) {
+                expect((await inject(route.method, route.path, token)).statusCode, `${route.path} with ${token === null ? 'no token' : 'a token'}`).to.equal(200);
+            }
+        }
+    });
+
     it('caches a valid answer only until the token expires', async () => {
         const short = sim.issueToken({ userName: `user-${tenantA}`, projectId: tenantA, expiresInS: 30 });
         const url = `/autoscale/v1.0/${tenantA}/limits`;

@@ -224,8 +224,11 @@ describe('the database out of reach', () => {
             expect(metrics.payload).to.contain('nova_autoscale_decisions_total');
             expect(metrics.payload).to.not.match(/^nova_autoscale_groups\{/m);
 
+            // The operator page's files, read at register, still load: the page then shows what its calls meet.
+            const page = await Promise.all(['', '/app.js', '/app.css'].map(async (file) => (await server.inject(`/autoscale/admin/ui${file}`)).statusCode));
             await startRelay(relayPort);
             expect(answered).to.equal([]);
+            expect(page).to.equal([200, 200, 200]);
             expect(await tenantSnapshot(tenant)).to.equal(before);
         });
 
