@@ -194,6 +194,18 @@
     /** @param {string | Date | null} at */
     const utc = (at) => (at === null ? '–' : `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')}Z`);
 
+    // A time in a table cell, on one line: today's as the time of day, the whole date on hover.
+    /** @param {string | null} at */
+    const when = (at) => {
+        if (at === null) {
+            return '–';
+        }
+
+        const full = utc(at);
+        const today = new Date().toISOString().slice(0, 10) === full.slice(0, 10);
+        return el('time', { datetime: at, title: full }, today ? full.slice(11) : full);
+    };
+
     /** @param {number | null} n */
     const level = (n) => (n === null ? '–' : String(n));
 
@@ -276,7 +288,7 @@
         const activityPart = activity === undefined ? el('p', { class: 'hint' }, 'Activity: loading…')
             : activity instanceof Failure ? el('p', { class: 'error' }, `Activity: ${describe(activity)}`)
                 : table(`Latest activity of ${s.name}`, ['At', 'Source', 'Kind', 'Outcome', 'Reason', 'Desired', 'Who', 'Message'], activity.map((a) => [
-                    utc(a.at), a.source, a.kind, el('span', { class: `outcome ${a.outcome}` }, a.outcome), el('code', {}, a.reason),
+                    when(a.at), a.source, a.kind, el('span', { class: `outcome ${a.outcome}` }, a.outcome), el('code', {}, a.reason),
                     `${level(a.desiredBefore)} → ${level(a.desiredAfter)}`, a.who, a.message
                 ]), 'No activity yet.');
         return el('article', { class: `group status-${s.status.toLowerCase()}`, 'data-group-id': group.id },
@@ -403,7 +415,7 @@
         const history = /** @type {{ history: KillSwitchEvent[] }} */ (answer).history;
         drawIfChanged('history', history, () => box.replaceChildren(
             table(`Kill-switch history, newest first (last ${HISTORY_SHOWN})`, ['At', 'Action', 'Scope', 'Mode', 'Reason', 'Who', 'Expires'], history.map((e) => [
-                utc(e.at), e.action, el('code', {}, e.scope), e.mode, e.reason, e.who, utc(e.expiresAt)
+                when(e.at), e.action, el('code', {}, e.scope), e.mode, e.reason, e.who, when(e.expiresAt)
             ]), 'No kill-switch was ever set.')));
     };
 
@@ -418,7 +430,7 @@
         const instances = /** @type {{ instances: Instance[] }} */ (answer).instances;
         drawIfChanged('instances', instances, () => byId('instances').replaceChildren(
             table('Plugin instances on this database', ['Host', 'PID', 'Started', 'Last seen', 'Leases'], instances.map((i) => [
-                el('span', { title: i.id }, i.host), String(i.pid), utc(i.startedAt), utc(i.lastSeenAt), String(i.leases)
+                el('span', { title: i.id }, i.host), String(i.pid), when(i.startedAt), when(i.lastSeenAt), String(i.leases)
             ]), 'No live instance.')));
     };
 
