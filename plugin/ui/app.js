@@ -362,6 +362,7 @@
         const body = /** @type {{ groups: Group[], groups_links: unknown[] }} */ (answer);
         known.groups = body.groups;
         known.more = body.groups_links.length > 0;
+        drawGroups();   // at once; each group's activity and override follow
         await Promise.all(body.groups.map(async (group) => {
             const [activity, override] = await Promise.all([
                 settle(call('GET', `${groupPath(group.id)}/activity?limit=${ACTIVITY_SHOWN}`)),
