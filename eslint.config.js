@@ -87,5 +87,18 @@ module.exports = tseslint.config(
         // lab's coverage instrumenter reads these parser options for JS too.
         languageOptions: { sourceType: 'commonjs', parserOptions: { requireConfigFile: false }, globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', URL: 'readonly' } },
         rules: { '@typescript-eslint/no-require-imports': 'off' }
+    },
+    {
+        // The operator page's script runs in a browser as a classic script: the
+        // browser's globals it uses, and none of Node's.
+        files: ['plugin/ui/**/*.js'],
+        languageOptions: {
+            sourceType: 'script',
+            globals: {
+                require: 'off', module: 'off', process: 'off', __dirname: 'off',
+                window: 'readonly', document: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', AbortController: 'readonly',
+                setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly'
+            }
+        }
     }
 );

@@ -122,7 +122,8 @@ export const demoInstructions = ({ server, simulator }: Awaited<ReturnType<typeo
             'create a group:',
             `curl -s -X POST ${base}/v1.0/${demoProjectId}/groups -H 'X-Auth-Token: ${token}' -H 'Content-Type: application/json' -d '${JSON.stringify(createGroupBody)}'`,
             `admin token (role admin on project ${DEMO.adminProject.name}), for the admin routes:`,
-            `curl -s ${base}/admin/kill-switches -H 'X-Auth-Token: ${adminToken}'`
+            `curl -s ${base}/admin/kill-switches -H 'X-Auth-Token: ${adminToken}'`,
+            `operator page (sign in with the admin token): ${base}/admin/ui`
         );
         const pool = demoPool(simulator);
         lines.push(

@@ -33,6 +33,7 @@ import { capabilityRoutes } from './routes/capability';
 import { convergeRoutes } from './routes/converge';
 import { executeRoutes } from './routes/execute';
 import { groupRoutes } from './routes/groups';
+import { operatorPageRoutes } from './routes/operator-page';
 import { overrideRoutes } from './routes/override';
 import { policyRoutes } from './routes/policies';
 import { serverRoutes } from './routes/servers';
@@ -122,7 +123,7 @@ export const plugin: Plugin<PluginOptions> = {
         server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
             ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context), ...adminInstanceRoutes(context),
-            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...openApiRoutes(), ...metricsRoutes(context, metrics), ...catchAllRoute(context)
+            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...openApiRoutes(), ...metricsRoutes(context, metrics), ...operatorPageRoutes(), ...catchAllRoute(context)
         ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {
             settings,

@@ -146,7 +146,7 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
     });
 
     it('lets only the admin project\'s admin use the admin routes', async () => {
-        const routes = server.table().filter((r) => r.path.startsWith('/autoscale/admin/'));
+        const routes = server.table().filter((r) => r.path.startsWith('/autoscale/admin/') && !r.path.startsWith('/autoscale/admin/ui'));
         expect(routes.length).to.be.at.least(5);
         const a = await fixture(tenantA, tokens.a);
         for (const route of routes) {
@@ -160,6 +160,16 @@ describe('auth matrix (simulator Keystone over HTTP)', () => {
         expect((await inject('GET', '/autoscale/admin/kill-switches', tokens.admin)).statusCode).to.equal(200);
         expect((await inject('GET', '/autoscale/admin/instances', tokens.admin)).statusCode).to.equal(200);
         expect((await inject('GET', '/autoscale/admin/instances', null)).statusCode).to.equal(401);
+    });
+
+    it('serves the operator page\'s files to anyone, whatever token comes with them: the page\'s API calls carry the token', async () => {
+        const routes = server.table().filter((r) => r.path.startsWith('/autoscale/admin/ui'));
+        expect(routes.map((r) => `${r.method} ${r.path}`).sort()).to.equal(['get /autoscale/admin/ui', 'get /autoscale/admin/ui/app.css', 'get /autoscale/admin/ui/app.js']);
+        for (const route of routes) {
+            for (const token of [null, 'not-a-token', tokens.a, tokens.b, tokens.reader, tokens.localAdmin, tokens.admin]) {
+                expect((await inject(route.method, route.path, token)).statusCode, `${route.path} with ${token === null ? 'no token' : 'a token'}`).to.equal(200);
+            }
+        }
     });
 
     it('caches a valid answer only until the token expires', async () => {

@@ -113,10 +113,12 @@ describe('the database out of reach', () => {
 
         // All but the host-wide catch-all (a 404 for what is no route), /limits,
         // which reads only the plugin's configuration, the OpenAPI document, made
-        // from the routes, and the metrics, which answer without their gauges.
+        // from the routes, the metrics, which answer without their gauges, and
+        // the operator page's files, read at register.
         const answering = new Set(['/autoscale/openapi.json', '/autoscale/metrics']);
         const outageRoutes = (host: Hapi.Server): Hapi.RequestRoute[] =>
-            host.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits') && !answering.has(r.path));
+            host.table().filter((r) => r.path.startsWith('/autoscale/') && r.method !== '*' && !r.path.endsWith('/limits') && !answering.has(r.path)
+                && !r.path.startsWith('/autoscale/admin/ui'));
 
         // A request that never ends is a failure too, not a test that hangs.
         const REQUEST_DEADLINE_MS = 5_000;
@@ -222,8 +224,11 @@ describe('the database out of reach', () => {
             expect(metrics.payload).to.contain('nova_autoscale_decisions_total');
             expect(metrics.payload).to.not.match(/^nova_autoscale_groups\{/m);
 
+            // The operator page's files, read at register, still load: the page then shows what its calls meet.
+            const page = await Promise.all(['', '/app.js', '/app.css'].map(async (file) => (await server.inject(`/autoscale/admin/ui${file}`)).statusCode));
             await startRelay(relayPort);
             expect(answered).to.equal([]);
+            expect(page).to.equal([200, 200, 200]);
             expect(await tenantSnapshot(tenant)).to.equal(before);
         });
 

@@ -432,6 +432,9 @@ const routes: Route[] = [
     { method: 'PUT', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'override', caller: 'admin' },
     { method: 'DELETE', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/override', body: 'none', caller: 'admin' },
     { method: 'POST', path: '/autoscale/admin/tenants/{tenantId}/groups/{groupId}/policies/{policyId}/execute', body: 'forced', caller: 'admin', recordsRefusal: true },
+    { method: 'GET', path: '/autoscale/admin/ui', body: 'none', caller: 'anonymous' },
+    { method: 'GET', path: '/autoscale/admin/ui/app.js', body: 'none', caller: 'anonymous' },
+    { method: 'GET', path: '/autoscale/admin/ui/app.css', body: 'none', caller: 'anonymous' },
     { method: '*', path: '/autoscale/{any*}', body: 'none' }
 ];
 

@@ -75,11 +75,12 @@ describe('OpenAPI document', () => {
         expect(op('/admin/kill-switches/{scope}', 'put').parameters[0]?.schema).to.include({ type: 'string', pattern: '^(global|region:.{1,255})$' });
     });
 
-    it('asks a token of every route but the anonymous ones (capability URLs, workflow callbacks, health, the document itself)', () => {
+    it('asks a token of every route but the anonymous ones (capability URLs, workflow callbacks, health, the document itself, the operator page\'s files)', () => {
         const anonymous = Object.entries(doc.paths).flatMap(([path, methods]) =>
             Object.entries(methods).filter(([, o]) => o.security.length === 0).map(([method]) => `${method} ${path.replace('/autoscale', '')}`)).sort();
         expect(anonymous).to.equal([
-            'get /health', 'get /openapi.json', 'post /v1.0/execute/1/{capability}', 'post /v1.0/workflow/1/{token}'
+            'get /health', 'get /openapi.json', 'post /v1.0/execute/1/{capability}', 'post /v1.0/workflow/1/{token}',
+            'get /admin/ui', 'get /admin/ui/app.js', 'get /admin/ui/app.css'
         ].sort());
     });
 });
