@@ -5,7 +5,7 @@ import type { Request, RouteOptions } from '@hapi/hapi';
 import type { Engine } from '../core/engine/engine';
 import type { TenantId } from '../core/model/ids';
 import { CustomerToken } from '../core/ports/launch-visibility';
-import { TENANT_SCOPE } from './auth';
+import { ADMIN_SCOPE, TENANT_SCOPE } from './auth';
 import type { Settings } from './options';
 
 export interface Context {
@@ -26,6 +26,9 @@ export const apiRoot = (context: Context, request: Request): string => `${origin
 export const tenantRoot = (context: Context, request: Request, tenantId: TenantId): string => `${apiRoot(context, request)}/${encodeURIComponent(tenantId)}`;
 
 // A tenant's own token, or an admin's, may use a tenant route (contract §2).
+// The admin role on the admin project only (contract §5).
+export const adminAuth = (context: Context): RouteOptions['auth'] => ({ strategy: context.strategy, access: { scope: [ADMIN_SCOPE] } });
+
 export const tenantAuth = (context: Context): RouteOptions['auth'] => ({
     strategy: context.strategy,
     access: { scope: TENANT_SCOPE }

@@ -2,7 +2,7 @@
 // from the routes themselves (hapi's table) and their own joi schemas, so the
 // document cannot drift from what the routes accept. Our own walk over joi's
 // describe() rather than a generator: the ones made for hapi want joi 17, and
-// we use a known subset of joi (the types below); anything else is `{}`, any value.
+// we use a known subset of joi (the types below); anything else is `{}`, the schema every value meets.
 import type { RequestRoute, Server, ServerRoute } from '@hapi/hapi';
 import type Joi from 'joi';
 import { version } from '../package.json';

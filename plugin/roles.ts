@@ -7,15 +7,10 @@
 // decided for itself.
 import Boom from '@hapi/boom';
 import type { ServerExtEventsRequestObject } from '@hapi/hapi';
+import { mayWrite } from '../core/decide/write-role';
 import { ADMIN_SCOPE } from './auth';
 
-const WRITER_ROLES: readonly string[] = ['member', '_member_'];
-
 const READS: ReadonlySet<string> = new Set(['get', 'head', 'options']);
-
-// Role names compare without case, as oslo.policy's role: check does.
-export const mayWrite = (roles: readonly string[], adminRole: string): boolean =>
-    roles.some((role) => WRITER_ROLES.includes(role.toLowerCase()) || role.toLowerCase() === adminRole.toLowerCase());
 
 const rolesOf = (credentials: unknown): readonly string[] | null => {
     const roles: unknown = credentials !== null && typeof credentials === 'object' && 'roles' in credentials ? credentials.roles : undefined;

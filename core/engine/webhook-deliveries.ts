@@ -80,6 +80,7 @@ const held: RoundReport = { held: true, written: 0, expired: 0, sent: 0 };
 export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliveries => {
     const { store, clock, log } = deps;
     const { newId } = deps;
+    const metrics = deps.metrics ?? noMetrics;
     let stopped = true;
     let stopping = false;     // set by stop(): no more claims
     let timer: Timer | null = null;
@@ -100,7 +101,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
             note: step.why, activity: [endRow(d, step.result, reason, `delivery ${d.id}: ${step.why}`)]
         });
         if (written) {
-            (deps.metrics ?? noMetrics).delivery(d.event, step.result);
+            metrics.delivery(d.event, step.result);
             deps.kick(d.groupId);
         }
 

@@ -3,8 +3,7 @@
 import type { ServerRoute } from '@hapi/hapi';
 import { DomainError } from '../../core/model/errors';
 import { parseScope, type KillSwitch, type KillSwitchScope } from '../../core/model/kill-switch';
-import { ADMIN_SCOPE } from '../auth';
-import { origin, whoOf, type Context } from '../context';
+import { adminAuth, origin, whoOf, type Context } from '../context';
 import * as Schemas from '../schemas';
 import { killSwitchEventView, killSwitchView, pageLinks } from '../wire';
 import { refusedOr202 } from './execute';
@@ -29,7 +28,7 @@ const scopeOf = (raw: unknown): KillSwitchScope => {
 };
 
 export const adminRoutes = (context: Context): ServerRoute[] => {
-    const auth = { strategy: context.strategy, access: { scope: [ADMIN_SCOPE] } };
+    const auth = adminAuth(context);
     return [
         {
             // Only switches still in force: an expired one stops nothing. With

@@ -1,11 +1,11 @@
-// Roles (plugin/roles.ts, contract §10) beyond the auth matrix's Keystone
+// Roles (core/decide/write-role.ts and plugin/roles.ts, contract §10) beyond the auth matrix's Keystone
 // tokens: role names without case, the admin role named by the options, and a
 // host's own auth strategy, held to the rule when its credentials carry roles.
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import Hapi from '@hapi/hapi';
 import { plugin } from '../../plugin';
-import { mayWrite } from '../../plugin/roles';
+import { mayWrite } from '../../core/decide/write-role';
 import { testDatabase } from '../support/database';
 import { field, freshTenant, validGroup } from '../support/server';
 
