@@ -549,8 +549,12 @@ describe('simulator: Octavia', () => {
         });
 
         it('lists a member someone else added (ACTIVE at once) beside the plugin\'s', async () => {
-            await withSim({ memberDelayMs: 60_000 }, async (sim) => {
+            // Octavia lists by created_at then id: the clock moves a second between the two, so
+            // the order is theirs and not the ids' draw.
+            const clock = new ManualClock();
+            await withSim({ memberDelayMs: 60_000, now: clock.now }, async (sim) => {
                 const foreign = sim.addMember({ poolId: POOL.id, address: '10.20.9.9', protocolPort: 80, name: 'legacy', weight: 3 });
+                clock.advance(1_000);
                 expect(foreign).to.include({ poolId: POOL.id, projectId: 'demo', provisioningStatus: 'ACTIVE', weight: 3, adminStateUp: true, subnetId: null });
                 // Added out of band, it leaves the pool free for changes.
                 const token = serviceToken(sim);
