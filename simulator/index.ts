@@ -79,8 +79,8 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         services: { image: options.services?.image ?? true, network: options.services?.network ?? true, loadBalancer: options.services?.loadBalancer ?? true }
     });
     const admin = new SimAdmin(state);
-    const server = await listen(state, admin, options.port ?? 0);
-    const origin = `http://127.0.0.1:${server.port}`;
+    const server = await listen(state, admin, options.port ?? 0, options.tls);
+    const origin = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${server.port}`;
     state.endpoints = {
         origin, authUrl: `${origin}/identity/v3`, computeUrl: `${origin}/compute/v2.1`, imageUrl: `${origin}/image`, networkUrl: `${origin}/networking`,
         loadBalancerUrl: `${origin}/load-balancer`

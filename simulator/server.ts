@@ -1,7 +1,8 @@
 // The loopback HTTP server: splits the path by service, logs the request,
 // applies the first matching fault, and hands the rest to the service.
 import { setMaxListeners } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimAdmin } from './control/admin';
@@ -53,17 +54,24 @@ export interface Listening {
     close(): Promise<void>;
 }
 
-export const listen = async (state: SimState, admin: SimAdmin, port: number): Promise<Listening> => {
+// A certificate and its key (PEM): the simulator answers over HTTPS, as a private cloud does.
+export interface SimTls {
+    readonly cert: string;
+    readonly key: string;
+}
+
+export const listen = async (state: SimState, admin: SimAdmin, port: number, tls?: SimTls): Promise<Listening> => {
     const stopping = new AbortController(); // releases delayed and hanging requests on close
     setMaxListeners(0, stopping.signal);     // one listener per request held back, and a benchmark may hold many
-    const server: Server = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
         onRequest(state, admin, stopping.signal, req, res).catch((err: unknown) => {
             // A bug in a handler: answer 500 rather than leave the client waiting.
             if (!res.headersSent) { // $lab:coverage:ignore$
                 send(res, json(500, { error: String(err) }), req.method as string);
             }
         });
-    });
+    };
+    const server: Server = tls === undefined ? createServer(listener) : createTlsServer({ cert: tls.cert, key: tls.key }, listener);
 
     await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -9,6 +9,7 @@ import { DomainError } from '../../core/model/errors';
 import { type Clock, systemClock } from '../../core/ports/clock';
 import { ProjectSessions } from '../keystone/project-sessions';
 import type { ServiceAccount } from '../keystone/service-account';
+import { tlsDispatcher } from '../keystone/tls';
 import { DeadlinePassed, exchange, type Answer, type Exchange } from './exchange';
 
 export class MalformedAnswer extends Error {}
@@ -128,7 +129,7 @@ export interface ServiceClientOptions {
     readonly userAgent?: string;           // every call's User-Agent (default DEFAULT_USER_AGENT)
     readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
     readonly clock?: Clock;
-    readonly dispatcher?: Dispatcher;      // default: undici's global one
+    readonly dispatcher?: Dispatcher;      // default: the account's TLS one, else undici's global one
     readonly observe?: CallObserver;       // told of every request (the metrics)
 }
 
@@ -152,12 +153,14 @@ export const serviceClientBase = (account: ServiceAccount, options: ServiceClien
     }
 
     const clock = options.clock ?? systemClock;
+    // A private cloud's CA (or no verification) holds for its services as for its Keystone.
+    const dispatcher = options.dispatcher ?? tlsDispatcher(account.tls);
     return {
-        pageSize, clock, dispatcher: options.dispatcher, userAgent: options.userAgent ?? DEFAULT_USER_AGENT, observe: options.observe,
+        pageSize, clock, dispatcher, userAgent: options.userAgent ?? DEFAULT_USER_AGENT, observe: options.observe,
         sessions: new ProjectSessions(account, {
             clock,
             ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
-            ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
+            ...(dispatcher === undefined ? {} : { dispatcher })
         })
     };
 };

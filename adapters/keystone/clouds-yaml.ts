@@ -5,11 +5,12 @@ import * as Yaml from 'yaml';
 import { isRecord } from '../../core/model/json';
 import { type Env, nonEmpty, type ReadFile, ServiceAccountError } from './config-input';
 
-// Flat: the keys of `auth:` (auth_url, username, ...) beside region_name,
-// interface, endpoint_type and auth_type. Values are strings.
+// Flat: the keys of `auth:` (auth_url, username, application_credential_id,
+// ...) beside region_name, interface, endpoint_type, auth_type and the TLS
+// settings. Values are strings (a YAML true is 'true').
 export type CloudSettings = Readonly<Record<string, string | undefined>>;
 
-const TOP_LEVEL_KEYS = ['region_name', 'interface', 'endpoint_type', 'auth_type'];
+const TOP_LEVEL_KEYS = ['region_name', 'interface', 'endpoint_type', 'auth_type', 'cacert', 'verify', 'insecure'];
 
 export const readCloud = (name: string, env: Env, readFile: ReadFile, dirs: readonly string[]): CloudSettings => {
     const clouds = firstFound(candidates(env.OS_CLIENT_CONFIG_FILE, dirs, 'clouds'), readFile);
@@ -74,9 +75,10 @@ const deepMerge = (base: Record<string, unknown>, over: Record<string, unknown>)
     return out;
 };
 
-// YAML turns an unquoted numeric project_id into a number: take it back as text.
+// YAML turns an unquoted numeric project_id into a number, and verify: false
+// into a boolean: take them back as text.
 const scalar = (value: unknown): string | undefined =>
-    typeof value === 'string' ? nonEmpty(value) : typeof value === 'number' ? String(value) : undefined;
+    typeof value === 'string' ? nonEmpty(value) : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 
 const flatten = (cloud: Record<string, unknown>): CloudSettings => {
     const out: Record<string, string> = {};

@@ -1,12 +1,14 @@
-// The service account's own Keystone token: password auth, renewed before it
-// expires, one auth request in flight at a time, and a retry after a 401.
+// The service account's own Keystone token: a password or an application
+// credential, renewed before it expires, one auth request in flight at a
+// time, and a retry after a 401.
 import type { Dispatcher } from 'undici';
 import { DomainError } from '../../core/model/errors';
 import { type Clock, systemClock } from '../../core/ports/clock';
 import { type Catalog, pickEndpoint } from './catalog';
 import { headerOf, identityUnavailable, type KeystoneAnswer, keystoneCall, keystoneMessage } from './http';
 import { parseTokenBody } from './token-body';
-import type { EndpointInterface, ServiceAccount } from './service-account';
+import type { ApplicationCredentialAccount, EndpointInterface, PasswordAccount, ServiceAccount } from './service-account';
+import { tlsDispatcher } from './tls';
 
 export interface ServiceToken {
     readonly value: string;
@@ -45,7 +47,7 @@ export class KeystoneSession {
     constructor(readonly account: ServiceAccount, options: KeystoneSessionOptions = {}) {
         this.clock = options.clock ?? systemClock;
         this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        this.dispatcher = options.dispatcher;
+        this.dispatcher = options.dispatcher ?? tlsDispatcher(account.tls);
     }
 
     get authUrl(): string {
@@ -118,7 +120,7 @@ export class KeystoneSession {
 
     private authenticate(): Promise<ServiceToken> {
         if (this.inFlight === null) {
-            this.inFlight = this.passwordAuth().finally(() => {
+            this.inFlight = this.requestToken().finally(() => {
                 this.inFlight = null;
             });
         }
@@ -126,13 +128,13 @@ export class KeystoneSession {
         return this.inFlight;
     }
 
-    private async passwordAuth(): Promise<ServiceToken> {
+    private async requestToken(): Promise<ServiceToken> {
         const startedAt = this.clock.now().getTime();
         const answer = await keystoneCall({
             method: 'POST',
             url: `${this.account.authUrl}/auth/tokens`,
             headers: { 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify(passwordAuthBody(this.account)),
+            body: JSON.stringify(authBody(this.account)),
             timeoutMs: this.timeoutMs,
             ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher })
         });
@@ -150,7 +152,7 @@ export class KeystoneSession {
         const where = `POST ${this.account.authUrl}/auth/tokens`;
         if (answer.statusCode === 401) {
             throw new DomainError('unavailable', 'ServiceCredentialsRejected',
-                `Keystone rejected the service account's credentials (${describeUser(this.account)}; 401 on ${where}): check OS_USERNAME, OS_PASSWORD, the domains and the project`,
+                `Keystone rejected the service account's credentials (${describeAccount(this.account)}; 401 on ${where}): ${whatToCheck(this.account)}`,
                 { status: 401 });
         }
 
@@ -169,15 +171,17 @@ export class KeystoneSession {
     }
 }
 
+export const authBody = (account: ServiceAccount): unknown =>
+    account.kind === 'application_credential' ? applicationCredentialAuthBody(account) : passwordAuthBody(account);
+
+const domain = (id: string | undefined, name: string | undefined): { id: string } | { name: string } =>
+    id !== undefined ? { id } : { name: name ?? 'Default' };
+
+const userRef = (account: ServiceAccount): { id: string } | { name: string | undefined; domain: { id: string } | { name: string } } =>
+    account.userId !== undefined ? { id: account.userId } : { name: account.username, domain: domain(account.userDomainId, account.userDomainName) };
+
 // Exactly what Keystone v3 wants; no scope at all means the user's default project.
-export const passwordAuthBody = (account: ServiceAccount): unknown => {
-    const domain = (id: string | undefined, name: string | undefined): { id: string } | { name: string } =>
-        id !== undefined ? { id } : { name: name ?? 'Default' };
-
-    const user = account.userId !== undefined
-        ? { id: account.userId, password: account.password }
-        : { name: account.username, domain: domain(account.userDomainId, account.userDomainName), password: account.password };
-
+export const passwordAuthBody = (account: PasswordAccount): unknown => {
     const scope = account.projectId !== undefined
         ? { project: { id: account.projectId } }
         : account.projectName !== undefined
@@ -186,14 +190,37 @@ export const passwordAuthBody = (account: ServiceAccount): unknown => {
 
     return {
         auth: {
-            identity: { methods: ['password'], password: { user } },
+            identity: { methods: ['password'], password: { user: { ...userRef(account), password: account.password } } },
             ...(scope === undefined ? {} : { scope })
         }
     };
 };
 
+// Never a scope: the token is the credential's project's, and Keystone refuses one.
+export const applicationCredentialAuthBody = (account: ApplicationCredentialAccount): unknown => {
+    const credential = account.applicationCredentialId !== undefined
+        ? { id: account.applicationCredentialId, secret: account.secret }
+        : { name: account.applicationCredentialName, user: userRef(account), secret: account.secret };
+    return { auth: { identity: { methods: ['application_credential'], application_credential: credential } } };
+};
+
 const describeUser = (account: ServiceAccount): string =>
     account.userId !== undefined ? `user id ${account.userId}` : `user ${account.username}`;
+
+const describeAccount = (account: ServiceAccount): string => {
+    if (account.kind !== 'application_credential') {
+        return describeUser(account);
+    }
+
+    return account.applicationCredentialId !== undefined
+        ? `application credential ${account.applicationCredentialId}`
+        : `application credential ${account.applicationCredentialName} of ${describeUser(account)}`;
+};
+
+const whatToCheck = (account: ServiceAccount): string =>
+    account.kind === 'application_credential'
+        ? 'check OS_APPLICATION_CREDENTIAL_ID (or _NAME and the user) and OS_APPLICATION_CREDENTIAL_SECRET; the credential may have expired or been deleted'
+        : 'check OS_USERNAME, OS_PASSWORD, the domains and the project';
 
 // An unread undici body holds its connection: drop it before retrying.
 const discardBody = async (answer: object): Promise<void> => {

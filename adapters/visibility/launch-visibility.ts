@@ -51,7 +51,7 @@ export class OpenStackLaunchVisibility implements LaunchVisibility {
 
     constructor(private readonly session: KeystoneSession, options: OpenStackLaunchVisibilityOptions = {}) {
         this.timeoutMs = options.timeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
-        this.dispatcher = options.dispatcher;
+        this.dispatcher = options.dispatcher ?? session.dispatcher;
         this.seenForMs = options.seenForMs ?? DEFAULT_SEEN_FOR_MS;
     }
 

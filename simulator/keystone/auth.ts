@@ -1,10 +1,15 @@
-// POST /auth/tokens: who is logging in (password or token method) and to what scope.
+// POST /auth/tokens: who is logging in (password, token or application
+// credential method) and to what scope.
+import type { ApplicationCredential } from '../model/application-credentials';
 import type { DomainRef, Project, User } from '../model/directory';
 import { isRecord } from '../http/messages';
 import type { SimState } from '../model/state';
 
 export type AuthOutcome =
-    | { readonly ok: true; readonly user: User; readonly project: Project | null; readonly methods: readonly string[]; readonly expiresAt: Date | null }
+    | {
+        readonly ok: true; readonly user: User; readonly project: Project | null; readonly methods: readonly string[]; readonly expiresAt: Date | null;
+        readonly applicationCredentialId: string | null;
+    }
     | { readonly ok: false; readonly status: 400 | 401; readonly message: string };
 
 const UNAUTHORIZED = 'The request you have made requires authentication.';
@@ -50,6 +55,22 @@ const authenticateOrThrow = (state: SimState, body: unknown): AuthOutcome => {
     }
 
     const methods = identity.methods as string[];
+    if (methods.includes('application_credential')) {
+        const credential = applicationCredential(state, identity.application_credential);
+        // Its project is its scope, and no other may be asked for.
+        if (auth.scope !== undefined) {
+            denied('Application credentials cannot request a scope.');
+        }
+
+        const user = state.directory.user(credential.userId);
+        const project = state.directory.project(credential.projectId);
+        if (!user || !project || state.tokens.rolesOf({ userId: user.id, projectId: project.id, applicationCredentialId: credential.id }, state.directory).length === 0) {
+            denied();
+        }
+
+        return { ok: true, user, project, methods, expiresAt: credential.expiresAt, applicationCredentialId: credential.id };
+    }
+
     let user: User;
     let expiresAt: Date | null = null;
     if (methods.includes('password')) {
@@ -66,6 +87,10 @@ const authenticateOrThrow = (state: SimState, body: unknown): AuthOutcome => {
             denied();
         }
 
+        if (valid.record.applicationCredentialId !== null) {
+            denied('Using method \'token\' is not allowed for application credentials.');
+        }
+
         user = valid.user;
         expiresAt = valid.record.expiresAt; // a rescoped token keeps the original's expiry
     }
@@ -74,7 +99,43 @@ const authenticateOrThrow = (state: SimState, body: unknown): AuthOutcome => {
     }
 
     const project = scopeProject(state, user, auth.scope);
-    return { ok: true, user, project, methods, expiresAt };
+    return { ok: true, user, project, methods, expiresAt, applicationCredentialId: null };
+};
+
+// By id, or by name with its user (by id, or by name and domain); then its secret.
+const applicationCredential = (state: SimState, ref: unknown): ApplicationCredential => {
+    if (!isRecord(ref)) {
+        bad("Invalid input for field 'application_credential': 'secret' is a required property.");
+    }
+
+    if (typeof ref.secret !== 'string') {
+        bad("Invalid input for field 'application_credential': 'secret' is a required property.");
+    }
+
+    let credential: ApplicationCredential | undefined;
+    if (typeof ref.id === 'string') {
+        credential = state.applicationCredentials.get(ref.id);
+    }
+    else if (typeof ref.name === 'string') {
+        const owner = isRecord(ref.user) ? ref.user : undefined;
+        if (owner === undefined) {
+            bad('Could not find Application Credential: a name needs its user.');
+        }
+
+        const user = typeof owner.id === 'string' ? state.directory.user(owner.id)
+            : typeof owner.name === 'string' ? state.directory.userNamed(owner.name, domainRef(owner.domain, 'user')) : undefined;
+        credential = user === undefined ? undefined : state.applicationCredentials.named(user.id, ref.name);
+    }
+    else {
+        bad("Invalid input for field 'application_credential': 'id' or 'name' is required.");
+    }
+
+    const expired = credential?.expiresAt !== null && credential?.expiresAt !== undefined && credential.expiresAt.getTime() <= state.now().getTime();
+    if (!credential || credential.secret !== ref.secret || expired) {
+        denied();
+    }
+
+    return credential;
 };
 
 const passwordUser = (state: SimState, password: unknown): User => {

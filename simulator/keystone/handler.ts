@@ -1,6 +1,8 @@
 // Keystone v3 under /identity/v3: version document and /auth/tokens.
 import { keystoneError } from '../http/errors';
 import { empty, header, json, parseJson, type SimRequest, type SimResponse } from '../http/messages';
+import { applicationCredentialRoutes } from './application-credentials';
+import type { Ctx } from './context';
 import { authenticate } from './auth';
 import { tokenBody } from './token-body';
 import { matchRoute, type Route } from '../http/router';
@@ -8,10 +10,6 @@ import type { SimState } from '../model/state';
 import { addMs } from '../model/time';
 import type { ValidToken } from './tokens';
 
-interface Ctx {
-    readonly state: SimState;
-    readonly req: SimRequest;
-}
 
 export const handleIdentity = async (state: SimState, req: SimRequest): Promise<SimResponse> => {
     const match = matchRoute(routes, req.method, req.path);
@@ -53,12 +51,16 @@ const issue = ({ state, req }: Ctx): SimResponse => {
         projectId: outcome.project?.id ?? null,
         methods: outcome.methods,
         issuedAt: now,
-        expiresAt: outcome.expiresAt ?? addMs(now, state.config.tokenTtlS * 1000)
+        expiresAt: earliest(addMs(now, state.config.tokenTtlS * 1000), outcome.expiresAt),
+        ...(outcome.applicationCredentialId === null ? {} : { applicationCredentialId: outcome.applicationCredentialId })
     });
-    const roles = outcome.project ? state.directory.rolesOn(outcome.user.id, outcome.project.id) : [];
+    const roles = state.tokens.rolesOf(record, state.directory);
     const token: ValidToken = { record, user: outcome.user, project: outcome.project, roles };
     return json(201, tokenBody(state, token, !req.query.has('nocatalog')), { 'X-Subject-Token': record.id });
 };
+
+// A rescoped token keeps the original's expiry, and a credential's token ends with the credential.
+const earliest = (ttl: Date, bound: Date | null): Date => (bound !== null && bound.getTime() < ttl.getTime() ? bound : ttl);
 
 // The caller may look at a token if it is that token, or holds admin or service on its project.
 const authorize = ({ state, req }: Ctx): { readonly ok: true; readonly subject: string } | { readonly ok: false; readonly response: SimResponse } => {
@@ -114,5 +116,6 @@ const routes: readonly Route<Ctx>[] = [
     { method: 'POST', pattern: '/auth/tokens', handler: issue },
     { method: 'GET', pattern: '/auth/tokens', handler: (ctx) => validate(ctx, true) },
     { method: 'HEAD', pattern: '/auth/tokens', handler: (ctx) => validate(ctx, false) },
-    { method: 'DELETE', pattern: '/auth/tokens', handler: revoke }
+    { method: 'DELETE', pattern: '/auth/tokens', handler: revoke },
+    ...applicationCredentialRoutes
 ];

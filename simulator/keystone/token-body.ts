@@ -24,5 +24,10 @@ export const tokenBody = (state: SimState, token: ValidToken, withCatalog: boole
         }
     }
 
+    const credential = record.applicationCredentialId === null ? undefined : state.applicationCredentials.get(record.applicationCredentialId);
+    if (credential !== undefined) {
+        body.application_credential = { id: credential.id, name: credential.name, restricted: true };
+    }
+
     return { token: body };
 };

@@ -1,4 +1,5 @@
 // Everything the simulator knows, in one place the handlers share.
+import { ApplicationCredentials } from './application-credentials';
 import { Directory } from './directory';
 import { FaultList } from '../control/faults';
 import { LoadBalancerStore } from './load-balancers';
@@ -31,7 +32,8 @@ export interface Endpoints {
 
 export class SimState {
     readonly directory = new Directory();
-    readonly tokens = new TokenStore();
+    readonly applicationCredentials = new ApplicationCredentials();
+    readonly tokens = new TokenStore(this.applicationCredentials);
     readonly resources = new Resources();
     readonly networks = new Networks();
     readonly securityGroups = new SecurityGroups();

@@ -19,6 +19,7 @@ export interface SimulatorOptions {
     readonly now?: () => Date;         // the clock; statuses are computed from it on read
     readonly demo?: boolean;           // seed the demo set (see seedDemo)
     readonly services?: OptionalServices; // false: not in the catalog and not served
+    readonly tls?: { readonly cert: string; readonly key: string }; // HTTPS with this certificate (PEM) instead of HTTP
 }
 
 export type ServerStatus = 'BUILD' | 'ACTIVE' | 'ERROR' | 'SHUTOFF' | 'PAUSED' | 'SUSPENDED' | 'DELETED';

@@ -10,12 +10,12 @@
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import { randomInt, randomUUID } from 'node:crypto';
-import { type ServiceAccount, serviceAccountFromEnv } from '../../adapters/keystone/service-account';
+import { type PasswordAccount } from '../../adapters/keystone/service-account';
 import { OctaviaClient } from '../../adapters/octavia/client';
 import type { LoadBalancerScope, PoolMember } from '../../core/ports/load-balancers';
 import { LoadBalancerError } from '../../core/model/load-balancer';
 import { field, Project, projectsOf, sleep } from '../support/octavia-project';
-import { skip, titled } from '../support/real-openstack';
+import { passwordAccount, skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -27,7 +27,7 @@ const env = process.env;
 
 describe(titled('real Octavia'), { skip }, () => {
 
-    let account: ServiceAccount;
+    let account: PasswordAccount;
     let ours: Project;
     let theirs: Project;
     let client: OctaviaClient;
@@ -40,7 +40,7 @@ describe(titled('real Octavia'), { skip }, () => {
     let memberId = '';
 
     before({ timeout: 240_000 }, async () => {
-        account = serviceAccountFromEnv(env) as ServiceAccount;
+        account = passwordAccount();
         expect(account).to.not.be.null();
         subnetId = env.PROVIDER_SUBNET_ID ?? '';
         expect(subnetId, 'PROVIDER_SUBNET_ID').to.not.be.empty();

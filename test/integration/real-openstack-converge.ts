@@ -7,17 +7,15 @@ import Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
 import { request } from 'undici';
 import { NovaCompute } from '../../adapters/nova/compute';
-import { serviceAccountFromEnv, type ServiceAccount } from '../../adapters/keystone/service-account';
+import { type PasswordAccount } from '../../adapters/keystone/service-account';
 import { groupMetadataKey, intentMetadataKey } from '../../core/model/ledger';
 import { plugin } from '../../plugin';
 import { testDatabase } from '../support/database';
 import { field } from '../support/server';
-import { customerOf, skip, titled } from '../support/real-openstack';
+import { customerOf, passwordAccount, skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
-
-const env = process.env;
 
 const poll = async <T>(what: string, limitMs: number, probe: () => Promise<T | null>): Promise<T> => {
     const started = Date.now();
@@ -40,14 +38,14 @@ const poll = async <T>(what: string, limitMs: number, probe: () => Promise<T | n
 
 describe(titled('real OpenStack, the whole plugin'), { skip }, () => {
     let server: Hapi.Server;
-    let account: ServiceAccount;
+    let account: PasswordAccount;
     let compute: NovaCompute;
     let tenantId = '';
     let customerToken = '';
     let groupId = '';
 
     before(async () => {
-        account = serviceAccountFromEnv(env) as ServiceAccount;
+        account = passwordAccount();
         const customer = await customerOf(account.authUrl);
         tenantId = customer.projectId;
         customerToken = customer.token;

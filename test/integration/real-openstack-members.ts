@@ -11,13 +11,13 @@ import Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
 import { randomInt } from 'node:crypto';
 import { request } from 'undici';
-import { serviceAccountFromEnv, type ServiceAccount } from '../../adapters/keystone/service-account';
+import { type PasswordAccount } from '../../adapters/keystone/service-account';
 import { NovaCompute } from '../../adapters/nova/compute';
 import { groupMetadataKey } from '../../core/model/ledger';
 import { plugin } from '../../plugin';
 import { testDatabase } from '../support/database';
 import { field, Project, sleep } from '../support/octavia-project';
-import { customerOf, skip, titled } from '../support/real-openstack';
+import { customerOf, passwordAccount, skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -35,7 +35,7 @@ interface Member {
 
 describe(titled('real OpenStack, a group joining a real Octavia pool'), { skip }, () => {
     let server: Hapi.Server;
-    let account: ServiceAccount;
+    let account: PasswordAccount;
     let compute: NovaCompute;
     let project: Project;
     let tenantId = '';
@@ -45,7 +45,7 @@ describe(titled('real OpenStack, a group joining a real Octavia pool'), { skip }
     let pool = '';
 
     before({ timeout: 300_000 }, async () => {
-        account = serviceAccountFromEnv(env) as ServiceAccount;
+        account = passwordAccount();
         const customer = await customerOf(account.authUrl);
         tenantId = customer.projectId;
         customerToken = customer.token;

@@ -8,11 +8,10 @@ import Hapi from '@hapi/hapi';
 import * as Lab from '@hapi/lab';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { serviceAccountFromEnv, type ServiceAccount } from '../../adapters/keystone/service-account';
 import { plugin } from '../../plugin';
 import { testDatabase } from '../support/database';
 import { field } from '../support/server';
-import { customerOf, signIn, skip, titled, type Customer } from '../support/real-openstack';
+import { type Customer, customerOf, passwordAccount, signIn, skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -39,7 +38,7 @@ describe(titled('real OpenStack, what a launch configuration names'), { skip }, 
     const ours = { image: '', flavor: '', network: env.PROVIDER_NET_ID ?? '' };
 
     before(async () => {
-        const account = serviceAccountFromEnv(env) as ServiceAccount;
+        const account = passwordAccount();
         alice = await customerOf(account.authUrl);
         bob = await signIn(account.authUrl, env.REAL_OS_OTHER_USER ?? 'bob', env.REAL_OS_OTHER_PASSWORD ?? 'secret', env.REAL_OS_OTHER_PROJECT ?? 'tenant-b');
 

@@ -11,10 +11,10 @@ import { DomainError } from '../../core/model/errors';
 import { type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import { KeystoneSession, type ServiceToken } from '../../adapters/keystone/session';
-import { type ServiceAccount, serviceAccountFromEnv } from '../../adapters/keystone/service-account';
+import { type PasswordAccount } from '../../adapters/keystone/service-account';
 import { KeystoneTokenValidator } from '../../adapters/keystone/token-validator';
 import { registerKeystoneScheme, TENANT_SCOPE } from '../../plugin/auth';
-import { skip, titled } from '../support/real-openstack';
+import { passwordAccount, skip, titled } from '../support/real-openstack';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -33,15 +33,13 @@ describe(titled('real OpenStack'), { skip }, () => {
         domain: env.REAL_OS_CUSTOMER_DOMAIN ?? 'Default'
     };
 
-    let account: ServiceAccount;
+    let account: PasswordAccount;
     let session: KeystoneSession;
     let validator: KeystoneTokenValidator;
     let customerToken: ServiceToken;
 
     before(async () => {
-        const fromEnv = serviceAccountFromEnv(env);
-        expect(fromEnv).to.not.be.null();
-        account = fromEnv as ServiceAccount;
+        account = passwordAccount();
         session = new KeystoneSession(account);
         validator = new KeystoneTokenValidator(session);
         customerToken = await new KeystoneSession({
@@ -146,7 +144,7 @@ describe(titled('real OpenStack: Nova through NovaCompute'), { skip }, () => {
     };
 
     before(async () => {
-        const account = serviceAccountFromEnv(env) as ServiceAccount;
+        const account = passwordAccount();
         // The tenant's id as its customer's own token says it, whatever the service account's scope.
         const customerToken = await new KeystoneSession({
             authUrl: account.authUrl, username: env.REAL_OS_CUSTOMER_USER ?? 'alice', password: env.REAL_OS_CUSTOMER_PASSWORD ?? 'secret',

@@ -3,7 +3,7 @@ import * as Os from 'node:os';
 import * as Path from 'node:path';
 import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
-import { normaliseAuthUrl, serviceAccountFromEnv, ServiceAccountError } from '../../adapters/keystone/service-account';
+import { normaliseAuthUrl, type PasswordAccount, serviceAccountFromEnv, ServiceAccountError } from '../../adapters/keystone/service-account';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -91,7 +91,7 @@ describe('serviceAccountFromEnv', () => {
 
         it('refuses what it cannot use', () => {
             expect(thrown(() => serviceAccountFromEnv({ ...BASE, OS_INTERFACE: 'private' }, noFiles)).message).to.contain('OS_INTERFACE must be public, internal or admin');
-            expect(thrown(() => serviceAccountFromEnv({ ...BASE, OS_AUTH_TYPE: 'v3applicationcredential' }, noFiles)).message).to.contain('only password');
+            expect(thrown(() => serviceAccountFromEnv({ ...BASE, OS_AUTH_TYPE: 'v3token' }, noFiles)).message).to.equal('OS_AUTH_TYPE "v3token" is not supported: password (the default) or v3applicationcredential');
             expect(thrown(() => serviceAccountFromEnv({ ...BASE, OS_AUTH_URL: 'keystone:5000' }, noFiles)).message).to.contain('OS_AUTH_URL');
         });
     });
@@ -168,7 +168,7 @@ describe('serviceAccountFromEnv', () => {
         it('finds ~/.config/openstack/clouds.yaml', () => {
             write('home/.config/openstack/clouds.yaml', CLOUDS);
             const account = serviceAccountFromEnv({ OS_CLOUD: 'prod', HOME: Path.join(dir, 'home') });
-            expect(account?.password).to.equal('from-clouds');
+            expect((account as PasswordAccount | null)?.password).to.equal('from-clouds');
             expect(account?.authUrl).to.equal('http://keystone.prod:5000/v3');
         });
 
@@ -206,7 +206,7 @@ describe('serviceAccountFromEnv', () => {
             };
 
             const account = serviceAccountFromEnv({ OS_CLOUD: 'prod', HOME: '/home/op' }, readFile);
-            expect(account?.password).to.equal('from-home');
+            expect((account as PasswordAccount | null)?.password).to.equal('from-home');
             expect(seen.slice(0, 3)).to.equal([Path.join(process.cwd(), 'clouds.yaml'), Path.join(process.cwd(), 'clouds.yml'), '/home/op/.config/openstack/clouds.yaml']);
             expect(seen).to.not.include('/etc/openstack/clouds.yaml');
         });

@@ -2,7 +2,7 @@
 // and nock switched on for a script and off again after it.
 import nock from 'nock';
 import type { Clock } from '../../core/ports/clock';
-import type { ServiceAccount } from '../../adapters/keystone/service-account';
+import type { PasswordAccount } from '../../adapters/keystone/service-account';
 
 export const KEYSTONE = 'http://keystone.test:5000';
 export const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -19,7 +19,7 @@ export class ManualClock implements Clock {
     }
 }
 
-export const account = (over: Partial<ServiceAccount> = {}): ServiceAccount => ({
+export const account = (over: Partial<PasswordAccount> = {}): PasswordAccount => ({
     authUrl: `${KEYSTONE}/v3`,
     username: 'autoscale',
     password: 's3cret',

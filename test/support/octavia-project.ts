@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { exchange, type Answer } from '../../adapters/http/exchange';
 import { scopedToProject } from '../../adapters/keystone/project-sessions';
 import { KeystoneSession } from '../../adapters/keystone/session';
-import type { ServiceAccount } from '../../adapters/keystone/service-account';
+import type { PasswordAccount, ServiceAccount } from '../../adapters/keystone/service-account';
 import { isRecord } from '../../core/model/json';
 
 const { expect } = Code;
@@ -21,7 +21,7 @@ export const field = (json: unknown, ...path: (string | number)[]): unknown =>
 export class Project {
     private constructor(readonly id: string, readonly session: KeystoneSession, readonly base: string) {}
 
-    static async of(account: ServiceAccount, projectId: string): Promise<Project> {
+    static async of(account: PasswordAccount, projectId: string): Promise<Project> {
         const session = new KeystoneSession(scopedToProject(account, projectId));
         const url = await session.endpoint('load-balancer');
         return new Project(projectId, session, /\/v2(\.\d+)?$/.test(url) ? url : `${url}/v2`);
