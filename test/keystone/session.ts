@@ -2,6 +2,7 @@ import * as Code from '@hapi/code';
 import * as Lab from '@hapi/lab';
 import nock from 'nock';
 import { DomainError } from '../../core/model/errors';
+import type { ApplicationCredentialAccount } from '../../adapters/keystone/service-account';
 import { KeystoneSession } from '../../adapters/keystone/session';
 import { account, CATALOG, expectAuth, KEYSTONE, ManualClock, startNock, stopNock, T0, tokenBody } from '../nova/fixtures';
 
@@ -184,6 +185,46 @@ describe('KeystoneSession', () => {
                 body: { dump: async () => { dumped++; } }
             }));
             expect(dumped).to.equal(1);
+        });
+    });
+
+    describe('application credential auth body', () => {
+
+        const credential = (over: Partial<ApplicationCredentialAccount> = {}): ApplicationCredentialAccount =>
+            ({ kind: 'application_credential', authUrl: `${KEYSTONE}/v3`, applicationCredentialId: 'ac-1', secret: 'ac-secret', interface: 'public', ...over });
+
+        it('sends the id and the secret and never a scope, and takes the credential\'s project from the answer', async () => {
+            const scope = expectAuth('tok-ac', { projectId: 'p-credential' }, {
+                auth: { identity: { methods: ['application_credential'], application_credential: { id: 'ac-1', secret: 'ac-secret' } } }
+            });
+            const token = await new KeystoneSession(credential()).token();
+            expect(scope.isDone()).to.be.true();
+            expect(token.projectId).to.equal('p-credential');
+        });
+
+        it('sends a name with its user, by name and domain or by id', async () => {
+            const byName = expectAuth('tok-n', {}, {
+                auth: { identity: { methods: ['application_credential'], application_credential: { name: 'scaler', user: { name: 'svc', domain: { name: 'Ops' } }, secret: 'ac-secret' } } }
+            });
+            await new KeystoneSession(credential({ applicationCredentialId: undefined, applicationCredentialName: 'scaler', username: 'svc', userDomainName: 'Ops' })).token();
+            expect(byName.isDone()).to.be.true();
+            const byUserId = expectAuth('tok-u', {}, {
+                auth: { identity: { methods: ['application_credential'], application_credential: { name: 'scaler', user: { id: 'u-9' }, secret: 'ac-secret' } } }
+            });
+            await new KeystoneSession(credential({ applicationCredentialId: undefined, applicationCredentialName: 'scaler', userId: 'u-9' })).token();
+            expect(byUserId.isDone()).to.be.true();
+        });
+
+        it('says which credential was refused, and what to check, without its secret', async () => {
+            nock(KEYSTONE).post('/v3/auth/tokens').times(2)
+                .reply(401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
+            const err = await rejection(new KeystoneSession(credential()).token());
+            expect(err.type).to.equal('ServiceCredentialsRejected');
+            expect(err.message).to.contain('(application credential ac-1; 401 on POST');
+            expect(err.message).to.contain('check OS_APPLICATION_CREDENTIAL_ID (or _NAME and the user) and OS_APPLICATION_CREDENTIAL_SECRET');
+            expect(err.message).to.not.contain('ac-secret');
+            const byName = await rejection(new KeystoneSession(credential({ applicationCredentialId: undefined, applicationCredentialName: 'scaler', username: 'svc' })).token());
+            expect(byName.message).to.contain('(application credential scaler of user svc; 401');
         });
     });
 
