@@ -25,6 +25,10 @@ const PASSWORD = { OS_AUTH_URL: 'https://keystone.test:5000/v3', OS_USERNAME: 'a
 const files = (entries: Readonly<Record<string, string>>) => (path: string): string | null => entries[path] ?? null;
 const noFiles = files({});
 
+// The variables but one.
+const without = (env: Readonly<Record<string, string>>, name: string): Record<string, string> =>
+    Object.fromEntries(Object.entries(env).filter(([key]) => key !== name));
+
 const refusal = (env: Readonly<Record<string, string>>, read = noFiles): string => {
     const err = expect(() => serviceAccountFromEnv(env, read)).to.throw(ServiceAccountError);
     return (err as Error).message;
@@ -44,7 +48,7 @@ describe('the service account as an application credential', () => {
     });
 
     it('reads a name with the user who owns it', () => {
-        const { OS_APPLICATION_CREDENTIAL_ID: _id, ...byName } = CREDENTIAL;
+        const byName = without(CREDENTIAL, 'OS_APPLICATION_CREDENTIAL_ID');
         expect(serviceAccountFromEnv({ ...byName, OS_APPLICATION_CREDENTIAL_NAME: 'autoscaler', OS_USERNAME: 'svc', OS_USER_DOMAIN_NAME: 'Ops', OS_REGION_NAME: 'RegionTwo' }, noFiles)).to.equal({
             kind: 'application_credential',
             authUrl: 'https://keystone.test:5000/v3',
@@ -64,9 +68,9 @@ describe('the service account as an application credential', () => {
     });
 
     it('names what is missing or mixed', () => {
-        const { OS_APPLICATION_CREDENTIAL_SECRET: _secret, ...noSecret } = CREDENTIAL;
+        const noSecret = without(CREDENTIAL, 'OS_APPLICATION_CREDENTIAL_SECRET');
         expect(refusal(noSecret)).to.equal('OS_APPLICATION_CREDENTIAL_SECRET is required with OS_AUTH_TYPE=v3applicationcredential');
-        const { OS_APPLICATION_CREDENTIAL_ID: _id, ...noId } = CREDENTIAL;
+        const noId = without(CREDENTIAL, 'OS_APPLICATION_CREDENTIAL_ID');
         expect(refusal(noId)).to.contain('OS_APPLICATION_CREDENTIAL_ID (or OS_APPLICATION_CREDENTIAL_NAME with OS_USERNAME or OS_USER_ID) is required');
         expect(refusal({ ...noId, OS_APPLICATION_CREDENTIAL_NAME: 'autoscaler' })).to.contain('OS_APPLICATION_CREDENTIAL_NAME names a credential of a user');
         expect(refusal({ ...CREDENTIAL, OS_PASSWORD: 'secret' })).to.contain('OS_PASSWORD (password in clouds.yaml) is set with OS_AUTH_TYPE=v3applicationcredential');
