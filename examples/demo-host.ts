@@ -18,6 +18,10 @@ interface Cloud {
 const cloudOf = async (env: Env): Promise<Cloud> => {
     const serviceAccount = serviceAccountFromEnv(env);
     if (serviceAccount) {
+        if (serviceAccount.tls?.insecure === true) {
+            console.warn('OS_INSECURE (allowed by AUTOSCALE_ALLOW_INSECURE_TLS): certificates toward OpenStack are not verified');
+        }
+
         return { serviceAccount, simulator: null };
     }
 
