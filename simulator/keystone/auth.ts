@@ -104,11 +104,7 @@ const authenticateOrThrow = (state: SimState, body: unknown): AuthOutcome => {
 
 // By id, or by name with its user (by id, or by name and domain); then its secret.
 const applicationCredential = (state: SimState, ref: unknown): ApplicationCredential => {
-    if (!isRecord(ref)) {
-        bad("Invalid input for field 'application_credential': 'secret' is a required property.");
-    }
-
-    if (typeof ref.secret !== 'string') {
+    if (!isRecord(ref) || typeof ref.secret !== 'string') {
         bad("Invalid input for field 'application_credential': 'secret' is a required property.");
     }
 
@@ -117,13 +113,11 @@ const applicationCredential = (state: SimState, ref: unknown): ApplicationCreden
         credential = state.applicationCredentials.get(ref.id);
     }
     else if (typeof ref.name === 'string') {
-        const owner = isRecord(ref.user) ? ref.user : undefined;
-        if (owner === undefined) {
+        if (!isRecord(ref.user)) {
             bad('Could not find Application Credential: a name needs its user.');
         }
 
-        const user = typeof owner.id === 'string' ? state.directory.user(owner.id)
-            : typeof owner.name === 'string' ? state.directory.userNamed(owner.name, domainRef(owner.domain, 'user')) : undefined;
+        const user = userOf(state, ref.user);
         credential = user === undefined ? undefined : state.applicationCredentials.named(user.id, ref.name);
     }
     else {
@@ -148,22 +142,26 @@ const passwordUser = (state: SimState, password: unknown): User => {
         bad("Invalid input for field 'user': 'password' is a required property.");
     }
 
-    let user: User | undefined;
-    if (typeof ref.id === 'string') {
-        user = state.directory.user(ref.id);
-    }
-    else if (typeof ref.name === 'string') {
-        user = state.directory.userNamed(ref.name, domainRef(ref.domain, 'user'));
-    }
-    else {
-        bad("Invalid input for field 'user': 'id' or 'name' is required.");
-    }
+    const user = userOf(state, ref);
 
     if (!user || user.password !== ref.password) {
         denied();
     }
 
     return user;
+};
+
+// A user by id, or by name in a domain; undefined when there is none such.
+const userOf = (state: SimState, ref: Record<string, unknown>): User | undefined => {
+    if (typeof ref.id === 'string') {
+        return state.directory.user(ref.id);
+    }
+
+    if (typeof ref.name === 'string') {
+        return state.directory.userNamed(ref.name, domainRef(ref.domain, 'user'));
+    }
+
+    return bad("Invalid input for field 'user': 'id' or 'name' is required.");
 };
 
 // No scope: the user's default project if they hold a role there, else an unscoped token.
