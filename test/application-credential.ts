@@ -153,7 +153,7 @@ describe('the service account as an application credential, over TLS with a priv
             body: JSON.stringify({ auth: { identity: { methods: ['application_credential'], application_credential: { id: credential.id, secret: credential.secret } }, scope: { project: { id: other } } } })
         });
         expect(res.statusCode).to.equal(401);
-        expect(await res.body.json()).to.equal({ error: { code: 401, message: 'Application credentials cannot request a scope.', title: 'Unauthorized' } });
+        expect(await res.body.json()).to.equal({ error: { code: 401, message: 'Error authenticating with application credential: Application credentials cannot request a scope.', title: 'Unauthorized' } });
     });
 
     it('does not reach Keystone without the private CA: the certificate is checked', async () => {

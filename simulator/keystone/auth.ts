@@ -10,12 +10,12 @@ export type AuthOutcome =
         readonly ok: true; readonly user: User; readonly project: Project | null; readonly methods: readonly string[]; readonly expiresAt: Date | null;
         readonly applicationCredentialId: string | null;
     }
-    | { readonly ok: false; readonly status: 400 | 401; readonly message: string };
+    | { readonly ok: false; readonly status: 400 | 401 | 403; readonly message: string };
 
 const UNAUTHORIZED = 'The request you have made requires authentication.';
 
 class AuthError extends Error {
-    constructor(readonly status: 400 | 401, message: string) {
+    constructor(readonly status: 400 | 401 | 403, message: string) {
         super(message);
     }
 }
@@ -59,7 +59,7 @@ const authenticateOrThrow = (state: SimState, body: unknown): AuthOutcome => {
         const credential = applicationCredential(state, identity.application_credential);
         // Its project is its scope, and no other may be asked for.
         if (auth.scope !== undefined) {
-            denied('Application credentials cannot request a scope.');
+            denied('Error authenticating with application credential: Application credentials cannot request a scope.');
         }
 
         const user = state.directory.user(credential.userId);
@@ -87,8 +87,9 @@ const authenticateOrThrow = (state: SimState, body: unknown): AuthOutcome => {
             denied();
         }
 
+        // Keystone's words, to the letter (the two stops too).
         if (valid.record.applicationCredentialId !== null) {
-            denied('Using method \'token\' is not allowed for application credentials.');
+            throw new AuthError(403, 'You are not authorized to perform the requested action: Using a delegated token to create another token is not allowed..');
         }
 
         user = valid.user;

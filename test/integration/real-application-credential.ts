@@ -86,6 +86,17 @@ describe(titled('real OpenStack: the service account as an application credentia
             })
         });
         const body = await res.body.json() as { error: { message: string } };
-        expect([res.statusCode, body.error.message]).to.equal([401, 'Application credentials cannot request a scope.']);
+        expect([res.statusCode, body.error.message]).to.equal([401, 'Error authenticating with application credential: Application credentials cannot request a scope.']);
+    });
+
+    it('cannot rescope its token, as the simulator cannot', async (flags: Lab.script.Flags) => {
+        const token = await new KeystoneSession(account).token();
+        const res = await request(`${account.authUrl}/auth/tokens`, {
+            method: 'POST', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ auth: { identity: { methods: ['token'], token: { id: token.value } }, scope: { project: { id: otherProject } } } })
+        });
+        const body = await res.body.json() as { error: { message: string } };
+        flags.note(`rescope: ${res.statusCode} ${body.error.message}`);
+        expect([res.statusCode, body.error.message]).to.equal([403, 'You are not authorized to perform the requested action: Using a delegated token to create another token is not allowed..']);
     });
 });

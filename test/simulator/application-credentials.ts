@@ -55,7 +55,7 @@ describe('simulator: Keystone application credentials', () => {
             expect(secret.length).to.be.above(20);
 
             const scoped = await call('POST', `${sim.authUrl}/auth/tokens`, { body: { ...credentialAuth({ id: credential.id, secret }), auth: { ...credentialAuth({ id: credential.id, secret }).auth, scope: { project: { id: DEMO.demoProject.id } } } } });
-            expect([scoped.status, obj(obj(scoped.json).error).message]).to.equal([401, 'Application credentials cannot request a scope.']);
+            expect([scoped.status, obj(obj(scoped.json).error).message]).to.equal([401, 'Error authenticating with application credential: Application credentials cannot request a scope.']);
             expect((await call('POST', `${sim.authUrl}/auth/tokens`, { body: credentialAuth({ id: credential.id, secret: 'wrong' }) })).status).to.equal(401);
             expect((await call('POST', `${sim.authUrl}/auth/tokens`, { body: credentialAuth({ name: 'scaler', secret }) })).status).to.equal(400);
             expect((await call('POST', `${sim.authUrl}/auth/tokens`, { body: credentialAuth({ secret }) })).status).to.equal(400);
@@ -65,7 +65,7 @@ describe('simulator: Keystone application credentials', () => {
             const rescope = await call('POST', `${sim.authUrl}/auth/tokens`, {
                 body: { auth: { identity: { methods: ['token'], token: { id: String(issued.headers['x-subject-token']) } }, scope: { project: { id: DEMO.demoProject.id } } } }
             });
-            expect([rescope.status, obj(obj(rescope.json).error).message]).to.equal([401, 'Using method \'token\' is not allowed for application credentials.']);
+            expect([rescope.status, obj(obj(rescope.json).error).message]).to.equal([403, 'You are not authorized to perform the requested action: Using a delegated token to create another token is not allowed..']);
         });
     });
 
