@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inEnvTerms, numericOptionsFromEnv } from '../examples/demo-env';
 import { startDemoHost } from '../examples/demo-host';
+import { dropLog } from './support/log-sink';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -49,8 +50,8 @@ describe('demo host environment', () => {
         const dataDir = mkdtempSync(join(tmpdir(), 'demo-env-'));
         const base = { PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) };
         try {
-            await expect(startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '0' })).to.reject(/^AUTOSCALE_CREATES_PER_S=0: nova-autoscale options: "converger.createBudget.createsPerS" must be greater than 0/);
-            const host = await startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '3', AUTOSCALE_PARALLEL_GROUPS: '2', AUTOSCALE_BREAKER_CONSECUTIVE_FAILURES: '4' });
+            await expect(startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '0' }, dropLog)).to.reject(/^AUTOSCALE_CREATES_PER_S=0: nova-autoscale options: "converger.createBudget.createsPerS" must be greater than 0/);
+            const host = await startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '3', AUTOSCALE_PARALLEL_GROUPS: '2', AUTOSCALE_BREAKER_CONSECUTIVE_FAILURES: '4' }, dropLog);
             try {
                 const { converger } = host.server.plugins['nova-autoscale'].settings;
                 expect([converger.createBudget.createsPerS, converger.parallelGroups, converger.breaker.consecutiveFailures]).to.equal([3, 2, 4]);
