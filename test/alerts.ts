@@ -439,6 +439,8 @@ describe('alert input', () => {
             [{ ...valid, actions: [{ ...g.action, type: 'email' }] }, 'actions.0.type'],
             [{ ...valid, actions: 'all' }, 'actions'],
             [{ ...valid, extra: 1 }, 'extra'],
+            [{ ...valid, requestId: 7 }, 'requestId'],
+            [{ ...valid, requestId: 'r'.repeat(257) }, 'requestId'],
             [null, 'transition']
         ];
         for (const [input, name] of cases) {

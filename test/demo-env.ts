@@ -31,6 +31,10 @@ describe('demo host environment', () => {
         expect(numericOptionsFromEnv({ PORT: '8080' })).to.equal({});
     });
 
+    it('refuses a LOG_LEVEL pino does not have, before anything starts', async () => {
+        await expect(startDemoHost({ PORT: '0', LOG_LEVEL: 'loud' }, dropLog)).to.reject('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, not "loud"');
+    });
+
     it('refuses a value that is not a number, naming the variable', () => {
         for (const raw of ['ten', '', '1e400', '3s']) {
             expect(() => numericOptionsFromEnv({ AUTOSCALE_CREATES_PER_S: raw })).to.throw(`AUTOSCALE_CREATES_PER_S must be a number, not "${raw}"`);
