@@ -32,7 +32,7 @@ const decoded = (text: string): string => {
 export const loggablePath = (url: string): string => {
     const cut = url.search(/[?#]/);
     const path = cut === -1 ? url : url.slice(0, cut);
-    const query = cut === -1 || url[cut] === '#' ? '' : url.slice(cut + 1).split('#')[0] ?? '';
+    const query = cut === -1 || url[cut] === '#' ? '' : url.slice(cut + 1).split('#')[0];
     return redactedPath(path) + redactedQuery(query);
 };
 
@@ -43,7 +43,7 @@ const redactedPath = (path: string): string => {
     const words = segments.map((s) => s.toLowerCase());
     let last = '';
     for (let i = 0; i < segments.length; i++) {
-        if (last === 'v1.0' && SECRET_ROUTES.has(words[i] ?? '')) {
+        if (last === 'v1.0' && SECRET_ROUTES.has(words[i])) {
             let next = i + 1;
             while (next < segments.length && segments[next] === '') {
                 next++;
@@ -58,7 +58,7 @@ const redactedPath = (path: string): string => {
         }
 
         if (words[i] !== '') {
-            last = words[i] ?? '';
+            last = words[i];
         }
     }
 

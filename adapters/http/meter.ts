@@ -4,8 +4,11 @@
 // its path template, never its ids, query or token.
 import { DeadlinePassed, exchange, headerOf, type Answer, type Exchange } from './exchange';
 
+// The catalog's types of the services the plugin calls.
+export type ServiceType = 'identity' | 'compute' | 'load-balancer' | 'network';
+
 export interface CallRecord {
-    readonly service: string;              // the service type: identity, compute, load-balancer, network
+    readonly service: ServiceType;
     readonly region: string;
     readonly method: string;
     readonly route: string;                // the path template, as '/servers/{server_id}'
@@ -19,7 +22,7 @@ export interface CallRecord {
 export type CallObserver = (record: CallRecord) => void;
 
 export interface Meter {
-    readonly service: string;
+    readonly service: ServiceType;
     readonly region: string;
     readonly projectId: string | null;
     readonly groupId: string | null;
@@ -34,7 +37,7 @@ export interface MeterScope {
 }
 
 // The meter of a call to `service` in the scope's region (else `region`, the account's).
-export const meterOf = (observe: CallObserver | undefined, service: string, region: string | null | undefined, scope: MeterScope): Meter | undefined =>
+export const meterOf = (observe: CallObserver | undefined, service: ServiceType, region: string | null | undefined, scope: MeterScope): Meter | undefined =>
     observe === undefined ? undefined : {
         service, region: scope.region ?? region ?? 'default', projectId: scope.projectId, groupId: scope.groupId ?? null, observe
     };

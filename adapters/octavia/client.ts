@@ -16,7 +16,7 @@ import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool, parse
 import { type NotFoundKind, octaviaError, octaviaMessage } from './errors';
 import { octavia, type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
 import { identityFailure, jsonCall, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
-import { type CallObserver, meterOf } from '../http/meter';
+import { type CallObserver, meterOf, type ServiceType } from '../http/meter';
 import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from '../../core/ports/load-balancers';
 
 export interface OctaviaTimeouts {
@@ -32,9 +32,9 @@ export interface OctaviaClientOptions extends ServiceClientOptions {
     readonly timeouts?: Partial<OctaviaTimeouts>;
 }
 
-export const SERVICE_TYPE = 'load-balancer';
+export const SERVICE_TYPE: ServiceType = 'load-balancer';
 // Neutron, for the subnet a member names (its CIDR says which address is the server's there).
-export const NETWORK_SERVICE_TYPE = 'network';
+export const NETWORK_SERVICE_TYPE: ServiceType = 'network';
 export const DEFAULT_PAGE_SIZE = 1000;
 export const DEFAULT_TIMEOUTS: OctaviaTimeouts = { createMs: 30_000, showMs: 30_000, updateMs: 30_000, deleteMs: 30_000, listPageMs: 60_000 };
 
@@ -193,7 +193,7 @@ export class OctaviaClient implements LoadBalancerMembers {
     // One call as the project's service token; a 401 re-authenticates once
     // (KeystoneSession.withToken), and a second 401 is 'unauthorized'.
     // `route`: the path's template, for the meter.
-    private async exchange(scope: LoadBalancerScope, method: Method, path: string, route: string, timeoutMs: number, body?: unknown, service = SERVICE_TYPE): Promise<OctaviaAnswer> {
+    private async exchange(scope: LoadBalancerScope, method: Method, path: string, route: string, timeoutMs: number, body?: unknown, service: ServiceType = SERVICE_TYPE): Promise<OctaviaAnswer> {
         const session = this.sessions.for(scope.projectId);
         try {
             const base = await this.apiUrl(scope, service);

@@ -7,18 +7,17 @@ import type { Level, Log, LogTags, Subsystem } from '../../core/engine/log';
 import type { ConvergeOutcome } from '../../core/converge/run';
 import type { ScheduleFiring } from '../../core/ports/telemetry';
 import type { BreakerState } from '../guard/breaker';
-import type { CallRecord } from '../http/meter';
+import type { CallRecord, ServiceType } from '../http/meter';
 import type { PluginTelemetry } from './plugin-telemetry';
 
 // The subsystem a service's calls belong to: the client that made them.
-const SUBSYSTEMS: Readonly<Record<string, Subsystem>> = {
+const SUBSYSTEMS: Readonly<Record<ServiceType, Subsystem>> = {
     identity: 'auth',
     compute: 'nova',
     'load-balancer': 'octavia',
     network: 'octavia'
 };
 
-const subsystemOf = (service: string): Subsystem => SUBSYSTEMS[service] ?? 'nova';
 
 // A failed call's level; null for an answer that is not a failure. Keystone's
 // 404 to a token validation is a customer's bad token: an answer, not an
@@ -81,11 +80,11 @@ export const logTelemetry = (log: Log): PluginTelemetry => {
                 return;
             }
 
-            tell([subsystemOf(record.service), 'openstack', level], {
+            tell([SUBSYSTEMS[record.service], 'openstack', level], {
                 event: 'openstack_call_failed', service: record.service, region: record.region, method: record.method, route: record.route,
                 code: record.code, seconds: Number(record.seconds.toFixed(3)), projectId: record.projectId, groupId: record.groupId, requestId: record.requestId
             });
         },
-        breaker: (service, region, state) => tell([subsystemOf(service), 'breaker', BREAKER_LEVELS[state]], { event: 'breaker', service, region, state })
+        breaker: (service, region, state) => tell([SUBSYSTEMS[service], 'breaker', BREAKER_LEVELS[state]], { event: 'breaker', service, region, state })
     };
 };

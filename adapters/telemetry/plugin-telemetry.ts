@@ -4,11 +4,11 @@
 // service clients one value that tells them all.
 import type { Telemetry } from '../../core/ports/telemetry';
 import type { BreakerState } from '../guard/breaker';
-import type { CallRecord } from '../http/meter';
+import type { CallRecord, ServiceType } from '../http/meter';
 
 export interface PluginTelemetry extends Telemetry {
     openstackCall(record: CallRecord): void;
-    breaker(service: string, region: string, state: BreakerState): void;
+    breaker(service: ServiceType, region: string, state: BreakerState): void;
 }
 
 export const allOf = (sinks: readonly PluginTelemetry[]): PluginTelemetry => ({

@@ -24,6 +24,8 @@ describe('log redaction', () => {
             ['/autoscale/v1.0%2Fexecute%2F1%2Fc4p4b1l1ty', '/autoscale/v1.0/execute/1/[redacted]'],
             ['/autoscale/v1.0/workflow/1/%ZZ-t0k3n', '/autoscale/v1.0/workflow/1/[redacted]'],
             ['/autoscale/v1.0/execute/1/', '/autoscale/v1.0/execute/1/'],
+            ['/autoscale/v1.0/execute', '/autoscale/v1.0/execute'],
+            ['/autoscale/v1.0/workflow//', '/autoscale/v1.0/workflow//'],
             ['/autoscale/v1.0/t1/groups/g1/workflow', '/autoscale/v1.0/t1/groups/g1/workflow'],  // the workflow's settings: no secret
             ['/autoscale/v1.0/t1/groups/g1/policies/p1/execute', '/autoscale/v1.0/t1/groups/g1/policies/p1/execute'],
             ['/autoscale/health', '/autoscale/health']
