@@ -19,6 +19,11 @@ import { transitions } from './transitions';
 
 export const INSTRUMENTATION_TARGET = 0.95;
 
+// The loops of both plugins held, so that only the decisions asked for run:
+// an alert left CRITICAL would otherwise circle back, in either plugin, in
+// the middle of the other's round.
+const QUIET = { alerts: { intervalMs: 0, pruneIntervalMs: 0 }, schedules: { intervalMs: 0 }, workflowRunner: { intervalMs: 0 }, webhooks: { intervalMs: 0 } } as const;
+
 export interface InstrumentationFigures {
     readonly sides: Sides;                 // plugin: on, floor: off
     readonly logLines: number;             // lines the logger wrote
@@ -35,9 +40,9 @@ export const instrumentationRun = async (database: BenchDatabase, settings: Benc
     const destination = pino.destination(file);
     const servers: Hapi.Server[] = [];
     try {
-        const on = await supervisorPlugin(db.knex, false, { before: (server) => server.register(demoLogger({ destination })) });
+        const on = await supervisorPlugin(db.knex, false, { options: QUIET, before: (server) => server.register(demoLogger({ destination })) });
         servers.push(on);
-        const off = await supervisorPlugin(db.knex, false, { options: { metrics: { enabled: false } } });
+        const off = await supervisorPlugin(db.knex, false, { options: { ...QUIET, metrics: { enabled: false } } });
         servers.push(off);
         const decide = {
             on: transitions(on, await seedGroups(on, groups)),
@@ -58,18 +63,23 @@ export const instrumentationRun = async (database: BenchDatabase, settings: Benc
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 
-// One line per backend: the best rounds' ratio, and the median of each round pair's.
+// Per backend: the ratio of each round pair (run back to back, so under the
+// same load from whatever else the machine runs), their median against the
+// target, the best rounds' ratio as the other benches give it, and this
+// process's CPU per decision each way (PostgreSQL's own processes not counted).
 export const instrumentationLines = (backend: string, figures: InstrumentationFigures): string[] => {
     const { plugin: on, floor: off } = figures.sides;
-    const ratio = on.best.rps / off.best.rps;
-    const pairs = median(on.runs.map((run, i) => run.rps / (off.runs[i]?.rps ?? Number.NaN)));
+    const best = on.best.rps / off.best.rps;
+    const ratios = on.runs.map((run, i) => run.rps / (off.runs[i]?.rps ?? Number.NaN));
+    const paired = median(ratios);
+    const cpu = (side: typeof on) => median(side.runs.map((run) => run.cpuUsPerRequest));
     const rounds = (side: typeof on) => side.runs.map((run) => fixed(run.rps, 0)).join(' / ');
     const failed = on.runs.reduce((n, run) => n + run.failures, 0) + off.runs.reduce((n, run) => n + run.failures, 0);
     return [
-        `  ${backend}: on ${fixed(on.best.rps, 0)} dec/s (p99 ${fixed(on.best.p99Ms, 2)}ms), off ${fixed(off.best.rps, 0)} dec/s (p99 ${fixed(off.best.p99Ms, 2)}ms): ` +
-        `on/off ${fixed(ratio, 3)}${ratio >= INSTRUMENTATION_TARGET ? '' : ` !! <${INSTRUMENTATION_TARGET}`} (target >= ${INSTRUMENTATION_TARGET}), ` +
-        `median of the rounds' ratios ${fixed(pairs, 3)}; ${figures.logLines} decision lines logged`,
-        `    rounds on ${rounds(on)}, off ${rounds(off)}`,
+        `  ${backend}: on/off ${fixed(paired, 3)}${paired >= INSTRUMENTATION_TARGET ? '' : ` !! <${INSTRUMENTATION_TARGET}`} (median of the rounds' ratios; target >= ${INSTRUMENTATION_TARGET}); ` +
+        `best rounds on ${fixed(on.best.rps, 0)} / off ${fixed(off.best.rps, 0)} dec/s = ${fixed(best, 3)}; ` +
+        `p99 on ${fixed(on.best.p99Ms, 2)}ms / off ${fixed(off.best.p99Ms, 2)}ms; CPU per decision on ${fixed(cpu(on), 0)}us / off ${fixed(cpu(off), 0)}us; ${figures.logLines} decision lines logged`,
+        `    rounds on ${rounds(on)}; off ${rounds(off)}; ratios ${ratios.map((r) => fixed(r, 3)).join(' / ')}`,
         ...(failed > 0 ? [`  !! ${backend}: ${failed} failed calls; first: ${figures.sides.firstFailure ?? '?'}`] : [])
     ];
 };
