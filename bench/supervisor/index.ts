@@ -8,7 +8,7 @@ import { maxEntitiesCeiling } from '../../core/model/group';
 import { openPool } from '../shared/load';
 import { databaseFor, type BenchDatabase } from '../shared/databases';
 import { list, type BenchSettings } from '../shared/settings';
-import { instrumentationLines, instrumentationRun } from './instrumentation';
+import { instrumentationLines, instrumentationRun, SAME_SIDES } from './instrumentation';
 import { startSupervisorHost, type SupervisorHost } from './hosts';
 import { supervisorTable, type SupervisorRow } from './report';
 import { bestOf, callRunner, httpRunner, type Sides } from './runs';
@@ -101,8 +101,8 @@ export const supervisorBench = async (settings: BenchSettings): Promise<string[]
             ...supervisorTable(rows)
         ]),
         ...(instrumented.length === 0 ? [] : [
-            `instrumentation: alertTransition decisions in this process, ${GROUPS} groups each, ${settings.concurrency} in flight, best of ${settings.rounds} × ${settings.seconds}s alternating; ` +
-            'on: metrics kept and the demo host\'s hapi-pino writing JSON lines to a file; off: metrics.enabled false and no logger listening.',
+            `instrumentation: alertTransition decisions in this process on the same ${GROUPS} groups through two plugins, ${settings.concurrency} in flight, short rounds alternating; ` +
+            (SAME_SIDES ? 'both sides off (BENCH_INSTRUMENTATION_AA): the machine\'s own noise.' : 'on: metrics kept and the demo host\'s hapi-pino writing JSON lines to a file; off: metrics.enabled false and no logger listening.'),
             ...instrumented
         ])
     ];

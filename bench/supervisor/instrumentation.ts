@@ -1,8 +1,12 @@
 // What instrumentation costs the decision loop (contract §10): the same
-// in-process alertTransition decisions against two plugins on one database,
-// one with its metrics and the demo host's logger (hapi-pino writing JSON
-// lines to a file), the other with metrics off and no logger listening.
-// Rounds alternate which goes first; target: on/off at least 0.95.
+// in-process alertTransition decisions on the same groups through two plugins
+// on one database, one with its metrics and the demo host's logger (hapi-pino
+// writing JSON lines to a file), the other with metrics off and no logger
+// listening. Many short rounds alternate which goes first; target: the median
+// of the round pairs' on/off at least 0.95.
+// BENCH_INSTRUMENTATION_ROUNDS=15  BENCH_INSTRUMENTATION_SECONDS=2
+// BENCH_INSTRUMENTATION_AA=1: both plugins off, to see what the machine's own
+// noise makes of two equal sides.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +15,17 @@ import type Hapi from '@hapi/hapi';
 import { migrateLatest, openDatabase } from '../../adapters/store/database';
 import { demoLogger } from '../../examples/demo-logger';
 import type { BenchDatabase } from '../shared/databases';
-import type { BenchSettings } from '../shared/settings';
+import { number, type BenchSettings } from '../shared/settings';
 import { median } from '../shared/stats';
 import { bestOf, callRunner, type Sides } from './runs';
 import { seedGroups, supervisorPlugin } from './seed';
 import { transitions } from './transitions';
 
 export const INSTRUMENTATION_TARGET = 0.95;
+
+const ROUNDS = Math.round(number('BENCH_INSTRUMENTATION_ROUNDS', 15));
+const SECONDS = number('BENCH_INSTRUMENTATION_SECONDS', 2);
+export const SAME_SIDES = process.env.BENCH_INSTRUMENTATION_AA === '1';
 
 // The loops of both plugins held, so that only the decisions asked for run:
 // an alert left CRITICAL would otherwise circle back, in either plugin, in
@@ -40,15 +48,16 @@ export const instrumentationRun = async (database: BenchDatabase, settings: Benc
     const destination = pino.destination(file);
     const servers: Hapi.Server[] = [];
     try {
-        const on = await supervisorPlugin(db.knex, false, { options: QUIET, before: (server) => server.register(demoLogger({ destination })) });
+        const on = await supervisorPlugin(db.knex, false, SAME_SIDES ?
+            { options: { ...QUIET, metrics: { enabled: false } } } :
+            { options: QUIET, before: (server) => server.register(demoLogger({ destination })) });
         servers.push(on);
         const off = await supervisorPlugin(db.knex, false, { options: { ...QUIET, metrics: { enabled: false } } });
         servers.push(off);
-        const decide = {
-            on: transitions(on, await seedGroups(on, groups)),
-            off: transitions(off, await seedGroups(off, groups))
-        };
-        const sides = await bestOf(callRunner(decide.on, settings.concurrency), callRunner(decide.off, settings.concurrency), settings);
+        // One set of groups for both: the same rows, so that only the instrumentation differs.
+        const seeded = await seedGroups(off, groups);
+        const decide = { on: transitions(on, seeded), off: transitions(off, seeded) };
+        const sides = await bestOf(callRunner(decide.on, settings.concurrency), callRunner(decide.off, settings.concurrency), { ...settings, rounds: ROUNDS, seconds: SECONDS });
         destination.flushSync();
         const logLines = readFileSync(file, 'utf8').split('\n').filter((line) => line.includes('"decision"')).length;
         return { sides, logLines };
