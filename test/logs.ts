@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { startDemoHost } from '../examples/demo-host';
 import { adminProjectId, DEMO, demoImageId, serviceProjectId, startSimulator } from '../simulator';
+import { scratchDatabase } from './support/database';
 import { captureLog } from './support/log-sink';
 import { reply, startReceiver } from './workflow-webhook/receiver';
 
@@ -61,9 +62,11 @@ describe('the log', () => {
         const operatorToken = sim.issueToken({ userName: DEMO.operator.name, projectId: adminProjectId, expiresInS: 3600 });
         const badToken = `not-a-token-${randomBytes(12).toString('hex')}`;
 
+        // A database of its own: the host's loops look at every group there is, and the run's log is to be about this run.
+        const scratch = process.env.DATABASE_URL ? await scratchDatabase() : null;
         const log = captureLog();
         const host = await startDemoHost({
-            PORT: '0', LOG_LEVEL: 'debug', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+            PORT: '0', LOG_LEVEL: 'debug', AUTOSCALE_DATA_DIR: dataDir, ...(scratch?.url ? { DATABASE_URL: scratch.url } : {}),
             OS_AUTH_URL: sim.authUrl, OS_USERNAME: 'autoscale-logs', OS_PASSWORD: servicePassword, OS_USER_DOMAIN_NAME: DEMO.domain,
             OS_PROJECT_ID: serviceProjectId, OS_REGION_NAME: sim.region,
             AUTOSCALE_WEBHOOK_ALLOW_HTTP: 'true', AUTOSCALE_WEBHOOK_ALLOW_CIDRS: '127.0.0.0/8',
@@ -161,6 +164,7 @@ describe('the log', () => {
             await host.server.stop();
             await receiver.close();
             await sim.stop();
+            await scratch?.drop();
             rmSync(dataDir, { recursive: true, force: true });
         }
 
