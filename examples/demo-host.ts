@@ -2,10 +2,14 @@
 // nova-autoscale mounted at /autoscale, configured only from the environment
 // (contract §1). With no OS_AUTH_URL/OS_CLOUD it brings its own Keystone +
 // Nova simulator and prints a token for tenant `demo` and an operator's token.
+// Its log (hapi-pino, examples/demo-logger.ts) is JSON lines on stdout; the
+// banner it prints on start is not a log line.
 import Hapi from '@hapi/hapi';
+import type { DestinationStream, Level } from 'pino';
 import { plugin, serviceAccountFromEnv, type ServiceAccount } from '../plugin';
 import { adminProjectId, DEMO, demoImageId, demoNetworkId, demoPoolId, demoProjectId, demoServiceAccount, startSimulator, type Simulator } from '../simulator';
 import { inEnvTerms, numericOptionsFromEnv } from './demo-env';
+import { demoLogger, LOG_LEVELS } from './demo-logger';
 import { monitoringApi } from './monitoring-api';
 
 type Env = NodeJS.ProcessEnv;
@@ -57,10 +61,23 @@ const demoWebhooks = (env: Env, simulated: boolean) => ({
     ...webhooksFromEnv(env)
 });
 
-export const startDemoHost = async (env: Env = process.env) => {
+// LOG_LEVEL: how much of the log is written (info unless set).
+const logLevelOf = (env: Env): Level => {
+    const level = (env.LOG_LEVEL || 'info').trim().toLowerCase();
+    if (!LOG_LEVELS.includes(level as Level)) {
+        throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${env.LOG_LEVEL ?? ''}"`);
+    }
+
+    return level as Level;
+};
+
+// `log`: where the JSON lines go (stdout unless given).
+export const startDemoHost = async (env: Env = process.env, log?: DestinationStream) => {
     const numbers = numericOptionsFromEnv(env);     // a bad number stops the start before anything runs
+    const level = logLevelOf(env);
     const cloud = await cloudOf(env);
     const server = Hapi.server({ host: env.HOST || '127.0.0.1', port: Number(env.PORT || 8080) });
+    await server.register(demoLogger({ level, ...(log === undefined ? {} : { destination: log }) }));
     await server.register({
         plugin,
         options: {

@@ -74,7 +74,8 @@ export const monitoringApi: Plugin<void> = {
 
                     const outcome = await autoscale.alertTransition({
                         tenantId: params.tenantId, ruleId: params.ruleId, eventId: body.eventId ?? randomUUID(),
-                        at: autoscale.settings.clock.now(), from: rule.state, to: body.state, actions: rule.actions
+                        at: autoscale.settings.clock.now(), from: rule.state, to: body.state, actions: rule.actions,
+                        requestId: request.info.id      // the decision's log line names this request
                     });
                     if (outcome.status === 'taken') {
                         rule.state = body.state;

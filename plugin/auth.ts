@@ -60,7 +60,7 @@ const keystoneScheme = (_server: Server, rawOptions?: object): ServerAuthSchemeO
             }
             catch (err) {
                 if (err instanceof DomainError && err.kind === 'unavailable') {
-                    request.log(['auth', 'keystone', 'error'], err);
+                    request.log(['nova-autoscale', 'auth', 'keystone', 'error'], err);
                     // The cause (URLs, account names) goes to the log, not to the client.
                     throw Boom.serverUnavailable('Identity service unavailable: cannot validate X-Auth-Token', { type: err.type });
                 }

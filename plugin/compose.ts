@@ -1,10 +1,10 @@
 // Which adapters the options choose, and the engine's settings from the
 // plugin's: the only place plugin/ names an adapter.
-import type { PluginMetrics } from '../adapters/metrics/prometheus';
 import { cronTimes } from '../adapters/schedule/cron-times';
 import { randomInt, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ClusterLink } from '../adapters/guard/cluster-link';
+import type { PluginTelemetry } from '../adapters/telemetry/plugin-telemetry';
 import { instanceUserAgent } from '../adapters/http/service-call';
 import { KeystoneSession } from '../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../adapters/keystone/token-validator';
@@ -31,12 +31,13 @@ import type { Settings } from './options';
 export const regionOf = (settings: Settings): string | null =>
     settings.region ?? settings.openstack.serviceAccount?.regionName ?? null;
 
-// The service account's own session (its token and catalog), one per plugin instance.
+// The service account's own session (its token and catalog), one per plugin
+// instance; its calls to Keystone are told to the plugin's telemetry.
 const serviceSessions = new WeakMap<Settings, KeystoneSession>();
-const serviceSession = (settings: Settings, account: NonNullable<Settings['openstack']['serviceAccount']>): KeystoneSession => {
+const serviceSession = (settings: Settings, account: NonNullable<Settings['openstack']['serviceAccount']>, telemetry: PluginTelemetry): KeystoneSession => {
     let session = serviceSessions.get(settings);
     if (session === undefined) {
-        session = new KeystoneSession(account, { clock: settings.clock });
+        session = new KeystoneSession(account, { clock: settings.clock, observe: telemetry.openstackCall });
         serviceSessions.set(settings, session);
     }
 
@@ -45,7 +46,7 @@ const serviceSession = (settings: Settings, account: NonNullable<Settings['opens
 
 // The token validator the built-in Keystone scheme uses: the host's own, or
 // Keystone asked as the service account.
-export const tokenValidatorFor = (settings: Settings): TokenValidator => {
+export const tokenValidatorFor = (settings: Settings, telemetry: PluginTelemetry): TokenValidator => {
     if (settings.openstack.tokenValidator) {
         return settings.openstack.tokenValidator;
     }
@@ -54,17 +55,17 @@ export const tokenValidatorFor = (settings: Settings): TokenValidator => {
         throw new Error('nova-autoscale options: give openstack.serviceAccount (or openstack.tokenValidator, or auth.strategy)');
     }
 
-    return new KeystoneTokenValidator(serviceSession(settings, settings.openstack.serviceAccount));
+    return new KeystoneTokenValidator(serviceSession(settings, settings.openstack.serviceAccount, telemetry));
 };
 
 // Launch configurations are checked against the OpenStack the plugin creates
 // servers in, with the writer's Keystone token. A host's own Compute has no
 // Glance or Neutron of ours to ask, and a host's own token validator or auth
 // strategy may take tokens OpenStack has never seen.
-const launchVisibilityFor = (settings: Settings): LaunchVisibility | null => {
+const launchVisibilityFor = (settings: Settings, telemetry: PluginTelemetry): LaunchVisibility | null => {
     const { serviceAccount, compute, tokenValidator } = settings.openstack;
     const keystoneTokens = tokenValidator === undefined && settings.auth.strategy === undefined;
-    return serviceAccount === undefined || compute !== undefined || !keystoneTokens ? null : new OpenStackLaunchVisibility(serviceSession(settings, serviceAccount));
+    return serviceAccount === undefined || compute !== undefined || !keystoneTokens ? null : new OpenStackLaunchVisibility(serviceSession(settings, serviceAccount, telemetry));
 };
 
 // The cluster this instance is one of (contract §9): its Nova and Octavia
@@ -76,15 +77,15 @@ const clusterLinkFor = (account: ServiceAccount, store: KnexStore, instance: str
 // Octavia as the service account (the members stages), with a breaker,
 // Retry-After holds and a member creation budget of its own per region: the
 // same settings as Nova's, never the same breaker.
-const openMembersFor = (settings: Settings, account: ServiceAccount, cluster: ClusterLink, metrics: PluginMetrics): GuardedOctavia => {
+const openMembersFor = (settings: Settings, account: ServiceAccount, cluster: ClusterLink, telemetry: PluginTelemetry): GuardedOctavia => {
     const { clock, converger } = settings;
-    return new GuardedOctavia(new OctaviaClient(account, { clock, userAgent: instanceUserAgent(cluster.instance), observe: metrics.openstackCall }), {
+    return new GuardedOctavia(new OctaviaClient(account, { clock, userAgent: instanceUserAgent(cluster.instance), observe: telemetry.openstackCall }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
         createBudget: converger.createBudget,
         cluster,
-        onBreakerChange: (region, state) => metrics.breaker('load-balancer', region, state)
+        onBreakerChange: (region, state) => telemetry.breaker('load-balancer', region, state)
     });
 };
 
@@ -97,7 +98,7 @@ export const loadBalancersEnabled = (settings: Settings): boolean =>
 // The host's own Compute as given; otherwise Nova as the service account,
 // behind a breaker, Retry-After holds and a creation budget per region.
 // Octavia's members need the service account (none without one).
-const openComputeFor = (settings: Settings, store: KnexStore, instance: string, log: Log, metrics: PluginMetrics) => (): OpenedCompute | null => {
+const openComputeFor = (settings: Settings, store: KnexStore, instance: string, log: Log, telemetry: PluginTelemetry) => (): OpenedCompute | null => {
     const { openstack, clock, converger } = settings;
     const account = openstack.serviceAccount;
     if (account === undefined) {
@@ -105,19 +106,19 @@ const openComputeFor = (settings: Settings, store: KnexStore, instance: string, 
     }
 
     const cluster = clusterLinkFor(account, store, instance, log);
-    const members = openMembersFor(settings, account, cluster, metrics);
+    const members = openMembersFor(settings, account, cluster, telemetry);
     if (openstack.compute) {
         return { compute: openstack.compute, members, close: () => members.close() };
     }
 
     // Each request names the instance that sent it, for Nova's logs (contract §9).
-    const guarded = new GuardedCompute(new NovaCompute(account, { clock, userAgent: instanceUserAgent(instance), observe: metrics.openstackCall }), {
+    const guarded = new GuardedCompute(new NovaCompute(account, { clock, userAgent: instanceUserAgent(instance), observe: telemetry.openstackCall }), {
         clock,
         defaultRegion: regionOf(settings) ?? 'default',
         breaker: converger.breaker,
         createBudget: converger.createBudget,
         cluster,
-        onBreakerChange: (region, state) => metrics.breaker('compute', region, state)
+        onBreakerChange: (region, state) => telemetry.breaker('compute', region, state)
     });
     return {
         compute: guarded,
@@ -141,7 +142,7 @@ const addressPolicyOf = (settings: Settings): AddressPolicy => {
 const webhookOptionsOf = (settings: Settings) =>
     ({ policy: addressPolicyOf(settings), lookup: settings.webhooks.lookup, timeoutMs: settings.webhooks.attemptTimeoutMs });
 
-export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log, metrics: PluginMetrics): EnginePorts => {
+export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log, telemetry: PluginTelemetry): EnginePorts => {
     // A fresh id per registration: a restarted process is another instance.
     // Its leases and the guard holds it shares with the others carry it.
     const instance = { id: InstanceId(randomUUID()), host: hostname(), pid: process.pid };
@@ -162,12 +163,12 @@ export const enginePortsFor = (settings: Settings, store: KnexStore, log: Log, m
         log,
         computeEnabled: settings.openstack.compute !== undefined || settings.openstack.serviceAccount !== undefined,
         loadBalancersEnabled: loadBalancersEnabled(settings),
-        openCompute: openComputeFor(settings, store, instance.id, log, metrics),
-        metrics,
+        openCompute: openComputeFor(settings, store, instance.id, log, telemetry),
+        telemetry,
         instance,
         newId: randomUUID,
         random: () => randomInt(2 ** 31),
-        launchVisibility: launchVisibilityFor(settings)
+        launchVisibility: launchVisibilityFor(settings, telemetry)
     };
 };
 

@@ -76,7 +76,7 @@ export const renderErrors = (request: Request, h: ResponseToolkit): Lifecycle.Re
 
     const rendered = fromBoom(response);
     if (rendered.error.code >= 500) {
-        request.log(['nova-autoscale', 'error'], response);
+        request.log(['nova-autoscale', 'api', 'error'], response);
     }
 
     const out = send(h, rendered);

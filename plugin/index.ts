@@ -6,6 +6,9 @@ import type { Plugin, Server } from '@hapi/hapi';
 import { name, version } from '../package.json';
 import type { Registry } from 'prom-client';
 import { pluginMetrics } from '../adapters/metrics/prometheus';
+import { logTelemetry } from '../adapters/telemetry/log';
+import { allOf, type PluginTelemetry } from '../adapters/telemetry/plugin-telemetry';
+import type { Log } from '../core/engine/log';
 import type Joi from 'joi';
 import { makeEngine, type Engine } from '../core/engine/engine';
 import type { AutoscaleAction } from '../core/model/alert';
@@ -65,8 +68,9 @@ export interface NovaAutoscaleApi extends Pick<Engine, 'runOnce' | 'pruneOnce' |
     };
     // The auth strategy the plugin's routes use, for a host's own routes (with TENANT_SCOPE).
     readonly strategy: string;
-    // The plugin's Prometheus registry, for a host that serves its own /metrics (Registry.merge).
-    readonly metrics: Registry;
+    // The plugin's Prometheus registry, for a host that serves its own /metrics
+    // (Registry.merge); null when the host turned metrics off.
+    readonly metrics: Registry | null;
     // Alerts in process (contract §6).
     readonly actionSchema: Joi.ObjectSchema<AutoscaleAction>;
     validateAction(tenantId: string, action: unknown): Promise<AutoscaleAction>;
@@ -81,14 +85,14 @@ declare module '@hapi/hapi' {
 
 const builtInStrategy = 'nova-autoscale-keystone';
 
-const useAuth = (server: Server, settings: Settings): string => {
+const useAuth = (server: Server, settings: Settings, telemetry: PluginTelemetry): string => {
     if (settings.auth.strategy) {
         return settings.auth.strategy; // the host's own; its credentials carry our scopes
     }
 
     registerKeystoneScheme(server);
     server.auth.strategy(builtInStrategy, 'keystone-token', {
-        validator: tokenValidatorFor(settings),
+        validator: tokenValidatorFor(settings, telemetry),
         adminRole: settings.auth.adminRole,
         adminProject: settings.auth.adminProject
     });
@@ -102,9 +106,13 @@ export const plugin: Plugin<PluginOptions> = {
         const settings = settingsOf(options);
         const store = storeFor(settings);
         const prefix = server.realm.modifiers.route.prefix ?? '';
-        const metrics = pluginMetrics(store.tallies, settings.clock);
-        const engine = makeEngine(enginePortsFor(settings, store, (tags, data) => server.log(['nova-autoscale', ...tags], data), metrics), engineSettingsOf(settings, prefix));
-        const context: Context = { settings, prefix, strategy: useAuth(server, settings), engine };
+        // Everything the plugin says goes through the host's logger, tagged with its name.
+        const log: Log = (tags, data) => server.log(['nova-autoscale', ...tags], data);
+        // Counted unless the host turned metrics off; logged whatever it does.
+        const metrics = settings.metrics.enabled ? pluginMetrics(store.tallies, settings.clock) : null;
+        const telemetry = metrics === null ? logTelemetry(log) : allOf([metrics, logTelemetry(log)]);
+        const engine = makeEngine(enginePortsFor(settings, store, log, telemetry), engineSettingsOf(settings, prefix));
+        const context: Context = { settings, prefix, strategy: useAuth(server, settings, telemetry), engine };
 
         server.ext('onPreStart', async () => {
             await store.open();
@@ -123,7 +131,7 @@ export const plugin: Plugin<PluginOptions> = {
         server.route(withBodyTimeout([
             ...serviceRoutes(context), ...groupRoutes(context), ...policyRoutes(context), ...webhookRoutes(context), ...workflowRoutes(context), ...executeRoutes(context),
             ...activityRoutes(context), ...overrideRoutes(context), ...convergeRoutes(context), ...serverRoutes(context), ...adminRoutes(context), ...adminInstanceRoutes(context),
-            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...openApiRoutes(), ...metricsRoutes(context, metrics), ...operatorPageRoutes(), ...catchAllRoute(context)
+            ...capabilityRoutes(context), ...workflowCallbackRoutes(context), ...openApiRoutes(), ...(metrics === null ? [] : metricsRoutes(context, metrics)), ...operatorPageRoutes(), ...catchAllRoute(context)
         ], settings.bodyTimeoutMs));
         const api: NovaAutoscaleApi = {
             settings,
@@ -133,7 +141,7 @@ export const plugin: Plugin<PluginOptions> = {
                 instances: store.instances
             },
             strategy: context.strategy,
-            metrics: metrics.registry,
+            metrics: metrics?.registry ?? null,
             actionSchema,
             validateAction: validateActionWith(engine),
             alertTransition: async (input) => engine.alerts.transition(checkedTransition(input)),
@@ -159,3 +167,6 @@ export { serviceAccountFromEnv, type ServiceAccount } from '../adapters/keystone
 export { DomainError, type DomainErrorKind } from '../core/model/errors';
 export { TENANT_SCOPE } from './auth';
 export { renderErrors, validationFailed } from './errors';
+
+// For hosts' request loggers: a request's path and headers as a log may show them.
+export { loggableHeaders, loggablePath, REDACTED, SECRET_HEADERS } from './log-redaction';

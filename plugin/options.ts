@@ -55,7 +55,8 @@ export interface PluginOptions {
     // adminRole counts only on adminProject (a project name or id).
     auth?: { strategy?: string; adminRole?: string; adminProject?: string };
     // GET /metrics: an admin's token, unless auth is false (contract §10).
-    metrics?: { auth?: boolean };
+    // enabled false: nothing is counted and there is no /metrics route (the log stays).
+    metrics?: { enabled?: boolean; auth?: boolean };
     intervals?: { convergeS?: number; buildTimeoutS?: number };
     limits?: Partial<Limits>;
     // Triggers of one policy within debounceMs of a decision coalesce into it;
@@ -116,7 +117,7 @@ export interface Settings {
     };
     cluster: { leaseTtlS: number; heartbeatMs: number };
     auth: { strategy?: string; adminRole: string; adminProject: string };
-    metrics: { auth: boolean };
+    metrics: { enabled: boolean; auth: boolean };
     intervals: { convergeS: number; buildTimeoutS: number };
     limits: Limits;
     supervisor: { debounceMs: number; activityPerGroup: number };
@@ -208,7 +209,7 @@ export const optionsSchema = Joi.object({
         adminRole: Joi.string().default('admin'),
         adminProject: Joi.string().default('admin')
     }).default(),
-    metrics: Joi.object({ auth: Joi.boolean().default(true) }).default(),
+    metrics: Joi.object({ enabled: Joi.boolean().default(true), auth: Joi.boolean().default(true) }).default(),
     intervals: Joi.object({
         convergeS: positive.default(300),
         buildTimeoutS: positive.default(3600)

@@ -42,6 +42,8 @@ export interface Simulator {
     grantRole(grant: RoleChange): void;
     revokeRole(grant: RoleChange): boolean;
     issueToken(spec: TokenSpec): string;
+    // Every token Keystone has issued (by password or issueToken), for a test that looks for them where they must not be.
+    issuedTokens(): readonly string[];
     revokeToken(token: string): boolean;
     servers(projectId?: string): readonly SimServer[];
     addServer(projectId: string, spec: OutOfBandServerSpec): SimServer;
@@ -107,6 +109,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         grantRole: (grant) => admin.grantRole(grant),
         revokeRole: (grant) => admin.revokeRole(grant),
         issueToken: (spec) => admin.issueToken(spec),
+        issuedTokens: () => state.tokens.ids(),
         revokeToken: (token) => admin.revokeToken(token),
         servers: (projectId) => admin.servers(projectId),
         addServer: (projectId, spec) => admin.addServer(projectId, spec),

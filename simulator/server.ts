@@ -1,5 +1,6 @@
 // The loopback HTTP server: splits the path by service, logs the request,
 // applies the first matching fault, and hands the rest to the service.
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -166,8 +167,15 @@ const serve = async (state: SimState, stopping: AbortSignal, service: Service, r
 
     const response = fault ? faultResponse(service, fault.rule, handled) : handled as SimResponse;
     entry.status = response.status;
-    return response;
+    return withRequestId(service, response, entry.requestId);
 };
+
+// Every answer names its request as OpenStack's services do (oslo's request
+// id middleware); Nova also under its older header.
+const withRequestId = (service: Service, response: SimResponse, requestId: string): SimResponse => ({
+    ...response,
+    headers: { ...response.headers, 'x-openstack-request-id': requestId, ...(service === 'compute' ? { 'x-compute-request-id': requestId } : {}) }
+});
 
 const handle = async (state: SimState, service: Service, req: SimRequest): Promise<SimResponse> => {
     try {
@@ -189,6 +197,7 @@ const logEntry = (state: SimState, service: Service, req: SimRequest): RequestLo
         path: req.path,
         query: queryObject(req.query),
         status: 0,
+        requestId: `req-${randomUUID()}`,
         ...(userAgent === undefined ? {} : { userAgent }),
         ...(service === 'compute' ? { microversion: requestedMicroversion(req) } : {}),
         ...(service === 'identity' ? {} : { projectId: scopedCaller(state, req)?.project.id ?? null }),

@@ -14,6 +14,7 @@ import { DomainError } from '../core/model/errors';
 import { GroupId, PolicyId, TenantId } from '../core/model/ids';
 import type { Clock } from '../core/ports/clock';
 import { demoInstructions, startDemoHost } from '../examples/demo-host';
+import { dropLog } from './support/log-sink';
 import { monitoringApi } from '../examples/monitoring-api';
 import { plugin, type AlertTransitionInput, type NovaAutoscaleApi } from '../plugin';
 import { tenantSnapshot, testDatabase, testDatabaseKind, testKnex } from './support/database';
@@ -288,7 +289,7 @@ describe(`alert episodes (${testDatabaseKind()})`, () => {
             expect(await api.alertTransition(late)).to.equal({ status: 'stale', triggers: [], skipped: [] });
             expect(await episodeOf(tenant, 'cpu')).to.equal({ state: 'CRITICAL', attempts: 1 });
             expect(await tenantSnapshot(tenant)).to.equal(snapshot);
-            expect(logged.some((tags) => tags.includes('nova-autoscale') && tags.includes('alert'))).to.be.true();
+            expect(logged.some((tags) => tags.includes('nova-autoscale') && tags.includes('supervisor') && tags.includes('alert'))).to.be.true();
 
             // Still CRITICAL: the circle-back goes on.
             clock.advance(cooldown);
@@ -438,6 +439,8 @@ describe('alert input', () => {
             [{ ...valid, actions: [{ ...g.action, type: 'email' }] }, 'actions.0.type'],
             [{ ...valid, actions: 'all' }, 'actions'],
             [{ ...valid, extra: 1 }, 'extra'],
+            [{ ...valid, requestId: 7 }, 'requestId'],
+            [{ ...valid, requestId: 'r'.repeat(257) }, 'requestId'],
             [null, 'transition']
         ];
         for (const [input, name] of cases) {
@@ -521,7 +524,7 @@ describe('the demo alert API', () => {
     it('is mounted by the demo host, behind the same token', async () => {
         const dataDir = mkdtempSync(join(tmpdir(), 'demo-alerts-'));
         const env: NodeJS.ProcessEnv = { PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) };
-        const demo = await startDemoHost(env);
+        const demo = await startDemoHost(env, dropLog);
         try {
             const token = /token for tenant (\S+): (\S+)/.exec(demoInstructions(demo).join('\n'));
             expect(token).to.exist();

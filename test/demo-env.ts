@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inEnvTerms, numericOptionsFromEnv } from '../examples/demo-env';
 import { startDemoHost } from '../examples/demo-host';
+import { dropLog } from './support/log-sink';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -30,6 +31,10 @@ describe('demo host environment', () => {
         expect(numericOptionsFromEnv({ PORT: '8080' })).to.equal({});
     });
 
+    it('refuses a LOG_LEVEL pino does not have, before anything starts', async () => {
+        await expect(startDemoHost({ PORT: '0', LOG_LEVEL: 'loud' }, dropLog)).to.reject('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, not "loud"');
+    });
+
     it('refuses a value that is not a number, naming the variable', () => {
         for (const raw of ['ten', '', '1e400', '3s']) {
             expect(() => numericOptionsFromEnv({ AUTOSCALE_CREATES_PER_S: raw })).to.throw(`AUTOSCALE_CREATES_PER_S must be a number, not "${raw}"`);
@@ -49,8 +54,8 @@ describe('demo host environment', () => {
         const dataDir = mkdtempSync(join(tmpdir(), 'demo-env-'));
         const base = { PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) };
         try {
-            await expect(startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '0' })).to.reject(/^AUTOSCALE_CREATES_PER_S=0: nova-autoscale options: "converger.createBudget.createsPerS" must be greater than 0/);
-            const host = await startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '3', AUTOSCALE_PARALLEL_GROUPS: '2', AUTOSCALE_BREAKER_CONSECUTIVE_FAILURES: '4' });
+            await expect(startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '0' }, dropLog)).to.reject(/^AUTOSCALE_CREATES_PER_S=0: nova-autoscale options: "converger.createBudget.createsPerS" must be greater than 0/);
+            const host = await startDemoHost({ ...base, AUTOSCALE_CREATES_PER_S: '3', AUTOSCALE_PARALLEL_GROUPS: '2', AUTOSCALE_BREAKER_CONSECUTIVE_FAILURES: '4' }, dropLog);
             try {
                 const { converger } = host.server.plugins['nova-autoscale'].settings;
                 expect([converger.createBudget.createsPerS, converger.parallelGroups, converger.breaker.consecutiveFailures]).to.equal([3, 2, 4]);

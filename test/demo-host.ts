@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { demoInstructions, startDemoHost } from '../examples/demo-host';
+import { dropLog } from './support/log-sink';
 import { demoLoadBalancerId, demoNetworkId, demoProjectId } from '../simulator';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
@@ -23,7 +24,7 @@ describe('demo host', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'demo-host-'));
     let host: Awaited<ReturnType<typeof startDemoHost>>;
     before(async () => {
-        host = await startDemoHost({ PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
+        host = await startDemoHost({ PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) }, dropLog);
     });
 
     after(async () => {

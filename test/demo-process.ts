@@ -42,6 +42,21 @@ describe('demo host process', () => {
             expect(health.statusCode).to.equal(200);
             await health.body.dump();
             expect(Date.now() - started).to.be.below(30_000);
+            // The log is JSON lines on stdout, beside the banner.
+            const logged = async (): Promise<Record<string, unknown> | undefined> => {
+                for (let i = 0; i < 50; i++) {
+                    const line = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+                        .find((l) => String(l.msg).startsWith('[response] GET /autoscale/health 200 '));
+                    if (line) {
+                        return line;
+                    }
+
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                }
+
+                return undefined;
+            };
+            expect((await logged())?.level, output).to.equal(30);
 
             child.kill('SIGTERM');
             expect(await exited, output).to.equal(0);

@@ -7,7 +7,7 @@ import * as Lab from '@hapi/lab';
 import { withRig } from './support/converge';
 import { tableValidator } from './support/identity';
 import { parseExposition, type Exposition } from './support/prom-text';
-import { field, testServer } from './support/server';
+import { caller, field, freshTenant, testServer, validGroup, webhookPolicy } from './support/server';
 
 const { describe, it } = exports.lab = Lab.script();
 const { expect } = Code;
@@ -37,6 +37,8 @@ describe('metrics', () => {
             expect(before.value('nova_autoscale_openstack_requests_total', { service: 'compute', region, method: 'POST', code: '202' })).to.equal(2);
             const requests = before.value('nova_autoscale_openstack_requests_total', { service: 'compute' });
             expect(before.value('nova_autoscale_openstack_request_seconds_count', { service: 'compute' })).to.equal(requests);
+            // Keystone's too: the service account's token for the tenant's project.
+            expect(before.value('nova_autoscale_openstack_requests_total', { service: 'identity', region, method: 'POST', code: '201' })).to.be.at.least(1);
             expect(before.value('nova_autoscale_converge_runs_total')).to.be.at.least(1);
             expect(before.value('nova_autoscale_breaker_open', { service: 'compute', region })).to.equal(0);
             // The gauges read the database every test shares: at least this group and its two servers.
@@ -79,5 +81,40 @@ describe('metrics', () => {
             await closed.stop();
             await open.stop();
         }
+    });
+
+    it('are not kept when the host turns them off: no registry, no route, nothing counted, and the log still tells each decision', async () => {
+        const tenant = freshTenant();
+        const server = await testServer({ validator: tableValidator({ tok: { projectId: tenant }, op: { projectId: 'admin', roles: ['admin'] } }), metrics: { enabled: false } });
+        const logged: { tags: string[]; data: unknown }[] = [];
+        server.events.on('log', (event) => logged.push({ tags: event.tags, data: event.data }));
+        try {
+            const api = server.plugins['nova-autoscale'];
+            expect(api.settings.metrics).to.equal({ enabled: false, auth: true });
+            expect(api.metrics).to.be.null();
+            const scrape = await server.inject({ url: '/autoscale/metrics', headers: { 'x-auth-token': 'op' } });
+            expect(scrape.statusCode).to.equal(404);
+            expect(server.table().some((route) => route.path === '/autoscale/metrics')).to.be.false();
+            const openapi = await server.inject('/autoscale/openapi.json');
+            expect(Object.keys(field(openapi.result, 'paths') as object)).to.not.include('/autoscale/metrics');
+
+            const call = caller(server, 'tok');
+            const created = await call('POST', `/${tenant}/groups`, { ...validGroup(), scalingPolicies: [webhookPolicy()] });
+            expect(created.statusCode).to.equal(201);
+            const groupId = String(field(created.result, 'group', 'id'));
+            const policyId = String(field(created.result, 'group', 'scalingPolicies', 0, 'id'));
+            const execute = await call('POST', `/${tenant}/groups/${groupId}/policies/${policyId}/execute`);
+            expect(execute.statusCode).to.equal(202);
+            const decision = logged.find((l) => l.tags.includes('decision'));
+            expect(decision?.tags).to.equal(['nova-autoscale', 'supervisor', 'decision', 'info']);
+            expect(decision?.data).to.include({ event: 'decision', outcome: 'accepted', source: 'manual', tenantId: tenant, groupId, policyId, requestId: execute.request.info.id });
+        }
+        finally {
+            await server.stop();
+        }
+    });
+
+    it('refuses a metrics option that is not a boolean', async () => {
+        await expect(testServer({ validator: tableValidator({}), metrics: { enabled: 'no' as unknown as boolean } })).to.reject(/"metrics.enabled" must be a boolean/);
     });
 });

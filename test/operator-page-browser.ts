@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { request } from 'undici';
 import { demoInstructions, startDemoHost } from '../examples/demo-host';
+import { dropLog } from './support/log-sink';
 import { adminProjectId, DEMO, demoImageId, demoProjectId, type Simulator } from '../simulator';
 
 const { describe, it, before, after } = exports.lab = Lab.script();
@@ -60,7 +61,7 @@ describe(skip ? 'operator page in a real browser (SKIPPED: no chromium at /usr/b
     const seen = { requests: [] as string[], problems: [] as string[] };
 
     before(async () => {
-        host = await startDemoHost({ PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
+        host = await startDemoHost({ PORT: '0', AUTOSCALE_DATA_DIR: dataDir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) }, dropLog);
         sim = host.simulator as Simulator;
         base = `${host.server.info.uri}/autoscale`;
         host.server.ext('onRequest', async (req, h) => {

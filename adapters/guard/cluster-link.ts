@@ -32,7 +32,7 @@ export class ClusterLink {
             const result = await Promise.race([work(this.store), deadline]);
             if (this.down) {
                 this.down = false;
-                this.log(['guard', 'info'], 'The cluster\'s guard state (holds, creation budgets) can be reached again');
+                this.log(['cluster', 'guard', 'info'], 'The cluster\'s guard state (holds, creation budgets) can be reached again');
             }
 
             return result;
@@ -40,7 +40,7 @@ export class ClusterLink {
         catch (err) {
             if (!this.down) {
                 this.down = true;
-                this.log(['guard', 'error'], `The cluster's guard state cannot be reached (${what}: ${String(err)}): creates are refused, and only the holds this instance knows apply, until it can`);
+                this.log(['cluster', 'guard', 'error'], `The cluster's guard state cannot be reached (${what}: ${String(err)}): creates are refused, and only the holds this instance knows apply, until it can`);
             }
 
             throw err;

@@ -10,7 +10,8 @@ import { type Clock, systemClock } from '../../core/ports/clock';
 import { ProjectSessions } from '../keystone/project-sessions';
 import type { ServiceAccount } from '../keystone/service-account';
 import { tlsDispatcher } from '../keystone/tls';
-import { DeadlinePassed, exchange, type Answer, type Exchange } from './exchange';
+import type { Answer, Exchange } from './exchange';
+import { type CallObserver, errorCode, isTimeout, type Meter, meteredExchange } from './meter';
 
 export class MalformedAnswer extends Error {}
 
@@ -21,63 +22,22 @@ export interface ServiceErrors {
     fail(kind: ServiceFailure, message: string, status?: number | null): Error;
 }
 
-// One request to an OpenStack service as the metrics count it (contract §10):
-// its answer's status, or 'timeout' / 'network' when there was none.
-export interface CallRecord {
-    readonly service: string;              // the service type: compute, load-balancer
-    readonly region: string;
-    readonly method: string;
-    readonly code: string;
-    readonly seconds: number;
-}
-
-export type CallObserver = (record: CallRecord) => void;
-
-export interface Meter {
-    readonly service: string;
-    readonly region: string;
-    readonly observe: CallObserver;
-}
-
 export type ServiceCall = Exchange & {
     readonly what: string;                 // 'POST /servers', for messages
+    readonly route: string;                // '/servers', the path template the meter is told
     readonly meter?: Meter | undefined;    // told of the request once it is answered or failed
 };
 
-// undici's own timers, should a dispatcher with tighter ones be passed in.
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-
-// Node's and undici's errors carry a code, sometimes on their cause.
-const errorCode = (err: unknown): string | null => {
-    for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 3; depth++) {
-        if ('code' in e && typeof e.code === 'string') {
-            return e.code;
-        }
-
-        e = 'cause' in e ? e.cause : null;
-    }
-
-    return null;
-};
-
 export const serviceCall = async (service: ServiceErrors, call: ServiceCall): Promise<Answer> => {
-    const started = performance.now();
-    const record = (code: string): void => call.meter?.observe({
-        service: call.meter.service, region: call.meter.region, method: call.method, code, seconds: (performance.now() - started) / 1000
-    });
     try {
-        const answer = await exchange(call);
-        record(String(answer.statusCode));
-        return answer;
+        return await meteredExchange(call, call.meter, call.route);
     }
     catch (err) {
-        const code = errorCode(err);
-        if (err instanceof DeadlinePassed || (code !== null && TIMEOUT_CODES.has(code))) {
-            record('timeout');
+        if (isTimeout(err)) {
             throw service.fail('timeout', `${service.name} did not answer ${call.what} within ${call.timeoutMs} ms`);
         }
 
-        record('network');
+        const code = errorCode(err);
         throw service.fail('network', `${service.name} unreachable (${call.what}): ${(err as Error).message}${code === null ? '' : ` (${code})`}`);
     }
 };
@@ -130,7 +90,7 @@ export interface ServiceClientOptions {
     readonly keystoneTimeoutMs?: number;   // per Keystone call; KeystoneSession's default otherwise
     readonly clock?: Clock;
     readonly dispatcher?: Dispatcher;      // default: the account's TLS one, else undici's global one
-    readonly observe?: CallObserver;       // told of every request (the metrics)
+    readonly observe?: CallObserver;       // told of every request, Keystone's for the account too (the metrics, the log)
 }
 
 export interface ServiceClientBase {
@@ -141,10 +101,6 @@ export interface ServiceClientBase {
     readonly sessions: ProjectSessions;
     readonly observe: CallObserver | undefined;
 }
-
-// The meter of a call to `service` in the scope's region (the account's when the scope names none).
-export const meterOf = (observe: CallObserver | undefined, service: string, region: string | null | undefined): Meter | undefined =>
-    observe === undefined ? undefined : { service, region: region ?? 'default', observe };
 
 export const serviceClientBase = (account: ServiceAccount, options: ServiceClientOptions, defaultPageSize: number): ServiceClientBase => {
     const pageSize = options.pageSize ?? defaultPageSize;
@@ -159,6 +115,7 @@ export const serviceClientBase = (account: ServiceAccount, options: ServiceClien
         pageSize, clock, dispatcher, userAgent: options.userAgent ?? DEFAULT_USER_AGENT, observe: options.observe,
         sessions: new ProjectSessions(account, {
             clock,
+            ...(options.observe === undefined ? {} : { observe: options.observe }),
             ...(options.keystoneTimeoutMs === undefined ? {} : { timeoutMs: options.keystoneTimeoutMs }),
             ...(dispatcher === undefined ? {} : { dispatcher })
         })
@@ -174,6 +131,7 @@ export const jsonCall = (call: {
     readonly token: string;
     readonly timeoutMs: number;
     readonly what: string;
+    readonly route: string;
     readonly body?: unknown;
     readonly headers?: Readonly<Record<string, string>>;
     readonly userAgent: string;
@@ -192,6 +150,7 @@ export const jsonCall = (call: {
     ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
     timeoutMs: call.timeoutMs,
     what: call.what,
+    route: call.route,
     ...(call.dispatcher === undefined ? {} : { dispatcher: call.dispatcher }),
     ...(call.meter === undefined ? {} : { meter: call.meter })
 });

@@ -1,9 +1,14 @@
 // One HTTP exchange with Keystone, read to the end, under a deadline. Keystone
 // that cannot be reached, or does not answer in time, is 'unavailable'.
 import { DomainError } from '../../core/model/errors';
-import { DeadlinePassed, exchange, headerOf, type Answer, type Exchange } from '../http/exchange';
+import { DeadlinePassed, headerOf, type Answer, type Exchange } from '../http/exchange';
+import { type Meter, meteredExchange } from '../http/meter';
 
-export type KeystoneCall = Exchange & { readonly method: 'GET' | 'POST' };
+export type KeystoneCall = Exchange & {
+    readonly method: 'GET' | 'POST';
+    readonly route: string;                // '/auth/tokens', the path template the meter is told
+    readonly meter?: Meter | undefined;
+};
 export type KeystoneAnswer = Answer;
 export { headerOf };
 
@@ -12,7 +17,7 @@ export const identityUnavailable = (message: string, details: Record<string, unk
 
 export const keystoneCall = async (call: KeystoneCall): Promise<KeystoneAnswer> => {
     try {
-        return await exchange(call);
+        return await meteredExchange(call, call.meter, call.route);
     }
     catch (err) {
         if (err instanceof DeadlinePassed) {

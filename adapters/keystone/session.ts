@@ -9,6 +9,7 @@ import { headerOf, identityUnavailable, type KeystoneAnswer, keystoneCall, keyst
 import { parseTokenBody } from './token-body';
 import type { ApplicationCredentialAccount, EndpointInterface, PasswordAccount, ServiceAccount } from './service-account';
 import { tlsDispatcher } from './tls';
+import { type CallObserver, type Meter, meterOf } from '../http/meter';
 
 export interface ServiceToken {
     readonly value: string;
@@ -24,7 +25,11 @@ export interface KeystoneSessionOptions {
     readonly clock?: Clock;
     readonly timeoutMs?: number;           // per HTTP call; default 10 s
     readonly dispatcher?: Dispatcher;
+    readonly observe?: CallObserver;       // told of each call to Keystone (the metrics, the log)
 }
+
+// Where the account's calls to Keystone go.
+export const TOKENS_ROUTE = '/auth/tokens';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 const MIN_MARGIN_MS = 60_000;
@@ -41,6 +46,8 @@ export class KeystoneSession {
     readonly clock: Clock;
     readonly timeoutMs: number;
     readonly dispatcher: Dispatcher | undefined;
+    // Told of each call this session makes to Keystone, the validations of customers' tokens too.
+    readonly meter: Meter | undefined;
     private held: Held | null = null;
     private inFlight: Promise<ServiceToken> | null = null;
 
@@ -48,6 +55,8 @@ export class KeystoneSession {
         this.clock = options.clock ?? systemClock;
         this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         this.dispatcher = options.dispatcher ?? tlsDispatcher(account.tls);
+        // An application credential names no project: its token says which.
+        this.meter = meterOf(options.observe, 'identity', account.regionName, { projectId: account.kind === 'application_credential' ? null : account.projectId ?? null });
     }
 
     get authUrl(): string {
@@ -132,7 +141,9 @@ export class KeystoneSession {
         const startedAt = this.clock.now().getTime();
         const answer = await keystoneCall({
             method: 'POST',
-            url: `${this.account.authUrl}/auth/tokens`,
+            url: `${this.account.authUrl}${TOKENS_ROUTE}`,
+            route: TOKENS_ROUTE,
+            meter: this.meter,
             headers: { 'content-type': 'application/json', accept: 'application/json' },
             body: JSON.stringify(authBody(this.account)),
             timeoutMs: this.timeoutMs,

@@ -6,7 +6,7 @@ import type { Clock } from '../../core/ports/clock';
 import type { TokenInfo, TokenValidator } from '../../core/ports/identity';
 import { DomainError } from '../../core/model/errors';
 import { identityUnavailable, keystoneCall, keystoneMessage } from './http';
-import type { KeystoneSession } from './session';
+import { type KeystoneSession, TOKENS_ROUTE } from './session';
 import { parseTokenBody } from './token-body';
 import { TokenCache, tokenKey } from './token-cache';
 
@@ -56,10 +56,12 @@ export class KeystoneTokenValidator implements TokenValidator {
     }
 
     private async ask(key: string, token: string): Promise<TokenInfo | null> {
-        const url = `${this.session.authUrl}/auth/tokens?nocatalog`;
+        const url = `${this.session.authUrl}${TOKENS_ROUTE}?nocatalog`;
         const answer = await this.session.withToken((serviceToken) => keystoneCall({
             method: 'GET',
             url,
+            route: TOKENS_ROUTE,
+            meter: this.session.meter,
             headers: { accept: 'application/json', 'x-auth-token': serviceToken, 'x-subject-token': token },
             timeoutMs: this.session.timeoutMs,
             ...(this.session.dispatcher === undefined ? {} : { dispatcher: this.session.dispatcher })

@@ -1,23 +1,19 @@
 // The plugin's metrics (contract §10) in a Prometheus registry of its own, so
 // a host may serve it as it is or merge it into its own /metrics: the
-// engine's counts (core/ports/metrics.ts), every request to OpenStack as the
+// engine's counts (core/ports/telemetry.ts), every request to OpenStack as the
 // service clients tell it, the breakers as they open and close, and gauges of
 // groups and servers read from the database at most once per TALLY_TTL_MS.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { cachedFor } from '../../core/engine/cached';
 import type { Clock } from '../../core/ports/clock';
-import type { EngineMetrics } from '../../core/ports/metrics';
-import type { BreakerState } from '../guard/breaker';
-import type { CallRecord } from '../http/service-call';
+import type { PluginTelemetry } from '../telemetry/plugin-telemetry';
 import type { Tallies } from '../store/tallies';
 import { processRegistry } from './process';
 
 export const TALLY_TTL_MS = 5000;
 
-export interface PluginMetrics extends EngineMetrics {
+export interface PluginMetrics extends PluginTelemetry {
     readonly registry: Registry;
-    openstackCall(record: CallRecord): void;
-    breaker(service: string, region: string, state: BreakerState): void;
     // The registry's text with the process's own series, as GET /metrics answers it.
     scrape(): Promise<string>;
 }
@@ -57,10 +53,15 @@ export const pluginMetrics = (tallies: () => Promise<Tallies>, clock: Clock): Pl
 
     return {
         registry,
-        decision: (source, outcome, reason) => decisions.inc({ source, outcome, reason }),
-        convergeRun: (result) => runs.inc({ result }),
-        delivery: (event, result) => deliveries.inc({ event, result }),
-        scheduleFiring: (result, count = 1) => firings.inc({ result }, count),
+        decision: (request, result) => decisions.inc({ source: request.source, outcome: result.outcome, reason: result.reason }),
+        convergeRun: (_groupId, result) => runs.inc({ result }),
+        // A delivery's end is counted; an attempt that will be tried again is the log's.
+        delivery: (told) => {
+            if (told.kind === 'ended') {
+                deliveries.inc({ event: told.event, result: told.result });
+            }
+        },
+        scheduleFiring: (firing) => firings.inc({ result: firing.result }, firing.count),
         openstackCall: (r) => {
             requests.inc({ service: r.service, region: r.region, method: r.method, code: r.code });
             seconds.observe({ service: r.service, region: r.region, method: r.method }, r.seconds);

@@ -8,7 +8,8 @@ import { type Compute, type ComputeScope } from '../../core/ports/compute';
 import { ComputeError, type NovaServer } from '../../core/model/server';
 import { novaError } from './errors';
 import { type NovaAnswer, nova, novaCall, type NovaCall } from './http';
-import { type CallObserver, identityFailure, jsonCall, markerOf, meterOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { identityFailure, jsonCall, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { type CallObserver, meterOf } from '../http/meter';
 import { ProjectSessions } from '../keystone/project-sessions';
 import { parseCreateAnswer, parseServerAnswer, parseServerPage } from './server-body';
 import type { ServiceAccount } from '../keystone/service-account';
@@ -34,6 +35,8 @@ export const DEFAULT_TIMEOUTS: NovaTimeouts = { createMs: 30_000, listPageMs: 60
 
 type Method = NovaCall['method'];
 
+const SERVER_ROUTE = '/servers/{server_id}';
+
 export class NovaCompute implements Compute {
     readonly microversion: string;
     readonly pageSize: number;
@@ -53,7 +56,7 @@ export class NovaCompute implements Compute {
 
     async createServer(scope: ComputeScope, server: Readonly<Record<string, unknown>>): Promise<{ readonly id: string }> {
         const what = 'POST /servers';
-        const answer = await this.exchange(scope, 'POST', '/servers', this.timeouts.createMs, { server });
+        const answer = await this.exchange(scope, 'POST', '/servers', '/servers', this.timeouts.createMs, { server });
         this.expectSuccess(answer, what);
         return { id: readOrFail(nova, answer, () => parseCreateAnswer(answer.json, what)) };
     }
@@ -70,7 +73,7 @@ export class NovaCompute implements Compute {
 
             const path = `/servers/detail?${query.toString()}`;
             const what = `GET ${path}`;
-            const answer = await this.exchange(scope, 'GET', path, this.timeouts.listPageMs);
+            const answer = await this.exchange(scope, 'GET', path, '/servers/detail', this.timeouts.listPageMs);
             this.expectSuccess(answer, what);
             const page = readOrFail(nova, answer, () => parseServerPage(answer.json, what));
             all.push(...page.servers);
@@ -94,7 +97,7 @@ export class NovaCompute implements Compute {
     async showServer(scope: ComputeScope, serverId: string): Promise<NovaServer | null> {
         const path = `/servers/${encodeURIComponent(serverId)}`;
         const what = `GET ${path}`;
-        const answer = await this.exchange(scope, 'GET', path, this.timeouts.showMs);
+        const answer = await this.exchange(scope, 'GET', path, SERVER_ROUTE, this.timeouts.showMs);
         if (answer.statusCode === 404) {
             return null;
         }
@@ -105,7 +108,7 @@ export class NovaCompute implements Compute {
 
     async deleteServer(scope: ComputeScope, serverId: string): Promise<'deleting' | 'gone'> {
         const path = `/servers/${encodeURIComponent(serverId)}`;
-        const answer = await this.exchange(scope, 'DELETE', path, this.timeouts.deleteMs);
+        const answer = await this.exchange(scope, 'DELETE', path, SERVER_ROUTE, this.timeouts.deleteMs);
         if (answer.statusCode === 404) {
             return 'gone';
         }
@@ -126,13 +129,14 @@ export class NovaCompute implements Compute {
 
     // One call as the project's service token; a 401 re-authenticates once
     // (KeystoneSession.withToken), and a second 401 is 'unauthorized'.
-    private async exchange(scope: ComputeScope, method: Method, path: string, timeoutMs: number, body?: unknown): Promise<NovaAnswer> {
+    // `route`: the path's template, for the meter.
+    private async exchange(scope: ComputeScope, method: Method, path: string, route: string, timeoutMs: number, body?: unknown): Promise<NovaAnswer> {
         const session = this.sessions.for(scope.projectId);
         try {
             const base = await this.computeUrl(scope);
-            const meter = meterOf(this.observe, 'compute', scope.region ?? session.account.regionName);
+            const meter = meterOf(this.observe, 'compute', session.account.regionName, scope);
             return await session.withToken((token) => novaCall(jsonCall({
-                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent, meter,
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, route, body, dispatcher: this.dispatcher, userAgent: this.userAgent, meter,
                 headers: { 'openstack-api-version': `compute ${this.microversion}` }
             })));
         }

@@ -15,7 +15,8 @@ import type { ServiceAccount } from '../keystone/service-account';
 import { parseLoadBalancer, parseMemberAnswer, parseMemberPage, parsePool, parseSubnet } from './body';
 import { type NotFoundKind, octaviaError, octaviaMessage } from './errors';
 import { octavia, type OctaviaAnswer, octaviaCall, type OctaviaCall } from './http';
-import { type CallObserver, identityFailure, jsonCall, markerOf, meterOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { identityFailure, jsonCall, markerOf, readOrFail, serviceClientBase, type ServiceClientOptions } from '../http/service-call';
+import { type CallObserver, meterOf, type ServiceType } from '../http/meter';
 import type { LoadBalancerMembers, LoadBalancerScope, MemberSpec, PoolMember } from '../../core/ports/load-balancers';
 
 export interface OctaviaTimeouts {
@@ -31,9 +32,9 @@ export interface OctaviaClientOptions extends ServiceClientOptions {
     readonly timeouts?: Partial<OctaviaTimeouts>;
 }
 
-export const SERVICE_TYPE = 'load-balancer';
+export const SERVICE_TYPE: ServiceType = 'load-balancer';
 // Neutron, for the subnet a member names (its CIDR says which address is the server's there).
-export const NETWORK_SERVICE_TYPE = 'network';
+export const NETWORK_SERVICE_TYPE: ServiceType = 'network';
 export const DEFAULT_PAGE_SIZE = 1000;
 export const DEFAULT_TIMEOUTS: OctaviaTimeouts = { createMs: 30_000, showMs: 30_000, updateMs: 30_000, deleteMs: 30_000, listPageMs: 60_000 };
 
@@ -59,7 +60,7 @@ export class OctaviaClient implements LoadBalancerMembers {
     // answer 200 [] for all three, and its next links drop the filter).
     async poolsOf(scope: LoadBalancerScope, loadBalancerId: string): Promise<readonly string[]> {
         const path = `/lbaas/loadbalancers/${encodeURIComponent(loadBalancerId)}`;
-        const answer = await this.call(scope, 'GET', path, this.timeouts.showMs, 'load_balancer_gone');
+        const answer = await this.call(scope, 'GET', path, ROUTES.loadBalancer, this.timeouts.showMs, 'load_balancer_gone');
         const lb = readOrFail(octavia, answer, () => parseLoadBalancer(answer.json, `GET ${path}`));
         if (lb.projectId !== scope.projectId) {
             throw new LoadBalancerError('load_balancer_gone', `Load balancer ${loadBalancerId} is not in project ${scope.projectId}`);
@@ -85,7 +86,7 @@ export class OctaviaClient implements LoadBalancerMembers {
                 ...(member.weight === undefined ? {} : { weight: member.weight })
             }
         };
-        const answer = await this.exchange(scope, 'POST', path, this.timeouts.createMs, body);
+        const answer = await this.exchange(scope, 'POST', path, ROUTES.members, this.timeouts.createMs, body);
         if (answer.statusCode === 404 && /^Subnet\b/i.test(octaviaMessage(answer) ?? '')) {
             // The pool was there: a subnet_id Neutron does not know is our request refused.
             throw octaviaError(answer, `POST ${path}`, this.nowMs(), 'refused');
@@ -97,7 +98,7 @@ export class OctaviaClient implements LoadBalancerMembers {
 
     async showMember(scope: LoadBalancerScope, poolId: string, memberId: string): Promise<PoolMember | null> {
         const path = memberPath(poolId, memberId);
-        const answer = await this.exchange(scope, 'GET', path, this.timeouts.showMs);
+        const answer = await this.exchange(scope, 'GET', path, ROUTES.member, this.timeouts.showMs);
         if (answer.statusCode === 404) {
             return null;
         }
@@ -120,7 +121,7 @@ export class OctaviaClient implements LoadBalancerMembers {
             }
 
             const path = `${poolPath(poolId)}/members?${query.toString()}`;
-            const answer = await this.call(scope, 'GET', path, this.timeouts.listPageMs, 'pool_gone');
+            const answer = await this.call(scope, 'GET', path, ROUTES.members, this.timeouts.listPageMs, 'pool_gone');
             const page = readOrFail(octavia, answer, () => parseMemberPage(answer.json, `GET ${path}`));
             all.push(...page.members.filter((m) => m.projectId === scope.projectId));
             // Octavia links a next page whenever a page is full, so the last one may be empty.
@@ -141,7 +142,7 @@ export class OctaviaClient implements LoadBalancerMembers {
 
     async setWeight(scope: LoadBalancerScope, poolId: string, memberId: string, weight: number): Promise<'updated' | 'gone'> {
         const path = memberPath(poolId, memberId);
-        const answer = await this.exchange(scope, 'PUT', path, this.timeouts.updateMs, { member: { weight } });
+        const answer = await this.exchange(scope, 'PUT', path, ROUTES.member, this.timeouts.updateMs, { member: { weight } });
         if (answer.statusCode === 404) {
             return 'gone';
         }
@@ -152,7 +153,7 @@ export class OctaviaClient implements LoadBalancerMembers {
 
     async deleteMember(scope: LoadBalancerScope, poolId: string, memberId: string): Promise<'deleting' | 'gone'> {
         const path = memberPath(poolId, memberId);
-        const answer = await this.exchange(scope, 'DELETE', path, this.timeouts.deleteMs);
+        const answer = await this.exchange(scope, 'DELETE', path, ROUTES.member, this.timeouts.deleteMs);
         if (answer.statusCode === 404) {
             return 'gone';
         }
@@ -164,7 +165,7 @@ export class OctaviaClient implements LoadBalancerMembers {
     // Neutron answers for what the project sees: another project's private subnet is a 404 as one that does not exist.
     async subnetCidr(scope: LoadBalancerScope, subnetId: string): Promise<string | null> {
         const path = `/subnets/${encodeURIComponent(subnetId)}`;
-        const answer = await this.exchange(scope, 'GET', path, this.timeouts.showMs, undefined, NETWORK_SERVICE_TYPE);
+        const answer = await this.exchange(scope, 'GET', path, ROUTES.subnet, this.timeouts.showMs, undefined, NETWORK_SERVICE_TYPE);
         if (answer.statusCode === 404) {
             return null;
         }
@@ -175,7 +176,7 @@ export class OctaviaClient implements LoadBalancerMembers {
 
     async checkPool(scope: LoadBalancerScope, poolId: string): Promise<void> {
         const path = poolPath(poolId);
-        const answer = await this.call(scope, 'GET', path, this.timeouts.showMs, 'pool_gone');
+        const answer = await this.call(scope, 'GET', path, ROUTES.pool, this.timeouts.showMs, 'pool_gone');
         const pool = readOrFail(octavia, answer, () => parsePool(answer.json, `GET ${path}`));
         if (pool.projectId !== scope.projectId) {
             throw new LoadBalancerError('pool_gone', `Pool ${poolId} is not in project ${scope.projectId}`);
@@ -183,21 +184,22 @@ export class OctaviaClient implements LoadBalancerMembers {
     }
 
     // An exchange whose only good answer is a 2xx.
-    private async call(scope: LoadBalancerScope, method: Method, path: string, timeoutMs: number, notFound: NotFoundKind): Promise<OctaviaAnswer> {
-        const answer = await this.exchange(scope, method, path, timeoutMs);
+    private async call(scope: LoadBalancerScope, method: Method, path: string, route: string, timeoutMs: number, notFound: NotFoundKind): Promise<OctaviaAnswer> {
+        const answer = await this.exchange(scope, method, path, route, timeoutMs);
         this.expectSuccess(answer, `${method} ${path}`, notFound);
         return answer;
     }
 
     // One call as the project's service token; a 401 re-authenticates once
     // (KeystoneSession.withToken), and a second 401 is 'unauthorized'.
-    private async exchange(scope: LoadBalancerScope, method: Method, path: string, timeoutMs: number, body?: unknown, service = SERVICE_TYPE): Promise<OctaviaAnswer> {
+    // `route`: the path's template, for the meter.
+    private async exchange(scope: LoadBalancerScope, method: Method, path: string, route: string, timeoutMs: number, body?: unknown, service: ServiceType = SERVICE_TYPE): Promise<OctaviaAnswer> {
         const session = this.sessions.for(scope.projectId);
         try {
             const base = await this.apiUrl(scope, service);
-            const meter = meterOf(this.observe, service, scope.region ?? session.account.regionName);
+            const meter = meterOf(this.observe, service, session.account.regionName, scope);
             return await session.withToken((token) => octaviaCall(jsonCall({
-                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, body, dispatcher: this.dispatcher, userAgent: this.userAgent, meter
+                method, url: `${base}${path}`, token, timeoutMs, what: `${method} ${path}`, route, body, dispatcher: this.dispatcher, userAgent: this.userAgent, meter
             })));
         }
         catch (err) {
@@ -226,6 +228,15 @@ export class OctaviaClient implements LoadBalancerMembers {
         return this.clock.now().getTime();
     }
 }
+
+// The paths' templates, for the meter.
+const ROUTES = {
+    loadBalancer: '/lbaas/loadbalancers/{loadbalancer_id}',
+    pool: '/lbaas/pools/{pool_id}',
+    members: '/lbaas/pools/{pool_id}/members',
+    member: '/lbaas/pools/{pool_id}/members/{member_id}',
+    subnet: '/subnets/{subnet_id}'
+} as const;
 
 const poolPath = (poolId: string): string => `/lbaas/pools/${encodeURIComponent(poolId)}`;
 const memberPath = (poolId: string, memberId: string): string => `${poolPath(poolId)}/members/${encodeURIComponent(memberId)}`;

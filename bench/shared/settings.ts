@@ -2,7 +2,9 @@
 // BENCH_BACKENDS=pglite,postgres  BENCH_CONCURRENCY=16  BENCH_SECONDS=2
 // BENCH_WARMUP_SECONDS=1  BENCH_ROUNDS=3  BENCH_OPS=create,get  BENCH_PG_URL=postgres://...
 // BENCH_SECTIONS=api,supervisor,converge,capability,in-service,webhook,schedules,metrics (which sections run; bench/converge/settings.ts has the converger's own
-// knobs and parts, the cluster's among them, bench/schedules/settings.ts the schedules', bench/in-service/index.ts the time-to-in-service ones)
+// knobs and parts, the cluster's among them, bench/schedules/settings.ts the schedules', bench/in-service/index.ts the time-to-in-service ones,
+// BENCH_SUPERVISOR_PARTS=alert,capability,instrumentation the supervisor's: instrumentation is the decision loop with metrics and logging on vs off,
+// its own rounds at the top of bench/supervisor/instrumentation.ts)
 export type BackendKind = 'pglite' | 'postgres';
 export type Operation = 'create' | 'get';
 export type Section = 'api' | 'supervisor' | 'converge' | 'capability' | 'in-service' | 'webhook' | 'schedules' | 'metrics';

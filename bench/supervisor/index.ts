@@ -3,18 +3,22 @@
 // and (b) from capability webhooks over loopback HTTP, against a bare Hapi
 // route doing that INSERT, same client and concurrency. Many groups, cooldown
 // 0, debounce 0, max at the ceiling: the per-group row lock is not the limit.
-import { randomUUID } from 'node:crypto';
 import { migrateLatest, openDatabase } from '../../adapters/store/database';
 import { maxEntitiesCeiling } from '../../core/model/group';
 import { openPool } from '../shared/load';
 import { databaseFor, type BenchDatabase } from '../shared/databases';
-import type { BenchSettings } from '../shared/settings';
+import { list, type BenchSettings } from '../shared/settings';
+import { instrumentationLines, instrumentationRun, SAME_SIDES } from './instrumentation';
 import { startSupervisorHost, type SupervisorHost } from './hosts';
 import { supervisorTable, type SupervisorRow } from './report';
 import { bestOf, callRunner, httpRunner, type Sides } from './runs';
-import { BENCH_TENANT, floorInsert, seedGroups, supervisorPlugin } from './seed';
+import { floorInsert, seedGroups, supervisorPlugin } from './seed';
+import { transitions } from './transitions';
 
 const GROUPS = Number(process.env.BENCH_SUPERVISOR_GROUPS ?? 200);
+
+// BENCH_SUPERVISOR_PARTS=alert,capability,instrumentation: which parts run (all by default).
+type SupervisorPart = 'alert' | 'capability' | 'instrumentation';
 
 const inProcess = async (database: BenchDatabase, settings: BenchSettings): Promise<Sides> => {
     const db = openDatabase(database.host.kind === 'postgres' ? database.host.url : { embedded: {} });
@@ -25,21 +29,7 @@ const inProcess = async (database: BenchDatabase, settings: BenchSettings): Prom
     const server = await supervisorPlugin(db.knex, false);
     try {
         const groups = await seedGroups(server, GROUPS);
-        const api = server.plugins['nova-autoscale'];
-        const run = randomUUID().slice(0, 8);
-        let n = 0;
-        // Each transition a new alert (entity) going CRITICAL: one decision each, never a replay.
-        const transition = async (): Promise<void> => {
-            const i = n++;
-            const group = groups[i % groups.length];
-            const outcome = await api.alertTransition({
-                tenantId: BENCH_TENANT, ruleId: 'bench', entityId: `${run}-${i}`, eventId: `bench-${run}-${i}`, at: new Date(),
-                from: 'OK', to: 'CRITICAL', actions: [{ type: 'autoscale', groupId: group?.groupId ?? '', policyId: group?.policyId ?? '' }]
-            });
-            if (outcome.triggers.length !== 1) {
-                throw new Error(`a transition made ${outcome.triggers.length} decisions (${outcome.status})`);
-            }
-        };
+        const transition = transitions(server, groups);
         let f = 0;
         const insert = () => {
             const i = f++;
@@ -73,9 +63,12 @@ const overHttp = async (database: BenchDatabase, settings: BenchSettings): Promi
     }
 };
 
-// The printed section: a table in the style of the API one, then how it was measured.
+// The printed section: a table in the style of the API one, then how it was
+// measured; then instrumentation on against off, when that part runs.
 export const supervisorBench = async (settings: BenchSettings): Promise<string[]> => {
+    const parts = list<SupervisorPart>('BENCH_SUPERVISOR_PARTS', ['alert', 'capability', 'instrumentation']);
     const rows: SupervisorRow[] = [];
+    const instrumented: string[] = [];
     for (const kind of settings.backends) {
         const database = await databaseFor(kind, settings.postgresAdminUrl, 'supervisor bench');
         if (!database) {
@@ -83,8 +76,17 @@ export const supervisorBench = async (settings: BenchSettings): Promise<string[]
         }
 
         try {
-            rows.push({ backend: kind, via: 'alertTransition', target: 0.5, sides: await inProcess(database, settings) });
-            rows.push({ backend: kind, via: 'capability', target: 0.6, sides: await overHttp(database, settings) });
+            if (parts.includes('alert')) {
+                rows.push({ backend: kind, via: 'alertTransition', target: 0.5, sides: await inProcess(database, settings) });
+            }
+
+            if (parts.includes('capability')) {
+                rows.push({ backend: kind, via: 'capability', target: 0.6, sides: await overHttp(database, settings) });
+            }
+
+            if (parts.includes('instrumentation')) {
+                instrumented.push(...instrumentationLines(kind, await instrumentationRun(database, settings, GROUPS)));
+            }
         }
         finally {
             await database.drop();
@@ -92,9 +94,16 @@ export const supervisorBench = async (settings: BenchSettings): Promise<string[]
     }
 
     return [
-        `supervisor decisions: ${GROUPS} groups (cooldown 0, debounce 0, change +1, max ${maxEntitiesCeiling}), ${settings.concurrency} in flight; ` +
-        'alertTransition in this process vs a bare knex INSERT into activity; capability webhook (empty POST) vs a bare Hapi route doing that INSERT, each server in its own process.',
-        '',
-        ...supervisorTable(rows)
+        ...(rows.length === 0 ? [] : [
+            `supervisor decisions: ${GROUPS} groups (cooldown 0, debounce 0, change +1, max ${maxEntitiesCeiling}), ${settings.concurrency} in flight; ` +
+            'alertTransition in this process vs a bare knex INSERT into activity; capability webhook (empty POST) vs a bare Hapi route doing that INSERT, each server in its own process.',
+            '',
+            ...supervisorTable(rows)
+        ]),
+        ...(instrumented.length === 0 ? [] : [
+            `instrumentation: alertTransition decisions in this process on the same ${GROUPS} groups through two plugins, ${settings.concurrency} in flight, short rounds alternating; ` +
+            (SAME_SIDES ? 'both sides off (BENCH_INSTRUMENTATION_AA): the machine\'s own noise.' : 'on: metrics kept and the demo host\'s hapi-pino writing JSON lines to a file; off: metrics.enabled false and no logger listening.'),
+            ...instrumented
+        ])
     ];
 };

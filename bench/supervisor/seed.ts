@@ -5,7 +5,7 @@ import Hapi from '@hapi/hapi';
 import type { Knex } from 'knex';
 import type { TokenValidator } from '../../core/ports/identity';
 import { maxEntitiesCeiling } from '../../core/model/group';
-import { plugin } from '../../plugin';
+import { plugin, type PluginOptions } from '../../plugin';
 
 export const BENCH_TENANT = 'bench-supervisor';
 const TOKEN = 'bench-supervisor-token';
@@ -23,11 +23,18 @@ const validator: TokenValidator = {
         : null)
 };
 
-export const supervisorPlugin = async (knex: Knex, listen: boolean): Promise<Hapi.Server> => {
+// `setup`: options over the bench's, and what the host registers before the plugin (a logger).
+export interface PluginSetup {
+    readonly options?: Partial<PluginOptions>;
+    readonly before?: (server: Hapi.Server) => Promise<void>;
+}
+
+export const supervisorPlugin = async (knex: Knex, listen: boolean, setup: PluginSetup = {}): Promise<Hapi.Server> => {
     const server = listen ? Hapi.server({ host: '127.0.0.1', port: 0 }) : Hapi.server();
+    await setup.before?.(server);
     await server.register({
         plugin,
-        options: { database: { knex }, openstack: { tokenValidator: validator }, supervisor: { debounceMs: 0 }, limits: { maxGroups: 100_000 } }
+        options: { database: { knex }, openstack: { tokenValidator: validator }, supervisor: { debounceMs: 0 }, limits: { maxGroups: 100_000 }, ...setup.options }
     }, { routes: { prefix: '/autoscale' } });
     await server.initialize();
     return server;

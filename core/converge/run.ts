@@ -100,7 +100,7 @@ const observeAndPlan = async (deps: ConvergerDeps, groupId: GroupId, now: Date, 
         return null;
     }
 
-    const scope = scopeOf(deps, snap);
+    const scope: ComputeScope = { ...scopeOf(deps, snap), groupId: snap.groupId };
     const listing = known ?? await observeListing(deps.compute, scope);
     const plan = planFor(deps, snap, listing, now);
     const observation = observationOf(snap, listing, plan);

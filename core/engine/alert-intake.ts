@@ -42,8 +42,8 @@ export interface AlertIntakeDeps {
 
 export interface AlertIntake {
     transition(transition: AlertTransition): Promise<AlertOutcome>;
-    // Runs a claimed attempt's actions; takeId (takeIdOf) only for the transition's own attempt.
-    fire(claim: AttemptClaim, takeId: string | null): Promise<FiredAttempts>;
+    // Runs a claimed attempt's actions; takeId (takeIdOf) and the request's id only for the transition's own attempt.
+    fire(claim: AttemptClaim, takeId: string | null, requestId?: string): Promise<FiredAttempts>;
 }
 
 const none: FiredAttempts = { triggers: [], skipped: [] };
@@ -56,7 +56,7 @@ const none: FiredAttempts = { triggers: [], skipped: [] };
 export const takeIdOf = (t: AlertTransition, takenAt: Date): string => JSON.stringify([t.ruleId, t.eventId, takenAt.toISOString()]);
 
 export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, log }: AlertIntakeDeps): AlertIntake => {
-    const fire = async (claim: AttemptClaim, takeId: string | null): Promise<FiredAttempts> => {
+    const fire = async (claim: AttemptClaim, takeId: string | null, requestId?: string): Promise<FiredAttempts> => {
         const triggers: TriggerResult[] = [];
         const skipped: SkippedAction[] = [];
         const circleBack = isCircleBack(claim.attempt);
@@ -69,7 +69,8 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
                     forced: false,
                     circleBack,
                     who: `alert:${claim.key.ruleId}`,
-                    note: circleBack ? `alert still CRITICAL: attempt ${claim.attempt} of ${circleBackCap}` : null
+                    note: circleBack ? `alert still CRITICAL: attempt ${claim.attempt} of ${circleBackCap}` : null,
+                    requestId
                 }));
             }
             catch (err) {
@@ -77,7 +78,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
                 const type = err instanceof DomainError ? err.type : 'InternalError';
                 const message = err instanceof Error ? err.message : String(err);
                 skipped.push({ groupId: action.groupId, policyId: action.policyId, attempt: claim.attempt, type, message });
-                log(['alert', ...(err instanceof DomainError ? [] : ['error'])], { message: `alert action skipped: ${message}`, ...claim.key, ...action, attempt: claim.attempt });
+                log(['supervisor', 'alert', err instanceof DomainError ? 'warn' : 'error'], { message: `alert action skipped: ${message}`, ...claim.key, ...action, attempt: claim.attempt });
             }
         }
 
@@ -95,7 +96,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
             }
 
             if (start.status === 'started') {
-                return { status: 'taken', ...await fire(start.claim, takeIdOf(t, now)) };
+                return { status: 'taken', ...await fire(start.claim, takeIdOf(t, now), t.requestId) };
             }
         }
 
@@ -118,7 +119,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
         }
 
         if (recorded.status === 'stale') {
-            log(['alert'], { message: 'stale alert transition ignored', ...key, eventId: t.eventId, at: t.at.toISOString(), lastAt: recorded.lastAt.toISOString() });
+            log(['supervisor', 'alert', 'info'], { message: 'stale alert transition ignored', ...key, eventId: t.eventId, at: t.at.toISOString(), lastAt: recorded.lastAt.toISOString() });
             return { status: 'stale', ...none };
         }
 
@@ -129,7 +130,7 @@ export const alertIntake = ({ store, supervisor, clock, circleBackCap, floorMs, 
         // The episode's first attempt, claimed like a circle-back so that it is
         // counted once even if the loop of another instance reaches it first.
         const [claim] = await store.claimAlertAttempts({ now, cap: circleBackCap, floorMs, limit: 1, only: { ...key, attempts: 0 } });
-        return { status: 'taken', ...(claim ? await fire(claim, takeIdOf(t, now)) : none) };
+        return { status: 'taken', ...(claim ? await fire(claim, takeIdOf(t, now), t.requestId) : none) };
     };
 
     return { transition, fire };

@@ -61,7 +61,7 @@ export const supervisorLoops = (deps: SupervisorLoopsDeps): SupervisorLoops => {
         const events = await deps.supervision.pruneAlertEvents(new Date(deps.clock.now().getTime() - deps.eventRetentionS * 1000));
         return activity + events;
     };
-    const onError = (err: unknown) => deps.log(['loop', 'error'], errorData(err));
+    const onError = (err: unknown) => deps.log(['supervisor', 'circle-back', 'error'], errorData(err));
 
     return {
         runOnce,

@@ -3,7 +3,7 @@
 // self-heal sweep of every group each intervals.convergeS. Runs of one group
 // are chained in this process (a kick during a run queues one more run, never
 // a second one at once); across processes the group lease keeps them apart.
-import { type EngineMetrics, noMetrics } from '../ports/metrics';
+import { noTelemetry, type Telemetry } from '../ports/telemetry';
 import { WHOLE, type SweepShare } from '../decide/sweep-share';
 import { DomainError } from '../model/errors';
 import { convergeGroup, type ConvergeResult, type ConvergerDeps } from '../converge/run';
@@ -51,7 +51,7 @@ export interface ConvergerLoopDeps {
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
-    readonly metrics?: EngineMetrics;
+    readonly telemetry?: Telemetry;
     // Lease holders are `${instance}/${run}`: unique per run, and GET /admin/instances counts an instance's leases by that prefix.
     readonly instance: InstanceId;
     readonly region: string | null;
@@ -159,7 +159,7 @@ export const groupChains = () => {
 export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
     const { settings, clock, scheduler } = deps;
     const store = countsCached(deps.store, clock);
-    const metrics = deps.metrics ?? noMetrics;
+    const telemetry = deps.telemetry ?? noTelemetry;
     // What a run uses while the loop runs: the Compute opened at start.
     let opened: OpenedCompute | null = null;
     let stopped = true;
@@ -202,10 +202,10 @@ export const convergerLoop = (deps: ConvergerLoopDeps): ConvergerLoop => {
             await unwritten.write(store);
             return convergeGroup(depsOf(ports), groupId);
         })).then((result) => {
-            metrics.convergeRun(result.outcome);
+            telemetry.convergeRun(groupId, result.outcome);
             return result;
         }, (err: unknown) => {
-            metrics.convergeRun('error');
+            telemetry.convergeRun(groupId, 'error');
             throw err;
         });
     // A run asked for by hand finds no Compute before start and after stop.

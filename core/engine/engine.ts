@@ -3,7 +3,7 @@
 // that run in the background (converger, circle-back, this instance's
 // heartbeat), over the ports it is given. start() and stop() are its whole
 // life cycle (onPreStart, onPostStop).
-import { type EngineMetrics, noMetrics } from '../ports/metrics';
+import { noTelemetry, type Telemetry } from '../ports/telemetry';
 import { sweepShare } from '../decide/sweep-share';
 import type { ConvergeResult } from '../converge/run';
 import type { Limits } from '../model/group';
@@ -81,8 +81,8 @@ export interface EnginePorts {
     readonly instance: InstanceIdentity;
     // What a customer's project can see, for launch configurations (null: not asked).
     readonly launchVisibility: LaunchVisibility | null;
-    // Counts for the operator (none kept when absent).
-    readonly metrics?: EngineMetrics;
+    // What the operator is told: counted and logged (nothing when absent).
+    readonly telemetry?: Telemetry;
 }
 
 export interface Engine {
@@ -112,15 +112,15 @@ export interface Engine {
 
 export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine => {
     const { clock, scheduler, log } = ports;
-    const metrics = ports.metrics ?? noMetrics;
+    const telemetry = ports.telemetry ?? noTelemetry;
     const converger = convergerLoop({
-        store: ports.convergence, enabled: ports.computeEnabled, openCompute: ports.openCompute, clock, scheduler, log, metrics,
+        store: ports.convergence, enabled: ports.computeEnabled, openCompute: ports.openCompute, clock, scheduler, log, telemetry,
         instance: ports.instance.id, region: settings.region, settings: settings.converger,
         sweepShare: async () => sweepShare((await cluster.list()).map((i) => i.id), ports.instance.id)
     });
     const cluster = instanceLoop({ store: ports.instances, self: ports.instance, clock, scheduler, log, ...settings.cluster });
     const kick = converger.kick;
-    const supervision = supervisor({ store: ports.supervision, clock, rules: { debounceMs: settings.debounceMs, region: settings.region }, kick, metrics });
+    const supervision = supervisor({ store: ports.supervision, clock, rules: { debounceMs: settings.debounceMs, region: settings.region }, kick, telemetry });
     // A circle-back sooner than the debounce window would only be coalesced.
     const floorMs = Math.max(settings.alerts.minDelayMs, settings.debounceMs);
     const alerts = alertIntake({ store: ports.supervision, supervisor: supervision, clock, circleBackCap: settings.alerts.circleBackCap, floorMs, log });
@@ -129,7 +129,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         clock, scheduler, log, region: settings.region, kick, intervalMs: settings.workflows.intervalMs, batch: settings.workflows.batch
     });
     const deliveries = webhookDeliveries({
-        store: ports.deliveries, sender: ports.webhookSender, killSwitches: () => ports.supervision.listKillSwitches(), clock, scheduler, log, metrics,
+        store: ports.deliveries, sender: ports.webhookSender, killSwitches: () => ports.supervision.listKillSwitches(), clock, scheduler, log, telemetry,
         region: settings.region, kick, newId: ports.newId, ...settings.webhooks,
         servers: async (tenantId) => {
             const compute = converger.compute();
@@ -137,7 +137,7 @@ export const makeEngine = (ports: EnginePorts, settings: EngineSettings): Engine
         }
     });
     const scheduled = schedules({
-        store: ports.schedules, cronTimes: ports.cronTimes, trigger: supervision.trigger, clock, scheduler, log, metrics, startAt: ports.random, ...settings.schedules
+        store: ports.schedules, cronTimes: ports.cronTimes, trigger: supervision.trigger, clock, scheduler, log, telemetry, startAt: ports.random, ...settings.schedules
     });
     const loops = supervisorLoops({
         supervision: ports.supervision, groups: ports.groups, alerts, clock, scheduler, log, circleBackCap: settings.alerts.circleBackCap, floorMs,

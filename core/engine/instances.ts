@@ -33,7 +33,7 @@ export interface InstanceLoop {
 export const instanceLoop = (deps: InstanceLoopDeps): InstanceLoop => {
     const { store, self, clock, leaseTtlS } = deps;
     let ticker: Ticker | null = null;
-    const onError = (err: unknown) => deps.log(['instances', 'error'], errorData(err));
+    const onError = (err: unknown) => deps.log(['cluster', 'instances', 'error'], errorData(err));
 
     const beat = async (startedAt: Date): Promise<void> => {
         const now = clock.now();

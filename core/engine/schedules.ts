@@ -5,7 +5,7 @@
 // the first to write it decides (its activity row is the firing), the
 // others get a replay and kick nothing. Refusals (paused, cooldown, ...) are
 // the supervisor's, as for any trigger.
-import { type EngineMetrics, noMetrics } from '../ports/metrics';
+import { noTelemetry, type ScheduleFiring, type Telemetry } from '../ports/telemetry';
 import { firingEventId, scheduleStep, type ScheduleStep } from '../decide/schedule';
 import { DomainError } from '../model/errors';
 import type { TriggerRequest, TriggerResult } from '../model/trigger';
@@ -23,7 +23,7 @@ export interface SchedulesDeps {
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
-    readonly metrics?: EngineMetrics;
+    readonly telemetry?: Telemetry;
     readonly graceMs: number;
     readonly intervalMs: number;           // a tick this often (0: only when asked)
     readonly concurrency: number;          // policies looked at once
@@ -52,7 +52,9 @@ export interface Schedules {
 
 export const schedules = (deps: SchedulesDeps): Schedules => {
     const { store, clock, log } = deps;
-    const metrics = deps.metrics ?? noMetrics;
+    const telemetry = deps.telemetry ?? noTelemetry;
+    const tell = (policy: SchedulePolicy, result: ScheduleFiring, due: Date, count = 1): void =>
+        telemetry.scheduleFiring({ result, count, tenantId: policy.tenantId, groupId: policy.groupId, policyId: policy.policyId, due });
     let ticker: Ticker | null = null;
 
     // One policy's due times; a failure leaves it where it was, to be looked at again next tick.
@@ -61,14 +63,14 @@ export const schedules = (deps: SchedulesDeps): Schedules => {
         if (last !== undefined || step.uncounted) {
             await store.recordMissed({ policy, count: step.missed.length, atLeast: step.uncounted, last: last ?? policy.from }, now);
             report.missed += step.missed.length;
-            metrics.scheduleFiring('missed', step.missed.length);
+            tell(policy, 'missed', last ?? policy.from, step.missed.length);
         }
 
         for (const due of step.fire) {
             const eventId = firingEventId(policy.policyId, due);
             if (decided.has(eventId)) {
                 report.replayed++;
-                metrics.scheduleFiring('replayed');
+                tell(policy, 'replayed', due);
                 continue;
             }
 
@@ -88,7 +90,7 @@ export const schedules = (deps: SchedulesDeps): Schedules => {
             }
 
             report[result.replay ? 'replayed' : 'fired']++;
-            metrics.scheduleFiring(result.replay ? 'replayed' : 'fired');
+            tell(policy, result.replay ? 'replayed' : 'fired', due);
         }
 
         if (step.advance) {

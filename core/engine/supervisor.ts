@@ -3,7 +3,7 @@
 // for the trigger's compare-and-set), core/decide decides, the store writes
 // the outcome with its activity row, and the converger is kicked only after
 // the commit. The trigger's rules (debounce, region) live here, once.
-import { type EngineMetrics, noMetrics } from '../ports/metrics';
+import { noTelemetry, type Telemetry } from '../ports/telemetry';
 import { decideConvergeRequest } from '../decide/converge-request';
 import { decideOverride, decideOverrideRemoval } from '../decide/override';
 import { decidePause } from '../decide/pause';
@@ -23,7 +23,7 @@ export interface SupervisorDeps {
     readonly clock: Clock;
     readonly rules: TriggerRules;
     readonly kick: (groupId: GroupId) => void;
-    readonly metrics?: EngineMetrics;
+    readonly telemetry?: Telemetry;
 }
 
 export type ServerRemovalResult =
@@ -53,7 +53,7 @@ export interface Supervisor {
     killSwitchHistory(page: PageRequest): Promise<Page<KillSwitchEvent>>;
 }
 
-export const supervisor = ({ store, clock, rules, kick, metrics = noMetrics }: SupervisorDeps): Supervisor => {
+export const supervisor = ({ store, clock, rules, kick, telemetry = noTelemetry }: SupervisorDeps): Supervisor => {
     // One decision on what `table` reads; null when the compare-and-set lost.
     const decideOnce = async (table: TriggerTable, request: TriggerRequest): Promise<TriggerResult | null> => {
         const { read, version } = await table.readTrigger(request, rules.region);
@@ -76,7 +76,7 @@ export const supervisor = ({ store, clock, rules, kick, metrics = noMetrics }: S
         }
 
         if (!result.replay) {
-            metrics.decision(request.source, result.outcome, result.reason);
+            telemetry.decision(request, result);
         }
 
         if (result.outcome === 'accepted' && !result.replay) {

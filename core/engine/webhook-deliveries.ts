@@ -7,7 +7,7 @@
 // Its own timer rather than the workflow runner's round: a round here waits
 // for its sends (10 s at most each), and a round that found a full batch runs
 // again at once, where the runner only starts host calls and returns.
-import { type EngineMetrics, noMetrics } from '../ports/metrics';
+import { noTelemetry, type Telemetry } from '../ports/telemetry';
 import { afterAnswer, afterHeartbeat, pastDeadline, type Completion, type DeliveryAnswer } from '../decide/delivery';
 import { deliveryServer, storedBody } from '../model/delivery-body';
 import type { GroupId, TenantId } from '../model/ids';
@@ -32,7 +32,7 @@ export interface WebhookDeliveriesDeps {
     readonly clock: Clock;
     readonly scheduler: Scheduler;
     readonly log: Log;
-    readonly metrics?: EngineMetrics;
+    readonly telemetry?: Telemetry;
     readonly region: string | null;
     readonly kick: (groupId: GroupId) => void;
     readonly publicRoot: string | null;        // scheme://host/prefix/v1.0 from the public URL setting
@@ -77,10 +77,13 @@ export const END_WRITERS = 2;
 
 const held: RoundReport = { held: true, written: 0, expired: 0, sent: 0 };
 
+// A delivery as the operator is told of it: never its URL or secret.
+const toldOf = (d: DeliveryRecord) => ({ deliveryId: d.id, groupId: d.groupId, serverId: d.serverId, event: d.event, attempts: d.attempts });
+
 export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliveries => {
     const { store, clock, log } = deps;
     const { newId } = deps;
-    const metrics = deps.metrics ?? noMetrics;
+    const telemetry = deps.telemetry ?? noTelemetry;
     let stopped = true;
     let stopping = false;     // set by stop(): no more claims
     let timer: Timer | null = null;
@@ -101,7 +104,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
             note: step.why, activity: [endRow(d, step.result, reason, `delivery ${d.id}: ${step.why}`)]
         });
         if (written) {
-            metrics.delivery(d.event, step.result);
+            telemetry.delivery({ ...toldOf(d), kind: 'ended', result: step.result, reason: step.reason, why: step.why });
             deps.kick(d.groupId);
         }
 
@@ -157,6 +160,7 @@ export const webhookDeliveries = (deps: WebhookDeliveriesDeps): WebhookDeliverie
                 return;
             case 'retry':
                 await store.retryAt(d.id, step.at, step.why);
+                telemetry.delivery({ ...toldOf(d), kind: 'retry', at: step.at, why: step.why });
                 return;
             case 'await':
                 await store.acknowledge(d.id, 'acknowledged: awaiting the callback');

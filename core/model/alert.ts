@@ -19,6 +19,7 @@ export interface AlertTransition {
     readonly from: AlertState;
     readonly to: AlertState;
     readonly actions: readonly AutoscaleAction[];
+    readonly requestId?: string | undefined;   // the host's id of the request it came in with, for the operator's log
 }
 
 export interface TransitionOutcome {

@@ -12,6 +12,7 @@ export interface TriggerRequest {
     readonly circleBack: boolean;      // the supervisor trying again for a held alert
     readonly who: string;
     readonly note: string | null;      // why (a forced trigger's reason)
+    readonly requestId?: string | undefined;  // the host's id of the request it came in with, for the operator's log
 }
 
 export interface TriggerRules {

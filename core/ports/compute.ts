@@ -1,12 +1,15 @@
 // The compute port: Nova as the converger needs it, spoken as the service
 // account scoped to the group's tenant project (contract §2). Adapters throw
 // ComputeError (core/model/server.ts); nothing else escapes.
+import type { GroupId } from '../model/ids';
 import type { NovaServer } from '../model/server';
 
 // Where a group's servers live: its tenant's project, in a region.
 export interface ComputeScope {
     readonly projectId: string;
     readonly region: string | null;
+    // The group the call is made for, when it is one group's (the operator's log names it).
+    readonly groupId?: GroupId | undefined;
 }
 
 export interface Compute {

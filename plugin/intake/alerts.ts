@@ -31,7 +31,9 @@ export const alertTransitionSchema = Joi.object({
     at: Joi.date().iso().required(),
     from: Joi.string().valid(...states).required(),
     to: Joi.string().valid(...states).required(),
-    actions: actions.required()
+    actions: actions.required(),
+    // The host's request it came with (request.info.id), for the operator's log.
+    requestId: Joi.string().max(256).optional()
 }).required().label('transition');
 
 // What a host passes: `at` may be a Date or an ISO 8601 string.
@@ -44,6 +46,7 @@ export interface AlertTransitionInput {
     readonly from: AlertState;
     readonly to: AlertState;
     readonly actions: readonly AutoscaleAction[];
+    readonly requestId?: string | undefined;
 }
 
 // Joi's first refusal as a 400 DomainError naming the field (never a crash of the host).

@@ -83,7 +83,8 @@ export const adminRoutes = (context: Context): ServerRoute[] => {
             handler: async (request, h) => {
                 const result = await context.engine.supervisor.trigger({
                     tenantId: tenantIdOf(request), groupId: groupIdOf(request), policyId: policyIdOf(request),
-                    source: 'admin', eventId: null, forced: true, circleBack: false, who: whoOf(request), note: (request.payload as { reason: string }).reason
+                    source: 'admin', eventId: null, forced: true, circleBack: false, who: whoOf(request), note: (request.payload as { reason: string }).reason,
+                    requestId: request.info.id
                 });
                 return h.response(refusedOr202(result)).code(202);
             }

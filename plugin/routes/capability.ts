@@ -92,30 +92,31 @@ const bodyOf = (request: Request): Promise<Buffer | null> => {
 };
 
 // A plain POST runs the policy, as the webhook's own trigger.
-const triggerOf = (target: CapabilityTarget): TriggerRequest => ({
+const triggerOf = (target: CapabilityTarget, requestId: string): TriggerRequest => ({
     tenantId: target.tenantId, groupId: target.groupId, policyId: target.policyId,
-    source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'capability', note: null
+    source: 'webhook', eventId: null, forced: false, circleBack: false, who: 'capability', note: null, requestId
 });
 
 // firing → CRITICAL (runs the policy, circles back while it stays so);
 // resolved → OK (ends the episode).
-const alertmanager = (context: Context, target: CapabilityTarget, notification: AlertmanagerNotification) => {
+const alertmanager = (context: Context, target: CapabilityTarget, notification: AlertmanagerNotification, requestId: string) => {
     const firing = notification.status === 'firing';
     return context.engine.alerts.transition(checkedTransition({
         tenantId: target.tenantId, ruleId: `webhook:${target.webhookId}`, entityId: notification.groupKey,
         eventId: alertmanagerEventId(target.webhookId, notification),
         at: context.settings.clock.now(), from: firing ? 'OK' : 'CRITICAL', to: firing ? 'CRITICAL' : 'OK',
-        actions: [{ type: 'autoscale', groupId: target.groupId, policyId: target.policyId }]
+        actions: [{ type: 'autoscale', groupId: target.groupId, policyId: target.policyId }],
+        requestId
     }));
 };
 
-const act = async (context: Context, target: CapabilityTarget, body: CapabilityBody): Promise<void> => {
+const act = async (context: Context, target: CapabilityTarget, body: CapabilityBody, requestId: string): Promise<void> => {
     switch (body.kind) {
         case 'plain':
-            await context.engine.supervisor.trigger(triggerOf(target));
+            await context.engine.supervisor.trigger(triggerOf(target, requestId));
             return;
         case 'alertmanager':
-            await alertmanager(context, target, body.notification);
+            await alertmanager(context, target, body.notification, requestId);
             return;
         case 'rejected':
             await context.engine.groups.recordRejectedBody(target, body.why);
@@ -134,13 +135,13 @@ const NOBODY: CapabilityTarget = { tenantId: TenantId(NIL), groupId: GroupId(NIL
 // An Alertmanager body costs a trigger here; the episode's own bookkeeping
 // (its event id and row) is not played, as it would write: the answer floor
 // of that kind of body makes up the difference.
-const actOnNothing = async (context: Context, body: CapabilityBody): Promise<void> => {
+const actOnNothing = async (context: Context, body: CapabilityBody, requestId: string): Promise<void> => {
     if (body.kind === 'rejected') {
         await context.engine.groups.recordRejectedBody(NOBODY, body.why);
         return;
     }
 
-    await context.engine.supervisor.decoy(triggerOf(NOBODY));
+    await context.engine.supervisor.decoy(triggerOf(NOBODY, requestId));
 };
 
 // Why the work stays inside the request rather than after an early 202: the
@@ -161,7 +162,7 @@ const execute = async (context: Context, floor: AnswerFloor, request: Request): 
     try {
         const target = await context.engine.groups.findCapability(hash);
         real = target !== null;
-        await (target ? act(context, target, body) : actOnNothing(context, body));
+        await (target ? act(context, target, body, request.info.id) : actOnNothing(context, body, request.info.id));
     }
     catch (err) {
         // The database out of reach: nothing could be written, so nothing is
@@ -173,7 +174,7 @@ const execute = async (context: Context, floor: AnswerFloor, request: Request): 
 
         // Not the caller's business (it would tell a real capability from a
         // made-up one); the operator's, through the server's request log.
-        request.log(['nova-autoscale', 'capability', 'error'], err instanceof Error ? err.message : String(err));
+        request.log(['nova-autoscale', 'supervisor', 'capability', 'error'], err instanceof Error ? err.message : String(err));
     }
 
     if (real) {

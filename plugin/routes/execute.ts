@@ -28,7 +28,8 @@ export const executeRoutes = (context: Context): ServerRoute[] => [{
         const forced = body?.force === true;
         const result = await context.engine.supervisor.trigger({
             tenantId: tenantIdOf(request), groupId: groupIdOf(request), policyId: policyIdOf(request),
-            source: 'manual', eventId: null, forced, circleBack: false, who: whoOf(request), note: forced ? body?.reason ?? null : null
+            source: 'manual', eventId: null, forced, circleBack: false, who: whoOf(request), note: forced ? body?.reason ?? null : null,
+            requestId: request.info.id
         });
         return h.response(refusedOr202(result)).code(202);
     }

@@ -29,7 +29,7 @@ export const groupRoutes = (context: Context): ServerRoute[] => {
     const endpointOf = async (request: Request, tenantId: TenantId): Promise<string | null> => {
         const { endpoint, warning } = await context.engine.serverEndpoint(tenantId);
         if (warning !== null) {
-            request.log(['nova-autoscale', 'links', 'warning'], warning);
+            request.log(['nova-autoscale', 'nova', 'links', 'warn'], warning);
         }
 
         return endpoint;

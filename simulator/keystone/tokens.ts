@@ -48,6 +48,11 @@ export class TokenStore {
         return record;
     }
 
+    // Every token issued so far, revoked and expired ones too.
+    ids(): string[] {
+        return [...this.tokens.keys()];
+    }
+
     revoke(id: string): boolean {
         const record = this.tokens.get(id);
         if (!record) {

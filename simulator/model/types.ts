@@ -60,6 +60,7 @@ export interface RequestLogEntry {
     readonly path: string;                           // after the service prefix, e.g. '/servers/detail'
     readonly query: Readonly<Record<string, string>>;
     status: number;                                  // 0 until answered (a hang stays 0)
+    readonly requestId: string;                      // the x-openstack-request-id of its answer
     microversion?: string;                           // compute only: the version asked for ('2.1' when absent)
     projectId?: string | null;                       // every service but identity: the project of the request's token (null: no good token)
     fault?: string;                                  // id of the fault rule that applied, if any

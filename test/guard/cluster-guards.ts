@@ -282,13 +282,13 @@ describe(`guards of several instances over one database (${testDatabaseKind()})`
                 expect(await outcome(cut.guard.createServer(A, {}))).to.equal('held');
                 expect(cut.fake.count('create')).to.equal(0);
                 expect(cut.logged).to.have.length(1);
-                expect(cut.logged[0]).to.match(/^guard,error: The cluster's guard state cannot be reached/);
+                expect(cut.logged[0]).to.match(/^cluster,guard,error: The cluster's guard state cannot be reached/);
 
                 await own.open();                                                           // back
                 clock.advance(1000);
                 expect(await outcome(cut.guard.createServer(A, {}))).to.equal('ok');
                 expect(cut.logged).to.have.length(2);
-                expect(cut.logged[1]).to.match(/^guard,info: .* can be reached again/);
+                expect(cut.logged[1]).to.match(/^cluster,guard,info: .* can be reached again/);
             }
             finally {
                 closeAll([seer, cut]);

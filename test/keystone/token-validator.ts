@@ -5,6 +5,7 @@ import nock from 'nock';
 import { DomainError } from '../../core/model/errors';
 import { KeystoneSession } from '../../adapters/keystone/session';
 import { KeystoneTokenValidator } from '../../adapters/keystone/token-validator';
+import type { CallRecord } from '../../adapters/http/meter';
 import { account, expectAuth, KEYSTONE, ManualClock, startNock, stopNock, T0, tokenBody } from '../nova/fixtures';
 
 const { describe, it, before, after, afterEach } = exports.lab = Lab.script();
@@ -218,5 +219,21 @@ describe('KeystoneTokenValidator', () => {
             expectValidate('svc-1', CUSTOMER).reply(200, customerBody(60 * MINUTE));
             expect(await validator.validate(CUSTOMER)).to.not.be.null();
         });
+    });
+
+    it('tells the meter of each call to Keystone, the account\'s authentication and each validation, by the path\'s template', async () => {
+        const records: CallRecord[] = [];
+        const session = new KeystoneSession(account(), { clock: new ManualClock(), observe: (r) => records.push(r) });
+        const validator = new KeystoneTokenValidator(session);
+        expectAuth('svc-1');
+        expectValidate('svc-1', CUSTOMER).reply(404, { error: { code: 404, message: 'unknown' } }, { 'x-openstack-request-id': 'req-v-1' });
+        expectValidate('svc-1', CUSTOMER).reply(503, 'down');
+        expect(await validator.validate(CUSTOMER)).to.be.null();
+        await rejection(validator.validate(CUSTOMER));
+        expect(records.map((r) => [r.service, r.method, r.route, r.code, r.projectId, r.groupId, r.requestId])).to.equal([
+            ['identity', 'POST', '/auth/tokens', '201', 'p-service', null, null],
+            ['identity', 'GET', '/auth/tokens', '404', 'p-service', null, 'req-v-1'],
+            ['identity', 'GET', '/auth/tokens', '503', 'p-service', null, null]
+        ]);
     });
 });

@@ -6,6 +6,8 @@ import nock from 'nock';
 import { instanceUserAgent } from '../../adapters/http/service-call';
 import { NovaCompute, type NovaComputeOptions } from '../../adapters/nova/compute';
 import { type ComputeScope } from '../../core/ports/compute';
+import type { CallRecord } from '../../adapters/http/meter';
+import { GroupId } from '../../core/model/ids';
 import { ComputeError, type ComputeErrorKind } from '../../core/model/server';
 import { account, CATALOG, KEYSTONE, ManualClock, startNock, stopNock, T0, tokenBody } from './fixtures';
 
@@ -356,6 +358,32 @@ describe('NovaCompute over HTTP', () => {
             const err = await failure(compute().listServers({ projectId: 'tenant-1', region: 'RegionNine' }));
             expect(err.kind).to.equal('unavailable');
             expect(err.message).to.contain('RegionNine');
+        });
+    });
+
+    describe('what the meter is told', () => {
+
+        it('each call to Keystone and Nova: the path\'s template (no id, no query), status, project, group and OpenStack request id (none when nothing answered)', async () => {
+            const records: CallRecord[] = [];
+            const nova1 = compute({ observe: (r) => records.push(r) });
+            const scope: ComputeScope = { projectId: 'tenant-1', region: null, groupId: GroupId('g-1') };
+            nock(KEYSTONE).post('/v3/auth/tokens').reply(201, tokenBody({ catalog: CATALOG, projectId: 'tenant-1' }), { 'X-Subject-Token': 'tok-1', 'Content-Type': 'application/json', 'X-OpenStack-Request-Id': 'req-ks-1' });
+            nova().get('/v2.1/servers/detail').query(true).reply(503, { computeFault: { code: 503, message: 'down' } }, { ...NOVA_HEADERS, 'X-Compute-Request-Id': 'req-nova-1' });
+            expect((await failure(nova1.listServers(scope))).kind).to.equal('unavailable');
+            nova().delete('/v2.1/servers/s-9').reply(404, { itemNotFound: { code: 404, message: 'gone' } }, { ...NOVA_HEADERS, 'X-OpenStack-Request-Id': 'req-nova-2', 'X-Compute-Request-Id': 'req-nova-other' });
+            expect(await nova1.deleteServer({ projectId: 'tenant-1', region: null }, 's-9')).to.equal('gone');
+            nova().post('/v2.1/servers').replyWithError({ message: 'connect ECONNREFUSED 10.0.0.1:8774', code: 'ECONNREFUSED' });
+            await failure(nova1.createServer(scope, {}));
+
+            expect(records.map(({ seconds, ...r }) => {
+                expect(seconds).to.be.at.least(0);
+                return r;
+            })).to.equal([
+                { service: 'identity', region: 'RegionOne', method: 'POST', route: '/auth/tokens', code: '201', projectId: 'tenant-1', groupId: null, requestId: 'req-ks-1' },
+                { service: 'compute', region: 'RegionOne', method: 'GET', route: '/servers/detail', code: '503', projectId: 'tenant-1', groupId: 'g-1', requestId: 'req-nova-1' },
+                { service: 'compute', region: 'RegionOne', method: 'DELETE', route: '/servers/{server_id}', code: '404', projectId: 'tenant-1', groupId: null, requestId: 'req-nova-2' },
+                { service: 'compute', region: 'RegionOne', method: 'POST', route: '/servers', code: 'network', projectId: 'tenant-1', groupId: 'g-1', requestId: null }
+            ]);
         });
     });
 });

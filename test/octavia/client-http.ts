@@ -9,6 +9,8 @@ import { instanceUserAgent } from '../../adapters/http/service-call';
 import { OctaviaClient } from '../../adapters/octavia/client';
 import { type LoadBalancerErrorKind } from '../../core/model/load-balancer';
 import type { LoadBalancerScope } from '../../core/ports/load-balancers';
+import type { CallRecord } from '../../adapters/http/meter';
+import { GroupId } from '../../core/model/ids';
 import { account, KEYSTONE, startNock, stopNock, T0, tokenBody } from '../nova/fixtures';
 import { client, expectProjectAuth, failure, fault, OCTAVIA, OCTAVIA_CATALOG, OCTAVIA_HEADERS, OCTAVIA_TWO, rawMember, rawPool } from './fixtures';
 
@@ -446,6 +448,32 @@ describe('OctaviaClient over HTTP', () => {
 
             expectProjectAuth('tenant-1', 'tok-1', OCTAVIA_CATALOG.filter((s) => s.type !== 'load-balancer'));
             expect((await failure(client().showMember(SCOPE, 'p1', 'm1'))).kind).to.equal('unavailable');
+        });
+    });
+
+    describe('what the meter is told', () => {
+
+        it('each call\'s path as its template, with the scope\'s project and group and Octavia\'s request id', async () => {
+            const records: CallRecord[] = [];
+            const c = client({ observe: (r) => records.push(r) });
+            const scope: LoadBalancerScope = { projectId: 'tenant-1', region: null, groupId: GroupId('g-1') };
+            expectProjectAuth('tenant-1', 'tok-1');
+            octavia().get('/v2/lbaas/loadbalancers/lb-1').reply(200, { loadbalancer: { id: 'lb-1', project_id: 'tenant-1', pools: [{ id: 'p1' }] } }, { ...OCTAVIA_HEADERS, 'x-openstack-request-id': 'req-o-1' });
+            ownPool();
+            octavia('tok-1', true).post('/v2/lbaas/pools/p1/members').reply(409, fault(IMMUTABLE), { ...OCTAVIA_HEADERS, 'x-openstack-request-id': 'req-o-2' });
+            octavia().get('/v2/lbaas/pools/p1/members').query(true).reply(200, { members: [], members_links: [] }, OCTAVIA_HEADERS);
+            octavia().delete('/v2/lbaas/pools/p1/members/m-1').reply(204, '');
+            await c.poolsOf(scope, 'lb-1');
+            await failure(c.createMember(scope, 'p1', SPEC));
+            await c.listMembers(scope, 'p1');
+            await c.deleteMember(scope, 'p1', 'm-1');
+            expect(records.filter((r) => r.service === 'load-balancer').map((r) => [r.method, r.route, r.code, r.projectId, r.groupId, r.requestId])).to.equal([
+                ['GET', '/lbaas/loadbalancers/{loadbalancer_id}', '200', 'tenant-1', 'g-1', 'req-o-1'],
+                ['GET', '/lbaas/pools/{pool_id}', '200', 'tenant-1', 'g-1', 'req-1'],
+                ['POST', '/lbaas/pools/{pool_id}/members', '409', 'tenant-1', 'g-1', 'req-o-2'],
+                ['GET', '/lbaas/pools/{pool_id}/members', '200', 'tenant-1', 'g-1', 'req-1'],
+                ['DELETE', '/lbaas/pools/{pool_id}/members/{member_id}', '204', 'tenant-1', 'g-1', null]
+            ]);
         });
     });
 });

@@ -155,7 +155,7 @@ describe('alertIntake', () => {
             expect(await w.intake.transition(stale)).to.equal({ status: 'stale', triggers: [], skipped: [] });
             expect(episodeOf(w)).to.include({ state: 'CRITICAL', lastAt: last.at });
             expect(w.logs).to.equal([{
-                tags: ['alert'],
+                tags: ['supervisor', 'alert', 'info'],
                 data: { message: 'stale alert transition ignored', tenantId: 't1', ruleId: 'r1', entityId: '', eventId: stale.eventId, at: stale.at.toISOString(), lastAt: last.at.toISOString() }
             }]);
             expect(w.sup.alertEvents.has(alertEventKey(stale))).to.be.true();     // its event id is taken all the same
@@ -207,9 +207,9 @@ describe('alertIntake', () => {
             ]);
             const key = { tenantId: 't1', ruleId: 'r1', entityId: 'e' };
             expect(w.logs).to.equal([
-                { tags: ['alert'], data: { message: 'alert action skipped: No such policy: gone', ...key, ...actions[0], attempt: 1 } },
-                { tags: ['alert', 'error'], data: { message: 'alert action skipped: connection reset', ...key, ...actions[1], attempt: 1 } },
-                { tags: ['alert', 'error'], data: { message: 'alert action skipped: driver gave up', ...key, ...actions[2], attempt: 1 } }
+                { tags: ['supervisor', 'alert', 'warn'], data: { message: 'alert action skipped: No such policy: gone', ...key, ...actions[0], attempt: 1 } },
+                { tags: ['supervisor', 'alert', 'error'], data: { message: 'alert action skipped: connection reset', ...key, ...actions[1], attempt: 1 } },
+                { tags: ['supervisor', 'alert', 'error'], data: { message: 'alert action skipped: driver gave up', ...key, ...actions[2], attempt: 1 } }
             ]);
         });
     });

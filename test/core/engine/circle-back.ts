@@ -74,7 +74,7 @@ describe('supervisorLoops', () => {
         expect(w.sup.claims.map((c) => c.now)).to.equal([later]);
         expect(w.sup.episodes.get('t1/r1/')?.episode.attempts).to.equal(2);
         expect(w.sup.activity).to.equal([]);
-        expect(w.logs.map((l) => l.tags)).to.equal([['alert']]);
+        expect(w.logs.map((l) => l.tags)).to.equal([['supervisor', 'alert', 'warn']]);
     });
 
     it('prunes the activity log to its size per group, and alert event ids past their retention', async () => {
@@ -115,7 +115,7 @@ describe('supervisorLoops', () => {
         w.loops.start();
         w.scheduler.fire();
         await settle();
-        expect(w.logs).to.equal([{ tags: ['loop', 'error'], data: failure }]);
+        expect(w.logs).to.equal([{ tags: ['supervisor', 'circle-back', 'error'], data: failure }]);
         expect(w.scheduler.pending().map((t) => t.ms)).to.equal([1000]);
         await w.loops.stop();
     });
@@ -125,7 +125,7 @@ describe('supervisorLoops', () => {
         w.loops.start();
         w.scheduler.fire();
         await settle();
-        expect(w.logs).to.equal([{ tags: ['loop', 'error'], data: 'lock timeout' }]);
+        expect(w.logs).to.equal([{ tags: ['supervisor', 'circle-back', 'error'], data: 'lock timeout' }]);
         await w.loops.stop();
     });
 });

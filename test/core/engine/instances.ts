@@ -110,7 +110,7 @@ describe('instanceLoop', () => {
         const w = world();
         w.fake.fails = new Error('database away');
         await w.loop.start();
-        expect(w.logs.map((l) => [l.tags, String(l.data)])).to.equal([[['instances', 'error'], 'Error: database away']]);
+        expect(w.logs.map((l) => [l.tags, String(l.data)])).to.equal([[['cluster', 'instances', 'error'], 'Error: database away']]);
         expect(w.fake.rows.size).to.equal(0);
         w.fake.fails = undefined;
         w.clock.advance(10_000);
@@ -136,7 +136,7 @@ describe('instanceLoop', () => {
         await w.loop.start();
         w.fake.fails = new Error('database away');
         await w.loop.stop();
-        expect(w.logs.map((l) => l.tags)).to.equal([['instances', 'error']]);
+        expect(w.logs.map((l) => l.tags)).to.equal([['cluster', 'instances', 'error']]);
         expect(w.scheduler.pending()).to.equal([]);
         expect([...w.fake.rows.keys()]).to.equal(['i1']);
     });

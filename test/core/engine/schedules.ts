@@ -8,6 +8,7 @@ import { DomainError } from '../../../core/model/errors';
 import { ActivityId, GroupId, PolicyId, TenantId } from '../../../core/model/ids';
 import type { TriggerRequest, TriggerResult } from '../../../core/model/trigger';
 import type { CronTimes, ScheduleMissed, SchedulePolicy } from '../../../core/ports/schedules';
+import { noTelemetry, type ScheduleFiringTold } from '../../../core/ports/telemetry';
 import { logRecorder, manualClock, manualScheduler } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -34,8 +35,10 @@ const accepted = (request: TriggerRequest, replay = false): TriggerResult => ({
     message: request.eventId ?? '', replay
 });
 
-const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['trigger']; intervalMs?: number; cronTimes?: CronTimes; startAt?: number } = {}) => {
+// `tell`: the loop is given a telemetry that keeps what it is told (w.told); otherwise none.
+const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['trigger']; intervalMs?: number; cronTimes?: CronTimes; startAt?: number; tell?: boolean } = {}) => {
     const clock = manualClock(start);
+    const told: ScheduleFiringTold[] = [];
     const scheduler = manualScheduler();
     const { log, entries } = logRecorder();
     const triggers: TriggerRequest[] = [];
@@ -76,9 +79,10 @@ const world = (policies: SchedulePolicy[], options: { trigger?: SchedulesDeps['t
             triggers.push(request);
             return (options.trigger ?? (async (r) => accepted(r)))(request);
         },
-        clock, scheduler, log, graceMs: 300_000, intervalMs: options.intervalMs ?? 1000, concurrency: 1, startAt: () => options.startAt ?? 0
+        clock, scheduler, log, graceMs: 300_000, intervalMs: options.intervalMs ?? 1000, concurrency: 1, startAt: () => options.startAt ?? 0,
+        ...(options.tell ? { telemetry: { ...noTelemetry, scheduleFiring: (firing) => told.push(firing) } } : {})
     });
-    return { clock, scheduler, entries, triggers, missed, rows, listing, elsewhere, loop };
+    return { clock, scheduler, entries, triggers, missed, rows, listing, elsewhere, loop, told };
 };
 
 describe('the schedule loop', () => {
@@ -121,23 +125,30 @@ describe('the schedule loop', () => {
     });
 
     it('counts a due time another instance decided as a replay', async () => {
-        const w = world([policy('p1')], { trigger: async (r) => accepted(r, true) });
+        const w = world([policy('p1')], { trigger: async (r) => accepted(r, true), tell: true });
         w.clock.set(minute(1));
         expect(await w.loop.runOnce()).to.equal({ fired: 0, replayed: 1, missed: 0 });
+        expect(w.told.map((t) => [t.result, t.due])).to.equal([['replayed', minute(1)]]);
     });
 
     it('skips the times older than the grace in one row, and fires the rest', async () => {
-        const w = world([policy('p1')]);
+        const w = world([policy('p1')], { tell: true });
         w.clock.set(minute(10));
         expect(await w.loop.runOnce()).to.equal({ fired: 5, replayed: 0, missed: 5 });
         expect(w.missed).to.equal([{ policy: policy('p1'), count: 5, atLeast: false, last: minute(5) }]);
+        const ids = { tenantId: policy('p1').tenantId, groupId: policy('p1').groupId, policyId: policy('p1').policyId };
+        expect(w.told).to.equal([
+            { result: 'missed', count: 5, ...ids, due: minute(5) },
+            ...[6, 7, 8, 9, 10].map((m) => ({ result: 'fired' as const, count: 1, ...ids, due: minute(m) }))
+        ]);
     });
 
     it('says so when a gap was too long to look at whole, even with none counted', async () => {
-        const w = world([policy('p1')], { cronTimes: (_cron, _zone, _after, until) => ({ times: [], scannedFrom: until }) });
+        const w = world([policy('p1')], { cronTimes: (_cron, _zone, _after, until) => ({ times: [], scannedFrom: until }), tell: true });
         w.clock.set(minute(60 * 24 * 30));
         expect(await w.loop.runOnce()).to.equal({ fired: 0, replayed: 0, missed: 0 });
         expect(w.missed).to.equal([{ policy: policy('p1'), count: 0, atLeast: true, last: start }]);
+        expect(w.told.map((t) => [t.result, t.count, t.due])).to.equal([['missed', 0, start]]);
     });
 
     it('stops at a deleted policy quietly, logs any other failure, and leaves both to the next tick; the other policies go on', async () => {

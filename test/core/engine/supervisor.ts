@@ -9,6 +9,7 @@ import { GroupId, PolicyId, TenantId } from '../../../core/model/ids';
 import { scopeName, type KillSwitch } from '../../../core/model/kill-switch';
 import type { Override } from '../../../core/model/override';
 import type { TriggerRequest, TriggerResult } from '../../../core/model/trigger';
+import { noTelemetry } from '../../../core/ports/telemetry';
 import { fakeSupervision, makeGroup, manualClock, type FakeSupervision, type ManualClock } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -57,6 +58,21 @@ describe('supervisor', () => {
             expect(w.sup.activity[0]).to.include({ id: result.activityId, outcome: 'accepted', who: 'webhook:w1', source: 'webhook', at: w.clock.now() });
             expect(w.kicks).to.equal(['g1']);
             expect(w.sup.locks).to.equal([]);          // the compare-and-set won: no lock taken
+        });
+
+        it('tells its telemetry each decision with the request it came from, and a replay not again', async () => {
+            const sup = fakeSupervision();
+            sup.addGroup(makeGroup('g1', { desired: 2 }));
+            sup.addPolicy('g1', 'p1', { change: 1 });
+            const told: [TriggerRequest, TriggerResult][] = [];
+            const s = supervisor({
+                store: sup.store, clock: manualClock(), rules: { debounceMs: 0, region: 'r1' }, kick: () => undefined,
+                telemetry: { ...noTelemetry, decision: (req, res) => told.push([req, res]) }
+            });
+            const asked = request({ eventId: 'e1', requestId: 'req-1' });
+            const first = await s.trigger(asked);
+            await s.trigger(asked);
+            expect(told).to.equal([[asked, first]]);
         });
 
         it('a decoy reads and records once through the store\'s decoy, and writes, locks and kicks nothing', async () => {

@@ -12,6 +12,7 @@ import type { WorkflowConfig } from '../../../core/model/workflow';
 import type { DeliveryRecord, DeliveryStore, DueDelivery, NewDelivery, TokenLookup } from '../../../core/ports/deliveries';
 import type { WebhookAttempt } from '../../../core/ports/webhooks';
 import type { RunningStage, StageEnd } from '../../../core/ports/workflows';
+import { noTelemetry, type DeliveryTold } from '../../../core/ports/telemetry';
 import { logRecorder, manualClock, manualScheduler, settle } from './fakes';
 
 const { describe, it } = exports.lab = Lab.script();
@@ -182,7 +183,8 @@ describe('webhook deliveries: a round', () => {
 
     it('retries with backoff, awaits after an acknowledgement, and the default at the deadline', async () => {
         const answers: DeliveryAnswer[] = [{ kind: 'retry', reason: 'answered 503' }, { kind: 'acknowledged' }];
-        const w = world({ answer: async () => answers.shift()! });
+        const told: DeliveryTold[] = [];
+        const w = world({ answer: async () => answers.shift()!, deps: { telemetry: { ...noTelemetry, delivery: (d) => told.push(d) } } });
         await w.loop.runOnce();
         expect(w.outbox.rows[0]!.nextAt).to.equal(new Date(w.clock.now().getTime() + 1000));
         w.clock.advance(1000);
@@ -193,6 +195,10 @@ describe('webhook deliveries: a round', () => {
         w.clock.advance(60_000);
         expect((await w.loop.runOnce()).expired).to.equal(1);
         expect(w.outbox.ends.map((e) => [e.end.result, e.end.reason])).to.equal([['abandon', 'workflow_timeout']]);
+        // Told: the failed attempt and its retry, then the end, never the URL or the secret.
+        expect(told.map((d) => [d.kind, d.deliveryId, d.groupId, d.serverId, d.event])).to.equal([['retry', 'd1', 'g1', 's1', 'launch'], ['ended', 'd1', 'g1', 's1', 'launch']]);
+        expect(told[0]).to.include({ why: 'answered 503', at: new Date(w.clock.now().getTime() - 66_000 + 1000) });
+        expect(told[1]).to.include({ result: 'abandon', reason: 'workflow_timeout' });
     });
 
     it('gives a terminate\'s end no failure reason: the delete goes on, its row says left', async () => {
