@@ -6,7 +6,8 @@
 // file under core/ must have all of its lines covered. Each summary line says
 // `N passed, N failed, N skipped`; a skipped test never counts as passed.
 
-const { spawnSync } = require('node:child_process');
+const { Buffer } = require('node:buffer');
+const { spawn } = require('node:child_process');
 const Fs = require('node:fs');
 const Os = require('node:os');
 const Path = require('node:path');
@@ -16,10 +17,28 @@ const Ts = require('typescript');
 const bin = (name) => Path.join(__dirname, '..', 'node_modules', '.bin', name);
 const adminUrl = process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
+// Asynchronous, so that the steps run aside keep being read meanwhile.
 const step = (title, command, args, env = {}) => {
     console.log(`\n== ${title}`);
-    const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-    return result.status === 0;
+    return new Promise((resolve) => {
+        spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } }).on('close', (code) => resolve(code === 0));
+    });
+};
+
+// A step run beside another (its output held, told when it ends): the
+// typecheck and the lint take a core of their own while the PGlite pass runs.
+const aside = (title, command, args) => new Promise((resolve) => {
+    const child = spawn(command, args, { env: process.env });
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    child.on('close', (code) => resolve({ title, ok: code === 0, output: Buffer.concat(output).toString() }));
+});
+
+const tell = ({ title, ok, output }) => {
+    console.log(`\n== ${title}`);
+    process.stdout.write(output);
+    return ok;
 };
 
 const summary = (tally) => `${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`;
@@ -65,13 +84,13 @@ const coreCoverage = (report) => {
     return short.length === 0 && core.length > 0;
 };
 
-const lab = (title, env, { checkCore = false } = {}) => {
+const lab = async (title, env, { checkCore = false } = {}) => {
     const out = (kind) => Path.join(Os.tmpdir(), `nova-autoscale-lab-${process.pid}-${title.replace(/\W+/g, '-')}.${kind}.json`);
     const [jsonOut, tallyOut] = [out('report'), out('tally')];
     Fs.rmSync(jsonOut, { force: true });
     Fs.rmSync(tallyOut, { force: true });
     const args = ['-r', 'console', '-o', 'stdout', '-r', 'json', '-o', jsonOut, '-r', './scripts/lab-tally.js', '-o', tallyOut, ...process.argv.slice(2)];
-    const ok = step(`lab (${title})`, bin('lab'), args, env);
+    const ok = await step(`lab (${title})`, bin('lab'), args, env);
     const counted = readJson(tallyOut);
     const report = readJson(jsonOut);
     Fs.rmSync(jsonOut, { force: true });
@@ -116,7 +135,7 @@ const withPostgres = async (run) => {
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
     try {
-        return run(url.toString());
+        return await run(url.toString());
     }
     finally {
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -135,12 +154,19 @@ const main = async () => {
     };
 
     // The operator page's script is plain JavaScript, checked as strictly through its JSDoc types.
-    const typecheck = step('typecheck', bin('tsc'), ['--noEmit', '-p', '.']) && step('typecheck (plugin/ui/app.js)', bin('tsc'), ['-p', 'tsconfig.ui.json']);
-    add({ passed: typecheck ? 1 : 0, failed: typecheck ? 0 : 1, skipped: 0 });
-    const lint = step('lint', bin('eslint'), ['.']);
-    add({ passed: lint ? 1 : 0, failed: lint ? 0 : 1, skipped: 0 });
+    const checks = Promise.all([
+        aside('typecheck', bin('tsc'), ['--noEmit', '-p', '.']),
+        aside('typecheck (plugin/ui/app.js)', bin('tsc'), ['-p', 'tsconfig.ui.json']),
+        aside('lint', bin('eslint'), ['.'])
+    ]);
 
-    add(lab('pglite', { DATABASE_URL: '' }, { checkCore: true }));
+    const pglite = await lab('pglite', { DATABASE_URL: '' }, { checkCore: true });
+    const [typecheck, typecheckUi, lint] = await checks;
+    const typed = [tell(typecheck), tell(typecheckUi)].every(Boolean);
+    add({ passed: typed ? 1 : 0, failed: typed ? 0 : 1, skipped: 0 });
+    const linted = tell(lint);
+    add({ passed: linted ? 1 : 0, failed: linted ? 0 : 1, skipped: 0 });
+    add(pglite);
     add(await withPostgres((url) => lab('postgres', { DATABASE_URL: url })));
 
     console.log(`\n${summary(total)}`);
