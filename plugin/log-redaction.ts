@@ -11,7 +11,7 @@ export const REDACTED = '[redacted]';
 // Headers that carry a credential, in lower case as Node gives them.
 export const SECRET_HEADERS: readonly string[] = ['x-auth-token', 'x-subject-token', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
 
-// Query parameters of the plugin's own API; any other's value is redacted.
+// Query parameters of the plugin's own API; every other one's value is redacted.
 const PLAIN_QUERY = new Set(['limit', 'marker', 'force', 'replace']);
 
 // The segments after which the rest of a path is a secret.

@@ -1,5 +1,5 @@
-// Roles, OpenStack's personas (contract §10): any role on the project may read;
-// a write (any method but GET) needs a writer's role there, `member` or the
+// Roles, OpenStack's personas (contract §10): every role on the project may read;
+// a write (every method but GET) needs a writer's role there, `member` or the
 // older `_member_`, or the admin role (which on the admin project also opens
 // every tenant and the admin routes). A reader's write is refused before its
 // handler runs, so nothing changes. A host's own auth strategy whose

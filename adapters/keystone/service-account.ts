@@ -37,7 +37,7 @@ export interface PasswordAccount extends AccountBase, UserRef {
 }
 
 // Keystone scopes its tokens to the project the credential was made in, and
-// refuses any other scope: it has no project of its own to name.
+// refuses every other scope: it has no project of its own to name.
 export interface ApplicationCredentialAccount extends AccountBase, UserRef {
     readonly kind: 'application_credential';
     readonly applicationCredentialId?: string; // wins over the name; the name needs the user
@@ -46,6 +46,9 @@ export interface ApplicationCredentialAccount extends AccountBase, UserRef {
 }
 
 export type ServiceAccount = PasswordAccount | ApplicationCredentialAccount;
+
+// One setting: its variable when set, else its key in clouds.yaml.
+type Setting = (envName: string, key: string) => string | undefined;
 
 const PROJECT_SETTINGS: ReadonlyArray<readonly [string, string]> = [
     ['OS_PROJECT_ID', 'project_id'], ['OS_PROJECT_NAME', 'project_name'], ['OS_TENANT_ID', 'tenant_id'], ['OS_TENANT_NAME', 'tenant_name'],
@@ -67,7 +70,7 @@ export const serviceAccountFromEnv = (env: Env, readFile: ReadFile = readFileIfE
     const userDomain = pick(env, fromFile, [['OS_USER_DOMAIN_ID', 'user_domain_id'], ['OS_USER_DOMAIN_NAME', 'user_domain_name']]);
     const project = pick(env, fromFile, [['OS_PROJECT_ID', 'project_id'], ['OS_PROJECT_NAME', 'project_name'], ['OS_TENANT_ID', 'tenant_id'], ['OS_TENANT_NAME', 'tenant_name']]);
     const projectDomain = pick(env, fromFile, [['OS_PROJECT_DOMAIN_ID', 'project_domain_id'], ['OS_PROJECT_DOMAIN_NAME', 'project_domain_name']]);
-    const single = (envName: string, key: string): string | undefined => e(envName) ?? fromFile[key];
+    const single: Setting = (envName, key) => e(envName) ?? fromFile[key];
 
     const rawAuthUrl = single('OS_AUTH_URL', 'auth_url');
     if (rawAuthUrl === undefined) {
@@ -90,7 +93,7 @@ export const serviceAccountFromEnv = (env: Env, readFile: ReadFile = readFileIfE
 
     const authType = single('OS_AUTH_TYPE', 'auth_type');
     if (authType === 'v3applicationcredential') {
-        return definedOnly<ApplicationCredentialAccount>({ ...base, kind: 'application_credential', ...applicationCredentialOf(env, fromFile, where, userId ?? username) });
+        return definedOnly<ApplicationCredentialAccount>({ ...base, kind: 'application_credential', ...applicationCredentialOf(single, where, userId ?? username) });
     }
 
     if (authType !== undefined && authType !== 'password' && authType !== 'v3password') {
@@ -128,12 +131,11 @@ export const serviceAccountFromEnv = (env: Env, readFile: ReadFile = readFileIfE
 // The credential's id, or its name with the user that owns it, and its
 // secret. A project setting is refused here: Keystone would answer 401
 // ("Application credentials cannot request a scope") to every token request.
-const applicationCredentialOf = (env: Env, file: CloudSettings, where: string, user: string | undefined):
+const applicationCredentialOf = (single: Setting, where: string, user: string | undefined):
     Pick<ApplicationCredentialAccount, 'applicationCredentialId' | 'applicationCredentialName' | 'secret'> => {
-    const single = (envName: string, key: string): string | undefined => nonEmpty(env[envName]) ?? file[key];
     const scoped = PROJECT_SETTINGS.find(([envName, key]) => single(envName, key) !== undefined);
     if (scoped !== undefined) {
-        throw new ServiceAccountError(`${scoped[0]} (${scoped[1]} in clouds.yaml) cannot be used with an application credential: its project is the one it was created in, and Keystone refuses any other scope (unset it)`);
+        throw new ServiceAccountError(`${scoped[0]} (${scoped[1]} in clouds.yaml) cannot be used with an application credential: its project is the one it was created in, and Keystone refuses every other scope (unset it)`);
     }
 
     if (single('OS_PASSWORD', 'password') !== undefined) {

@@ -125,8 +125,7 @@ const applicationCredential = (state: SimState, ref: unknown): ApplicationCreden
         bad("Invalid input for field 'application_credential': 'id' or 'name' is required.");
     }
 
-    const expired = credential?.expiresAt !== null && credential?.expiresAt !== undefined && credential.expiresAt.getTime() <= state.now().getTime();
-    if (!credential || credential.secret !== ref.secret || expired) {
+    if (!credential || credential.secret !== ref.secret || (credential.expiresAt !== null && credential.expiresAt.getTime() <= state.now().getTime())) {
         denied();
     }
 

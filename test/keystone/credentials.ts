@@ -63,7 +63,7 @@ describe('the service account as an application credential', () => {
 
     it('refuses a project setting beside it, which Keystone would answer with 401 on every token', () => {
         expect(refusal({ ...CREDENTIAL, OS_PROJECT_NAME: 'services' })).to.equal(
-            'OS_PROJECT_NAME (project_name in clouds.yaml) cannot be used with an application credential: its project is the one it was created in, and Keystone refuses any other scope (unset it)');
+            'OS_PROJECT_NAME (project_name in clouds.yaml) cannot be used with an application credential: its project is the one it was created in, and Keystone refuses every other scope (unset it)');
         expect(refusal({ ...CREDENTIAL, OS_PROJECT_DOMAIN_ID: 'default' })).to.contain('OS_PROJECT_DOMAIN_ID');
     });
 
